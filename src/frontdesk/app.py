@@ -1,0 +1,67 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from frontdesk import __version__
+from frontdesk.contacts import api as contacts_api
+from frontdesk.contacts import pages as contacts_pages
+from frontdesk.db import create_engine, create_session_factory
+from frontdesk.errors import install_problem_handlers
+from frontdesk.settings import Settings, get_settings
+from frontdesk.web.console import install_console_handlers
+from frontdesk.workspaces import api as workspaces_api
+from frontdesk.workspaces import pages as workspaces_pages
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    owns_engine = engine is None
+    engine = engine or create_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Frontdesk",
+        version=__version__,
+        description="Customer registry, live chat and customer success. Authenticate with "
+        "`Authorization: Bearer KEY` (an API key of your workspace). Errors are `application/problem+json`.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    install_problem_handlers(app)
+    install_console_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(workspaces_api.router)
+    app.include_router(contacts_api.router)
+    app.include_router(workspaces_pages.router)
+    app.include_router(contacts_pages.router)
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/contacts", status_code=303)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,214 @@
+"""The ``frontdesk`` command: serve, migrate, create workspaces, load demo data, import and export contacts."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.contacts import importer
+from frontdesk.db import create_engine, create_session_factory, migrate, migrate_url
+from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD, do_create_demo
+from frontdesk.errors import DomainError
+from frontdesk.settings import get_settings
+from frontdesk.workspaces.schemas import AgentCreate
+from frontdesk.workspaces.service import do_create_workspace, get_workspace
+
+app = typer.Typer(help="Frontdesk: a self-hosted customer platform.", no_args_is_help=True)
+workspace_app = typer.Typer(help="Create and inspect workspaces (tenants).", no_args_is_help=True)
+contacts_app = typer.Typer(help="Import and export contacts.", no_args_is_help=True)
+app.add_typer(workspace_app, name="workspace")
+app.add_typer(contacts_app, name="contacts")
+
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _run(work: Callable[[AsyncSession], Awaitable[T]], *, migrate_first: bool = True) -> T:
+    """Run ``work`` in one session against ``FRONTDESK_DATABASE_URL``; domain errors end the command cleanly."""
+
+    async def main() -> T:
+        engine = create_engine(get_settings().database_url)
+        try:
+            if migrate_first:
+                await migrate(engine)
+            async with create_session_factory(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        field = f" ({exc.errors[0]['field']})" if exc.errors else ""
+        err.print(f"[red]error{field}:[/red] {exc.detail}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Migrate the database, then serve the console and the API."""
+    settings = get_settings()
+    migrate_url(settings.database_url)
+    err.print(f"Frontdesk on [bold]http://{host}:{port}[/bold]  (database: {settings.database_url})")
+    uvicorn.run("frontdesk.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Upgrade the database to the newest schema (Alembic ``upgrade head``)."""
+    migrate_url(get_settings().database_url)
+    err.print("[green]database is up to date[/green]")
+
+
+@workspace_app.command("create")
+def workspace_create(
+    name: Annotated[str, typer.Argument(help="The business's name, e.g. 'Acme Shop'")],
+    admin_email: Annotated[str, typer.Option("--admin-email", help="E-mail of the first admin agent")],
+    admin_password: Annotated[str, typer.Option("--admin-password", help="At least 10 characters")],
+    admin_name: Annotated[str, typer.Option("--admin-name", help="Display name of the admin")] = "Admin",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts)")] = False,
+) -> None:
+    """Create a workspace with its first admin agent and an admin API key."""
+    try:
+        admin = AgentCreate(email=admin_email, password=admin_password, display_name=admin_name)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        workspace, agent, key = await do_create_workspace(session=session, name=name, admin=admin)
+        await session.commit()
+        return {"workspace_id": workspace.id, "name": workspace.name, "admin_agent_id": agent.id,
+                "admin_email": agent.email, "api_key": key}
+
+    result = _run(work)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(f"Workspace {result['workspace_id']} ({result['name']}) created.")
+    typer.echo(f"Admin: {result['admin_email']}")
+    typer.echo(f"API key (shown once, store it now): {result['api_key']}")
+
+
+@app.command()
+def demo(
+    contacts: Annotated[int, typer.Option(help="How many contacts to generate", min=1, max=100_000)] = 240,
+) -> None:
+    """Create the "Demo Shop" workspace with two agents and varied contacts (once; re-running keeps it)."""
+
+    async def work(session: AsyncSession) -> Any:
+        with err.status("Creating the demo workspace…"):
+            result = await do_create_demo(session=session, contacts=contacts)
+            await session.commit()
+        return result
+
+    result = _run(work)
+    state = f"created with {result.contacts} contacts" if result.created else "already exists"
+    err.print(f"Demo Shop (workspace {result.workspace_id}) {state}.")
+    err.print(f"Sign in as [bold]{DEMO_ADMIN_EMAIL}[/bold] (admin) or [bold]{DEMO_AGENT_EMAIL}[/bold] (agent), "
+              f"password [bold]{DEMO_PASSWORD}[/bold]")
+
+
+def _print_report(report: Any) -> None:
+    if report.errors:
+        table = Table(title=f"{report.failed} rows rejected", show_lines=False)
+        for column in ("row", "field", "problem"):
+            table.add_column(column)
+        for error in report.errors[:50]:
+            table.add_row(str(error.row), error.field, error.message)
+        err.print(table)
+        if len(report.errors) > 50:
+            err.print(f"… and {len(report.errors) - 50} more (use --report FILE for all of them)")
+    written = report.created
+    verb = "would have been " if report.atomic and report.failed else ""
+    err.print(f"{report.total_rows} rows read, {written} contacts {verb}imported, {report.failed} rejected.")
+    if report.atomic and report.failed:
+        err.print("[yellow]--atomic: nothing was written because some rows are invalid.[/yellow]")
+
+
+@contacts_app.command("import")
+def contacts_import(
+    file: Annotated[Path, typer.Argument(help="CSV file with a header line", exists=True, dir_okay=False)],
+    workspace: Annotated[int, typer.Option("--workspace", help="Workspace ID")],
+    atomic: Annotated[bool, typer.Option("--atomic", help="Write nothing if any row is invalid")] = False,
+    report_file: Annotated[Path | None, typer.Option("--report", help="Write every row error to this CSV")] = None,
+    batch_size: Annotated[int, typer.Option(help="Rows per database batch", min=1)] = 2000,
+) -> None:
+    """Import contacts from CSV. Columns: name, first_name, last_name, emails, phones, country, region,
+    kind, audience, department, market, stage, roles, tags, vat_number, eori_number, is_reseller and
+    attributes.KEY; list columns separate values with ';'. Exits 1 when a row was rejected."""
+    with file.open(encoding="utf-8-sig", newline="") as stream:
+        total = max(sum(1 for _ in stream) - 1, 0)
+
+    async def work(session: AsyncSession) -> Any:
+        await get_workspace(session=session, workspace_id=workspace)
+        with file.open(encoding="utf-8-sig", newline="") as stream, Progress(
+            TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=err, transient=False,
+        ) as progress:
+            task = progress.add_task("import", total=total)
+            header, rows = importer.read_csv(stream)
+            return await importer.import_rows(
+                session=session, workspace_id=workspace, header=header, rows=rows, atomic=atomic,
+                actor="cli:import", batch_size=batch_size,
+                on_progress=lambda n: progress.advance(task, n),
+            )
+
+    report = _run(work)
+    _print_report(report)
+    if report_file is not None:
+        with report_file.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["row", "field", "message"])
+            writer.writerows([e.row, e.field, e.message] for e in report.errors)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@contacts_app.command("export")
+def contacts_export(
+    workspace: Annotated[int, typer.Option("--workspace", help="Workspace ID")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write; default: stdout")] = None,
+) -> None:
+    """Export every contact of a workspace as CSV, in the format `contacts import` reads."""
+
+    async def work(session: AsyncSession) -> int:
+        await get_workspace(session=session, workspace_id=workspace)
+        stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+        count = -1
+        try:
+            writer = csv.writer(stream)
+            with Progress(TextColumn("[bold]exporting"), MofNCompleteColumn(), console=err,
+                          disable=output is None) as progress:
+                task = progress.add_task("export", total=None)
+                async for row in importer.export_rows(session=session, workspace_id=workspace):
+                    writer.writerow(row)
+                    count += 1
+                    progress.advance(task)
+        finally:
+            if output:
+                stream.close()
+        return count
+
+    count = _run(work)
+    err.print(f"{count} contacts exported" + (f" to {output}" if output else ""))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,224 @@
+"""Console pages of the registry: list, profile and timeline, create and edit forms."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from frontdesk.contacts import service, timeline
+from frontdesk.contacts.models import Audience, ContactKind, ContactRole, Market, RelationshipKind, Stage
+from frontdesk.contacts.schemas import ContactCreate, ContactUpdate, RelationshipCreate
+from frontdesk.deps import DbSession
+from frontdesk.errors import DomainError, FieldError, errors_from_pydantic
+from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, errors_by_field, render
+from frontdesk.workspaces.models import Role
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 25
+CHOICES = {
+    "kinds": [k.value for k in ContactKind],
+    "audiences": [a.value for a in Audience],
+    "markets": [m.value for m in Market],
+    "stages": [s.value for s in Stage],
+    "roles": [r.value for r in ContactRole],
+    "relationship_kinds": [k.value for k in RelationshipKind],
+}
+
+
+def _split(text: str, separators: str = ",\n") -> list[str]:
+    for separator in separators[1:]:
+        text = text.replace(separator, separators[0])
+    return [part.strip() for part in text.split(separators[0]) if part.strip()]
+
+
+def form_to_payload(form: FormData, attribute_keys: list[str]) -> dict[str, Any]:
+    """The HTML form's flat fields in the shape of the API's contact body."""
+    text = {key: str(form.get(key, "")).strip() for key in (
+        "kind", "name", "first_name", "last_name", "country", "region", "audience", "department", "market",
+        "stage", "vat_number", "eori_number",
+    )}
+    payload: dict[str, Any] = {key: value or None for key, value in text.items()}
+    payload["kind"] = text["kind"] or "person"
+    payload["audience"] = text["audience"] or "external"
+    payload["stage"] = text["stage"] or "prospect"
+    payload["emails"] = _split(str(form.get("emails", "")))
+    payload["phones"] = _split(str(form.get("phones", "")), "\n,")
+    payload["tags"] = _split(str(form.get("tags", "")))
+    payload["roles"] = [str(role) for role in form.getlist("roles")]
+    payload["is_reseller"] = form.get("is_reseller") == "on"
+    payload["attributes"] = {
+        key: str(form.get(f"attributes.{key}", "")).strip() for key in attribute_keys
+    }
+    return payload
+
+
+async def _form_page(
+    request: Request, session: DbSession, user: ConsoleUser, *, values: dict[str, Any],
+    errors: list[FieldError] | None = None, contact_id: int | None = None,
+) -> Any:
+    definitions = await service.list_attribute_definitions(session=session, workspace_id=user.principal.workspace_id)
+    return render(
+        request, "pages/contact_form.html", status_code=422 if errors else 200, user=user, values=values,
+        errors=errors_by_field(errors or []), contact_id=contact_id, definitions=definitions, **CHOICES,
+    )
+
+
+@router.get("/contacts")
+async def contact_list(
+    request: Request,
+    session: DbSession,
+    user: ConsoleAgent,
+    q: str = "",
+    tag: str = "",
+    stage: str = "",
+    audience: str = "",
+    market: str = "",
+    country: str = "",
+    cursor: Annotated[str | None, Query()] = None,
+) -> Any:
+    filters = service.ContactFilters(
+        q=q or None, tag=tag or None, country=country or None,
+        stage=stage if stage in CHOICES["stages"] else None,
+        audience=audience if audience in CHOICES["audiences"] else None,
+        market=market if market in CHOICES["markets"] else None,
+    )
+    try:
+        contacts, next_cursor = await service.list_contacts(
+            session=session, workspace_id=user.principal.workspace_id, filters=filters, limit=PAGE_SIZE,
+            cursor=cursor,
+        )
+    except DomainError:  # a stale or edited cursor: start again from the first page
+        contacts, next_cursor = await service.list_contacts(
+            session=session, workspace_id=user.principal.workspace_id, filters=filters, limit=PAGE_SIZE
+        )
+    total = await service.count_contacts(session=session, workspace_id=user.principal.workspace_id, filters=filters)
+    query = {"q": q, "tag": tag, "stage": stage, "audience": audience, "market": market, "country": country}
+    template = "partials/contact_results.html" if request.headers.get("HX-Request") else "pages/contacts.html"
+    return render(
+        request, template, user=user, contacts=contacts, next_cursor=next_cursor, total=total, query=query,
+        paged=bool(cursor), **CHOICES,
+    )
+
+
+@router.get("/contacts/new")
+async def new_contact_form(request: Request, session: DbSession, user: ConsoleAgent) -> Any:
+    return await _form_page(request, session, user, values={"kind": "person", "stage": "prospect"})
+
+
+@router.post("/contacts/new")
+async def create_contact(request: Request, session: DbSession, user: FormAgent) -> Any:
+    user.principal.require(Role.agent)
+    form = await request.form()
+    definitions = await service.list_attribute_definitions(session=session, workspace_id=user.principal.workspace_id)
+    payload = form_to_payload(form, [d.key for d in definitions])
+    try:
+        data = ContactCreate.model_validate(payload)
+        contact = await service.do_create_contact(
+            session=session, workspace_id=user.principal.workspace_id, data=data, actor=user.principal.label
+        )
+    except ValidationError as exc:
+        return await _form_page(request, session, user, values=dict(form), errors=errors_from_pydantic(exc.errors()))
+    except DomainError as exc:
+        await session.rollback()
+        return await _form_page(request, session, user, values=dict(form), errors=exc.errors)
+    await session.commit()
+    return RedirectResponse(f"/contacts/{contact.id}", status_code=303)
+
+
+async def _contact_page(request: Request, session: DbSession, user: ConsoleUser, contact_id: int, **extra: Any) -> Any:
+    contact = await service.get_contact(session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id)
+    return render(
+        request, "pages/contact.html", status_code=422 if extra.get("error") else 200, user=user,
+        contact=contact,
+        relationships=await timeline.relationships_of(session=session, contact=contact),
+        entries=await timeline.list_timeline(session=session, contact=contact),
+        error=extra.get("error"), **CHOICES,
+    )
+
+
+@router.get("/contacts/{contact_id}")
+async def contact_page(request: Request, contact_id: int, session: DbSession, user: ConsoleAgent) -> Any:
+    return await _contact_page(request, session, user, contact_id)
+
+
+@router.get("/contacts/{contact_id}/edit")
+async def edit_contact_form(request: Request, contact_id: int, session: DbSession, user: ConsoleAgent) -> Any:
+    contact = await service.get_contact(session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id)
+    state = service.snapshot(contact)
+    values = {
+        **{key: value for key, value in state.items() if not isinstance(value, list | dict)},
+        "emails": "\n".join(state["emails"]),
+        "phones": "\n".join(state["phones"]),
+        "tags": ", ".join(state["tags"]),
+        "roles": state["roles"],
+        **{f"attributes.{key}": value for key, value in state["attributes"].items()},
+    }
+    return await _form_page(request, session, user, values=values, contact_id=contact_id)
+
+
+@router.post("/contacts/{contact_id}/edit")
+async def update_contact(request: Request, contact_id: int, session: DbSession, user: FormAgent) -> Any:
+    user.principal.require(Role.agent)
+    form = await request.form()
+    definitions = await service.list_attribute_definitions(session=session, workspace_id=user.principal.workspace_id)
+    payload = form_to_payload(form, [d.key for d in definitions])
+    values = {**dict(form), "roles": form.getlist("roles")}
+    try:
+        patch = ContactUpdate.model_validate(payload)
+        await service.do_update_contact(
+            session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id, patch=patch,
+            actor=user.principal.label,
+        )
+    except ValidationError as exc:
+        errors = errors_from_pydantic(exc.errors())
+        return await _form_page(request, session, user, values=values, errors=errors, contact_id=contact_id)
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise
+        await session.rollback()
+        return await _form_page(request, session, user, values=values, errors=exc.errors, contact_id=contact_id)
+    await session.commit()
+    return RedirectResponse(f"/contacts/{contact_id}", status_code=303)
+
+
+@router.post("/contacts/{contact_id}/notes")
+async def add_note(request: Request, contact_id: int, session: DbSession, user: FormAgent) -> Any:
+    user.principal.require(Role.agent)
+    contact = await service.get_contact(session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id)
+    body = str((await request.form()).get("body", "")).strip()
+    if body:
+        await timeline.do_add_note(session=session, contact=contact, body=body[:20000], author=user.principal.label)
+        await session.commit()
+    if request.headers.get("HX-Request"):
+        entries = await timeline.list_timeline(session=session, contact=contact)
+        return render(request, "partials/timeline.html", user=user, contact=contact, entries=entries)
+    return RedirectResponse(f"/contacts/{contact_id}", status_code=303)
+
+
+@router.post("/contacts/{contact_id}/relationships")
+async def add_relationship(request: Request, contact_id: int, session: DbSession, user: FormAgent) -> Any:
+    user.principal.require(Role.agent)
+    workspace_id = user.principal.workspace_id
+    contact = await service.get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)
+    form = await request.form()
+    try:
+        data = RelationshipCreate.model_validate(
+            {"kind": form.get("kind"), "to_contact_id": str(form.get("to_contact_id", "")).strip() or None}
+        )
+        other = await service.get_referenced_contact(
+            session=session, workspace_id=workspace_id, contact_id=data.to_contact_id, field="to_contact_id"
+        )
+        await timeline.do_add_relationship(
+            session=session, contact=contact, other=other, data=data, actor=user.principal.label
+        )
+    except ValidationError as exc:
+        return await _contact_page(request, session, user, contact_id, error=errors_from_pydantic(exc.errors())[0])
+    except DomainError as exc:
+        await session.rollback()
+        return await _contact_page(request, session, user, contact_id, error=FieldError("to_contact_id", exc.detail))
+    await session.commit()
+    return RedirectResponse(f"/contacts/{contact_id}", status_code=303)

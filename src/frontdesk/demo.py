@@ -1,0 +1,159 @@
+"""A realistic demo workspace: "Demo Shop", two agents, and a few hundred varied contacts."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.contacts.models import ContactKind, RelationshipKind
+from frontdesk.contacts.schemas import AttributeDefinitionCreate, ContactCreate, RelationshipCreate
+from frontdesk.contacts.service import do_create_attribute_definition, do_create_contact
+from frontdesk.contacts.timeline import do_add_note, do_add_relationship
+from frontdesk.workspaces.models import Role, Workspace
+from frontdesk.workspaces.schemas import AgentCreate
+from frontdesk.workspaces.service import do_create_agent, do_create_workspace
+
+DEMO_WORKSPACE = "Demo Shop"
+DEMO_ADMIN_EMAIL = "admin@demo-shop.example"
+DEMO_AGENT_EMAIL = "sam@demo-shop.example"
+DEMO_PASSWORD = "frontdesk-demo"
+ACTOR = "demo"
+
+FIRST_NAMES = ["Anna", "Ben", "Chloé", "Dmitri", "Elif", "Farah", "Giulia", "Hugo", "Ines", "Jonas", "Kasia",
+               "Liam", "Maja", "Noah", "Olivia", "Pablo", "Quentin", "Rosa", "Sven", "Tariq", "Uma", "Viktor",
+               "Wiebke", "Xavier", "Yara", "Zoë", "Aoife", "Björn", "Carmen", "Daan"]
+LAST_NAMES = ["Müller", "Dubois", "de Vries", "Smith", "García", "Rossi", "Nowak", "Andersson", "Gruber",
+              "Peeters", "Murphy", "Schmidt", "Martin", "Jansen", "Brown", "López", "Bianchi", "Kowalski",
+              "Larsson", "Huber"]
+# (country, regions, a valid VAT number for organisations of that country)
+COUNTRIES = [
+    ("DE", ["DE-BY", "DE-BE", "DE-HH", "DE-NW"], "DE136695976"),
+    ("FR", ["FR-IDF", "FR-ARA", "FR-OCC"], "FR40303265045"),
+    ("NL", ["NL-NH", "NL-ZH", "NL-UT"], "NL004495445B01"),
+    ("GB", ["GB-ENG", "GB-SCT", "GB-WLS"], "GB980780684"),
+    ("ES", ["ES-MD", "ES-CT", "ES-AN"], "ESB58378431"),
+    ("IT", ["IT-25", "IT-62", "IT-21"], "IT00743110157"),
+    ("PL", ["PL-14", "PL-12"], "PL8567346215"),
+    ("SE", ["SE-AB", "SE-O"], "SE556188840401"),
+    ("AT", ["AT-9", "AT-6"], "ATU13585627"),
+    ("US", ["US-CA", "US-NY", "US-TX"], None),
+]
+ORG_WORDS = ["Candy", "Toys", "Garden", "Books", "Coffee", "Bikes", "Outdoor", "Kitchen", "Pet", "Office"]
+ORG_SUFFIXES = ["GmbH", "SARL", "B.V.", "Ltd", "S.L.", "S.r.l.", "Sp. z o.o.", "AB", "KG", "Inc."]
+DEPARTMENTS = ["Marketing", "Finance", "Warehouse Hamburg", "Branch Lyon", "IT", "Legal"]
+TAGS = ["vip", "newsletter", "wholesale", "gift-buyer", "event-2026", "support-heavy", "eco", "late-payer"]
+NOTES = [
+    "Asked about bulk pricing for the spring catalogue.",
+    "Prefers e-mail over phone. Follow up after the trade fair.",
+    "Complained about a late delivery in March; resolved with a voucher.",
+    "Interested in the loyalty programme.",
+    "Buys gifts for the whole family every December.",
+]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    workspace_id: int
+    created: bool
+    contacts: int
+
+
+def _phone(rng: random.Random, country: str) -> str | None:
+    example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return None
+    digits = str(example.national_number)
+    for _ in range(10):
+        candidate = digits[:-3] + f"{rng.randrange(1000):03d}"
+        number = phonenumbers.parse("+" + str(example.country_code) + candidate)
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+
+
+def demo_contacts(count: int, seed: int = 7) -> list[ContactCreate]:
+    """``count`` varied contacts: people and organisations, B2B and B2C, internal and external."""
+    rng = random.Random(seed)
+    contacts: list[ContactCreate] = []
+    for index in range(count):
+        country, regions, vat = rng.choice(COUNTRIES)
+        region = rng.choice(regions) if rng.random() < 0.7 else None
+        tags = rng.sample(TAGS, rng.randrange(0, 3))
+        stage = "customer" if rng.random() < 0.55 else "prospect"
+        if index % 6 == 0:
+            word = rng.choice(ORG_WORDS)
+            name = f"{word} {rng.choice(LAST_NAMES)} {rng.choice(ORG_SUFFIXES)}"
+            reseller = vat is not None and rng.random() < 0.5
+            contacts.append(ContactCreate(
+                kind=ContactKind.organisation, name=name,
+                emails=[f"orders{index}@{word.lower()}-{index}.example"],
+                phones=[p for p in [_phone(rng, country)] if p], country=country, region=region, market="b2b",
+                stage=stage, roles=["customer", "client"] if rng.random() < 0.4 else ["customer"],
+                tags=tags + (["wholesale"] if reseller and "wholesale" not in tags else []),
+                vat_number=vat if vat and rng.random() < 0.8 else None,
+                eori_number=f"{country}{rng.randrange(10**11, 10**12)}" if country in {"DE", "FR", "ES", "IT"}
+                and rng.random() < 0.4 else None,
+                is_reseller=reseller, attributes={"plan": rng.choice(["basic", "pro", "enterprise"])},
+            ))
+            continue
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        internal = index % 17 == 0
+        slug = f"{first}.{last}".lower().replace(" ", "").replace("é", "e").replace("ë", "e").replace("ö", "o")
+        slug = slug.replace("ü", "u").replace("ó", "o").replace("ø", "o")
+        domain = "demo-shop.example" if internal else rng.choice(["mail.example", "post.example", "inbox.example"])
+        contacts.append(ContactCreate(
+            kind=ContactKind.person, first_name=first, last_name=last,
+            emails=[f"{slug}{index}@{domain}"], phones=[p for p in [_phone(rng, country)] if p and rng.random() < 0.7],
+            country=country, region=region, audience="internal" if internal else "external",
+            department=rng.choice(DEPARTMENTS) if internal else None,
+            market=None if internal else rng.choice(["b2c", "b2c", "b2b"]),
+            stage=stage, roles=rng.sample(["customer", "consumer", "user"], rng.randrange(1, 3)), tags=tags,
+            attributes={"newsletter": rng.random() < 0.5, **({"birthday": f"19{rng.randrange(60, 99)}-0"
+                        f"{rng.randrange(1, 10)}-1{rng.randrange(0, 9)}"} if rng.random() < 0.3 else {})},
+        ))
+    return contacts
+
+
+async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoResult:
+    """Create the demo workspace, unless one already exists (then leave it as it is)."""
+    existing = await session.scalar(select(Workspace.id).where(Workspace.name == DEMO_WORKSPACE).limit(1))
+    if existing is not None:
+        return DemoResult(workspace_id=existing, created=False, contacts=0)
+    workspace, _, _ = await do_create_workspace(
+        session=session, name=DEMO_WORKSPACE,
+        admin=AgentCreate(email=DEMO_ADMIN_EMAIL, display_name="Ada Admin", password=DEMO_PASSWORD),
+    )
+    await do_create_agent(
+        session=session, workspace_id=workspace.id,
+        data=AgentCreate(email=DEMO_AGENT_EMAIL, display_name="Sam Support", password=DEMO_PASSWORD, role=Role.agent),
+    )
+    for definition in (
+        AttributeDefinitionCreate(key="plan", label="Plan", type="choice", choices=["basic", "pro", "enterprise"]),
+        AttributeDefinitionCreate(key="newsletter", label="Newsletter opt-in", type="boolean"),
+        AttributeDefinitionCreate(key="birthday", label="Birthday", type="date"),
+    ):
+        await do_create_attribute_definition(session=session, workspace_id=workspace.id, data=definition)
+    rng = random.Random(11)
+    created = []
+    for data in demo_contacts(contacts):
+        created.append(await do_create_contact(session=session, workspace_id=workspace.id, data=data, actor=ACTOR))
+    organisations = [c for c in created if c.kind == ContactKind.organisation]
+    people = [c for c in created if c.kind == ContactKind.person and c.audience == "external"]
+    for person in people[: len(people) // 4]:
+        organisation = rng.choice(organisations)
+        await do_add_relationship(
+            session=session, contact=person, other=organisation,
+            data=RelationshipCreate(kind=RelationshipKind.acts_for, to_contact_id=organisation.id), actor=ACTOR,
+        )
+    for buyer, consumer in zip(people[-30::2], people[-29::2], strict=False):
+        await do_add_relationship(
+            session=session, contact=buyer, other=consumer,
+            data=RelationshipCreate(kind=RelationshipKind.buys_for, to_contact_id=consumer.id), actor=ACTOR,
+        )
+    for contact in rng.sample(created, min(60, len(created))):
+        await do_add_note(session=session, contact=contact, body=rng.choice(NOTES), author="Sam Support")
+    return DemoResult(workspace_id=workspace.id, created=True, contacts=len(created))

@@ -1,0 +1,58 @@
+"""Request dependencies: the database session and who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.settings import Settings
+from frontdesk.workspaces.models import Role
+from frontdesk.workspaces.service import Principal, authenticate_api_key
+
+bearer_scheme = HTTPBearer(auto_error=False, description="An API key of the workspace: `Authorization: Bearer KEY`")
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session per request. Routes commit what they change; anything left uncommitted is rolled back."""
+    async with request.app.state.session_factory() as session:
+        yield session
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session)]
+AppSettings = Annotated[Settings, Depends(get_app_settings)]
+
+
+async def get_api_principal(
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal:
+    unauthorized = {"WWW-Authenticate": 'Bearer realm="frontdesk"'}
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "send an API key as `Authorization: Bearer KEY`", headers=unauthorized)
+    principal = await authenticate_api_key(session=session, key=credentials.credentials)
+    if principal is None:
+        raise HTTPException(401, "the API key is unknown or revoked", headers=unauthorized)
+    await session.commit()  # keeps last_used_at; nothing else is pending yet
+    return principal
+
+
+def require_role(role: Role) -> object:
+    async def _check(principal: Annotated[Principal, Depends(get_api_principal)]) -> Principal:
+        principal.require(role)
+        return principal
+
+    return Depends(_check)
+
+
+Viewer = Annotated[Principal, require_role(Role.viewer)]
+Editor = Annotated[Principal, require_role(Role.agent)]
+Admin = Annotated[Principal, require_role(Role.admin)]

@@ -1,0 +1,43 @@
+"""Process-wide settings, read from the environment with the ``FRONTDESK_`` prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FRONTDESK_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./var/frontdesk.db"
+    redis_url: str | None = None
+    # Used as a pepper for API-key and session-token hashes: rotating it signs everybody out.
+    secret_key: str = DEVELOPMENT_SECRET
+    session_cookie_name: str = "frontdesk_session"
+    session_max_age_seconds: int = 14 * 24 * 3600
+    # Secure cookies need HTTPS; the embedded default serves plain HTTP on localhost.
+    secure_cookies: bool = False
+    # argon2 cost parameters; tests lower them to keep the suite fast.
+    password_time_cost: int = 3
+    password_memory_cost_kib: int = 65536
+    import_batch_size: int = 2000
+    max_upload_bytes: int = 50 * 1024 * 1024
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEVELOPMENT_SECRET:
+            raise ValueError(
+                "FRONTDESK_SECRET_KEY must be set to a long random value when FRONTDESK_ENVIRONMENT=production"
+            )
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,114 @@
+"""Console: sign in and out, and the workspace settings page (agents, API keys)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from frontdesk.deps import AppSettings, DbSession
+from frontdesk.errors import DomainError
+from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
+from frontdesk.workspaces import service
+from frontdesk.workspaces.models import Role
+from frontdesk.workspaces.schemas import ApiKeyCreate
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(next_url: str | None) -> str:
+    # Only same-site paths: an attacker's link must not bounce a fresh login to their site.
+    if next_url and next_url.startswith("/") and not next_url.startswith("//"):
+        return next_url
+    return "/contacts"
+
+
+@router.get("/login")
+async def login_form(request: Request, next: str | None = None) -> Any:
+    return render(request, "pages/login.html", next=_safe_next(next), error=None, email="")
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str | None, Form()] = None,
+) -> Any:
+    found = await service.do_login(
+        session=session, email=email, password=password, max_age_seconds=settings.session_max_age_seconds
+    )
+    if found is None:
+        return render(
+            request, "pages/login.html", status_code=400, next=_safe_next(next), email=email,
+            error="That e-mail address and password do not match an active agent.",
+        )
+    _, token, _ = found
+    await session.commit()
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        settings.session_cookie_name, token, max_age=settings.session_max_age_seconds, httponly=True,
+        samesite="lax", secure=settings.secure_cookies, path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, session: DbSession, settings: AppSettings, user: FormAgent) -> Any:
+    token = request.cookies.get(settings.session_cookie_name, "")
+    await service.do_logout(session=session, token=token)
+    await session.commit()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(settings.session_cookie_name, path="/")
+    return response
+
+
+async def _settings_page(
+    request: Request, session: DbSession, user: ConsoleUser, new_key: str | None = None, error: str | None = None
+) -> Any:
+    workspace_id = user.principal.workspace_id
+    return render(
+        request, "pages/settings.html", status_code=400 if error else 200, user=user,
+        workspace=await service.get_workspace(session=session, workspace_id=workspace_id),
+        agents=await service.list_agents(session=session, workspace_id=workspace_id),
+        api_keys=await service.list_api_keys(session=session, workspace_id=workspace_id),
+        new_key=new_key, error=error,
+    )
+
+
+@router.get("/settings")
+async def settings_page(request: Request, session: DbSession, user: ConsoleAgent) -> Any:
+    return await _settings_page(request, session, user)
+
+
+@router.post("/settings/api-keys")
+async def create_api_key(
+    request: Request, session: DbSession, user: FormAgent, name: Annotated[str, Form()] = ""
+) -> Any:
+    user.principal.require(Role.admin)
+    try:
+        data = ApiKeyCreate(name=name)
+    except ValueError:
+        return await _settings_page(request, session, user, error="Give the key a name.")
+    _, secret = await service.do_create_api_key(
+        session=session, workspace_id=user.principal.workspace_id, data=data, actor=user.principal.label
+    )
+    await session.commit()
+    return await _settings_page(request, session, user, new_key=secret)
+
+
+@router.post("/settings/api-keys/{api_key_id}/revoke")
+async def revoke_api_key(api_key_id: int, session: DbSession, user: FormAgent) -> Any:
+    user.principal.require(Role.admin)
+    try:
+        await service.do_revoke_api_key(
+            session=session, workspace_id=user.principal.workspace_id, api_key_id=api_key_id,
+            actor=user.principal.label,
+        )
+    except DomainError:
+        pass  # already gone or never ours: the settings page shows the keys as they are
+    await session.commit()
+    return RedirectResponse("/settings", status_code=303)

@@ -1,0 +1,248 @@
+"""Workspaces, their agents, console sessions and API keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk import security
+from frontdesk.contacts.validation import email_key
+from frontdesk.db import utcnow
+from frontdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
+from frontdesk.workspaces.models import Agent, AgentSession, ApiKey, AuditEntry, Role, Workspace
+from frontdesk.workspaces.schemas import AgentCreate, AgentUpdate, ApiKeyCreate
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: an agent logged into the console, an API key, or the command line."""
+
+    workspace_id: int
+    role: Role
+    label: str
+    agent_id: int | None = None
+    api_key_id: int | None = None
+
+    def require(self, role: Role) -> None:
+        if not self.role.allows(role):
+            raise Forbidden(f"this needs the {role.value} role; you have {self.role.value}")
+
+
+async def get_workspace(*, session: AsyncSession, workspace_id: int) -> Workspace:
+    workspace = await session.get(Workspace, workspace_id)
+    if workspace is None:
+        raise NotFound(f"workspace {workspace_id} not found", field="workspace")
+    return workspace
+
+
+async def do_create_workspace(
+    *, session: AsyncSession, name: str, admin: AgentCreate
+) -> tuple[Workspace, Agent, str]:
+    """A new tenant with its first admin and an admin API key (returned in clear, once)."""
+    if not name.strip():
+        raise InvalidInput("a workspace needs a name", field="name")
+    workspace = Workspace(name=name.strip())
+    session.add(workspace)
+    await session.flush()
+    agent = await do_create_agent(
+        session=session, workspace_id=workspace.id, data=admin.model_copy(update={"role": Role.admin})
+    )
+    _, key = await do_create_api_key(
+        session=session, workspace_id=workspace.id, data=ApiKeyCreate(name="Initial admin key"), actor="setup"
+    )
+    return workspace, agent, key
+
+
+# --- agents -----------------------------------------------------------------------------------------------
+
+
+async def list_agents(*, session: AsyncSession, workspace_id: int) -> list[Agent]:
+    statement = select(Agent).where(Agent.workspace_id == workspace_id).order_by(Agent.id)
+    return list((await session.scalars(statement)).all())
+
+
+async def get_agent(*, session: AsyncSession, workspace_id: int, agent_id: int) -> Agent:
+    agent = await session.scalar(select(Agent).where(Agent.id == agent_id, Agent.workspace_id == workspace_id))
+    if agent is None:
+        raise NotFound(f"agent {agent_id} not found")
+    return agent
+
+
+async def do_create_agent(*, session: AsyncSession, workspace_id: int, data: AgentCreate) -> Agent:
+    key = email_key(data.email)
+    taken = await session.scalar(
+        select(Agent.id).where(Agent.workspace_id == workspace_id, Agent.email_normalized == key)
+    )
+    if taken is not None:
+        raise Conflict(f"an agent with e-mail {data.email} already exists", field="email")
+    agent = Agent(
+        workspace_id=workspace_id,
+        email=data.email,
+        email_normalized=key,
+        display_name=data.display_name,
+        role=data.role.value,
+        password_hash=security.hash_password(data.password),
+    )
+    session.add(agent)
+    await session.flush()
+    return agent
+
+
+async def do_update_agent(
+    *, session: AsyncSession, workspace_id: int, agent_id: int, data: AgentUpdate
+) -> Agent:
+    agent = await get_agent(session=session, workspace_id=workspace_id, agent_id=agent_id)
+    changes = data.model_dump(exclude_unset=True)
+    demoting = changes.get("role") not in (None, Role.admin) or changes.get("is_active") is False
+    if demoting and agent.role == Role.admin.value:
+        admins = await session.scalars(
+            select(Agent.id).where(
+                Agent.workspace_id == workspace_id, Agent.role == Role.admin.value, Agent.is_active.is_(True)
+            )
+        )
+        if list(admins.all()) == [agent.id]:
+            raise Conflict("a workspace keeps at least one active admin", field="role")
+    if changes.get("display_name"):
+        agent.display_name = changes["display_name"]
+    if changes.get("password"):
+        agent.password_hash = security.hash_password(changes["password"])
+    if changes.get("role"):
+        agent.role = Role(changes["role"]).value
+    if changes.get("is_active") is not None:
+        agent.is_active = changes["is_active"]
+        if not agent.is_active:
+            await session.execute(
+                update(AgentSession).where(AgentSession.agent_id == agent.id).values(expires_at=utcnow())
+            )
+    await session.flush()
+    return agent
+
+
+# --- console sessions -------------------------------------------------------------------------------------
+
+
+async def do_login(
+    *, session: AsyncSession, email: str, password: str, max_age_seconds: int
+) -> tuple[Agent, str, AgentSession] | None:
+    """A new session token for the agent with these credentials, or ``None``.
+
+    An e-mail address may belong to agents of several workspaces: the password picks the one.
+    """
+    agents = (
+        await session.scalars(
+            select(Agent).where(Agent.email_normalized == email_key(email), Agent.is_active.is_(True))
+        )
+    ).all()
+    if not agents:
+        security.verify_password_for_unknown_user(password)
+        return None
+    agent = next((a for a in agents if security.verify_password(a.password_hash, password)), None)
+    if agent is None:
+        return None
+    token = security.new_session_token()
+    login = AgentSession(
+        agent_id=agent.id,
+        token_hash=security.token_digest(token),
+        csrf_token=security.new_csrf_token(),
+        expires_at=utcnow() + timedelta(seconds=max_age_seconds),
+    )
+    session.add(login)
+    await session.flush()
+    return agent, token, login
+
+
+async def get_login(*, session: AsyncSession, token: str) -> tuple[Agent, AgentSession] | None:
+    row = (
+        await session.execute(
+            select(Agent, AgentSession)
+            .join(AgentSession, AgentSession.agent_id == Agent.id)
+            .where(AgentSession.token_hash == security.token_digest(token), Agent.is_active.is_(True))
+        )
+    ).first()
+    if row is None or row[1].expires_at <= utcnow():
+        return None
+    return row[0], row[1]
+
+
+async def do_logout(*, session: AsyncSession, token: str) -> None:
+    await session.execute(
+        update(AgentSession)
+        .where(AgentSession.token_hash == security.token_digest(token))
+        .values(expires_at=utcnow())
+    )
+
+
+def principal_for_agent(agent: Agent) -> Principal:
+    return Principal(
+        workspace_id=agent.workspace_id,
+        role=Role(agent.role),
+        label=f"agent:{agent.id} {agent.display_name}",
+        agent_id=agent.id,
+    )
+
+
+# --- API keys ---------------------------------------------------------------------------------------------
+
+
+async def do_create_api_key(
+    *, session: AsyncSession, workspace_id: int, data: ApiKeyCreate, actor: str
+) -> tuple[ApiKey, str]:
+    key = security.new_api_key()
+    api_key = ApiKey(
+        workspace_id=workspace_id,
+        name=data.name,
+        prefix=key[:10],
+        key_hash=security.token_digest(key),
+        role=data.role.value,
+    )
+    session.add(api_key)
+    await session.flush()
+    session.add(
+        AuditEntry(
+            workspace_id=workspace_id, action="api_key.created", subject_type="api_key",
+            subject_id=api_key.id, actor=actor, details={"name": data.name, "role": data.role.value},
+        )
+    )
+    return api_key, key
+
+
+async def list_api_keys(*, session: AsyncSession, workspace_id: int) -> list[ApiKey]:
+    statement = select(ApiKey).where(ApiKey.workspace_id == workspace_id).order_by(ApiKey.id)
+    return list((await session.scalars(statement)).all())
+
+
+async def do_revoke_api_key(*, session: AsyncSession, workspace_id: int, api_key_id: int, actor: str) -> ApiKey:
+    api_key = await session.scalar(
+        select(ApiKey).where(ApiKey.id == api_key_id, ApiKey.workspace_id == workspace_id)
+    )
+    if api_key is None:
+        raise NotFound(f"API key {api_key_id} not found")
+    if api_key.revoked_at is None:
+        api_key.revoked_at = utcnow()
+        session.add(
+            AuditEntry(
+                workspace_id=workspace_id, action="api_key.revoked", subject_type="api_key",
+                subject_id=api_key.id, actor=actor, details={"name": api_key.name},
+            )
+        )
+    await session.flush()
+    return api_key
+
+
+async def authenticate_api_key(*, session: AsyncSession, key: str) -> Principal | None:
+    api_key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == security.token_digest(key)))
+    if api_key is None or api_key.revoked_at is not None:
+        return None
+    now = utcnow()
+    # Written at most once a minute, so a busy integration does not turn every read into a write.
+    if api_key.last_used_at is None or now - api_key.last_used_at > timedelta(minutes=1):
+        api_key.last_used_at = now
+    return Principal(
+        workspace_id=api_key.workspace_id,
+        role=Role(api_key.role),
+        label=f"api_key:{api_key.id} {api_key.name}",
+        api_key_id=api_key.id,
+    )
