@@ -148,7 +148,7 @@ class ContactWrite(BaseModel):
                 raise ValueError(f"{value!r} is not a valid tag (letters, digits, spaces and .:/&+- up to 50)")
             if tag not in tags:
                 tags.append(tag)
-        return tags
+        return sorted(tags)
 
     @field_validator("vat_number")
     @classmethod

@@ -1,0 +1,50 @@
+# The two commands a new user needs: `make run` and `make test`. Both build their own virtualenv.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The suite runs on SQLite always, and on PostgreSQL at this URL (it creates and drops its own database).
+FRONTDESK_TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+export FRONTDESK_TEST_DATABASE_URL
+
+.PHONY: run test lint install install-test benchmark clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## run: install, migrate ./var/frontdesk.db, load the demo workspace and serve on http://127.0.0.1:8000
+run: install
+	mkdir -p var
+	$(BIN)/frontdesk migrate
+	$(BIN)/frontdesk demo
+	@echo "Open http://$(HOST):$(PORT)  — demo login: admin@demo-shop.example / frontdesk-demo"
+	$(BIN)/frontdesk serve --host $(HOST) --port $(PORT)
+
+## lint: ruff and mypy --strict
+lint: install-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+
+## test: install the test dependencies, lint, and run the whole suite on SQLite and PostgreSQL
+test: install-test lint
+	$(BIN)/pytest
+
+## benchmark: time a 100,000-contact import on SQLite and PostgreSQL
+benchmark: install-test
+	$(BIN)/python benchmarks/contacts_import.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,154 @@
+"""Test fixtures: every test that touches the database runs once on SQLite and once on PostgreSQL.
+
+Each backend gets its own freshly migrated database for the whole run (PostgreSQL: a database named
+``frontdesk_test_<random>`` on the server of ``FRONTDESK_TEST_DATABASE_URL``, dropped at the end); every
+table is emptied after each test, so tests see real commits and rollbacks and still cannot leak into each
+other.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Cheap password hashing for the suite; set before frontdesk reads its settings.
+os.environ.setdefault("FRONTDESK_PASSWORD_TIME_COST", "1")
+os.environ.setdefault("FRONTDESK_PASSWORD_MEMORY_COST_KIB", "64")
+os.environ["FRONTDESK_ENVIRONMENT"] = "test"
+
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from frontdesk import models_registry  # noqa: F401
+from frontdesk.app import create_app
+from frontdesk.db import Base, create_engine, create_session_factory, migrate
+from frontdesk.settings import Settings, get_settings
+from tests.factories import WorkspaceHandle, make_workspace
+
+POSTGRES_URL = os.environ.get("FRONTDESK_TEST_DATABASE_URL")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _backends() -> list[str]:
+    if POSTGRES_URL:
+        return ["sqlite", "postgresql"]
+    if IN_CI:
+        raise pytest.UsageError("CI must test PostgreSQL too: set FRONTDESK_TEST_DATABASE_URL")
+    return ["sqlite"]
+
+
+@dataclass
+class Database:
+    backend: str
+    url: str
+    engine: AsyncEngine
+
+
+async def _create_postgres_database(base_url: str) -> str:
+    name = f"frontdesk_test_{secrets.token_hex(6)}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # a CI without its PostgreSQL must fail loudly, never skip
+        raise RuntimeError(f"PostgreSQL at {base_url} is not reachable: {exc}") from exc
+    finally:
+        await admin.dispose()
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_postgres_database(base_url: str, url: str) -> None:
+    name = make_url(url).database
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture(scope="session", params=_backends())
+async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+    backend: str = request.param
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'frontdesk.db'}"
+    else:
+        assert POSTGRES_URL
+        url = await _create_postgres_database(POSTGRES_URL)
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+        yield Database(backend=backend, url=url, engine=engine)
+    finally:
+        await engine.dispose()
+        if backend == "postgresql":
+            assert POSTGRES_URL
+            await _drop_postgres_database(POSTGRES_URL, url)
+
+
+async def _empty_all_tables(engine: AsyncEngine) -> None:
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                await connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+async def engine(database: Database) -> AsyncIterator[AsyncEngine]:
+    yield database.engine
+    await _empty_all_tables(database.engine)
+
+
+@pytest.fixture
+def settings(database: Database) -> Settings:
+    return Settings(environment="test", database_url=database.url)
+
+
+@pytest.fixture
+def cli_env(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Points the ``frontdesk`` command at the test database."""
+    monkeypatch.setenv("FRONTDESK_DATABASE_URL", database.url)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with create_session_factory(engine)() as session:
+        yield session
+
+
+@pytest.fixture
+async def client(engine: AsyncEngine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, engine=engine)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+async def workspace(engine: AsyncEngine) -> WorkspaceHandle:
+    return await make_workspace(engine, "Acme Shop")
+
+
+@pytest.fixture
+async def other_workspace(engine: AsyncEngine) -> WorkspaceHandle:
+    return await make_workspace(engine, "Rival Shop")
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    path = Path(__file__).parent.parent / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path

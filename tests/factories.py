@@ -1,0 +1,70 @@
+"""Test data: workspaces with keys, and contacts, created through the real services."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from frontdesk.contacts.schemas import ContactCreate
+from frontdesk.contacts.service import do_create_contact
+from frontdesk.db import create_session_factory
+from frontdesk.workspaces.models import Role
+from frontdesk.workspaces.schemas import AgentCreate, ApiKeyCreate
+from frontdesk.workspaces.service import do_create_agent, do_create_api_key, do_create_workspace
+
+PASSWORD = "correct-horse-battery"
+_sequence = itertools.count(1)
+
+
+@dataclass
+class WorkspaceHandle:
+    id: int
+    name: str
+    api_key: str
+    admin_email: str
+    engine: AsyncEngine
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+    async def key_with_role(self, role: Role) -> dict[str, str]:
+        async with create_session_factory(self.engine)() as session:
+            _, key = await do_create_api_key(
+                session=session, workspace_id=self.id, data=ApiKeyCreate(name=f"{role} key", role=role), actor="test"
+            )
+            await session.commit()
+        return {"Authorization": f"Bearer {key}"}
+
+    async def add_agent(self, role: Role = Role.agent) -> str:
+        email = f"agent{next(_sequence)}@{self.name.split()[0].lower()}.example"
+        async with create_session_factory(self.engine)() as session:
+            await do_create_agent(
+                session=session, workspace_id=self.id,
+                data=AgentCreate(email=email, display_name=f"Agent {role}", password=PASSWORD, role=role),
+            )
+            await session.commit()
+        return email
+
+    async def contact(self, **fields: Any) -> int:
+        named = {"name", "first_name", "last_name"} & fields.keys()
+        data = fields if named else {"name": f"Contact {next(_sequence)}", **fields}
+        async with create_session_factory(self.engine)() as session:
+            contact = await do_create_contact(
+                session=session, workspace_id=self.id, data=ContactCreate.model_validate(data), actor="test"
+            )
+            await session.commit()
+            return contact.id
+
+
+async def make_workspace(engine: AsyncEngine, name: str) -> WorkspaceHandle:
+    admin_email = f"admin{next(_sequence)}@{name.split()[0].lower()}.example"
+    async with create_session_factory(engine)() as session:
+        workspace, _, key = await do_create_workspace(
+            session=session, name=name, admin=AgentCreate(email=admin_email, display_name="Admin", password=PASSWORD)
+        )
+        await session.commit()
+    return WorkspaceHandle(id=workspace.id, name=name, api_key=key, admin_email=admin_email, engine=engine)
