@@ -18,6 +18,8 @@ from sqlalchemy.types import TypeDecorator
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
+# The largest id either database stores (64-bit signed); larger ids in requests are invalid input, not a crash.
+MAX_ID = 2**63 - 1
 # SQLite only auto-increments an INTEGER PRIMARY KEY, PostgreSQL gets a 64-bit identity.
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 

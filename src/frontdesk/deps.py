@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.db import MAX_ID
 from frontdesk.settings import Settings
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.service import Principal, authenticate_api_key
@@ -56,3 +57,7 @@ def require_role(role: Role) -> object:
 Viewer = Annotated[Principal, require_role(Role.viewer)]
 Editor = Annotated[Principal, require_role(Role.agent)]
 Admin = Annotated[Principal, require_role(Role.admin)]
+
+
+# An id in a URL: a positive 64-bit integer, so an absurd one is a 422 on that parameter, not a driver crash.
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]

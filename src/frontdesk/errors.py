@@ -68,8 +68,16 @@ def _clean_message(message: str) -> str:
     return message
 
 
+def _from_pydantic(error: Any) -> FieldError:
+    if error.get("type") == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error", "")
+        position = error.get("loc", ("body", "?"))[-1]
+        return FieldError("body", f"the body is not valid JSON ({reason} at character {position})")
+    return FieldError(field_path(error.get("loc", ())), _clean_message(str(error.get("msg", ""))))
+
+
 def errors_from_pydantic(errors: list[Any]) -> list[FieldError]:
-    return [FieldError(field_path(error.get("loc", ())), _clean_message(str(error.get("msg", "")))) for error in errors]
+    return [_from_pydantic(error) for error in errors]
 
 
 def problem(

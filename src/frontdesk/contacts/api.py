@@ -22,7 +22,7 @@ from frontdesk.contacts.schemas import (
     TimelineEntry,
     TimelinePage,
 )
-from frontdesk.deps import Admin, AppSettings, DbSession, Editor, Viewer
+from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, Viewer
 from frontdesk.errors import InvalidInput, problem
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"])
@@ -93,14 +93,14 @@ async def import_contacts(
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactRead, summary="Read a contact")
-async def read_contact(contact_id: int, session: DbSession, principal: Viewer) -> ContactRead:
+async def read_contact(contact_id: PathId, session: DbSession, principal: Viewer) -> ContactRead:
     contact = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     return await service.to_read(session=session, contact=contact)
 
 
 @router.patch("/contacts/{contact_id}", response_model=ContactRead, summary="Change some fields of a contact")
 async def update_contact(
-    contact_id: int, patch: ContactUpdate, session: DbSession, principal: Editor
+    contact_id: PathId, patch: ContactUpdate, session: DbSession, principal: Editor
 ) -> ContactRead:
     contact = await service.do_update_contact(
         session=session, workspace_id=principal.workspace_id, contact_id=contact_id, patch=patch,
@@ -116,7 +116,7 @@ async def update_contact(
     "data is kept.",
 )
 async def erase_contact(
-    contact_id: int,
+    contact_id: PathId,
     session: DbSession,
     principal: Admin,
     reason: Annotated[str | None, Query(max_length=500)] = None,
@@ -128,7 +128,7 @@ async def erase_contact(
 
 
 @router.get("/contacts/{contact_id}/export", summary="Everything held about a contact (GDPR art. 15)")
-async def export_contact(contact_id: int, session: DbSession, principal: Admin) -> dict[str, Any]:
+async def export_contact(contact_id: PathId, session: DbSession, principal: Admin) -> dict[str, Any]:
     contact = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     return await privacy.export_contact(session=session, contact=contact)
 
@@ -138,7 +138,7 @@ async def export_contact(contact_id: int, session: DbSession, principal: Admin) 
     summary="Merge a duplicate into this contact", description="The duplicate is removed; nothing it held is lost.",
 )
 async def merge_contacts(
-    contact_id: int, data: MergeRequest, session: DbSession, principal: Editor
+    contact_id: PathId, data: MergeRequest, session: DbSession, principal: Editor
 ) -> ContactRead:
     target = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     duplicate = await service.get_referenced_contact(
@@ -151,14 +151,14 @@ async def merge_contacts(
 
 @router.get("/contacts/{contact_id}/timeline", response_model=TimelinePage, summary="Notes and changes")
 async def read_timeline(
-    contact_id: int, session: DbSession, principal: Viewer, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    contact_id: PathId, session: DbSession, principal: Viewer, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> TimelinePage:
     contact = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     return TimelinePage(items=await timeline.list_timeline(session=session, contact=contact, limit=limit))
 
 
 @router.post("/contacts/{contact_id}/notes", response_model=TimelineEntry, status_code=201, summary="Add a note")
-async def add_note(contact_id: int, data: NoteCreate, session: DbSession, principal: Editor) -> TimelineEntry:
+async def add_note(contact_id: PathId, data: NoteCreate, session: DbSession, principal: Editor) -> TimelineEntry:
     contact = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     note = await timeline.do_add_note(session=session, contact=contact, body=data.body, author=principal.label)
     await session.commit()
@@ -173,7 +173,7 @@ async def add_note(contact_id: int, data: NoteCreate, session: DbSession, princi
     summary="Link a user to their organisation, or a customer to the consumer they buy for",
 )
 async def add_relationship(
-    contact_id: int, data: RelationshipCreate, session: DbSession, principal: Editor
+    contact_id: PathId, data: RelationshipCreate, session: DbSession, principal: Editor
 ) -> ContactRead:
     contact = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     other = await service.get_referenced_contact(
@@ -188,7 +188,7 @@ async def add_relationship(
 
 @router.delete("/contacts/{contact_id}/relationships/{relationship_id}", status_code=204)
 async def remove_relationship(
-    contact_id: int, relationship_id: int, session: DbSession, principal: Editor
+    contact_id: PathId, relationship_id: PathId, session: DbSession, principal: Editor
 ) -> Response:
     contact = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     await timeline.do_remove_relationship(

@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from frontdesk.contacts import service, timeline
 from frontdesk.contacts.models import Audience, ContactKind, ContactRole, Market, RelationshipKind, Stage
 from frontdesk.contacts.schemas import ContactCreate, ContactUpdate, RelationshipCreate
-from frontdesk.deps import DbSession
+from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, FieldError, errors_from_pydantic
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, errors_by_field, render
 from frontdesk.workspaces.models import Role
@@ -58,7 +58,7 @@ def form_to_payload(form: FormData, attribute_keys: list[str]) -> dict[str, Any]
 
 async def _form_page(
     request: Request, session: DbSession, user: ConsoleUser, *, values: dict[str, Any],
-    errors: list[FieldError] | None = None, contact_id: int | None = None,
+    errors: list[FieldError] | None = None, contact_id: PathId | None = None,
 ) -> Any:
     definitions = await service.list_attribute_definitions(session=session, workspace_id=user.principal.workspace_id)
     return render(
@@ -129,7 +129,7 @@ async def create_contact(request: Request, session: DbSession, user: FormAgent) 
     return RedirectResponse(f"/contacts/{contact.id}", status_code=303)
 
 
-async def _contact_page(request: Request, session: DbSession, user: ConsoleUser, contact_id: int, **extra: Any) -> Any:
+async def _contact_page(request: Request, session: DbSession, user: ConsoleUser, contact_id: PathId, **extra: Any) -> Any:
     contact = await service.get_contact(session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id)
     return render(
         request, "pages/contact.html", status_code=422 if extra.get("error") else 200, user=user,
@@ -141,12 +141,12 @@ async def _contact_page(request: Request, session: DbSession, user: ConsoleUser,
 
 
 @router.get("/contacts/{contact_id}")
-async def contact_page(request: Request, contact_id: int, session: DbSession, user: ConsoleAgent) -> Any:
+async def contact_page(request: Request, contact_id: PathId, session: DbSession, user: ConsoleAgent) -> Any:
     return await _contact_page(request, session, user, contact_id)
 
 
 @router.get("/contacts/{contact_id}/edit")
-async def edit_contact_form(request: Request, contact_id: int, session: DbSession, user: ConsoleAgent) -> Any:
+async def edit_contact_form(request: Request, contact_id: PathId, session: DbSession, user: ConsoleAgent) -> Any:
     contact = await service.get_contact(session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id)
     state = service.snapshot(contact)
     values = {
@@ -161,7 +161,7 @@ async def edit_contact_form(request: Request, contact_id: int, session: DbSessio
 
 
 @router.post("/contacts/{contact_id}/edit")
-async def update_contact(request: Request, contact_id: int, session: DbSession, user: FormAgent) -> Any:
+async def update_contact(request: Request, contact_id: PathId, session: DbSession, user: FormAgent) -> Any:
     user.principal.require(Role.agent)
     form = await request.form()
     definitions = await service.list_attribute_definitions(session=session, workspace_id=user.principal.workspace_id)
@@ -186,7 +186,7 @@ async def update_contact(request: Request, contact_id: int, session: DbSession, 
 
 
 @router.post("/contacts/{contact_id}/notes")
-async def add_note(request: Request, contact_id: int, session: DbSession, user: FormAgent) -> Any:
+async def add_note(request: Request, contact_id: PathId, session: DbSession, user: FormAgent) -> Any:
     user.principal.require(Role.agent)
     contact = await service.get_contact(session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id)
     body = str((await request.form()).get("body", "")).strip()
@@ -200,7 +200,7 @@ async def add_note(request: Request, contact_id: int, session: DbSession, user: 
 
 
 @router.post("/contacts/{contact_id}/relationships")
-async def add_relationship(request: Request, contact_id: int, session: DbSession, user: FormAgent) -> Any:
+async def add_relationship(request: Request, contact_id: PathId, session: DbSession, user: FormAgent) -> Any:
     user.principal.require(Role.agent)
     workspace_id = user.principal.workspace_id
     contact = await service.get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)

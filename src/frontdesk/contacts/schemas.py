@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from frontdesk.contacts import validation
+from frontdesk.db import MAX_ID
 from frontdesk.contacts.models import (
     Audience,
     AttributeType,
@@ -23,6 +24,7 @@ TAG_PATTERN = re.compile(r"^[\w][\w .:/&+-]{0,49}$")
 ATTRIBUTE_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 
 ShortText = Annotated[str, Field(max_length=150)]
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -217,7 +219,7 @@ class RelationshipCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: RelationshipKind
-    to_contact_id: int = Field(
+    to_contact_id: RecordId = Field(
         description="acts_for: the organisation this user acts for; buys_for: the consumer this customer buys for"
     )
 
@@ -255,7 +257,7 @@ class ContactPage(BaseModel):
 class MergeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    duplicate_id: int = Field(description="The contact merged into this one and then removed")
+    duplicate_id: RecordId = Field(description="The contact merged into this one and then removed")
 
 
 class NoteCreate(BaseModel):

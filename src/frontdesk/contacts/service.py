@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -29,6 +30,7 @@ from frontdesk.contacts.schemas import (
 )
 from frontdesk.contacts.timeline import record_event, relationships_of
 from frontdesk.contacts.validation import email_key
+from frontdesk.db import MAX_ID
 from frontdesk.errors import Conflict, FieldError, InvalidInput, NotFound, errors_from_pydantic
 
 SCALAR_FIELDS = (
@@ -68,9 +70,10 @@ def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = raw.partition(":")
-        if prefix != "c":
+        last_id = int(value)
+        if prefix != "c" or not 0 < last_id <= MAX_ID:
             raise ValueError
-        return int(value)
+        return last_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("cursor is not one this API returned", field="cursor") from None
 
@@ -206,8 +209,10 @@ def _coerce_attribute(definition: AttributeDefinition, value: Any) -> Any:
             raise ValueError("must be a number")
         try:
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise ValueError("must be a number") from None
+        if not math.isfinite(number):
+            raise ValueError("must be a finite number")
         return int(number) if number.is_integer() else number
     if kind is AttributeType.boolean:
         if isinstance(value, bool):

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from frontdesk.deps import Admin, DbSession, Viewer
+from frontdesk.deps import Admin, DbSession, PathId, Viewer
 from frontdesk.workspaces import service
 from frontdesk.workspaces.schemas import (
     AgentCreate,
@@ -39,12 +39,12 @@ async def create_agent(data: AgentCreate, session: DbSession, principal: Admin) 
 
 
 @router.get("/agents/{agent_id}", response_model=AgentRead)
-async def read_agent(agent_id: int, session: DbSession, principal: Admin) -> Any:
+async def read_agent(agent_id: PathId, session: DbSession, principal: Admin) -> Any:
     return await service.get_agent(session=session, workspace_id=principal.workspace_id, agent_id=agent_id)
 
 
 @router.patch("/agents/{agent_id}", response_model=AgentRead)
-async def update_agent(agent_id: int, data: AgentUpdate, session: DbSession, principal: Admin) -> Any:
+async def update_agent(agent_id: PathId, data: AgentUpdate, session: DbSession, principal: Admin) -> Any:
     agent = await service.do_update_agent(
         session=session, workspace_id=principal.workspace_id, agent_id=agent_id, data=data
     )
@@ -70,7 +70,7 @@ async def create_api_key(data: ApiKeyCreate, session: DbSession, principal: Admi
 
 
 @router.delete("/api-keys/{api_key_id}", response_model=ApiKeyRead, summary="Revoke an API key")
-async def revoke_api_key(api_key_id: int, session: DbSession, principal: Admin) -> Any:
+async def revoke_api_key(api_key_id: PathId, session: DbSession, principal: Admin) -> Any:
     api_key = await service.do_revoke_api_key(
         session=session, workspace_id=principal.workspace_id, api_key_id=api_key_id, actor=principal.label
     )

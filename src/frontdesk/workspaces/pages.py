@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from frontdesk.deps import AppSettings, DbSession
+from frontdesk.deps import AppSettings, DbSession, PathId
 from frontdesk.errors import DomainError
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
 from frontdesk.workspaces import service
@@ -101,7 +101,7 @@ async def create_api_key(
 
 
 @router.post("/settings/api-keys/{api_key_id}/revoke")
-async def revoke_api_key(api_key_id: int, session: DbSession, user: FormAgent) -> Any:
+async def revoke_api_key(api_key_id: PathId, session: DbSession, user: FormAgent) -> Any:
     user.principal.require(Role.admin)
     try:
         await service.do_revoke_api_key(

@@ -1,0 +1,165 @@
+"""A key of one workspace can never read or change another's data: such requests get 404.
+
+The table below must name every operation of the API; ``test_every_api_operation_is_covered`` fails when a
+new endpoint is added without an isolation case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from frontdesk.workspaces.models import Role
+from tests.factories import WorkspaceHandle
+
+
+@dataclass
+class Victim:
+    """Records of workspace A, and one contact of the attacker's own workspace B."""
+
+    contact_id: int
+    relationship_id: int
+    agent_id: int
+    api_key_id: int
+    attribute_key: str
+    own_contact_id: int
+
+
+# (method, path template, JSON body): each is sent with B's admin key and A's ids, and must give 404.
+FOREIGN_ID_CASES: list[tuple[str, str, Any]] = [
+    ("GET", "/api/v1/contacts/{contact_id}", None),
+    ("PATCH", "/api/v1/contacts/{contact_id}", {"name": "Hijacked"}),
+    ("DELETE", "/api/v1/contacts/{contact_id}", None),
+    ("GET", "/api/v1/contacts/{contact_id}/export", None),
+    ("POST", "/api/v1/contacts/{contact_id}/merge", {"duplicate_id": "{own_contact_id}"}),
+    ("GET", "/api/v1/contacts/{contact_id}/timeline", None),
+    ("POST", "/api/v1/contacts/{contact_id}/notes", {"body": "planted"}),
+    ("POST", "/api/v1/contacts/{contact_id}/relationships", {"kind": "buys_for", "to_contact_id": "{own_contact_id}"}),
+    ("DELETE", "/api/v1/contacts/{contact_id}/relationships/{relationship_id}", None),
+    ("DELETE", "/api/v1/contacts/{own_contact_id}/relationships/{relationship_id}", None),
+    ("GET", "/api/v1/agents/{agent_id}", None),
+    ("PATCH", "/api/v1/agents/{agent_id}", {"display_name": "Hijacked", "role": "viewer"}),
+    ("DELETE", "/api/v1/api-keys/{api_key_id}", None),
+    ("DELETE", "/api/v1/attributes/{attribute_key}", None),
+]
+# Operations without an id in the path: they act on the caller's own workspace only (checked below).
+OWN_WORKSPACE_OPERATIONS = {
+    ("GET", "/api/v1/contacts"), ("POST", "/api/v1/contacts"), ("POST", "/api/v1/contacts/import"),
+    ("GET", "/api/v1/agents"), ("POST", "/api/v1/agents"), ("GET", "/api/v1/api-keys"),
+    ("POST", "/api/v1/api-keys"), ("GET", "/api/v1/attributes"), ("POST", "/api/v1/attributes"),
+    ("GET", "/api/v1/workspace"),
+}
+
+
+def _template(path: str) -> str:
+    return (path.replace("{own_contact_id}", "{contact_id}").replace("{attribute_key}", "{key}"))
+
+
+async def test_every_api_operation_is_covered(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/api/v1/openapi.json")).json()
+    operations = {(method.upper(), path) for path, item in spec["paths"].items() for method in item}
+    covered = {(method, _template(path)) for method, path, _ in FOREIGN_ID_CASES} | OWN_WORKSPACE_OPERATIONS
+    assert operations - covered == set(), "add an isolation case for these operations"
+
+
+@pytest.fixture
+async def victim(client: httpx.AsyncClient, workspace: WorkspaceHandle, other_workspace: WorkspaceHandle) -> Victim:
+    a = workspace.headers
+    contact_id = await workspace.contact(name="Secret Customer", emails=["secret@a.example"])
+    organisation = await workspace.contact(kind="organisation", name="A Corp")
+    linked = await client.post(
+        f"/api/v1/contacts/{contact_id}/relationships", json={"kind": "acts_for", "to_contact_id": organisation},
+        headers=a,
+    )
+    relationship_id = linked.json()["relationships"][0]["id"]
+    agent_email = await workspace.add_agent(Role.agent)
+    agents = (await client.get("/api/v1/agents", headers=a)).json()
+    agent_id = next(agent["id"] for agent in agents if agent["email"] == agent_email)
+    api_key_id = (await client.post("/api/v1/api-keys", json={"name": "A integration"}, headers=a)).json()["id"]
+    await client.post("/api/v1/attributes", json={"key": "plan", "label": "Plan", "type": "text"}, headers=a)
+    own_contact_id = await other_workspace.contact(name="B's own")
+    return Victim(contact_id, relationship_id, agent_id, api_key_id, "plan", own_contact_id)
+
+
+def _fill(value: Any, victim: Victim) -> Any:
+    if isinstance(value, str):
+        filled = value.format(**victim.__dict__)
+        return int(filled) if filled.isdigit() and value.startswith("{") else filled
+    if isinstance(value, dict):
+        return {key: _fill(item, victim) for key, item in value.items()}
+    return value
+
+
+async def _snapshot(client: httpx.AsyncClient, workspace: WorkspaceHandle, victim: Victim) -> list[Any]:
+    h = workspace.headers
+    return [
+        (await client.get(f"/api/v1/contacts/{victim.contact_id}", headers=h)).json(),
+        (await client.get(f"/api/v1/contacts/{victim.contact_id}/timeline", headers=h)).json(),
+        (await client.get("/api/v1/agents", headers=h)).json(),
+        (await client.get("/api/v1/api-keys", headers=h)).json(),
+        (await client.get("/api/v1/attributes", headers=h)).json(),
+    ]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), FOREIGN_ID_CASES, ids=[f"{m} {p}" for m, p, _ in FOREIGN_ID_CASES])
+async def test_foreign_ids_are_not_found_and_change_nothing(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, other_workspace: WorkspaceHandle, victim: Victim,
+    method: str, path: str, body: Any,
+) -> None:
+    before = await _snapshot(client, workspace, victim)
+    response = await client.request(
+        method, _fill(path, victim), json=_fill(body, victim), headers=other_workspace.headers
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "Secret" not in response.text and "secret@a.example" not in response.text
+    assert await _snapshot(client, workspace, victim) == before
+
+
+async def test_foreign_ids_in_a_body_are_invalid_references(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, other_workspace: WorkspaceHandle, victim: Victim
+) -> None:
+    b = other_workspace.headers
+    merge = await client.post(
+        f"/api/v1/contacts/{victim.own_contact_id}/merge", json={"duplicate_id": victim.contact_id}, headers=b
+    )
+    assert merge.status_code == 422
+    assert merge.json()["errors"][0]["field"] == "duplicate_id"
+    relate = await client.post(
+        f"/api/v1/contacts/{victim.own_contact_id}/relationships",
+        json={"kind": "buys_for", "to_contact_id": victim.contact_id}, headers=b,
+    )
+    assert relate.status_code == 422
+    assert relate.json()["errors"][0]["field"] == "to_contact_id"
+    still_there = await client.get(f"/api/v1/contacts/{victim.contact_id}", headers=workspace.headers)
+    assert still_there.status_code == 200
+
+
+async def test_listings_show_only_the_callers_workspace(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, other_workspace: WorkspaceHandle, victim: Victim
+) -> None:
+    b = other_workspace.headers
+    contacts = (await client.get("/api/v1/contacts", headers=b)).json()["items"]
+    assert [c["id"] for c in contacts] == [victim.own_contact_id]
+    assert (await client.get("/api/v1/contacts", params={"q": "secret"}, headers=b)).json()["items"] == []
+    agents = (await client.get("/api/v1/agents", headers=b)).json()
+    assert [a["email"] for a in agents] == [other_workspace.admin_email]
+    keys = (await client.get("/api/v1/api-keys", headers=b)).json()
+    assert all(key["name"] != "A integration" for key in keys)
+    assert (await client.get("/api/v1/attributes", headers=b)).json() == []
+    assert (await client.get("/api/v1/workspace", headers=b)).json()["name"] == other_workspace.name
+
+
+async def test_same_email_in_two_workspaces_does_not_collide_on_import(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, other_workspace: WorkspaceHandle, victim: Victim
+) -> None:
+    csv_text = "name,emails\nCopycat,secret@a.example\n"
+    response = await client.post(
+        "/api/v1/contacts/import", files={"file": ("c.csv", csv_text, "text/csv")}, headers=other_workspace.headers
+    )
+    assert response.json()["created"] == 1
+    a_contacts = (await client.get("/api/v1/contacts", params={"q": "secret"}, headers=workspace.headers)).json()
+    assert [c["name"] for c in a_contacts["items"]] == ["Secret Customer"]
