@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from frontdesk import security
 from frontdesk.deps import DbSession
 from frontdesk.errors import FieldError
-from frontdesk.workspaces.models import Agent, AgentSession, Role
+from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.service import Principal, get_login, principal_for_agent
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -31,13 +31,14 @@ class CsrfFailed(Exception):
 
 @dataclass(frozen=True)
 class ConsoleUser:
-    agent: Agent
-    login: AgentSession
-    principal: Principal
+    """The signed-in agent, as plain values: pages may roll back their session and still render these."""
 
-    @property
-    def csrf_token(self) -> str:
-        return self.login.csrf_token
+    agent_id: int
+    display_name: str
+    email: str
+    role: str
+    csrf_token: str
+    principal: Principal
 
     def can(self, role: str) -> bool:
         return self.principal.role.allows(Role(role))
@@ -50,7 +51,10 @@ async def current_console_user(request: Request, session: DbSession) -> ConsoleU
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target)
     agent, login = found
-    return ConsoleUser(agent=agent, login=login, principal=principal_for_agent(agent))
+    return ConsoleUser(
+        agent_id=agent.id, display_name=agent.display_name, email=agent.email, role=agent.role,
+        csrf_token=login.csrf_token, principal=principal_for_agent(agent),
+    )
 
 
 ConsoleAgent = Annotated[ConsoleUser, Depends(current_console_user)]

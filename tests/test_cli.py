@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+
+import httpx
+import pytest
+from click.testing import Result
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from frontdesk.cli import app
+
+runner = CliRunner()
+
+
+async def invoke(args: list[str]) -> Result:
+    return await asyncio.to_thread(runner.invoke, app, args)
+
+
+def _command_paths() -> list[list[str]]:
+    paths: list[list[str]] = [[]]
+    root = get_command(app)
+
+    def walk(command: object, prefix: list[str]) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            paths.append([*prefix, name])
+            walk(sub, [*prefix, name])
+
+    walk(root, [])
+    return paths
+
+
+def test_the_cli_has_the_commands_the_readme_promises() -> None:
+    assert {" ".join(p) for p in _command_paths()} >= {
+        "", "serve", "migrate", "workspace", "workspace create", "demo", "contacts", "contacts import",
+        "contacts export",
+    }
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "frontdesk")
+def test_every_command_has_help(path: list[str]) -> None:
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    assert len(result.output.splitlines()) > 4
+
+
+@pytest.mark.usefixtures("cli_env")
+async def test_workspace_create_json_prints_an_id_and_a_working_key(client: httpx.AsyncClient) -> None:
+    result = await invoke(["workspace", "create", "Candy Corner", "--admin-email", "owner@candy.example",
+                           "--admin-password", "sweet-and-long", "--json"])
+    assert result.exit_code == 0, result.output
+    created = json.loads(result.stdout)
+    assert isinstance(created["workspace_id"], int)
+    response = await client.get("/api/v1/workspace", headers={"Authorization": f"Bearer {created['api_key']}"})
+    assert response.json()["id"] == created["workspace_id"]
+    assert response.json()["name"] == "Candy Corner"
+
+
+@pytest.mark.usefixtures("cli_env")
+async def test_workspace_create_refuses_a_weak_password() -> None:
+    result = await invoke(["workspace", "create", "X", "--admin-email", "a@b.example", "--admin-password", "short"])
+    assert result.exit_code == 2
+    assert "password" in result.output
+
+
+@pytest.mark.usefixtures("cli_env")
+async def test_demo_builds_a_varied_workspace_once(client: httpx.AsyncClient) -> None:
+    result = await invoke(["demo"])
+    assert result.exit_code == 0, result.output
+    assert "admin@demo-shop.example" in result.output and "frontdesk-demo" in result.output
+    again = await invoke(["demo"])
+    assert "already exists" in again.output
+
+    login = await client.post("/login", data={"email": "admin@demo-shop.example", "password": "frontdesk-demo"})
+    assert login.status_code == 303
+    page = await client.get("/settings")
+    assert "Sam Support" in page.text and "Ada Admin" in page.text
+    listing = await client.get("/contacts")
+    assert "240 contacts" in listing.text
+    for query, minimum in [("stage=customer", 50), ("stage=prospect", 50), ("market=b2b", 20), ("market=b2c", 50),
+                           ("audience=internal", 5)]:
+        filtered = await client.get(f"/contacts?{query}")
+        match = re.search(r"(\d+) contacts?</p>", filtered.text)
+        assert match, filtered.text[:500]
+        count = int(match.group(1))
+        assert count >= minimum, query
