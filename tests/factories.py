@@ -43,7 +43,8 @@ class WorkspaceHandle:
         email = f"agent{next(_sequence)}@{self.name.split()[0].lower()}.example"
         async with create_session_factory(self.engine)() as session:
             await do_create_agent(
-                session=session, workspace_id=self.id,
+                session=session,
+                workspace_id=self.id,
                 data=AgentCreate(email=email, display_name=f"Agent {role}", password=PASSWORD, role=role),
             )
             await session.commit()

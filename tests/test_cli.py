@@ -34,7 +34,14 @@ def _command_paths() -> list[list[str]]:
 
 def test_the_cli_has_the_commands_the_readme_promises() -> None:
     assert {" ".join(p) for p in _command_paths()} >= {
-        "", "serve", "migrate", "workspace", "workspace create", "demo", "contacts", "contacts import",
+        "",
+        "serve",
+        "migrate",
+        "workspace",
+        "workspace create",
+        "demo",
+        "contacts",
+        "contacts import",
         "contacts export",
     }
 
@@ -49,8 +56,18 @@ def test_every_command_has_help(path: list[str]) -> None:
 
 @pytest.mark.usefixtures("cli_env")
 async def test_workspace_create_json_prints_an_id_and_a_working_key(client: httpx.AsyncClient) -> None:
-    result = await invoke(["workspace", "create", "Candy Corner", "--admin-email", "owner@candy.example",
-                           "--admin-password", "sweet-and-long", "--json"])
+    result = await invoke(
+        [
+            "workspace",
+            "create",
+            "Candy Corner",
+            "--admin-email",
+            "owner@candy.example",
+            "--admin-password",
+            "sweet-and-long",
+            "--json",
+        ]
+    )
     assert result.exit_code == 0, result.output
     created = json.loads(result.stdout)
     assert isinstance(created["workspace_id"], int)
@@ -80,8 +97,13 @@ async def test_demo_builds_a_varied_workspace_once(client: httpx.AsyncClient) ->
     assert "Sam Support" in page.text and "Ada Admin" in page.text
     listing = await client.get("/contacts")
     assert "240 contacts" in listing.text
-    for query, minimum in [("stage=customer", 50), ("stage=prospect", 50), ("market=b2b", 20), ("market=b2c", 50),
-                           ("audience=internal", 5)]:
+    for query, minimum in [
+        ("stage=customer", 50),
+        ("stage=prospect", 50),
+        ("market=b2b", 20),
+        ("market=b2c", 50),
+        ("audience=internal", 5),
+    ]:
         filtered = await client.get(f"/contacts?{query}")
         match = re.search(r"(\d+) contacts?</p>", filtered.text)
         assert match, filtered.text[:500]

@@ -47,15 +47,21 @@ FOREIGN_ID_CASES: list[tuple[str, str, Any]] = [
 ]
 # Operations without an id in the path: they act on the caller's own workspace only (checked below).
 OWN_WORKSPACE_OPERATIONS = {
-    ("GET", "/api/v1/contacts"), ("POST", "/api/v1/contacts"), ("POST", "/api/v1/contacts/import"),
-    ("GET", "/api/v1/agents"), ("POST", "/api/v1/agents"), ("GET", "/api/v1/api-keys"),
-    ("POST", "/api/v1/api-keys"), ("GET", "/api/v1/attributes"), ("POST", "/api/v1/attributes"),
+    ("GET", "/api/v1/contacts"),
+    ("POST", "/api/v1/contacts"),
+    ("POST", "/api/v1/contacts/import"),
+    ("GET", "/api/v1/agents"),
+    ("POST", "/api/v1/agents"),
+    ("GET", "/api/v1/api-keys"),
+    ("POST", "/api/v1/api-keys"),
+    ("GET", "/api/v1/attributes"),
+    ("POST", "/api/v1/attributes"),
     ("GET", "/api/v1/workspace"),
 }
 
 
 def _template(path: str) -> str:
-    return (path.replace("{own_contact_id}", "{contact_id}").replace("{attribute_key}", "{key}"))
+    return path.replace("{own_contact_id}", "{contact_id}").replace("{attribute_key}", "{key}")
 
 
 async def test_every_api_operation_is_covered(client: httpx.AsyncClient) -> None:
@@ -71,7 +77,8 @@ async def victim(client: httpx.AsyncClient, workspace: WorkspaceHandle, other_wo
     contact_id = await workspace.contact(name="Secret Customer", emails=["secret@a.example"])
     organisation = await workspace.contact(kind="organisation", name="A Corp")
     linked = await client.post(
-        f"/api/v1/contacts/{contact_id}/relationships", json={"kind": "acts_for", "to_contact_id": organisation},
+        f"/api/v1/contacts/{contact_id}/relationships",
+        json={"kind": "acts_for", "to_contact_id": organisation},
         headers=a,
     )
     relationship_id = linked.json()["relationships"][0]["id"]
@@ -106,8 +113,13 @@ async def _snapshot(client: httpx.AsyncClient, workspace: WorkspaceHandle, victi
 
 @pytest.mark.parametrize(("method", "path", "body"), FOREIGN_ID_CASES, ids=[f"{m} {p}" for m, p, _ in FOREIGN_ID_CASES])
 async def test_foreign_ids_are_not_found_and_change_nothing(
-    client: httpx.AsyncClient, workspace: WorkspaceHandle, other_workspace: WorkspaceHandle, victim: Victim,
-    method: str, path: str, body: Any,
+    client: httpx.AsyncClient,
+    workspace: WorkspaceHandle,
+    other_workspace: WorkspaceHandle,
+    victim: Victim,
+    method: str,
+    path: str,
+    body: Any,
 ) -> None:
     before = await _snapshot(client, workspace, victim)
     response = await client.request(
@@ -130,7 +142,8 @@ async def test_foreign_ids_in_a_body_are_invalid_references(
     assert merge.json()["errors"][0]["field"] == "duplicate_id"
     relate = await client.post(
         f"/api/v1/contacts/{victim.own_contact_id}/relationships",
-        json={"kind": "buys_for", "to_contact_id": victim.contact_id}, headers=b,
+        json={"kind": "buys_for", "to_contact_id": victim.contact_id},
+        headers=b,
     )
     assert relate.status_code == 422
     assert relate.json()["errors"][0]["field"] == "to_contact_id"

@@ -23,9 +23,7 @@ def _tables(connection: Connection) -> set[str]:
     return set(inspect(connection).get_table_names()) - {"alembic_version"}
 
 
-async def test_migrations_from_empty_match_the_models_and_downgrade_cleanly(
-    database: Database, tmp_path: Path
-) -> None:
+async def test_migrations_from_empty_match_the_models_and_downgrade_cleanly(database: Database, tmp_path: Path) -> None:
     if database.backend == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path / f'empty-{secrets.token_hex(4)}.db'}"
     else:

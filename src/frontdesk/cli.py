@@ -94,8 +94,13 @@ def workspace_create(
     async def work(session: AsyncSession) -> dict[str, Any]:
         workspace, agent, key = await do_create_workspace(session=session, name=name, admin=admin)
         await session.commit()
-        return {"workspace_id": workspace.id, "name": workspace.name, "admin_agent_id": agent.id,
-                "admin_email": agent.email, "api_key": key}
+        return {
+            "workspace_id": workspace.id,
+            "name": workspace.name,
+            "admin_agent_id": agent.id,
+            "admin_email": agent.email,
+            "api_key": key,
+        }
 
     result = _run(work)
     if as_json:
@@ -121,8 +126,10 @@ def demo(
     result = _run(work)
     state = f"created with {result.contacts} contacts" if result.created else "already exists"
     err.print(f"Demo Shop (workspace {result.workspace_id}) {state}.")
-    err.print(f"Sign in as [bold]{DEMO_ADMIN_EMAIL}[/bold] (admin) or [bold]{DEMO_AGENT_EMAIL}[/bold] (agent), "
-              f"password [bold]{DEMO_PASSWORD}[/bold]")
+    err.print(
+        f"Sign in as [bold]{DEMO_ADMIN_EMAIL}[/bold] (admin) or [bold]{DEMO_AGENT_EMAIL}[/bold] (agent), "
+        f"password [bold]{DEMO_PASSWORD}[/bold]"
+    )
 
 
 def _print_report(report: Any) -> None:
@@ -158,15 +165,27 @@ def contacts_import(
 
     async def work(session: AsyncSession) -> Any:
         await get_workspace(session=session, workspace_id=workspace)
-        with file.open(encoding="utf-8-sig", newline="") as stream, Progress(
-            TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-            console=err, transient=False,
-        ) as progress:
+        with (
+            file.open(encoding="utf-8-sig", newline="") as stream,
+            Progress(
+                TextColumn("[bold]importing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=False,
+            ) as progress,
+        ):
             task = progress.add_task("import", total=total)
             header, rows = importer.read_csv(stream)
             return await importer.import_rows(
-                session=session, workspace_id=workspace, header=header, rows=rows, atomic=atomic,
-                actor="cli:import", batch_size=batch_size,
+                session=session,
+                workspace_id=workspace,
+                header=header,
+                rows=rows,
+                atomic=atomic,
+                actor="cli:import",
+                batch_size=batch_size,
                 on_progress=lambda n: progress.advance(task, n),
             )
 
@@ -194,8 +213,9 @@ def contacts_export(
         count = -1
         try:
             writer = csv.writer(stream)
-            with Progress(TextColumn("[bold]exporting"), MofNCompleteColumn(), console=err,
-                          disable=output is None) as progress:
+            with Progress(
+                TextColumn("[bold]exporting"), MofNCompleteColumn(), console=err, disable=output is None
+            ) as progress:
                 task = progress.add_task("export", total=None)
                 async for row in importer.export_rows(session=session, workspace_id=workspace):
                     writer.writerow(row)

@@ -23,12 +23,60 @@ DEMO_AGENT_EMAIL = "sam@demo-shop.example"
 DEMO_PASSWORD = "frontdesk-demo"
 ACTOR = "demo"
 
-FIRST_NAMES = ["Anna", "Ben", "Chloé", "Dmitri", "Elif", "Farah", "Giulia", "Hugo", "Ines", "Jonas", "Kasia",
-               "Liam", "Maja", "Noah", "Olivia", "Pablo", "Quentin", "Rosa", "Sven", "Tariq", "Uma", "Viktor",
-               "Wiebke", "Xavier", "Yara", "Zoë", "Aoife", "Björn", "Carmen", "Daan"]
-LAST_NAMES = ["Müller", "Dubois", "de Vries", "Smith", "García", "Rossi", "Nowak", "Andersson", "Gruber",
-              "Peeters", "Murphy", "Schmidt", "Martin", "Jansen", "Brown", "López", "Bianchi", "Kowalski",
-              "Larsson", "Huber"]
+FIRST_NAMES = [
+    "Anna",
+    "Ben",
+    "Chloé",
+    "Dmitri",
+    "Elif",
+    "Farah",
+    "Giulia",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Kasia",
+    "Liam",
+    "Maja",
+    "Noah",
+    "Olivia",
+    "Pablo",
+    "Quentin",
+    "Rosa",
+    "Sven",
+    "Tariq",
+    "Uma",
+    "Viktor",
+    "Wiebke",
+    "Xavier",
+    "Yara",
+    "Zoë",
+    "Aoife",
+    "Björn",
+    "Carmen",
+    "Daan",
+]
+LAST_NAMES = [
+    "Müller",
+    "Dubois",
+    "de Vries",
+    "Smith",
+    "García",
+    "Rossi",
+    "Nowak",
+    "Andersson",
+    "Gruber",
+    "Peeters",
+    "Murphy",
+    "Schmidt",
+    "Martin",
+    "Jansen",
+    "Brown",
+    "López",
+    "Bianchi",
+    "Kowalski",
+    "Larsson",
+    "Huber",
+]
 # (country, regions, a valid VAT number for organisations of that country)
 COUNTRIES = [
     ("DE", ["DE-BY", "DE-BE", "DE-HH", "DE-NW"], "DE136695976"),
@@ -88,33 +136,57 @@ def demo_contacts(count: int, seed: int = 7) -> list[ContactCreate]:
             word = rng.choice(ORG_WORDS)
             name = f"{word} {rng.choice(LAST_NAMES)} {rng.choice(ORG_SUFFIXES)}"
             reseller = vat is not None and rng.random() < 0.5
-            contacts.append(ContactCreate(
-                kind=ContactKind.organisation, name=name,
-                emails=[f"orders{index}@{word.lower()}-{index}.example"],
-                phones=[p for p in [_phone(rng, country)] if p], country=country, region=region, market="b2b",
-                stage=stage, roles=["customer", "client"] if rng.random() < 0.4 else ["customer"],
-                tags=tags + (["wholesale"] if reseller and "wholesale" not in tags else []),
-                vat_number=vat if vat and rng.random() < 0.8 else None,
-                eori_number=f"{country}{rng.randrange(10**11, 10**12)}" if country in {"DE", "FR", "ES", "IT"}
-                and rng.random() < 0.4 else None,
-                is_reseller=reseller, attributes={"plan": rng.choice(["basic", "pro", "enterprise"])},
-            ))
+            contacts.append(
+                ContactCreate(
+                    kind=ContactKind.organisation,
+                    name=name,
+                    emails=[f"orders{index}@{word.lower()}-{index}.example"],
+                    phones=[p for p in [_phone(rng, country)] if p],
+                    country=country,
+                    region=region,
+                    market="b2b",
+                    stage=stage,
+                    roles=["customer", "client"] if rng.random() < 0.4 else ["customer"],
+                    tags=tags + (["wholesale"] if reseller and "wholesale" not in tags else []),
+                    vat_number=vat if vat and rng.random() < 0.8 else None,
+                    eori_number=f"{country}{rng.randrange(10**11, 10**12)}"
+                    if country in {"DE", "FR", "ES", "IT"} and rng.random() < 0.4
+                    else None,
+                    is_reseller=reseller,
+                    attributes={"plan": rng.choice(["basic", "pro", "enterprise"])},
+                )
+            )
             continue
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         internal = index % 17 == 0
         slug = f"{first}.{last}".lower().replace(" ", "").replace("é", "e").replace("ë", "e").replace("ö", "o")
         slug = slug.replace("ü", "u").replace("ó", "o").replace("ø", "o")
         domain = "demo-shop.example" if internal else rng.choice(["mail.example", "post.example", "inbox.example"])
-        contacts.append(ContactCreate(
-            kind=ContactKind.person, first_name=first, last_name=last,
-            emails=[f"{slug}{index}@{domain}"], phones=[p for p in [_phone(rng, country)] if p and rng.random() < 0.7],
-            country=country, region=region, audience="internal" if internal else "external",
-            department=rng.choice(DEPARTMENTS) if internal else None,
-            market=None if internal else rng.choice(["b2c", "b2c", "b2b"]),
-            stage=stage, roles=rng.sample(["customer", "consumer", "user"], rng.randrange(1, 3)), tags=tags,
-            attributes={"newsletter": rng.random() < 0.5, **({"birthday": f"19{rng.randrange(60, 99)}-0"
-                        f"{rng.randrange(1, 10)}-1{rng.randrange(0, 9)}"} if rng.random() < 0.3 else {})},
-        ))
+        contacts.append(
+            ContactCreate(
+                kind=ContactKind.person,
+                first_name=first,
+                last_name=last,
+                emails=[f"{slug}{index}@{domain}"],
+                phones=[p for p in [_phone(rng, country)] if p and rng.random() < 0.7],
+                country=country,
+                region=region,
+                audience="internal" if internal else "external",
+                department=rng.choice(DEPARTMENTS) if internal else None,
+                market=None if internal else rng.choice(["b2c", "b2c", "b2b"]),
+                stage=stage,
+                roles=rng.sample(["customer", "consumer", "user"], rng.randrange(1, 3)),
+                tags=tags,
+                attributes={
+                    "newsletter": rng.random() < 0.5,
+                    **(
+                        {"birthday": f"19{rng.randrange(60, 99)}-0{rng.randrange(1, 10)}-1{rng.randrange(0, 9)}"}
+                        if rng.random() < 0.3
+                        else {}
+                    ),
+                },
+            )
+        )
     return contacts
 
 
@@ -124,11 +196,13 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
     if existing is not None:
         return DemoResult(workspace_id=existing, created=False, contacts=0)
     workspace, _, _ = await do_create_workspace(
-        session=session, name=DEMO_WORKSPACE,
+        session=session,
+        name=DEMO_WORKSPACE,
         admin=AgentCreate(email=DEMO_ADMIN_EMAIL, display_name="Ada Admin", password=DEMO_PASSWORD),
     )
     await do_create_agent(
-        session=session, workspace_id=workspace.id,
+        session=session,
+        workspace_id=workspace.id,
         data=AgentCreate(email=DEMO_AGENT_EMAIL, display_name="Sam Support", password=DEMO_PASSWORD, role=Role.agent),
     )
     for definition in (
@@ -146,13 +220,19 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
     for person in people[: len(people) // 4]:
         organisation = rng.choice(organisations)
         await do_add_relationship(
-            session=session, contact=person, other=organisation,
-            data=RelationshipCreate(kind=RelationshipKind.acts_for, to_contact_id=organisation.id), actor=ACTOR,
+            session=session,
+            contact=person,
+            other=organisation,
+            data=RelationshipCreate(kind=RelationshipKind.acts_for, to_contact_id=organisation.id),
+            actor=ACTOR,
         )
     for buyer, consumer in zip(people[-30::2], people[-29::2], strict=False):
         await do_add_relationship(
-            session=session, contact=buyer, other=consumer,
-            data=RelationshipCreate(kind=RelationshipKind.buys_for, to_contact_id=consumer.id), actor=ACTOR,
+            session=session,
+            contact=buyer,
+            other=consumer,
+            data=RelationshipCreate(kind=RelationshipKind.buys_for, to_contact_id=consumer.id),
+            actor=ACTOR,
         )
     for contact in rng.sample(created, min(60, len(created))):
         await do_add_note(session=session, contact=contact, body=rng.choice(NOTES), author="Sam Support")

@@ -80,9 +80,7 @@ def errors_from_pydantic(errors: list[Any]) -> list[FieldError]:
     return [_from_pydantic(error) for error in errors]
 
 
-def problem(
-    status: int, title: str, detail: str, errors: list[FieldError] | None = None, **extra: Any
-) -> JSONResponse:
+def problem(status: int, title: str, detail: str, errors: list[FieldError] | None = None, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if errors:
         body["errors"] = errors

@@ -18,9 +18,7 @@ API_KEY_PREFIX = "fdk_"
 @lru_cache
 def _password_hasher() -> PasswordHasher:
     settings = get_settings()
-    return PasswordHasher(
-        time_cost=settings.password_time_cost, memory_cost=settings.password_memory_cost_kib
-    )
+    return PasswordHasher(time_cost=settings.password_time_cost, memory_cost=settings.password_memory_cost_kib)
 
 
 def hash_password(password: str) -> str:

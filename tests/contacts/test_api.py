@@ -9,9 +9,17 @@ async def test_created_contact_reads_back_with_canonical_values(
     client: httpx.AsyncClient, workspace: WorkspaceHandle
 ) -> None:
     body = {
-        "kind": "person", "first_name": "Anna", "last_name": "Müller", "emails": ["Anna.Mueller@Example.COM"],
-        "phones": ["030 1234567"], "country": "de", "region": "de-by", "market": "b2c", "stage": "customer",
-        "roles": ["customer", "consumer"], "tags": ["VIP", "newsletter"],
+        "kind": "person",
+        "first_name": "Anna",
+        "last_name": "Müller",
+        "emails": ["Anna.Mueller@Example.COM"],
+        "phones": ["030 1234567"],
+        "country": "de",
+        "region": "de-by",
+        "market": "b2c",
+        "stage": "customer",
+        "roles": ["customer", "consumer"],
+        "tags": ["VIP", "newsletter"],
     }
     created = await client.post("/api/v1/contacts", json=body, headers=workspace.headers)
     assert created.status_code == 201, created.text
@@ -30,14 +38,22 @@ async def test_organisation_keeps_vat_eori_and_reseller_flag(
 ) -> None:
     response = await client.post(
         "/api/v1/contacts",
-        json={"kind": "organisation", "name": "Candy Wholesale GmbH", "vat_number": "DE 136 695 976",
-              "eori_number": "DE123456789012345", "is_reseller": True, "market": "b2b"},
+        json={
+            "kind": "organisation",
+            "name": "Candy Wholesale GmbH",
+            "vat_number": "DE 136 695 976",
+            "eori_number": "DE123456789012345",
+            "is_reseller": True,
+            "market": "b2b",
+        },
         headers=workspace.headers,
     )
     assert response.status_code == 201, response.text
     body = response.json()
     assert (body["vat_number"], body["eori_number"], body["is_reseller"]) == (
-        "DE136695976", "DE123456789012345", True,
+        "DE136695976",
+        "DE123456789012345",
+        True,
     )
 
 
@@ -51,7 +67,10 @@ async def test_patch_changes_only_the_fields_sent_and_records_them_on_the_timeli
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["name"], body["stage"], body["emails"], body["country"]) == (
-        "Ben Jones", "customer", ["ben@example.com"], "GB",
+        "Ben Jones",
+        "customer",
+        ["ben@example.com"],
+        "GB",
     )
     timeline = (await client.get(f"/api/v1/contacts/{contact_id}/timeline", headers=workspace.headers)).json()
     changed = timeline["items"][0]
@@ -62,9 +81,7 @@ async def test_patch_changes_only_the_fields_sent_and_records_them_on_the_timeli
 
 async def test_patch_with_null_clears_an_optional_field(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
     contact_id = await workspace.contact(country="FR", region="FR-IDF")
-    response = await client.patch(
-        f"/api/v1/contacts/{contact_id}", json={"region": None}, headers=workspace.headers
-    )
+    response = await client.patch(f"/api/v1/contacts/{contact_id}", json={"region": None}, headers=workspace.headers)
     assert response.json()["region"] is None
     assert response.json()["country"] == "FR"
 
@@ -88,8 +105,9 @@ async def test_list_pages_through_every_contact_once_newest_first(
 async def test_list_filters_by_search_tag_stage_audience_market_and_country(
     client: httpx.AsyncClient, workspace: WorkspaceHandle
 ) -> None:
-    anna = await workspace.contact(name="Anna Berg", emails=["anna@berg.example"], tags=["vip"], country="SE",
-                                   stage="customer", market="b2c")
+    anna = await workspace.contact(
+        name="Anna Berg", emails=["anna@berg.example"], tags=["vip"], country="SE", stage="customer", market="b2c"
+    )
     await workspace.contact(name="Bob Stone", emails=["bob@stone.example"], country="DE", market="b2b")
     finance = await workspace.contact(name="Finance Team", audience="internal", department="Finance")
 
@@ -129,16 +147,21 @@ async def test_user_acts_for_organisation_and_customer_buys_for_consumer(
     child = await workspace.contact(name="Kim Child", roles=["consumer"])
 
     linked = await client.post(
-        f"/api/v1/contacts/{user}/relationships", json={"kind": "acts_for", "to_contact_id": organisation},
+        f"/api/v1/contacts/{user}/relationships",
+        json={"kind": "acts_for", "to_contact_id": organisation},
         headers=workspace.headers,
     )
     assert linked.status_code == 201, linked.text
     assert linked.json()["relationships"][0] | {"id": 0} == {
-        "id": 0, "kind": "acts_for", "direction": "outgoing", "other_contact_id": organisation,
+        "id": 0,
+        "kind": "acts_for",
+        "direction": "outgoing",
+        "other_contact_id": organisation,
         "other_contact_name": "Toys Ltd",
     }
     bought = await client.post(
-        f"/api/v1/contacts/{parent}/relationships", json={"kind": "buys_for", "to_contact_id": child},
+        f"/api/v1/contacts/{parent}/relationships",
+        json={"kind": "buys_for", "to_contact_id": child},
         headers=workspace.headers,
     )
     assert bought.status_code == 201
@@ -152,7 +175,8 @@ async def test_only_a_person_acts_for_an_organisation(client: httpx.AsyncClient,
     person = await workspace.contact(name="Uma User")
     other_person = await workspace.contact(name="Not An Org")
     response = await client.post(
-        f"/api/v1/contacts/{person}/relationships", json={"kind": "acts_for", "to_contact_id": other_person},
+        f"/api/v1/contacts/{person}/relationships",
+        json={"kind": "acts_for", "to_contact_id": other_person},
         headers=workspace.headers,
     )
     assert response.status_code == 422
@@ -167,13 +191,15 @@ async def test_custom_attributes_are_typed_per_workspace(client: httpx.AsyncClie
     ):
         assert (await client.post("/api/v1/attributes", json=definition, headers=workspace.headers)).status_code == 201
     ok = await client.post(
-        "/api/v1/contacts", json={"name": "Typed", "attributes": {"plan": "pro", "seats": "12", "renews_on": "2027-01-31"}},
+        "/api/v1/contacts",
+        json={"name": "Typed", "attributes": {"plan": "pro", "seats": "12", "renews_on": "2027-01-31"}},
         headers=workspace.headers,
     )
     assert ok.status_code == 201, ok.text
     assert ok.json()["attributes"] == {"plan": "pro", "seats": 12, "renews_on": "2027-01-31"}
     bad = await client.post(
-        "/api/v1/contacts", json={"name": "Typed", "attributes": {"plan": "gold", "seats": "many", "colour": "red"}},
+        "/api/v1/contacts",
+        json={"name": "Typed", "attributes": {"plan": "gold", "seats": "many", "colour": "red"}},
         headers=workspace.headers,
     )
     assert bad.status_code == 422

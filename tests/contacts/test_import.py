@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import asyncio
+import csv
 from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import Result
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from click.testing import Result
 from typer.testing import CliRunner
 
 from frontdesk.cli import app

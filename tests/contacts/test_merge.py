@@ -15,14 +15,29 @@ async def test_merge_moves_everything_and_removes_the_duplicate(
 ) -> None:
     h = workspace.headers
     await client.post("/api/v1/attributes", json={"key": "plan", "label": "Plan", "type": "text"}, headers=h)
-    keep = await workspace.contact(first_name="Anna", last_name="Berg", emails=["anna@work.example"], country="SE",
-                                   tags=["vip"], roles=["customer"], attributes={"plan": "pro"})
-    dup = await workspace.contact(name="A. Berg", emails=["anna@home.example"], phones=["+46701234567"],
-                                  country="NO", stage="customer", tags=["newsletter"], roles=["consumer"],
-                                  attributes={"plan": "basic"})
+    keep = await workspace.contact(
+        first_name="Anna",
+        last_name="Berg",
+        emails=["anna@work.example"],
+        country="SE",
+        tags=["vip"],
+        roles=["customer"],
+        attributes={"plan": "pro"},
+    )
+    dup = await workspace.contact(
+        name="A. Berg",
+        emails=["anna@home.example"],
+        phones=["+46701234567"],
+        country="NO",
+        stage="customer",
+        tags=["newsletter"],
+        roles=["consumer"],
+        attributes={"plan": "basic"},
+    )
     organisation = await workspace.contact(kind="organisation", name="Berg AB")
-    await client.post(f"/api/v1/contacts/{dup}/relationships", json={"kind": "acts_for", "to_contact_id": organisation},
-                      headers=h)
+    await client.post(
+        f"/api/v1/contacts/{dup}/relationships", json={"kind": "acts_for", "to_contact_id": organisation}, headers=h
+    )
     await client.post(f"/api/v1/contacts/{dup}/notes", json={"body": "prefers phone"}, headers=h)
 
     response = await client.post(f"/api/v1/contacts/{keep}/merge", json={"duplicate_id": dup}, headers=h)
@@ -53,18 +68,23 @@ async def test_merging_two_related_contacts_drops_the_self_link(
 ) -> None:
     parent = await workspace.contact(name="Parent")
     parent_again = await workspace.contact(name="Parent (again)")
-    await client.post(f"/api/v1/contacts/{parent}/relationships", json={"kind": "buys_for", "to_contact_id": parent_again},
-                      headers=workspace.headers)
-    response = await client.post(f"/api/v1/contacts/{parent}/merge", json={"duplicate_id": parent_again},
-                                 headers=workspace.headers)
+    await client.post(
+        f"/api/v1/contacts/{parent}/relationships",
+        json={"kind": "buys_for", "to_contact_id": parent_again},
+        headers=workspace.headers,
+    )
+    response = await client.post(
+        f"/api/v1/contacts/{parent}/merge", json={"duplicate_id": parent_again}, headers=workspace.headers
+    )
     assert response.status_code == 200
     assert response.json()["relationships"] == []
 
 
 async def test_a_contact_cannot_be_merged_into_itself(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
     contact_id = await workspace.contact()
-    response = await client.post(f"/api/v1/contacts/{contact_id}/merge", json={"duplicate_id": contact_id},
-                                 headers=workspace.headers)
+    response = await client.post(
+        f"/api/v1/contacts/{contact_id}/merge", json={"duplicate_id": contact_id}, headers=workspace.headers
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "duplicate_id"
 
@@ -74,8 +94,9 @@ async def test_organisation_data_of_a_duplicate_organisation_is_kept_on_a_person
 ) -> None:
     person = await workspace.contact(name="Pat")
     organisation = await workspace.contact(kind="organisation", name="Pat Ltd", vat_number="GB980780684")
-    response = await client.post(f"/api/v1/contacts/{person}/merge", json={"duplicate_id": organisation},
-                                 headers=workspace.headers)
+    response = await client.post(
+        f"/api/v1/contacts/{person}/merge", json={"duplicate_id": organisation}, headers=workspace.headers
+    )
     assert response.status_code == 200
     assert response.json()["vat_number"] is None
     timeline = (await client.get(f"/api/v1/contacts/{person}/timeline", headers=workspace.headers)).json()["items"]

@@ -39,10 +39,18 @@ async def test_list_searches_filters_and_pages(
 async def test_create_form_shows_errors_next_to_the_fields_and_keeps_input(
     client: httpx.AsyncClient, signed_in: str
 ) -> None:
-    response = await client.post("/contacts/new", data={
-        "csrf_token": signed_in, "kind": "person", "first_name": "Ola", "emails": "ola@", "country": "XX",
-        "audience": "external", "stage": "prospect",
-    })
+    response = await client.post(
+        "/contacts/new",
+        data={
+            "csrf_token": signed_in,
+            "kind": "person",
+            "first_name": "Ola",
+            "emails": "ola@",
+            "country": "XX",
+            "audience": "external",
+            "stage": "prospect",
+        },
+    )
     assert response.status_code == 422
     html = response.text
     assert re.search(r'name="emails"[^>]*aria-invalid="true"', html)
@@ -52,25 +60,49 @@ async def test_create_form_shows_errors_next_to_the_fields_and_keeps_input(
 
 
 async def test_create_then_edit_then_note(client: httpx.AsyncClient, signed_in: str) -> None:
-    created = await client.post("/contacts/new", data={
-        "csrf_token": signed_in, "kind": "organisation", "name": "Gummy Bears B.V.", "emails": "hi@gummy.example",
-        "country": "NL", "vat_number": "NL004495445B01", "is_reseller": "on", "market": "b2b", "stage": "customer",
-        "audience": "external", "roles": ["customer", "client"], "tags": "wholesale, eu",
-    })
+    created = await client.post(
+        "/contacts/new",
+        data={
+            "csrf_token": signed_in,
+            "kind": "organisation",
+            "name": "Gummy Bears B.V.",
+            "emails": "hi@gummy.example",
+            "country": "NL",
+            "vat_number": "NL004495445B01",
+            "is_reseller": "on",
+            "market": "b2b",
+            "stage": "customer",
+            "audience": "external",
+            "roles": ["customer", "client"],
+            "tags": "wholesale, eu",
+        },
+    )
     assert created.status_code == 303, created.text
     url = created.headers["location"]
     profile = await client.get(url)
     assert "Gummy Bears B.V." in profile.text and "NL004495445B01" in profile.text
     edit = await client.get(url + "/edit")
     assert 'value="Gummy Bears B.V."' in edit.text
-    saved = await client.post(url + "/edit", data={
-        "csrf_token": signed_in, "kind": "organisation", "name": "Gummy Bears Europe B.V.",
-        "emails": "hi@gummy.example", "country": "NL", "vat_number": "NL004495445B01", "market": "b2b",
-        "stage": "customer", "audience": "external", "roles": ["customer"], "tags": "wholesale",
-    })
+    saved = await client.post(
+        url + "/edit",
+        data={
+            "csrf_token": signed_in,
+            "kind": "organisation",
+            "name": "Gummy Bears Europe B.V.",
+            "emails": "hi@gummy.example",
+            "country": "NL",
+            "vat_number": "NL004495445B01",
+            "market": "b2b",
+            "stage": "customer",
+            "audience": "external",
+            "roles": ["customer"],
+            "tags": "wholesale",
+        },
+    )
     assert saved.status_code == 303
-    note = await client.post(url + "/notes", data={"csrf_token": signed_in, "body": "<b>Call</b> on Monday"},
-                             headers={"HX-Request": "true"})
+    note = await client.post(
+        url + "/notes", data={"csrf_token": signed_in, "body": "<b>Call</b> on Monday"}, headers={"HX-Request": "true"}
+    )
     assert "&lt;b&gt;Call&lt;/b&gt; on Monday" in note.text  # shown as text, never as HTML
     timeline = (await client.get(url)).text
     assert "Profile changed: is_reseller, name, roles, tags" in timeline
@@ -94,8 +126,10 @@ async def test_relationship_form_reports_a_missing_contact(
     client: httpx.AsyncClient, workspace: WorkspaceHandle, signed_in: str
 ) -> None:
     contact_id = await workspace.contact(name="Linker")
-    response = await client.post(f"/contacts/{contact_id}/relationships",
-                                 data={"csrf_token": signed_in, "kind": "buys_for", "to_contact_id": "424242"})
+    response = await client.post(
+        f"/contacts/{contact_id}/relationships",
+        data={"csrf_token": signed_in, "kind": "buys_for", "to_contact_id": "424242"},
+    )
     assert response.status_code == 422
     assert "contact 424242 not found" in response.text
 
@@ -104,5 +138,7 @@ async def test_settings_shows_a_new_api_key_once(client: httpx.AsyncClient, sign
     created = await client.post("/settings/api-keys", data={"csrf_token": signed_in, "name": "Shop"})
     key = re.search(r'<code class="secret">([^<]+)</code>', created.text)
     assert key
-    assert (await client.get("/api/v1/workspace", headers={"Authorization": f"Bearer {key.group(1)}"})).status_code == 200
+    assert (
+        await client.get("/api/v1/workspace", headers={"Authorization": f"Bearer {key.group(1)}"})
+    ).status_code == 200
     assert key.group(1) not in (await client.get("/settings")).text

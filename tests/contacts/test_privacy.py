@@ -15,13 +15,15 @@ from tests.factories import WorkspaceHandle
 
 async def _contact_with_history(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> tuple[int, int]:
     h = workspace.headers
-    contact_id = await workspace.contact(first_name="Erin", last_name="Erasure", emails=["erin@private.example"],
-                                         phones=["+447400123456"], tags=["vip"])
+    contact_id = await workspace.contact(
+        first_name="Erin", last_name="Erasure", emails=["erin@private.example"], phones=["+447400123456"], tags=["vip"]
+    )
     child = await workspace.contact(name="Erin's child")
     await client.post(f"/api/v1/contacts/{contact_id}/notes", json={"body": "Erin's allergy: peanuts"}, headers=h)
     await client.patch(f"/api/v1/contacts/{contact_id}", json={"stage": "customer"}, headers=h)
-    await client.post(f"/api/v1/contacts/{contact_id}/relationships", json={"kind": "buys_for", "to_contact_id": child},
-                      headers=h)
+    await client.post(
+        f"/api/v1/contacts/{contact_id}/relationships", json={"kind": "buys_for", "to_contact_id": child}, headers=h
+    )
     return contact_id, child
 
 
@@ -66,8 +68,9 @@ async def test_erasure_removes_every_trace_and_keeps_an_audit_entry(
 async def test_erased_email_can_be_used_again(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
     contact_id = await workspace.contact(emails=["again@example.com"])
     await client.delete(f"/api/v1/contacts/{contact_id}", headers=workspace.headers)
-    response = await client.post("/api/v1/contacts", json={"name": "New", "emails": ["again@example.com"]},
-                                 headers=workspace.headers)
+    response = await client.post(
+        "/api/v1/contacts", json={"name": "New", "emails": ["again@example.com"]}, headers=workspace.headers
+    )
     assert response.status_code == 201
 
 
@@ -82,7 +85,9 @@ async def test_the_database_enforces_foreign_keys(engine: AsyncEngine, workspace
     with pytest.raises(IntegrityError):
         async with engine.begin() as connection:
             await connection.execute(
-                text("INSERT INTO contact_notes (workspace_id, contact_id, author, body, created_at) "
-                     "VALUES (:w, 999999, 'x', 'orphan', CURRENT_TIMESTAMP)"),
+                text(
+                    "INSERT INTO contact_notes (workspace_id, contact_id, author, body, created_at) "
+                    "VALUES (:w, 999999, 'x', 'orphan', CURRENT_TIMESTAMP)"
+                ),
                 {"w": workspace.id},
             )

@@ -91,13 +91,15 @@ async def test_agents_are_created_with_validated_fields(client: httpx.AsyncClien
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"email", "password"}
     good = await client.post(
-        "/api/v1/agents", json={"email": "New@Acme.example", "display_name": "New", "password": "long-enough-pw"},
+        "/api/v1/agents",
+        json={"email": "New@Acme.example", "display_name": "New", "password": "long-enough-pw"},
         headers=workspace.headers,
     )
     assert good.status_code == 201
     assert "password" not in good.text and "hash" not in good.text
     again = await client.post(
-        "/api/v1/agents", json={"email": "new@acme.example", "display_name": "Dup", "password": "long-enough-pw"},
+        "/api/v1/agents",
+        json={"email": "new@acme.example", "display_name": "Dup", "password": "long-enough-pw"},
         headers=workspace.headers,
     )
     assert again.status_code == 409

@@ -76,5 +76,7 @@ async def test_viewer_sees_contacts_but_no_edit_controls(client: httpx.AsyncClie
     assert page.status_code == 200
     assert "Read Only" in page.text
     assert f"/contacts/{contact_id}/edit" not in page.text
-    response = await client.post(f"/contacts/{contact_id}/edit", data={"name": "Changed", "csrf_token": csrf_of(page.text)})
+    response = await client.post(
+        f"/contacts/{contact_id}/edit", data={"name": "Changed", "csrf_token": csrf_of(page.text)}
+    )
     assert response.status_code == 403

@@ -43,7 +43,9 @@ async def list_contacts(
     kind: ContactKind | None = None,
 ) -> ContactPage:
     filters = service.ContactFilters(
-        q=q, tag=tag, country=country,
+        q=q,
+        tag=tag,
+        country=country,
         stage=stage.value if stage else None,
         audience=audience.value if audience else None,
         market=market.value if market else None,
@@ -81,13 +83,20 @@ async def import_contacts(
     except UnicodeDecodeError:
         raise InvalidInput("the file is not UTF-8 text", field="file") from None
     report = await importer.import_csv_text(
-        session=session, workspace_id=principal.workspace_id, text=text, atomic=atomic,
-        actor=principal.label, batch_size=settings.import_batch_size,
+        session=session,
+        workspace_id=principal.workspace_id,
+        text=text,
+        atomic=atomic,
+        actor=principal.label,
+        batch_size=settings.import_batch_size,
     )
     if atomic and report.failed:
         return problem(
-            422, "Invalid input", f"{report.failed} rows are invalid; nothing was imported",
-            errors=None, report=report.model_dump(),
+            422,
+            "Invalid input",
+            f"{report.failed} rows are invalid; nothing was imported",
+            errors=None,
+            report=report.model_dump(),
         )
     return report
 
@@ -103,7 +112,10 @@ async def update_contact(
     contact_id: PathId, patch: ContactUpdate, session: DbSession, principal: Editor
 ) -> ContactRead:
     contact = await service.do_update_contact(
-        session=session, workspace_id=principal.workspace_id, contact_id=contact_id, patch=patch,
+        session=session,
+        workspace_id=principal.workspace_id,
+        contact_id=contact_id,
+        patch=patch,
         actor=principal.label,
     )
     await session.commit()
@@ -111,7 +123,9 @@ async def update_contact(
 
 
 @router.delete(
-    "/contacts/{contact_id}", status_code=204, summary="Erase a contact (GDPR art. 17)",
+    "/contacts/{contact_id}",
+    status_code=204,
+    summary="Erase a contact (GDPR art. 17)",
     description="Removes the contact and all personal data attached to it. An audit entry without personal "
     "data is kept.",
 )
@@ -134,12 +148,12 @@ async def export_contact(contact_id: PathId, session: DbSession, principal: Admi
 
 
 @router.post(
-    "/contacts/{contact_id}/merge", response_model=ContactRead,
-    summary="Merge a duplicate into this contact", description="The duplicate is removed; nothing it held is lost.",
+    "/contacts/{contact_id}/merge",
+    response_model=ContactRead,
+    summary="Merge a duplicate into this contact",
+    description="The duplicate is removed; nothing it held is lost.",
 )
-async def merge_contacts(
-    contact_id: PathId, data: MergeRequest, session: DbSession, principal: Editor
-) -> ContactRead:
+async def merge_contacts(contact_id: PathId, data: MergeRequest, session: DbSession, principal: Editor) -> ContactRead:
     target = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     duplicate = await service.get_referenced_contact(
         session=session, workspace_id=principal.workspace_id, contact_id=data.duplicate_id, field="duplicate_id"
@@ -163,13 +177,19 @@ async def add_note(contact_id: PathId, data: NoteCreate, session: DbSession, pri
     note = await timeline.do_add_note(session=session, contact=contact, body=data.body, author=principal.label)
     await session.commit()
     return TimelineEntry(
-        id=f"note-{note.id}", kind="note", actor=note.author, summary="Note", body=note.body,
+        id=f"note-{note.id}",
+        kind="note",
+        actor=note.author,
+        summary="Note",
+        body=note.body,
         created_at=note.created_at,
     )
 
 
 @router.post(
-    "/contacts/{contact_id}/relationships", response_model=ContactRead, status_code=201,
+    "/contacts/{contact_id}/relationships",
+    response_model=ContactRead,
+    status_code=201,
     summary="Link a user to their organisation, or a customer to the consumer they buy for",
 )
 async def add_relationship(
@@ -179,9 +199,7 @@ async def add_relationship(
     other = await service.get_referenced_contact(
         session=session, workspace_id=principal.workspace_id, contact_id=data.to_contact_id, field="to_contact_id"
     )
-    await timeline.do_add_relationship(
-        session=session, contact=contact, other=other, data=data, actor=principal.label
-    )
+    await timeline.do_add_relationship(session=session, contact=contact, other=other, data=data, actor=principal.label)
     await session.commit()
     return await service.to_read(session=session, contact=contact)
 

@@ -40,8 +40,23 @@ from frontdesk.errors import InvalidInput, errors_from_pydantic
 
 LIST_COLUMNS = ("emails", "phones", "roles", "tags")
 COLUMNS = (
-    "kind", "name", "first_name", "last_name", "emails", "phones", "country", "region", "audience",
-    "department", "market", "stage", "roles", "tags", "vat_number", "eori_number", "is_reseller",
+    "kind",
+    "name",
+    "first_name",
+    "last_name",
+    "emails",
+    "phones",
+    "country",
+    "region",
+    "audience",
+    "department",
+    "market",
+    "stage",
+    "roles",
+    "tags",
+    "vat_number",
+    "eori_number",
+    "is_reseller",
 )
 ALIASES = {"email": "emails", "phone": "phones", "tag": "tags", "role": "roles"}
 ATTRIBUTE_PREFIX = "attributes."
@@ -72,7 +87,10 @@ class _ImportState:
 
     def report(self) -> ImportReport:
         return ImportReport(
-            total_rows=self.total_rows, created=self.created, failed=len(self.failed_rows), atomic=self.atomic,
+            total_rows=self.total_rows,
+            created=self.created,
+            failed=len(self.failed_rows),
+            atomic=self.atomic,
             errors=self.errors,
         )
 
@@ -188,8 +206,13 @@ async def _write_batch(session: AsyncSession, workspace_id: int, batch: _Batch, 
     now = utcnow()
     for contact_id, (line, data, _) in zip(ids, batch.rows, strict=True):
         emails += [
-            {"workspace_id": workspace_id, "contact_id": contact_id, "email": email,
-             "email_normalized": email_key(email), "position": position}
+            {
+                "workspace_id": workspace_id,
+                "contact_id": contact_id,
+                "email": email,
+                "email_normalized": email_key(email),
+                "position": position,
+            }
             for position, email in enumerate(data.emails)
         ]
         phones += [
@@ -198,8 +221,14 @@ async def _write_batch(session: AsyncSession, workspace_id: int, batch: _Batch, 
         ]
         tags += [{"workspace_id": workspace_id, "contact_id": contact_id, "tag": tag} for tag in data.tags]
         events.append(
-            {"workspace_id": workspace_id, "contact_id": contact_id, "kind": "imported", "actor": actor,
-             "data": {"row": line}, "created_at": now}
+            {
+                "workspace_id": workspace_id,
+                "contact_id": contact_id,
+                "kind": "imported",
+                "actor": actor,
+                "data": {"row": line},
+                "created_at": now,
+            }
         )
     for model, rows in ((ContactEmail, emails), (ContactPhone, phones), (ContactTag, tags), (ContactEvent, events)):
         if rows:
@@ -291,7 +320,12 @@ async def import_csv_text(
 ) -> ImportReport:
     header, rows = read_csv(io.StringIO(text))
     return await import_rows(
-        session=session, workspace_id=workspace_id, header=header, rows=rows, atomic=atomic, actor=actor,
+        session=session,
+        workspace_id=workspace_id,
+        header=header,
+        rows=rows,
+        atomic=atomic,
+        actor=actor,
         batch_size=batch_size,
     )
 
@@ -309,9 +343,7 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-async def export_rows(
-    *, session: AsyncSession, workspace_id: int, page_size: int = 200
-) -> AsyncIterator[list[str]]:
+async def export_rows(*, session: AsyncSession, workspace_id: int, page_size: int = 200) -> AsyncIterator[list[str]]:
     """The header, then one row per contact, in the format ``import_rows`` reads back."""
     definitions = await attribute_definitions_by_key(session=session, workspace_id=workspace_id)
     attribute_keys = sorted(definitions)

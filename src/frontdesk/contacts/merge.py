@@ -45,8 +45,9 @@ def merged_state(target: dict[str, Any], duplicate: dict[str, Any]) -> tuple[dic
         state["stage"] = Stage.customer.value
     if target["kind"] == ContactKind.organisation.value:
         state["is_reseller"] = target["is_reseller"] or duplicate["is_reseller"]
-    state["emails"] = target["emails"] + [e for e in duplicate["emails"] if e.lower() not in
-                                          {t.lower() for t in target["emails"]}]
+    state["emails"] = target["emails"] + [
+        e for e in duplicate["emails"] if e.lower() not in {t.lower() for t in target["emails"]}
+    ]
     state["phones"] = target["phones"] + [p for p in duplicate["phones"] if p not in target["phones"]]
     state["roles"] = list(dict.fromkeys(target["roles"] + duplicate["roles"]))
     state["tags"] = list(dict.fromkeys(target["tags"] + duplicate["tags"]))
@@ -59,9 +60,7 @@ def merged_state(target: dict[str, Any], duplicate: dict[str, Any]) -> tuple[dic
     return state, set_aside
 
 
-async def do_merge_contacts(
-    *, session: AsyncSession, target: Contact, duplicate: Contact, actor: str
-) -> Contact:
+async def do_merge_contacts(*, session: AsyncSession, target: Contact, duplicate: Contact, actor: str) -> Contact:
     """Fold ``duplicate`` into ``target``: contact data, notes, timeline and relationships move; then it goes.
 
     Values of the duplicate that conflict with the target's are kept in the merge event, so nothing is lost.
@@ -90,13 +89,20 @@ async def do_merge_contacts(
     apply_write(target, data, data.attributes)
     await session.flush()
     record_event(
-        session=session, contact=target, kind="merged", actor=actor,
+        session=session,
+        contact=target,
+        kind="merged",
+        actor=actor,
         data={"duplicate_id": duplicate.id, "duplicate": duplicate_read, "values_not_taken": set_aside},
     )
     session.add(
         AuditEntry(
-            workspace_id=target.workspace_id, action="contact.merged", subject_type="contact",
-            subject_id=target.id, actor=actor, details={"duplicate_id": duplicate.id},
+            workspace_id=target.workspace_id,
+            action="contact.merged",
+            subject_type="contact",
+            subject_id=target.id,
+            actor=actor,
+            details={"duplicate_id": duplicate.id},
         )
     )
     await session.execute(delete(Contact).where(Contact.id == duplicate.id))

@@ -19,7 +19,7 @@ from frontdesk.workspaces.models import Role
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
-CHOICES = {
+CHOICES: dict[str, Any] = {
     "kinds": [k.value for k in ContactKind],
     "audiences": [a.value for a in Audience],
     "markets": [m.value for m in Market],
@@ -37,10 +37,23 @@ def _split(text: str, separators: str = ",\n") -> list[str]:
 
 def form_to_payload(form: FormData, attribute_keys: list[str]) -> dict[str, Any]:
     """The HTML form's flat fields in the shape of the API's contact body."""
-    text = {key: str(form.get(key, "")).strip() for key in (
-        "kind", "name", "first_name", "last_name", "country", "region", "audience", "department", "market",
-        "stage", "vat_number", "eori_number",
-    )}
+    text = {
+        key: str(form.get(key, "")).strip()
+        for key in (
+            "kind",
+            "name",
+            "first_name",
+            "last_name",
+            "country",
+            "region",
+            "audience",
+            "department",
+            "market",
+            "stage",
+            "vat_number",
+            "eori_number",
+        )
+    }
     payload: dict[str, Any] = {key: value or None for key, value in text.items()}
     payload["kind"] = text["kind"] or "person"
     payload["audience"] = text["audience"] or "external"
@@ -50,20 +63,30 @@ def form_to_payload(form: FormData, attribute_keys: list[str]) -> dict[str, Any]
     payload["tags"] = _split(str(form.get("tags", "")))
     payload["roles"] = [str(role) for role in form.getlist("roles")]
     payload["is_reseller"] = form.get("is_reseller") == "on"
-    payload["attributes"] = {
-        key: str(form.get(f"attributes.{key}", "")).strip() for key in attribute_keys
-    }
+    payload["attributes"] = {key: str(form.get(f"attributes.{key}", "")).strip() for key in attribute_keys}
     return payload
 
 
 async def _form_page(
-    request: Request, session: DbSession, user: ConsoleUser, *, values: dict[str, Any],
-    errors: list[FieldError] | None = None, contact_id: PathId | None = None,
+    request: Request,
+    session: DbSession,
+    user: ConsoleUser,
+    *,
+    values: dict[str, Any],
+    errors: list[FieldError] | None = None,
+    contact_id: PathId | None = None,
 ) -> Any:
     definitions = await service.list_attribute_definitions(session=session, workspace_id=user.principal.workspace_id)
     return render(
-        request, "pages/contact_form.html", status_code=422 if errors else 200, user=user, values=values,
-        errors=errors_by_field(errors or []), contact_id=contact_id, definitions=definitions, **CHOICES,
+        request,
+        "pages/contact_form.html",
+        status_code=422 if errors else 200,
+        user=user,
+        values=values,
+        errors=errors_by_field(errors or []),
+        contact_id=contact_id,
+        definitions=definitions,
+        **CHOICES,
     )
 
 
@@ -81,14 +104,19 @@ async def contact_list(
     cursor: Annotated[str | None, Query()] = None,
 ) -> Any:
     filters = service.ContactFilters(
-        q=q or None, tag=tag or None, country=country or None,
+        q=q or None,
+        tag=tag or None,
+        country=country or None,
         stage=stage if stage in CHOICES["stages"] else None,
         audience=audience if audience in CHOICES["audiences"] else None,
         market=market if market in CHOICES["markets"] else None,
     )
     try:
         contacts, next_cursor = await service.list_contacts(
-            session=session, workspace_id=user.principal.workspace_id, filters=filters, limit=PAGE_SIZE,
+            session=session,
+            workspace_id=user.principal.workspace_id,
+            filters=filters,
+            limit=PAGE_SIZE,
             cursor=cursor,
         )
     except DomainError:  # a stale or edited cursor: start again from the first page
@@ -99,8 +127,15 @@ async def contact_list(
     query = {"q": q, "tag": tag, "stage": stage, "audience": audience, "market": market, "country": country}
     template = "partials/contact_results.html" if request.headers.get("HX-Request") else "pages/contacts.html"
     return render(
-        request, template, user=user, contacts=contacts, next_cursor=next_cursor, total=total, query=query,
-        paged=bool(cursor), **CHOICES,
+        request,
+        template,
+        user=user,
+        contacts=contacts,
+        next_cursor=next_cursor,
+        total=total,
+        query=query,
+        paged=bool(cursor),
+        **CHOICES,
     )
 
 
@@ -129,14 +164,22 @@ async def create_contact(request: Request, session: DbSession, user: FormAgent) 
     return RedirectResponse(f"/contacts/{contact.id}", status_code=303)
 
 
-async def _contact_page(request: Request, session: DbSession, user: ConsoleUser, contact_id: PathId, **extra: Any) -> Any:
-    contact = await service.get_contact(session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id)
+async def _contact_page(
+    request: Request, session: DbSession, user: ConsoleUser, contact_id: PathId, **extra: Any
+) -> Any:
+    contact = await service.get_contact(
+        session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id
+    )
     return render(
-        request, "pages/contact.html", status_code=422 if extra.get("error") else 200, user=user,
+        request,
+        "pages/contact.html",
+        status_code=422 if extra.get("error") else 200,
+        user=user,
         contact=contact,
         relationships=await timeline.relationships_of(session=session, contact=contact),
         entries=await timeline.list_timeline(session=session, contact=contact),
-        error=extra.get("error"), **CHOICES,
+        error=extra.get("error"),
+        **CHOICES,
     )
 
 
@@ -147,7 +190,9 @@ async def contact_page(request: Request, contact_id: PathId, session: DbSession,
 
 @router.get("/contacts/{contact_id}/edit")
 async def edit_contact_form(request: Request, contact_id: PathId, session: DbSession, user: ConsoleAgent) -> Any:
-    contact = await service.get_contact(session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id)
+    contact = await service.get_contact(
+        session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id
+    )
     state = service.snapshot(contact)
     values = {
         **{key: value for key, value in state.items() if not isinstance(value, list | dict)},
@@ -170,7 +215,10 @@ async def update_contact(request: Request, contact_id: PathId, session: DbSessio
     try:
         patch = ContactUpdate.model_validate(payload)
         await service.do_update_contact(
-            session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id, patch=patch,
+            session=session,
+            workspace_id=user.principal.workspace_id,
+            contact_id=contact_id,
+            patch=patch,
             actor=user.principal.label,
         )
     except ValidationError as exc:
@@ -188,7 +236,9 @@ async def update_contact(request: Request, contact_id: PathId, session: DbSessio
 @router.post("/contacts/{contact_id}/notes")
 async def add_note(request: Request, contact_id: PathId, session: DbSession, user: FormAgent) -> Any:
     user.principal.require(Role.agent)
-    contact = await service.get_contact(session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id)
+    contact = await service.get_contact(
+        session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id
+    )
     body = str((await request.form()).get("body", "")).strip()
     if body:
         await timeline.do_add_note(session=session, contact=contact, body=body[:20000], author=user.principal.label)

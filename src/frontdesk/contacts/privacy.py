@@ -43,9 +43,7 @@ async def export_contact(*, session: AsyncSession, contact: Contact) -> dict[str
         "exported_at": utcnow().isoformat(),
         "legal_basis": "GDPR art. 15: right of access by the data subject",
         "contact": read.model_dump(mode="json", exclude={"relationships"}),
-        "relationships": [
-            r.model_dump(mode="json") for r in await relationships_of(session=session, contact=contact)
-        ],
+        "relationships": [r.model_dump(mode="json") for r in await relationships_of(session=session, contact=contact)],
         "notes": [
             {"id": n.id, "author": n.author, "body": n.body, "created_at": n.created_at.isoformat()} for n in notes
         ],

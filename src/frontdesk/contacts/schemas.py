@@ -9,16 +9,16 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from frontdesk.contacts import validation
-from frontdesk.db import MAX_ID
 from frontdesk.contacts.models import (
-    Audience,
     AttributeType,
+    Audience,
     ContactKind,
     ContactRole,
     Market,
     RelationshipKind,
     Stage,
 )
+from frontdesk.db import MAX_ID
 
 TAG_PATTERN = re.compile(r"^[\w][\w .:/&+-]{0,49}$")
 ATTRIBUTE_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,59}$")

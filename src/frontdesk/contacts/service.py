@@ -88,9 +88,7 @@ async def get_contact(*, session: AsyncSession, workspace_id: int, contact_id: i
     return contact
 
 
-async def get_referenced_contact(
-    *, session: AsyncSession, workspace_id: int, contact_id: int, field: str
-) -> Contact:
+async def get_referenced_contact(*, session: AsyncSession, workspace_id: int, contact_id: int, field: str) -> Contact:
     """A contact named in a request body: a missing one is bad input on that field, not a missing URL."""
     try:
         return await get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)
@@ -102,9 +100,7 @@ def _filtered(statement: Any, workspace_id: int, filters: ContactFilters) -> Any
     statement = statement.where(Contact.workspace_id == workspace_id)
     if filters.q:
         pattern = f"%{filters.q.strip().lower()}%"
-        email_match = exists().where(
-            ContactEmail.contact_id == Contact.id, ContactEmail.email_normalized.like(pattern)
-        )
+        email_match = exists().where(ContactEmail.contact_id == Contact.id, ContactEmail.email_normalized.like(pattern))
         statement = statement.where(or_(func.lower(Contact.name).like(pattern), email_match))
     if filters.tag:
         statement = statement.where(
@@ -140,7 +136,7 @@ async def count_contacts(*, session: AsyncSession, workspace_id: int, filters: C
 async def to_read(*, session: AsyncSession, contact: Contact) -> ContactRead:
     return ContactRead(
         id=contact.id,
-        kind=contact.kind,  # type: ignore[arg-type]
+        kind=contact.kind,
         name=contact.name,
         first_name=contact.first_name,
         last_name=contact.last_name,
@@ -148,11 +144,11 @@ async def to_read(*, session: AsyncSession, contact: Contact) -> ContactRead:
         phones=contact.phone_numbers,
         country=contact.country,
         region=contact.region,
-        audience=contact.audience,  # type: ignore[arg-type]
+        audience=contact.audience,
         department=contact.department,
-        market=contact.market,  # type: ignore[arg-type]
-        stage=contact.stage,  # type: ignore[arg-type]
-        roles=contact.roles,  # type: ignore[arg-type]
+        market=contact.market,
+        stage=contact.stage,
+        roles=contact.roles,
         tags=contact.tags,
         attributes=contact.attributes,
         vat_number=contact.vat_number,
@@ -253,9 +249,7 @@ def check_attributes(definitions: dict[str, AttributeDefinition], attributes: di
     return cleaned
 
 
-async def attribute_definitions_by_key(
-    *, session: AsyncSession, workspace_id: int
-) -> dict[str, AttributeDefinition]:
+async def attribute_definitions_by_key(*, session: AsyncSession, workspace_id: int) -> dict[str, AttributeDefinition]:
     return {d.key: d for d in await list_attribute_definitions(session=session, workspace_id=workspace_id)}
 
 

@@ -64,21 +64,26 @@ async def list_timeline(*, session: AsyncSession, contact: Contact, limit: int =
         select(ContactNote).where(ContactNote.contact_id == contact.id).order_by(ContactNote.id.desc()).limit(limit)
     )
     events = await session.scalars(
-        select(ContactEvent)
-        .where(ContactEvent.contact_id == contact.id)
-        .order_by(ContactEvent.id.desc())
-        .limit(limit)
+        select(ContactEvent).where(ContactEvent.contact_id == contact.id).order_by(ContactEvent.id.desc()).limit(limit)
     )
     entries = [
         TimelineEntry(
-            id=f"note-{note.id}", kind="note", actor=note.author, summary="Note", body=note.body,
+            id=f"note-{note.id}",
+            kind="note",
+            actor=note.author,
+            summary="Note",
+            body=note.body,
             created_at=note.created_at,
         )
         for note in notes
     ] + [
         TimelineEntry(
-            id=f"event-{event.id}", kind=event.kind, actor=event.actor, summary=_describe(event),
-            data=event.data, created_at=event.created_at,
+            id=f"event-{event.id}",
+            kind=event.kind,
+            actor=event.actor,
+            summary=_describe(event),
+            data=event.data,
+            created_at=event.created_at,
         )
         for event in events
     ]
@@ -138,15 +143,16 @@ async def do_add_relationship(
     await session.flush()
     for subject, counterpart in ((contact, other), (other, contact)):
         record_event(
-            session=session, contact=subject, kind="relationship_added", actor=actor,
+            session=session,
+            contact=subject,
+            kind="relationship_added",
+            actor=actor,
             data={"kind": data.kind.value, "other_contact_id": counterpart.id, "other_contact_name": counterpart.name},
         )
     return relationship
 
 
-async def do_remove_relationship(
-    *, session: AsyncSession, contact: Contact, relationship_id: int, actor: str
-) -> None:
+async def do_remove_relationship(*, session: AsyncSession, contact: Contact, relationship_id: int, actor: str) -> None:
     relationship = await session.scalar(
         select(ContactRelationship).where(
             ContactRelationship.id == relationship_id,
@@ -164,7 +170,13 @@ async def do_remove_relationship(
     for subject, counterpart in ((contact, other), (other, contact)):
         if subject is not None and counterpart is not None:
             record_event(
-                session=session, contact=subject, kind="relationship_removed", actor=actor,
-                data={"kind": relationship.kind, "other_contact_id": counterpart.id,
-                      "other_contact_name": counterpart.name},
+                session=session,
+                contact=subject,
+                kind="relationship_removed",
+                actor=actor,
+                data={
+                    "kind": relationship.kind,
+                    "other_contact_id": counterpart.id,
+                    "other_contact_name": counterpart.name,
+                },
             )

@@ -50,7 +50,7 @@ def normalize_country(value: str) -> str:
 @lru_cache(maxsize=4096)
 def normalize_region(value: str, country: str | None) -> str:
     code = value.strip().upper()
-    subdivision = pycountry.subdivisions.get(code=code)
+    subdivision = pycountry.subdivisions.get(code=code)  # type: ignore[no-untyped-call]
     if subdivision is None:
         raise ValueError(f"{value!r} is not an ISO 3166-2 region code (e.g. DE-BY, US-CA)")
     if country is not None and subdivision.country_code != country:
@@ -69,7 +69,24 @@ def normalize_vat_number(value: str) -> str:
 # (Commission Implementing Regulation (EU) 2015/2447). python-stdnum has no EORI module, so the
 # structure is checked here and the national part, where it is a VAT number, with stdnum's VAT rules.
 _EORI_SHAPE = re.compile(r"^([A-Z]{2})([A-Z0-9]{1,15})$")
-_EORI_COUNTRIES_USING_VAT = {"AT", "BE", "CY", "CZ", "DK", "EE", "EL", "FI", "HR", "LU", "LV", "MT", "NL", "PT", "SI", "SK"}
+_EORI_COUNTRIES_USING_VAT = {
+    "AT",
+    "BE",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "EL",
+    "FI",
+    "HR",
+    "LU",
+    "LV",
+    "MT",
+    "NL",
+    "PT",
+    "SI",
+    "SK",
+}
 
 
 def normalize_eori_number(value: str) -> str:

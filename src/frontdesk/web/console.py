@@ -52,8 +52,12 @@ async def current_console_user(request: Request, session: DbSession) -> ConsoleU
         raise LoginRequired(target)
     agent, login = found
     return ConsoleUser(
-        agent_id=agent.id, display_name=agent.display_name, email=agent.email, role=agent.role,
-        csrf_token=login.csrf_token, principal=principal_for_agent(agent),
+        agent_id=agent.id,
+        display_name=agent.display_name,
+        email=agent.email,
+        role=agent.role,
+        csrf_token=login.csrf_token,
+        principal=principal_for_agent(agent),
     )
 
 

@@ -58,7 +58,9 @@ async def list_api_keys(session: DbSession, principal: Admin) -> Any:
 
 
 @router.post(
-    "/api-keys", response_model=ApiKeyCreated, status_code=201,
+    "/api-keys",
+    response_model=ApiKeyCreated,
+    status_code=201,
     description="The response holds the key in clear. It is not stored and cannot be shown again.",
 )
 async def create_api_key(data: ApiKeyCreate, session: DbSession, principal: Admin) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -43,15 +44,24 @@ async def login(
     )
     if found is None:
         return render(
-            request, "pages/login.html", status_code=400, next=_safe_next(next), email=email,
+            request,
+            "pages/login.html",
+            status_code=400,
+            next=_safe_next(next),
+            email=email,
             error="That e-mail address and password do not match an active agent.",
         )
     _, token, _ = found
     await session.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        settings.session_cookie_name, token, max_age=settings.session_max_age_seconds, httponly=True,
-        samesite="lax", secure=settings.secure_cookies, path="/",
+        settings.session_cookie_name,
+        token,
+        max_age=settings.session_max_age_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
     )
     return response
 
@@ -71,11 +81,15 @@ async def _settings_page(
 ) -> Any:
     workspace_id = user.principal.workspace_id
     return render(
-        request, "pages/settings.html", status_code=400 if error else 200, user=user,
+        request,
+        "pages/settings.html",
+        status_code=400 if error else 200,
+        user=user,
         workspace=await service.get_workspace(session=session, workspace_id=workspace_id),
         agents=await service.list_agents(session=session, workspace_id=workspace_id),
         api_keys=await service.list_api_keys(session=session, workspace_id=workspace_id),
-        new_key=new_key, error=error,
+        new_key=new_key,
+        error=error,
     )
 
 
@@ -103,12 +117,13 @@ async def create_api_key(
 @router.post("/settings/api-keys/{api_key_id}/revoke")
 async def revoke_api_key(api_key_id: PathId, session: DbSession, user: FormAgent) -> Any:
     user.principal.require(Role.admin)
-    try:
+    # Already gone or never ours: the settings page then shows the keys as they are.
+    with contextlib.suppress(DomainError):
         await service.do_revoke_api_key(
-            session=session, workspace_id=user.principal.workspace_id, api_key_id=api_key_id,
+            session=session,
+            workspace_id=user.principal.workspace_id,
+            api_key_id=api_key_id,
             actor=user.principal.label,
         )
-    except DomainError:
-        pass  # already gone or never ours: the settings page shows the keys as they are
     await session.commit()
     return RedirectResponse("/settings", status_code=303)

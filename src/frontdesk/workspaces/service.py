@@ -38,9 +38,7 @@ async def get_workspace(*, session: AsyncSession, workspace_id: int) -> Workspac
     return workspace
 
 
-async def do_create_workspace(
-    *, session: AsyncSession, name: str, admin: AgentCreate
-) -> tuple[Workspace, Agent, str]:
+async def do_create_workspace(*, session: AsyncSession, name: str, admin: AgentCreate) -> tuple[Workspace, Agent, str]:
     """A new tenant with its first admin and an admin API key (returned in clear, once)."""
     if not name.strip():
         raise InvalidInput("a workspace needs a name", field="name")
@@ -91,9 +89,7 @@ async def do_create_agent(*, session: AsyncSession, workspace_id: int, data: Age
     return agent
 
 
-async def do_update_agent(
-    *, session: AsyncSession, workspace_id: int, agent_id: int, data: AgentUpdate
-) -> Agent:
+async def do_update_agent(*, session: AsyncSession, workspace_id: int, agent_id: int, data: AgentUpdate) -> Agent:
     agent = await get_agent(session=session, workspace_id=workspace_id, agent_id=agent_id)
     changes = data.model_dump(exclude_unset=True)
     demoting = changes.get("role") not in (None, Role.admin) or changes.get("is_active") is False
@@ -169,9 +165,7 @@ async def get_login(*, session: AsyncSession, token: str) -> tuple[Agent, AgentS
 
 async def do_logout(*, session: AsyncSession, token: str) -> None:
     await session.execute(
-        update(AgentSession)
-        .where(AgentSession.token_hash == security.token_digest(token))
-        .values(expires_at=utcnow())
+        update(AgentSession).where(AgentSession.token_hash == security.token_digest(token)).values(expires_at=utcnow())
     )
 
 
@@ -202,8 +196,12 @@ async def do_create_api_key(
     await session.flush()
     session.add(
         AuditEntry(
-            workspace_id=workspace_id, action="api_key.created", subject_type="api_key",
-            subject_id=api_key.id, actor=actor, details={"name": data.name, "role": data.role.value},
+            workspace_id=workspace_id,
+            action="api_key.created",
+            subject_type="api_key",
+            subject_id=api_key.id,
+            actor=actor,
+            details={"name": data.name, "role": data.role.value},
         )
     )
     return api_key, key
@@ -215,17 +213,19 @@ async def list_api_keys(*, session: AsyncSession, workspace_id: int) -> list[Api
 
 
 async def do_revoke_api_key(*, session: AsyncSession, workspace_id: int, api_key_id: int, actor: str) -> ApiKey:
-    api_key = await session.scalar(
-        select(ApiKey).where(ApiKey.id == api_key_id, ApiKey.workspace_id == workspace_id)
-    )
+    api_key = await session.scalar(select(ApiKey).where(ApiKey.id == api_key_id, ApiKey.workspace_id == workspace_id))
     if api_key is None:
         raise NotFound(f"API key {api_key_id} not found")
     if api_key.revoked_at is None:
         api_key.revoked_at = utcnow()
         session.add(
             AuditEntry(
-                workspace_id=workspace_id, action="api_key.revoked", subject_type="api_key",
-                subject_id=api_key.id, actor=actor, details={"name": api_key.name},
+                workspace_id=workspace_id,
+                action="api_key.revoked",
+                subject_type="api_key",
+                subject_id=api_key.id,
+                actor=actor,
+                details={"name": api_key.name},
             )
         )
     await session.flush()
