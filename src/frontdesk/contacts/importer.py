@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -250,6 +250,17 @@ async def _write_batch(session: AsyncSession, workspace_id: int, batch: _Batch, 
     return len(ids)
 
 
+async def _refresh_planner_statistics(session: AsyncSession) -> None:
+    """Let PostgreSQL see how big the tables have grown.
+
+    Without fresh statistics the planner keeps treating a table that was empty when the import began as
+    tiny, and the per-batch e-mail lookup degrades to a sequential scan: the import slows quadratically.
+    Analysing after batches 1, 2, 4, 8, ... costs a logarithmic number of quick samples.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("ANALYZE contacts, contact_emails"))
+
+
 async def _write_rows_one_by_one(
     session: AsyncSession, workspace_id: int, state: _ImportState, batch: _Batch, actor: str
 ) -> int:
@@ -280,6 +291,7 @@ async def import_rows(
     columns = check_header(header, definitions)
     state = _ImportState(atomic=atomic)
     batch = _Batch()
+    batches_written = 0
 
     async def flush_batch() -> None:
         await _reject_taken_emails(session, workspace_id, state, batch)
@@ -297,6 +309,10 @@ async def import_rows(
             state.created += await _write_rows_one_by_one(session, workspace_id, state, batch, actor)
             await session.commit()
         batch.rows.clear()
+        nonlocal batches_written
+        batches_written += 1
+        if batches_written & (batches_written - 1) == 0:  # after batches 1, 2, 4, 8, ...
+            await _refresh_planner_statistics(session)
 
     for line, values in rows:
         state.total_rows += 1
