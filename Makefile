@@ -22,8 +22,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
 	touch $@ $(VENV)/.installed
 
+# Browser tests drive Debian's Chromium (Playwright's own browser download does not work offline).
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+CHROMIUM ?= /usr/bin/chromium
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test $(CHROMIUM)
 
 ## run: install, migrate ./var/frontdesk.db, load the demo workspace and serve on http://127.0.0.1:8000
 run: install

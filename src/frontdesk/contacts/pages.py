@@ -200,7 +200,10 @@ async def edit_contact_form(request: Request, contact_id: PathId, session: DbSes
         "phones": "\n".join(state["phones"]),
         "tags": ", ".join(state["tags"]),
         "roles": state["roles"],
-        **{f"attributes.{key}": value for key, value in state["attributes"].items()},
+        **{
+            f"attributes.{key}": str(value).lower() if isinstance(value, bool) else value
+            for key, value in state["attributes"].items()
+        },
     }
     return await _form_page(request, session, user, values=values, contact_id=contact_id)
 

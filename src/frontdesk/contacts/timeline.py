@@ -28,6 +28,8 @@ EVENT_SUMMARIES = {
     "relationship_removed": "Relationship removed",
 }
 
+RELATIONSHIP_LABELS = {"acts_for": "acts for / user of", "buys_for": "buys for / bought for by"}
+
 
 def record_event(
     *, session: AsyncSession, contact: Contact, kind: str, actor: str, data: dict[str, Any] | None = None
@@ -52,7 +54,8 @@ def _describe(event: ContactEvent) -> str:
         fields = ", ".join(sorted(event.data.get("changes", {})))
         return f"{summary}: {fields}" if fields else summary
     if event.kind.startswith("relationship_"):
-        return f"{summary}: {event.data.get('kind', '')} {event.data.get('other_contact_name', '')}".rstrip()
+        kind = RELATIONSHIP_LABELS.get(event.data.get("kind", ""), "")
+        return f"{summary}: {kind} {event.data.get('other_contact_name', '')}".rstrip()
     if event.kind == "merged":
         return f"{summary}: {event.data.get('duplicate', {}).get('name', '')}".rstrip(": ")
     return summary
