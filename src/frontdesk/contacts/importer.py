@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +35,7 @@ from frontdesk.contacts.service import (
     list_contacts,
 )
 from frontdesk.contacts.validation import email_key
-from frontdesk.db import utcnow
+from frontdesk.db import Base, utcnow
 from frontdesk.errors import InvalidInput, errors_from_pydantic
 
 LIST_COLUMNS = ("emails", "phones", "roles", "tags")
@@ -194,9 +194,13 @@ def _contact_values(workspace_id: int, data: ContactCreate, attributes: dict[str
     return values
 
 
+def table_of(model: type[Base]) -> Table:
+    return Base.metadata.tables[model.__tablename__]
+
+
 async def _insert_contacts(session: AsyncSession, values: list[dict[str, Any]]) -> list[int]:
     """Insert contact rows; their new ids, in the order of ``values``."""
-    table = Contact.__table__
+    table = table_of(Contact)
     if session.get_bind().dialect.name != "sqlite":
         result = await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), values)
         return [row[0] for row in result.all()]
@@ -246,7 +250,7 @@ async def _write_batch(session: AsyncSession, workspace_id: int, batch: _Batch, 
         )
     for model, rows in ((ContactEmail, emails), (ContactPhone, phones), (ContactTag, tags), (ContactEvent, events)):
         if rows:
-            await session.execute(insert(model.__table__), rows)
+            await session.execute(insert(table_of(model)), rows)
     return len(ids)
 
 
