@@ -17,7 +17,7 @@ from frontdesk.contacts import pages as contacts_pages
 from frontdesk.db import create_engine, create_session_factory
 from frontdesk.errors import install_problem_handlers
 from frontdesk.settings import Settings, get_settings
-from frontdesk.web.console import install_console_handlers
+from frontdesk.web.console import error_page, install_console_handlers
 from frontdesk.workspaces import api as workspaces_api
 from frontdesk.workspaces import pages as workspaces_pages
 
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
-    install_problem_handlers(app)
+    install_problem_handlers(app, html_page=error_page)
     install_console_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(workspaces_api.router)

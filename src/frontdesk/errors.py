@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -92,32 +93,45 @@ def _summary(errors: list[FieldError]) -> str:
     return "; ".join(f"{error['field']}: {error['message']}" for error in errors[:5])
 
 
-def install_problem_handlers(app: FastAPI) -> None:
+HtmlErrorPage = Callable[[Request, int, str, str], Response]
+
+
+def install_problem_handlers(app: FastAPI, html_page: HtmlErrorPage | None = None) -> None:
+    """Errors become problem+json; outside ``/api/`` a browser asking for HTML gets ``html_page`` instead."""
+
+    def respond(
+        request: Request, status: int, title: str, detail: str, errors: list[FieldError] | None = None
+    ) -> Response:
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if html_page is not None and wants_html and not request.url.path.startswith("/api/"):
+            return html_page(request, status, title, detail)
+        return problem(status, title, detail, errors)
+
     @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.status_code, exc.title, exc.detail, exc.errors)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        return respond(request, exc.status_code, exc.title, exc.detail, exc.errors)
 
     @app.exception_handler(RequestValidationError)
-    async def _request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _request_validation(request: Request, exc: RequestValidationError) -> Response:
         errors = errors_from_pydantic(list(exc.errors()))
-        return problem(422, "Invalid input", _summary(errors), errors)
+        return respond(request, 422, "Invalid input", _summary(errors), errors)
 
     @app.exception_handler(ValidationError)
-    async def _validation(request: Request, exc: ValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: ValidationError) -> Response:
         errors = errors_from_pydantic(list(exc.errors()))
-        return problem(422, "Invalid input", _summary(errors), errors)
+        return respond(request, 422, "Invalid input", _summary(errors), errors)
 
     @app.exception_handler(IntegrityError)
-    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+    async def _integrity(request: Request, exc: IntegrityError) -> Response:
         # Reached only when a concurrent write wins a race the service checked for beforehand.
-        return problem(409, "Conflict", "the change conflicts with data written at the same time; retry")
+        return respond(request, 409, "Conflict", "the change conflicts with data written at the same time; retry")
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}.get(
             exc.status_code, "Error"
         )
-        response = problem(exc.status_code, title, str(exc.detail))
+        response = respond(request, exc.status_code, title, str(exc.detail))
         if exc.headers:
             response.headers.update(exc.headers)
         return response

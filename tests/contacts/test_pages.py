@@ -142,3 +142,68 @@ async def test_settings_shows_a_new_api_key_once(client: httpx.AsyncClient, sign
         await client.get("/api/v1/workspace", headers={"Authorization": f"Bearer {key.group(1)}"})
     ).status_code == 200
     assert key.group(1) not in (await client.get("/settings")).text
+
+
+async def test_agent_merges_a_duplicate_from_the_contact_page(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, signed_in: str
+) -> None:
+    keep = await workspace.contact(name="Keep Me", emails=["keep@x.example"])
+    dup = await workspace.contact(name="Keep Me (dup)", emails=["dup@x.example"])
+    bad = await client.post(f"/contacts/{keep}/merge", data={"csrf_token": signed_in, "duplicate_id": str(keep)})
+    assert bad.status_code == 422
+    assert "cannot be merged into itself" in bad.text
+    merged = await client.post(f"/contacts/{keep}/merge", data={"csrf_token": signed_in, "duplicate_id": str(dup)})
+    assert merged.status_code == 303
+    page = (await client.get(f"/contacts/{keep}")).text
+    assert "dup@x.example" in page and "Duplicate merged into this contact: Keep Me (dup)" in page
+
+
+async def test_admin_exports_then_erases_with_a_typed_confirmation(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, signed_in: str
+) -> None:
+    contact_id = await workspace.contact(name="Gdpr Gina", emails=["gina@x.example"])
+    export = await client.get(f"/contacts/{contact_id}/export")
+    assert export.headers["content-disposition"].startswith("attachment")
+    assert export.json()["contact"]["emails"] == ["gina@x.example"]
+    unconfirmed = await client.post(f"/contacts/{contact_id}/erase", data={"csrf_token": signed_in, "confirm": "gina"})
+    assert unconfirmed.status_code == 422
+    assert (await client.get(f"/contacts/{contact_id}")).status_code == 200
+    erased = await client.post(
+        f"/contacts/{contact_id}/erase", data={"csrf_token": signed_in, "confirm": "Gdpr Gina", "reason": "asked"}
+    )
+    assert erased.status_code == 303
+    gone = await client.get(f"/contacts/{contact_id}", headers={"accept": "text/html"})
+    assert gone.status_code == 404
+    assert "<html" in gone.text and "another workspace" in gone.text
+
+
+async def test_admin_adds_an_agent_who_can_then_sign_in(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, signed_in: str
+) -> None:
+    weak = await client.post(
+        "/settings/agents",
+        data={
+            "csrf_token": signed_in,
+            "display_name": "Val",
+            "email": "val@acme.example",
+            "password": "short",
+            "role": "agent",
+        },
+    )
+    assert weak.status_code == 422
+    assert "password" in weak.text
+    added = await client.post(
+        "/settings/agents",
+        data={
+            "csrf_token": signed_in,
+            "display_name": "Val",
+            "email": "val@acme.example",
+            "password": "long-enough-1",
+            "role": "viewer",
+        },
+    )
+    assert added.status_code == 303
+    client.cookies.clear()
+    assert (await login(client, "val@acme.example", "long-enough-1")).status_code == 303
+    page = await client.get("/settings")
+    assert "Add agent" not in page.text  # a viewer sees the team, not the admin forms

@@ -176,14 +176,7 @@ async def add_note(contact_id: PathId, data: NoteCreate, session: DbSession, pri
     contact = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     note = await timeline.do_add_note(session=session, contact=contact, body=data.body, author=principal.label)
     await session.commit()
-    return TimelineEntry(
-        id=f"note-{note.id}",
-        kind="note",
-        actor=note.author,
-        summary="Note",
-        body=note.body,
-        created_at=note.created_at,
-    )
+    return timeline.note_entry(note)
 
 
 @router.post(

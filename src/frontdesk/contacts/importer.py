@@ -29,6 +29,8 @@ from frontdesk.contacts.models import (
 )
 from frontdesk.contacts.schemas import ContactCreate, ImportReport, ImportRowError
 from frontdesk.contacts.service import (
+    LIST_FIELDS,
+    TEXT_FIELDS,
     ContactFilters,
     attribute_definitions_by_key,
     check_attributes,
@@ -38,26 +40,8 @@ from frontdesk.contacts.validation import email_key
 from frontdesk.db import Base, utcnow
 from frontdesk.errors import InvalidInput, errors_from_pydantic
 
-LIST_COLUMNS = ("emails", "phones", "roles", "tags")
-COLUMNS = (
-    "kind",
-    "name",
-    "first_name",
-    "last_name",
-    "emails",
-    "phones",
-    "country",
-    "region",
-    "audience",
-    "department",
-    "market",
-    "stage",
-    "roles",
-    "tags",
-    "vat_number",
-    "eori_number",
-    "is_reseller",
-)
+LIST_COLUMNS = LIST_FIELDS
+COLUMNS = (*TEXT_FIELDS[:4], "emails", "phones", *TEXT_FIELDS[4:10], "roles", "tags", *TEXT_FIELDS[10:], "is_reseller")
 ALIASES = {"email": "emails", "phone": "phones", "tag": "tags", "role": "roles"}
 ATTRIBUTE_PREFIX = "attributes."
 LIST_SEPARATOR = ";"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from frontdesk.contacts import service, timeline
+from frontdesk.contacts import merge, privacy, service, timeline
 from frontdesk.contacts.models import Audience, ContactKind, ContactRole, Market, RelationshipKind, Stage
-from frontdesk.contacts.schemas import ContactCreate, ContactUpdate, RelationshipCreate
+from frontdesk.contacts.schemas import ContactCreate, ContactUpdate, MergeRequest, RelationshipCreate
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, FieldError, errors_from_pydantic
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, errors_by_field, render
@@ -37,23 +37,7 @@ def _split(text: str, separators: str = ",\n") -> list[str]:
 
 def form_to_payload(form: FormData, attribute_keys: list[str]) -> dict[str, Any]:
     """The HTML form's flat fields in the shape of the API's contact body."""
-    text = {
-        key: str(form.get(key, "")).strip()
-        for key in (
-            "kind",
-            "name",
-            "first_name",
-            "last_name",
-            "country",
-            "region",
-            "audience",
-            "department",
-            "market",
-            "stage",
-            "vat_number",
-            "eori_number",
-        )
-    }
+    text = {key: str(form.get(key, "")).strip() for key in service.TEXT_FIELDS}
     payload: dict[str, Any] = {key: value or None for key, value in text.items()}
     payload["kind"] = text["kind"] or "person"
     payload["audience"] = text["audience"] or "external"
@@ -165,7 +149,14 @@ async def create_contact(request: Request, session: DbSession, user: FormAgent) 
 
 
 async def _contact_page(
-    request: Request, session: DbSession, user: ConsoleUser, contact_id: PathId, **extra: Any
+    request: Request,
+    session: DbSession,
+    user: ConsoleUser,
+    contact_id: int,
+    *,
+    error: FieldError | None = None,
+    merge_error: FieldError | None = None,
+    erase_error: str | None = None,
 ) -> Any:
     contact = await service.get_contact(
         session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id
@@ -173,12 +164,14 @@ async def _contact_page(
     return render(
         request,
         "pages/contact.html",
-        status_code=422 if extra.get("error") else 200,
+        status_code=422 if (error or merge_error or erase_error) else 200,
         user=user,
         contact=contact,
         relationships=await timeline.relationships_of(session=session, contact=contact),
         entries=await timeline.list_timeline(session=session, contact=contact),
-        error=extra.get("error"),
+        error=error,
+        merge_error=merge_error,
+        erase_error=erase_error,
         **CHOICES,
     )
 
@@ -275,3 +268,57 @@ async def add_relationship(request: Request, contact_id: PathId, session: DbSess
         return await _contact_page(request, session, user, contact_id, error=FieldError("to_contact_id", exc.detail))
     await session.commit()
     return RedirectResponse(f"/contacts/{contact_id}", status_code=303)
+
+
+@router.post("/contacts/{contact_id}/merge")
+async def merge_duplicate(request: Request, contact_id: PathId, session: DbSession, user: FormAgent) -> Any:
+    user.principal.require(Role.agent)
+    workspace_id = user.principal.workspace_id
+    target = await service.get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)
+    raw_id = str((await request.form()).get("duplicate_id", "")).strip()
+    try:
+        data = MergeRequest.model_validate({"duplicate_id": raw_id or None})
+        duplicate = await service.get_referenced_contact(
+            session=session, workspace_id=workspace_id, contact_id=data.duplicate_id, field="duplicate_id"
+        )
+        await merge.do_merge_contacts(session=session, target=target, duplicate=duplicate, actor=user.principal.label)
+    except ValidationError as exc:
+        return await _contact_page(
+            request, session, user, contact_id, merge_error=errors_from_pydantic(exc.errors())[0]
+        )
+    except DomainError as exc:
+        await session.rollback()
+        return await _contact_page(
+            request, session, user, contact_id, merge_error=FieldError("duplicate_id", exc.detail)
+        )
+    await session.commit()
+    return RedirectResponse(f"/contacts/{contact_id}", status_code=303)
+
+
+@router.get("/contacts/{contact_id}/export")
+async def export_personal_data(contact_id: PathId, session: DbSession, user: ConsoleAgent) -> Any:
+    user.principal.require(Role.admin)
+    contact = await service.get_contact(
+        session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id
+    )
+    document = await privacy.export_contact(session=session, contact=contact)
+    return JSONResponse(
+        document, headers={"Content-Disposition": f'attachment; filename="contact-{contact_id}-export.json"'}
+    )
+
+
+@router.post("/contacts/{contact_id}/erase")
+async def erase_contact(request: Request, contact_id: PathId, session: DbSession, user: FormAgent) -> Any:
+    user.principal.require(Role.admin)
+    contact = await service.get_contact(
+        session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id
+    )
+    form = await request.form()
+    if form.get("confirm") != contact.name:
+        return await _contact_page(
+            request, session, user, contact_id, erase_error="Type the contact's name exactly to confirm the erasure."
+        )
+    reason = str(form.get("reason", "")).strip()[:500] or None
+    await privacy.do_erase_contact(session=session, contact=contact, actor=user.principal.label, reason=reason)
+    await session.commit()
+    return RedirectResponse("/contacts", status_code=303)

@@ -33,21 +33,13 @@ from frontdesk.contacts.validation import email_key
 from frontdesk.db import MAX_ID
 from frontdesk.errors import Conflict, FieldError, InvalidInput, NotFound, errors_from_pydantic
 
-SCALAR_FIELDS = (
-    "kind",
-    "name",
-    "first_name",
-    "last_name",
-    "country",
-    "region",
-    "audience",
-    "department",
-    "market",
-    "stage",
-    "vat_number",
-    "eori_number",
-    "is_reseller",
-)
+# The contact's single-valued text fields, in the order forms and CSV files show them.
+TEXT_FIELDS = (
+    "kind", "name", "first_name", "last_name", "country", "region", "audience", "department", "market", "stage",
+    "vat_number", "eori_number",
+)  # fmt: skip
+SCALAR_FIELDS = (*TEXT_FIELDS, "is_reseller")
+LIST_FIELDS = ("emails", "phones", "roles", "tags")
 MAX_PAGE_SIZE = 200
 
 

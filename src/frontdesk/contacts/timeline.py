@@ -48,6 +48,17 @@ async def do_add_note(*, session: AsyncSession, contact: Contact, body: str, aut
     return note
 
 
+def note_entry(note: ContactNote) -> TimelineEntry:
+    return TimelineEntry(
+        id=f"note-{note.id}",
+        kind="note",
+        actor=note.author,
+        summary="Note",
+        body=note.body,
+        created_at=note.created_at,
+    )
+
+
 def _describe(event: ContactEvent) -> str:
     summary = EVENT_SUMMARIES.get(event.kind, event.kind.replace("_", " ").capitalize())
     if event.kind == "updated":
@@ -69,17 +80,7 @@ async def list_timeline(*, session: AsyncSession, contact: Contact, limit: int =
     events = await session.scalars(
         select(ContactEvent).where(ContactEvent.contact_id == contact.id).order_by(ContactEvent.id.desc()).limit(limit)
     )
-    entries = [
-        TimelineEntry(
-            id=f"note-{note.id}",
-            kind="note",
-            actor=note.author,
-            summary="Note",
-            body=note.body,
-            created_at=note.created_at,
-        )
-        for note in notes
-    ] + [
+    entries = [note_entry(note) for note in notes] + [
         TimelineEntry(
             id=f"event-{event.id}",
             kind=event.kind,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Form, Request
-from fastapi.responses import PlainTextResponse, RedirectResponse
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from frontdesk import security
@@ -91,7 +91,7 @@ def errors_by_field(errors: list[FieldError]) -> dict[str, str]:
     return shown
 
 
-def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Any:
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
@@ -110,3 +110,18 @@ def install_console_handlers(app: FastAPI) -> None:
             "This form has expired or did not come from Frontdesk. Go back, reload the page and try again.",
             status_code=403,
         )
+
+
+def error_page(request: Request, status: int, title: str, detail: str) -> Response:
+    messages = {
+        404: "There is nothing here, or it belongs to another workspace.",
+        403: "Your role does not allow this. Ask an admin of your workspace.",
+    }
+    return render(
+        request,
+        "pages/error.html",
+        status_code=status,
+        user=None,
+        title=title,
+        message=messages.get(status, detail),
+    )

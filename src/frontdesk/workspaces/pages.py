@@ -7,13 +7,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
 
 from frontdesk.deps import AppSettings, DbSession, PathId
-from frontdesk.errors import DomainError
+from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
 from frontdesk.workspaces import service
 from frontdesk.workspaces.models import Role
-from frontdesk.workspaces.schemas import ApiKeyCreate
+from frontdesk.workspaces.schemas import AgentCreate, ApiKeyCreate
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,19 +78,25 @@ async def logout(request: Request, session: DbSession, settings: AppSettings, us
 
 
 async def _settings_page(
-    request: Request, session: DbSession, user: ConsoleUser, new_key: str | None = None, error: str | None = None
+    request: Request,
+    session: DbSession,
+    user: ConsoleUser,
+    new_key: str | None = None,
+    error: str | None = None,
+    agent_error: str | None = None,
 ) -> Any:
     workspace_id = user.principal.workspace_id
     return render(
         request,
         "pages/settings.html",
-        status_code=400 if error else 200,
+        status_code=422 if (error or agent_error) else 200,
         user=user,
         workspace=await service.get_workspace(session=session, workspace_id=workspace_id),
         agents=await service.list_agents(session=session, workspace_id=workspace_id),
         api_keys=await service.list_api_keys(session=session, workspace_id=workspace_id),
         new_key=new_key,
         error=error,
+        agent_error=agent_error,
     )
 
 
@@ -125,5 +132,25 @@ async def revoke_api_key(api_key_id: PathId, session: DbSession, user: FormAgent
             api_key_id=api_key_id,
             actor=user.principal.label,
         )
+    await session.commit()
+    return RedirectResponse("/settings", status_code=303)
+
+
+@router.post("/settings/agents")
+async def add_agent(request: Request, session: DbSession, user: FormAgent) -> Any:
+    user.principal.require(Role.admin)
+    form = await request.form()
+    try:
+        data = AgentCreate.model_validate(
+            {key: str(form.get(key, "")) for key in ("email", "display_name", "password", "role")}
+        )
+        await service.do_create_agent(session=session, workspace_id=user.principal.workspace_id, data=data)
+    except ValidationError as exc:
+        errors = errors_from_pydantic(exc.errors())
+        message = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return await _settings_page(request, session, user, agent_error=message)
+    except DomainError as exc:
+        await session.rollback()
+        return await _settings_page(request, session, user, agent_error=exc.detail)
     await session.commit()
     return RedirectResponse("/settings", status_code=303)
