@@ -204,3 +204,21 @@ async def test_custom_attributes_are_typed_per_workspace(client: httpx.AsyncClie
     )
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {"attributes.plan", "attributes.seats", "attributes.colour"}
+
+
+async def test_patch_merges_attributes_key_by_key_and_null_clears_lists(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
+    for key in ("plan", "team"):
+        await client.post(
+            "/api/v1/attributes", json={"key": key, "label": key, "type": "text"}, headers=workspace.headers
+        )
+    contact_id = await workspace.contact(tags=["vip"], attributes={"plan": "pro", "team": "red"})
+    response = await client.patch(
+        f"/api/v1/contacts/{contact_id}",
+        json={"attributes": {"team": "blue", "plan": None}, "tags": None},
+        headers=workspace.headers,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["attributes"] == {"team": "blue"}
+    assert response.json()["tags"] == []

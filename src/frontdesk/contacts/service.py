@@ -327,6 +327,13 @@ async def do_update_contact(
     contact = await get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)
     before = snapshot(contact)
     changes = patch.model_dump(exclude_unset=True)
+    for field in LIST_FIELDS:
+        if field in changes and changes[field] is None:
+            changes[field] = []  # null clears a list
+    if "attributes" in changes:
+        # Attributes merge key by key, as HubSpot properties do; a null value removes the key.
+        merged = {**before["attributes"], **(changes["attributes"] or {})}
+        changes["attributes"] = {key: value for key, value in merged.items() if value is not None}
     derived_name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
     if {"first_name", "last_name"} & changes.keys() and "name" not in changes and contact.name == derived_name:
         changes["name"] = None  # the name was made from its parts: rebuild it from the new ones
