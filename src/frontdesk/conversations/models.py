@@ -1,0 +1,185 @@
+"""Live chat: teams, visitors, conversations and their messages."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from frontdesk.db import Base, BigIntId, UTCDateTime, utcnow
+
+
+class ConversationStatus(enum.StrEnum):
+    open = "open"
+    pending = "pending"
+    snoozed = "snoozed"
+    resolved = "resolved"
+
+
+class AuthorType(enum.StrEnum):
+    visitor = "visitor"
+    agent = "agent"
+    system = "system"
+
+
+class MessageKind(enum.StrEnum):
+    message = "message"
+    # A private note between agents: never sent to the visitor.
+    note = "note"
+
+
+class Presence(enum.StrEnum):
+    online = "online"
+    away = "away"
+    offline = "offline"
+
+
+class ChatSettings(Base):
+    """A workspace's live-chat setup: the public widget token, where the widget may run, identity secret."""
+
+    __tablename__ = "chat_settings"
+
+    workspace_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Public by design: it is pasted into the business's web pages and only identifies the workspace.
+    widget_token: Mapped[str] = mapped_column(String(64), unique=True)
+    allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # HMAC key for `user_hash`: lets a site vouch for its logged-in users. Never sent to browsers.
+    identity_secret: Mapped[str] = mapped_column(String(128))
+    auto_resolve_minutes: Mapped[int] = mapped_column(Integer, default=24 * 60)
+    welcome_message: Mapped[str] = mapped_column(String(500), default="Hi! How can we help?")
+    offline_message: Mapped[str] = mapped_column(
+        String(500), default="We're away right now. Leave a message and your e-mail and we'll get back to you."
+    )
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))  # "sales", "support": what the pre-chat choice routes to
+    name: Mapped[str] = mapped_column(String(200))
+    # Round-robin assigns an agent at most this many open conversations.
+    max_open_per_agent: Mapped[int] = mapped_column(Integer, default=5)
+    round_robin_cursor: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True)
+
+
+class AgentPresence(Base):
+    """Shared by every process: an agent is online while its consoles keep sending heartbeats."""
+
+    __tablename__ = "agent_presence"
+
+    agent_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default=Presence.offline.value)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Visitor(Base):
+    """A browser on the business's site. The secret token lives in the visitor's localStorage."""
+
+    __tablename__ = "visitors"
+    __table_args__ = (Index("ix_visitors_workspace_user", "workspace_id", "external_user_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    contact_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("contacts.id", ondelete="SET NULL"), index=True, default=None
+    )
+    # The site's own user id, once proven with user_hash.
+    external_user_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_workspace_status", "workspace_id", "status", "id"),
+        Index("ix_conversations_workspace_assignee", "workspace_id", "assignee_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"))
+    visitor_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("visitors.id", ondelete="SET NULL"), index=True, default=None
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("contacts.id", ondelete="SET NULL"), index=True, default=None
+    )
+    team_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("teams.id", ondelete="SET NULL"), default=None)
+    assignee_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("agents.id", ondelete="SET NULL"), default=None
+    )
+    status: Mapped[str] = mapped_column(String(10), default=ConversationStatus.open.value)
+    # Taken while no agent of the team was online: shown as unanswered until an agent replies.
+    started_offline: Mapped[bool] = mapped_column(default=False)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    csat_rating: Mapped[int | None] = mapped_column(Integer, default=None)
+    csat_comment: Mapped[str | None] = mapped_column(Text, default=None)
+    csat_agent_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("agents.id", ondelete="SET NULL"), default=None
+    )
+
+    @property
+    def first_response_seconds(self) -> float | None:
+        if self.first_response_at is None:
+            return None
+        return (self.first_response_at - self.created_at).total_seconds()
+
+    @property
+    def resolution_seconds(self) -> float | None:
+        if self.resolved_at is None:
+            return None
+        return (self.resolved_at - self.created_at).total_seconds()
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "seq"),
+        # The client's id makes a retried send idempotent: the second insert finds the first.
+        UniqueConstraint("conversation_id", "client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("conversations.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    client_id: Mapped[str] = mapped_column(String(64))
+    author_type: Mapped[str] = mapped_column(String(10))
+    author_agent_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("agents.id", ondelete="SET NULL"), default=None
+    )
+    author_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    kind: Mapped[str] = mapped_column(String(10), default=MessageKind.message.value)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CannedReply(Base):
+    __tablename__ = "canned_replies"
+    __table_args__ = (UniqueConstraint("workspace_id", "shortcut"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"))
+    shortcut: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,110 @@
+"""Teams, agent presence and automatic assignment (round-robin among online agents with room)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.conversations.models import AgentPresence, Conversation, ConversationStatus, Presence, Team, TeamMember
+from frontdesk.db import utcnow
+from frontdesk.errors import InvalidInput
+from frontdesk.workspaces.models import Agent
+
+# Consoles send a heartbeat every 20 s; an agent whose consoles all went quiet is offline after this.
+PRESENCE_TTL = timedelta(seconds=45)
+DEFAULT_TEAMS = {"sales": "Sales", "support": "Support"}
+
+
+async def ensure_default_teams(*, session: AsyncSession, workspace_id: int) -> dict[str, Team]:
+    """Sales and Support exist in every workspace; agents who are in no team yet join both."""
+    teams = {
+        team.key: team for team in (await session.scalars(select(Team).where(Team.workspace_id == workspace_id))).all()
+    }
+    for key, name in DEFAULT_TEAMS.items():
+        if key not in teams:
+            teams[key] = Team(workspace_id=workspace_id, key=key, name=name)
+            session.add(teams[key])
+    await session.flush()
+    unteamed = await session.scalars(
+        select(Agent.id).where(
+            Agent.workspace_id == workspace_id,
+            ~select(TeamMember.agent_id).where(TeamMember.agent_id == Agent.id).exists(),
+        )
+    )
+    for agent_id in unteamed.all():
+        for key in DEFAULT_TEAMS:
+            session.add(TeamMember(team_id=teams[key].id, agent_id=agent_id))
+    await session.flush()
+    return teams
+
+
+async def get_team(*, session: AsyncSession, workspace_id: int, key: str | None) -> Team:
+    teams = await ensure_default_teams(session=session, workspace_id=workspace_id)
+    chosen = (key or "support").strip().lower()
+    if chosen not in teams:
+        raise InvalidInput(f"unknown team {key!r}; choose one of {', '.join(sorted(teams))}", field="team")
+    return teams[chosen]
+
+
+async def do_set_presence(*, session: AsyncSession, agent: Agent, status: Presence) -> None:
+    presence = await session.get(AgentPresence, agent.id)
+    if presence is None:
+        presence = AgentPresence(agent_id=agent.id, workspace_id=agent.workspace_id)
+        session.add(presence)
+    presence.status = status.value
+    presence.last_seen_at = utcnow()
+    await session.flush()
+
+
+async def online_agent_ids(*, session: AsyncSession, workspace_id: int, team_id: int | None = None) -> list[int]:
+    statement = select(AgentPresence.agent_id).where(
+        AgentPresence.workspace_id == workspace_id,
+        AgentPresence.status == Presence.online.value,
+        AgentPresence.last_seen_at > utcnow() - PRESENCE_TTL,
+    )
+    if team_id is not None:
+        statement = statement.join(TeamMember, TeamMember.agent_id == AgentPresence.agent_id).where(
+            TeamMember.team_id == team_id
+        )
+    return sorted((await session.scalars(statement)).all())
+
+
+async def presence_by_agent(*, session: AsyncSession, workspace_id: int) -> dict[int, str]:
+    rows = await session.execute(
+        select(AgentPresence.agent_id, AgentPresence.status, AgentPresence.last_seen_at).where(
+            AgentPresence.workspace_id == workspace_id
+        )
+    )
+    cutoff = utcnow() - PRESENCE_TTL
+    return {
+        agent_id: status if last_seen > cutoff else Presence.offline.value for agent_id, status, last_seen in rows.all()
+    }
+
+
+async def pick_assignee(*, session: AsyncSession, team: Team) -> int | None:
+    """The next online agent of the team, in turn, who has fewer open conversations than the team's limit."""
+    online = await online_agent_ids(session=session, workspace_id=team.workspace_id, team_id=team.id)
+    if not online:
+        return None
+    loads = dict(
+        (
+            await session.execute(
+                select(Conversation.assignee_id, func.count())
+                .where(
+                    Conversation.workspace_id == team.workspace_id,
+                    Conversation.assignee_id.in_(online),
+                    Conversation.status == ConversationStatus.open.value,
+                )
+                .group_by(Conversation.assignee_id)
+            )
+        ).all()
+    )
+    with_room = [agent_id for agent_id in online if loads.get(agent_id, 0) < team.max_open_per_agent]
+    if not with_room:
+        return None
+    after_cursor = [agent_id for agent_id in with_room if agent_id > team.round_robin_cursor]
+    chosen = (after_cursor or with_room)[0]
+    team.round_robin_cursor = chosen
+    return chosen

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from frontdesk.contacts.validation import normalize_email
+from frontdesk.conversations.models import AuthorType, ConversationStatus, MessageKind, Presence
+from frontdesk.db import MAX_ID
+
+MAX_BODY = 5000
+ClientId = Field(default_factory=lambda: uuid.uuid4().hex, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class MessageRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    conversation_id: int
+    seq: int
+    client_id: str
+    author_type: AuthorType
+    author_name: str | None
+    kind: MessageKind
+    body: str
+    created_at: datetime
+
+
+class ConversationRead(BaseModel):
+    id: int
+    status: ConversationStatus
+    contact_id: int | None
+    contact_name: str | None
+    team: str | None
+    assignee_id: int | None
+    assignee_name: str | None
+    unanswered: bool = Field(description="No agent has replied yet")
+    started_offline: bool
+    last_seq: int
+    last_message: str | None
+    created_at: datetime
+    last_activity_at: datetime
+    first_response_seconds: float | None
+    resolution_seconds: float | None
+    csat_rating: int | None
+    csat_comment: str | None
+
+
+class ConversationPage(BaseModel):
+    items: list[ConversationRead]
+    next_cursor: str | None
+
+
+class MessagePage(BaseModel):
+    items: list[MessageRead]
+    last_seq: int
+
+
+class AgentMessageCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(min_length=1, max_length=MAX_BODY)
+    kind: MessageKind = MessageKind.message
+    client_id: str = ClientId
+
+
+class ConversationUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: ConversationStatus | None = None
+    assignee_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="null unassigns")
+    team: str | None = Field(default=None, max_length=40)
+
+
+class VisitorMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    client_id: str = ClientId
+    body: str = Field(min_length=1, max_length=MAX_BODY)
+    team: str | None = Field(default=None, max_length=40, description="the pre-chat choice: sales or support")
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return normalize_email(value) if value else None
+
+
+class RatingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    rating: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class PresenceUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Presence

@@ -1,0 +1,303 @@
+"""Conversations and messages. Functions write in the caller's transaction and collect the real-time events
+the change causes in an ``Outbox``; the caller publishes them only after its commit succeeded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from frontdesk.contacts.models import Contact
+from frontdesk.contacts.service import decode_cursor, encode_cursor
+from frontdesk.conversations.models import (
+    AuthorType,
+    Conversation,
+    ConversationStatus,
+    Message,
+    MessageKind,
+    Team,
+)
+from frontdesk.conversations.routing import get_team
+from frontdesk.conversations.schemas import ConversationRead, MessageRead
+from frontdesk.db import utcnow
+from frontdesk.errors import InvalidInput, NotFound
+from frontdesk.realtime.broker import Broker, Event
+from frontdesk.workspaces.models import Agent
+
+
+def conversation_channel(conversation_id: int) -> str:
+    """What a visitor's widget hears: messages (never notes), typing and status of one conversation."""
+    return f"conversation:{conversation_id}"
+
+
+def inbox_channel(workspace_id: int) -> str:
+    """What the agents' consoles of a workspace hear: everything."""
+    return f"inbox:{workspace_id}"
+
+
+@dataclass
+class Outbox:
+    events: list[tuple[str, Event]] = field(default_factory=list)
+
+    def add(self, channel: str, event: Event) -> None:
+        self.events.append((channel, event))
+
+    async def publish(self, broker: Broker) -> None:
+        for channel, event in self.events:
+            await broker.publish(channel, event)
+        self.events.clear()
+
+
+@dataclass
+class InboxFilters:
+    status: str | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    team: str | None = None
+    contact_id: int | None = None
+
+
+async def get_conversation(*, session: AsyncSession, workspace_id: int, conversation_id: int) -> Conversation:
+    conversation = await session.scalar(
+        select(Conversation).where(Conversation.id == conversation_id, Conversation.workspace_id == workspace_id)
+    )
+    if conversation is None:
+        raise NotFound(f"conversation {conversation_id} not found")
+    return conversation
+
+
+async def list_conversations(
+    *, session: AsyncSession, workspace_id: int, filters: InboxFilters, limit: int = 50, cursor: str | None = None
+) -> tuple[list[Conversation], str | None]:
+    """Most recently active first is what an inbox wants, but cursors need a stable key: newest first by id."""
+    if not 1 <= limit <= 200:
+        raise InvalidInput("limit must be between 1 and 200", field="limit")
+    statement = select(Conversation).where(Conversation.workspace_id == workspace_id)
+    if filters.status:
+        statement = statement.where(Conversation.status == filters.status)
+    if filters.unassigned:
+        statement = statement.where(Conversation.assignee_id.is_(None))
+    elif filters.assignee_id is not None:
+        statement = statement.where(Conversation.assignee_id == filters.assignee_id)
+    if filters.team:
+        statement = statement.join(Team, Team.id == Conversation.team_id).where(Team.key == filters.team)
+    if filters.contact_id is not None:
+        statement = statement.where(Conversation.contact_id == filters.contact_id)
+    if cursor:
+        statement = statement.where(Conversation.id < decode_cursor(cursor))
+    rows = list((await session.scalars(statement.order_by(Conversation.id.desc()).limit(limit + 1))).all())
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+async def to_read(*, session: AsyncSession, conversation: Conversation) -> ConversationRead:
+    contact_name = (
+        await session.scalar(select(Contact.name).where(Contact.id == conversation.contact_id))
+        if conversation.contact_id
+        else None
+    )
+    assignee_name = (
+        await session.scalar(select(Agent.display_name).where(Agent.id == conversation.assignee_id))
+        if conversation.assignee_id
+        else None
+    )
+    team = (
+        await session.scalar(select(Team.key).where(Team.id == conversation.team_id)) if conversation.team_id else None
+    )
+    last_message = await session.scalar(
+        select(Message.body)
+        .where(Message.conversation_id == conversation.id, Message.kind == MessageKind.message.value)
+        .order_by(Message.seq.desc())
+        .limit(1)
+    )
+    return ConversationRead(
+        id=conversation.id,
+        status=ConversationStatus(conversation.status),
+        contact_id=conversation.contact_id,
+        contact_name=contact_name,
+        team=team,
+        assignee_id=conversation.assignee_id,
+        assignee_name=assignee_name,
+        unanswered=conversation.first_response_at is None,
+        started_offline=conversation.started_offline,
+        last_seq=conversation.last_seq,
+        last_message=last_message[:200] if last_message else None,
+        created_at=conversation.created_at,
+        last_activity_at=conversation.last_activity_at,
+        first_response_seconds=conversation.first_response_seconds,
+        resolution_seconds=conversation.resolution_seconds,
+        csat_rating=conversation.csat_rating,
+        csat_comment=conversation.csat_comment,
+    )
+
+
+async def list_messages(
+    *, session: AsyncSession, conversation: Conversation, after_seq: int = 0, include_notes: bool, limit: int = 500
+) -> list[Message]:
+    """Messages after ``after_seq`` in order: what a reconnecting client asks for."""
+    statement = select(Message).where(Message.conversation_id == conversation.id, Message.seq > after_seq)
+    if not include_notes:
+        statement = statement.where(Message.kind == MessageKind.message.value)
+    return list((await session.scalars(statement.order_by(Message.seq).limit(limit))).all())
+
+
+def message_event(message: Message) -> Event:
+    return {"type": "message", "conversation_id": message.conversation_id,
+            "message": MessageRead.model_validate(message).model_dump(mode="json")}  # fmt: skip
+
+
+async def conversation_event(*, session: AsyncSession, conversation: Conversation) -> Event:
+    read = await to_read(session=session, conversation=conversation)
+    return {"type": "conversation", "conversation": read.model_dump(mode="json")}
+
+
+async def do_post_message(
+    *,
+    session: AsyncSession,
+    conversation: Conversation,
+    author_type: AuthorType,
+    client_id: str,
+    body: str,
+    outbox: Outbox,
+    kind: MessageKind = MessageKind.message,
+    agent: Agent | None = None,
+    author_name: str | None = None,
+) -> tuple[Message, bool]:
+    """Store a message with the next sequence number; a retry with the same client id returns the first.
+
+    Returns the message and whether it was created now. A concurrent retry that loses the race raises
+    ``IntegrityError``; callers roll back and call again, and then find the winner's message.
+    """
+    existing = await session.scalar(
+        select(Message).where(Message.conversation_id == conversation.id, Message.client_id == client_id)
+    )
+    if existing is not None:
+        return existing, False
+    if kind is MessageKind.note and author_type is not AuthorType.agent:
+        raise InvalidInput("only agents write private notes", field="kind")
+    now = utcnow()
+    seq = await _next_seq(session, conversation, touch=now)
+    message = Message(
+        workspace_id=conversation.workspace_id,
+        conversation_id=conversation.id,
+        seq=seq,
+        client_id=client_id,
+        author_type=author_type.value,
+        author_agent_id=agent.id if agent else None,
+        author_name=agent.display_name if agent else author_name,
+        kind=kind.value,
+        body=body,
+        created_at=now,
+    )
+    session.add(message)
+    if author_type is AuthorType.agent and kind is MessageKind.message and conversation.first_response_at is None:
+        conversation.first_response_at = now
+    if author_type is AuthorType.visitor and conversation.status == ConversationStatus.resolved.value:
+        _set_status(conversation, ConversationStatus.open)
+        outbox.add(conversation_channel(conversation.id), {"type": "status", "conversation_id": conversation.id,
+                                                         "status": conversation.status})  # fmt: skip
+    await session.flush()
+    event = message_event(message)
+    if kind is MessageKind.message:
+        outbox.add(conversation_channel(conversation.id), event)
+    outbox.add(inbox_channel(conversation.workspace_id), event)
+    outbox.add(
+        inbox_channel(conversation.workspace_id), await conversation_event(session=session, conversation=conversation)
+    )
+    return message, True
+
+
+def _set_status(conversation: Conversation, status: ConversationStatus, now: datetime | None = None) -> None:
+    conversation.status = status.value
+    if status is ConversationStatus.resolved:
+        conversation.resolved_at = now or utcnow()
+    else:
+        conversation.resolved_at = None
+        conversation.snoozed_until = None
+
+
+async def do_change_conversation(
+    *,
+    session: AsyncSession,
+    conversation: Conversation,
+    outbox: Outbox,
+    changes: dict[str, Any],
+    actor_name: str,
+) -> Conversation:
+    """Status, assignee and team changes, with a system line in the conversation for each."""
+    lines: list[str] = []
+    if "team" in changes and changes["team"] is not None:
+        team = await get_team(session=session, workspace_id=conversation.workspace_id, key=changes["team"])
+        if team.id != conversation.team_id:
+            conversation.team_id = team.id
+            lines.append(f"{actor_name} moved the conversation to {team.name}")
+    if "assignee_id" in changes:
+        assignee_id = changes["assignee_id"]
+        if assignee_id is not None:
+            agent = await session.scalar(
+                select(Agent).where(Agent.id == assignee_id, Agent.workspace_id == conversation.workspace_id)
+            )
+            if agent is None or not agent.is_active:
+                raise InvalidInput(f"agent {assignee_id} not found", field="assignee_id")
+            if assignee_id != conversation.assignee_id:
+                lines.append(f"{actor_name} assigned the conversation to {agent.display_name}")
+        elif conversation.assignee_id is not None:
+            lines.append(f"{actor_name} unassigned the conversation")
+        conversation.assignee_id = assignee_id
+    if changes.get("status") and changes["status"] != conversation.status:
+        status = ConversationStatus(changes["status"])
+        _set_status(conversation, status)
+        lines.append(f"{actor_name} marked the conversation {status.value}")
+        outbox.add(conversation_channel(conversation.id), {"type": "status", "conversation_id": conversation.id,
+                                                         "status": status.value})  # fmt: skip
+    for line in lines:
+        await _system_line(session, conversation, line, outbox)
+    await session.flush()
+    outbox.add(
+        inbox_channel(conversation.workspace_id), await conversation_event(session=session, conversation=conversation)
+    )
+    return conversation
+
+
+async def _next_seq(session: AsyncSession, conversation: Conversation, touch: datetime | None = None) -> int:
+    """The conversation's next sequence number, from one atomic UPDATE (no two messages can share one)."""
+    values: dict[str, Any] = {"last_seq": Conversation.last_seq + 1}
+    if touch is not None:
+        values["last_activity_at"] = touch
+    statement = update(Conversation).where(Conversation.id == conversation.id).values(**values)
+    seq: int = (await session.execute(statement.returning(Conversation.last_seq))).scalar_one()
+    set_committed_value(conversation, "last_seq", seq)
+    if touch is not None:
+        set_committed_value(conversation, "last_activity_at", touch)
+    return seq
+
+
+async def _system_line(session: AsyncSession, conversation: Conversation, line: str, outbox: Outbox) -> None:
+    """A line like "Ann assigned the conversation to Bob", shown to agents only."""
+    seq = await _next_seq(session, conversation)
+    message = Message(
+        workspace_id=conversation.workspace_id,
+        conversation_id=conversation.id,
+        seq=seq,
+        client_id=f"system-{seq}",
+        author_type=AuthorType.system.value,
+        kind=MessageKind.note.value,
+        body=line,
+        created_at=utcnow(),
+    )
+    session.add(message)
+    await session.flush()
+    outbox.add(inbox_channel(conversation.workspace_id), message_event(message))
+
+
+async def count_open(*, session: AsyncSession, workspace_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(Conversation.status, func.count())
+        .where(Conversation.workspace_id == workspace_id)
+        .group_by(Conversation.status)
+    )
+    return {status: count for status, count in rows.all()}

@@ -1,0 +1,253 @@
+"""Website visitors: the widget's settings, who a visitor is, and what they write."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk import security
+from frontdesk.contacts.merge import do_merge_contacts
+from frontdesk.contacts.models import Contact, ContactEmail
+from frontdesk.contacts.schemas import ContactCreate
+from frontdesk.contacts.service import do_create_contact, get_contact
+from frontdesk.contacts.validation import email_key, normalize_email
+from frontdesk.conversations import routing
+from frontdesk.conversations.models import AuthorType, ChatSettings, Conversation, Message, Visitor
+from frontdesk.conversations.schemas import VisitorMessage
+from frontdesk.conversations.service import Outbox, conversation_event, do_post_message, inbox_channel
+from frontdesk.db import utcnow
+from frontdesk.errors import InvalidInput, NotFound
+
+VISITOR_TOKEN_PREFIX = "fdv_"
+
+
+@dataclass(frozen=True)
+class VisitorSession:
+    visitor: Visitor
+    # Set only when a new visitor token was issued: the widget stores it in localStorage.
+    new_token: str | None
+    identity_verified: bool
+    identity_error: str | None
+
+
+async def get_chat_settings(*, session: AsyncSession, workspace_id: int) -> ChatSettings:
+    settings = await session.get(ChatSettings, workspace_id)
+    if settings is None:
+        settings = ChatSettings(
+            workspace_id=workspace_id,
+            widget_token="fdw_" + secrets.token_urlsafe(18),
+            identity_secret=secrets.token_urlsafe(32),
+            allowed_origins=[],
+        )
+        session.add(settings)
+        await session.flush()
+    return settings
+
+
+async def settings_for_widget_token(*, session: AsyncSession, token: str) -> ChatSettings:
+    settings = await session.scalar(select(ChatSettings).where(ChatSettings.widget_token == token))
+    if settings is None:
+        raise NotFound("unknown widget token", field="widget_token")
+    return settings
+
+
+def normalize_origin(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise InvalidInput(f"{value!r} is not an origin like https://shop.example", field="allowed_origins")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+
+
+def origin_allowed(settings: ChatSettings, origin: str | None) -> bool:
+    if not origin:
+        return False
+    try:
+        return normalize_origin(origin) in settings.allowed_origins
+    except InvalidInput:
+        return False
+
+
+def user_hash(identity_secret: str, user_id: str) -> str:
+    return hmac.new(identity_secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
+
+
+async def do_start_visitor(
+    *,
+    session: AsyncSession,
+    settings: ChatSettings,
+    visitor_token: str | None,
+    user_id: str | None = None,
+    given_hash: str | None = None,
+) -> VisitorSession:
+    """The visitor behind ``visitor_token``, or a new one; identified when ``user_hash`` proves ``user_id``."""
+    visitor = None
+    if visitor_token:
+        visitor = await session.scalar(
+            select(Visitor).where(
+                Visitor.token_hash == security.token_digest(visitor_token),
+                Visitor.workspace_id == settings.workspace_id,
+            )
+        )
+    new_token = None
+    if visitor is None:
+        new_token = VISITOR_TOKEN_PREFIX + secrets.token_urlsafe(24)
+        visitor = Visitor(workspace_id=settings.workspace_id, token_hash=security.token_digest(new_token))
+        session.add(visitor)
+    visitor.last_seen_at = utcnow()
+    verified, error = False, None
+    if user_id:
+        expected = user_hash(settings.identity_secret, user_id)
+        if given_hash and hmac.compare_digest(expected, given_hash.strip().lower()):
+            verified = True
+            if visitor.external_user_id != user_id:
+                visitor.external_user_id = user_id
+                await _adopt_identified_contact(session, visitor)
+        else:
+            error = "user_hash does not match user_id; continuing as an anonymous visitor"
+    await session.flush()
+    return VisitorSession(visitor=visitor, new_token=new_token, identity_verified=verified, identity_error=error)
+
+
+async def _adopt_identified_contact(session: AsyncSession, visitor: Visitor) -> None:
+    """A proven user id: share the contact of the same user's other browsers."""
+    known = await session.scalar(
+        select(Visitor.contact_id)
+        .where(
+            Visitor.workspace_id == visitor.workspace_id,
+            Visitor.external_user_id == visitor.external_user_id,
+            Visitor.contact_id.is_not(None),
+            Visitor.id != visitor.id,
+        )
+        .limit(1)
+    )
+    if known is not None:
+        visitor.contact_id = known
+
+
+async def current_conversation(*, session: AsyncSession, visitor: Visitor) -> Conversation | None:
+    """The visitor's latest conversation; an identified visitor sees those of the same user's other browsers."""
+    owners = select(Visitor.id).where(Visitor.id == visitor.id)
+    if visitor.external_user_id:
+        owners = select(Visitor.id).where(
+            Visitor.workspace_id == visitor.workspace_id,
+            or_(Visitor.id == visitor.id, Visitor.external_user_id == visitor.external_user_id),
+        )
+    return await session.scalar(
+        select(Conversation).where(Conversation.visitor_id.in_(owners)).order_by(Conversation.id.desc()).limit(1)
+    )
+
+
+async def _ensure_contact(session: AsyncSession, visitor: Visitor, name: str | None) -> int:
+    if visitor.contact_id is not None:
+        return visitor.contact_id
+    contact = await do_create_contact(
+        session=session,
+        workspace_id=visitor.workspace_id,
+        data=ContactCreate(name=name or f"Visitor {visitor.id}", stage="prospect", tags=["chat"]),
+        actor="widget",
+    )
+    visitor.contact_id = contact.id
+    return contact.id
+
+
+async def do_link_email(*, session: AsyncSession, visitor: Visitor, email: str, name: str | None) -> int:
+    """Give the visitor's contact this address, or fold it into the contact that already has it."""
+    address = normalize_email(email)
+    contact_id = await _ensure_contact(session, visitor, name)
+    owner_id = await session.scalar(
+        select(ContactEmail.contact_id).where(
+            ContactEmail.workspace_id == visitor.workspace_id, ContactEmail.email_normalized == email_key(address)
+        )
+    )
+    contact = await get_contact(session=session, workspace_id=visitor.workspace_id, contact_id=contact_id)
+    if owner_id == contact_id:
+        return contact_id
+    if owner_id is not None:
+        existing = await get_contact(session=session, workspace_id=visitor.workspace_id, contact_id=owner_id)
+        await do_merge_contacts(session=session, target=existing, duplicate=contact, actor="widget")
+        await session.execute(update(Visitor).where(Visitor.contact_id == contact_id).values(contact_id=existing.id))
+        await session.execute(
+            update(Conversation).where(Conversation.contact_id == contact_id).values(contact_id=existing.id)
+        )
+        visitor.contact_id = existing.id
+        return existing.id
+    session.add(
+        ContactEmail(
+            workspace_id=visitor.workspace_id,
+            contact_id=contact.id,
+            email=address,
+            email_normalized=email_key(address),
+            position=len(contact.emails),
+        )
+    )
+    if name and contact.name.startswith("Visitor "):
+        contact.name = name
+    await session.flush()
+    return contact.id
+
+
+async def do_visitor_message(
+    *, session: AsyncSession, visitor: Visitor, data: VisitorMessage, outbox: Outbox
+) -> tuple[Conversation, Message, bool]:
+    """Store what the visitor wrote: starts, or reopens, their conversation and routes it to a team."""
+    conversation = await current_conversation(session=session, visitor=visitor)
+    if conversation is not None:
+        message, created = await do_post_message(
+            session=session,
+            conversation=conversation,
+            author_type=AuthorType.visitor,
+            client_id=data.client_id,
+            body=data.body,
+            outbox=outbox,
+            author_name=data.name,
+        )
+        if not created:
+            return conversation, message, False
+    if data.email:
+        try:
+            await do_link_email(session=session, visitor=visitor, email=data.email, name=data.name)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="email") from None
+    if conversation is None:
+        contact_id = await _ensure_contact(session, visitor, data.name)
+        team = await routing.get_team(session=session, workspace_id=visitor.workspace_id, key=data.team)
+        assignee = await routing.pick_assignee(session=session, team=team)
+        online = await routing.online_agent_ids(session=session, workspace_id=visitor.workspace_id, team_id=team.id)
+        conversation = Conversation(
+            workspace_id=visitor.workspace_id,
+            visitor_id=visitor.id,
+            contact_id=contact_id,
+            team_id=team.id,
+            assignee_id=assignee,
+            started_offline=not online,
+        )
+        session.add(conversation)
+        await session.flush()
+        message, created = await do_post_message(
+            session=session,
+            conversation=conversation,
+            author_type=AuthorType.visitor,
+            client_id=data.client_id,
+            body=data.body,
+            outbox=outbox,
+            author_name=data.name,
+        )
+    elif visitor.contact_id and conversation.contact_id != visitor.contact_id:
+        conversation.contact_id = visitor.contact_id
+        await session.flush()
+        outbox.add(
+            inbox_channel(conversation.workspace_id),
+            await conversation_event(session=session, conversation=conversation),
+        )
+    return conversation, message, True
+
+
+async def contact_of(session: AsyncSession, visitor: Visitor) -> Contact | None:
+    return await session.get(Contact, visitor.contact_id) if visitor.contact_id else None
