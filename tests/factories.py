@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frontdesk.contacts.schemas import ContactCreate
 from frontdesk.contacts.service import do_create_contact
+from frontdesk.conversations.schemas import VisitorMessage
+from frontdesk.conversations.service import Outbox
+from frontdesk.conversations.visitors import do_start_visitor, do_visitor_message, get_chat_settings
 from frontdesk.db import create_session_factory
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.schemas import AgentCreate, ApiKeyCreate
@@ -50,6 +53,9 @@ class WorkspaceHandle:
             await session.commit()
         return email
 
+    async def conversation(self, body: str = "Hello?", **fields: Any) -> int:
+        return await start_conversation(self.engine, self.id, body, **fields)
+
     async def contact(self, **fields: Any) -> int:
         named = {"name", "first_name", "last_name"} & fields.keys()
         data = fields if named else {"name": f"Contact {next(_sequence)}", **fields}
@@ -59,6 +65,18 @@ class WorkspaceHandle:
             )
             await session.commit()
             return contact.id
+
+
+async def start_conversation(engine: AsyncEngine, workspace_id: int, body: str, **fields: Any) -> int:
+    """A visitor of the workspace writes ``body``: the conversation's id."""
+    async with create_session_factory(engine)() as session:
+        settings = await get_chat_settings(session=session, workspace_id=workspace_id)
+        started = await do_start_visitor(session=session, settings=settings, visitor_token=None)
+        conversation, _, _ = await do_visitor_message(
+            session=session, visitor=started.visitor, data=VisitorMessage(body=body, **fields), outbox=Outbox()
+        )
+        await session.commit()
+        return conversation.id
 
 
 async def make_workspace(engine: AsyncEngine, name: str) -> WorkspaceHandle:

@@ -26,6 +26,7 @@ class Victim:
     api_key_id: int
     attribute_key: str
     own_contact_id: int
+    conversation_id: int
 
 
 # (method, path template, JSON body): each is sent with B's admin key and A's ids, and must give 404.
@@ -44,6 +45,10 @@ FOREIGN_ID_CASES: list[tuple[str, str, Any]] = [
     ("PATCH", "/api/v1/agents/{agent_id}", {"display_name": "Hijacked", "role": "viewer"}),
     ("DELETE", "/api/v1/api-keys/{api_key_id}", None),
     ("DELETE", "/api/v1/attributes/{attribute_key}", None),
+    ("GET", "/api/v1/conversations/{conversation_id}", None),
+    ("PATCH", "/api/v1/conversations/{conversation_id}", {"status": "resolved"}),
+    ("GET", "/api/v1/conversations/{conversation_id}/messages", None),
+    ("POST", "/api/v1/conversations/{conversation_id}/messages", {"body": "planted"}),
 ]
 # Operations without an id in the path: they act on the caller's own workspace only (checked below).
 OWN_WORKSPACE_OPERATIONS = {
@@ -57,6 +62,7 @@ OWN_WORKSPACE_OPERATIONS = {
     ("GET", "/api/v1/attributes"),
     ("POST", "/api/v1/attributes"),
     ("GET", "/api/v1/workspace"),
+    ("GET", "/api/v1/conversations"),
 }
 
 
@@ -88,7 +94,8 @@ async def victim(client: httpx.AsyncClient, workspace: WorkspaceHandle, other_wo
     api_key_id = (await client.post("/api/v1/api-keys", json={"name": "A integration"}, headers=a)).json()["id"]
     await client.post("/api/v1/attributes", json={"key": "plan", "label": "Plan", "type": "text"}, headers=a)
     own_contact_id = await other_workspace.contact(name="B's own")
-    return Victim(contact_id, relationship_id, agent_id, api_key_id, "plan", own_contact_id)
+    conversation_id = await workspace.conversation("Secret question")
+    return Victim(contact_id, relationship_id, agent_id, api_key_id, "plan", own_contact_id, conversation_id)
 
 
 def _fill(value: Any, victim: Victim) -> Any:
@@ -108,6 +115,8 @@ async def _snapshot(client: httpx.AsyncClient, workspace: WorkspaceHandle, victi
         (await client.get("/api/v1/agents", headers=h)).json(),
         (await client.get("/api/v1/api-keys", headers=h)).json(),
         (await client.get("/api/v1/attributes", headers=h)).json(),
+        (await client.get(f"/api/v1/conversations/{victim.conversation_id}/messages", headers=h)).json(),
+        (await client.get(f"/api/v1/conversations/{victim.conversation_id}", headers=h)).json(),
     ]
 
 
@@ -164,6 +173,7 @@ async def test_listings_show_only_the_callers_workspace(
     assert all(key["name"] != "A integration" for key in keys)
     assert (await client.get("/api/v1/attributes", headers=b)).json() == []
     assert (await client.get("/api/v1/workspace", headers=b)).json()["name"] == other_workspace.name
+    assert (await client.get("/api/v1/conversations", headers=b)).json()["items"] == []
 
 
 async def test_same_email_in_two_workspaces_does_not_collide_on_import(

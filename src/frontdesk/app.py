@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,10 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from frontdesk import __version__
 from frontdesk.contacts import api as contacts_api
 from frontdesk.contacts import pages as contacts_pages
+from frontdesk.conversations import api as conversations_api
+from frontdesk.conversations import pages as conversations_pages
+from frontdesk.conversations import sockets as conversations_sockets
+from frontdesk.conversations.housekeeping import run_housekeeping
 from frontdesk.db import create_engine, create_session_factory
 from frontdesk.errors import install_problem_handlers
+from frontdesk.realtime.broker import create_broker
 from frontdesk.settings import Settings, get_settings
 from frontdesk.web.console import error_page, install_console_handlers
+from frontdesk.widget import routes as widget_routes
 from frontdesk.workspaces import api as workspaces_api
 from frontdesk.workspaces import pages as workspaces_pages
 
@@ -29,11 +37,21 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     owns_engine = engine is None
     engine = engine or create_engine(settings.database_url)
 
+    broker = create_broker(settings.redis_url)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owns_engine:
-            await engine.dispose()
+        await broker.start()
+        housekeeping = asyncio.create_task(run_housekeeping(app.state.session_factory, broker))
+        try:
+            yield
+        finally:
+            housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await housekeeping
+            await broker.close()
+            if owns_engine:
+                await engine.dispose()
 
     app = FastAPI(
         title="Frontdesk",
@@ -48,6 +66,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    app.state.broker = broker
     install_problem_handlers(app, html_page=error_page)
     install_console_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -55,6 +74,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(contacts_api.router)
     app.include_router(workspaces_pages.router)
     app.include_router(contacts_pages.router)
+    app.include_router(conversations_api.router)
+    app.include_router(conversations_pages.router)
+    app.include_router(conversations_sockets.router)
+    app.include_router(widget_routes.router)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -35,9 +35,19 @@ from frontdesk.errors import Conflict, FieldError, InvalidInput, NotFound, error
 
 # The contact's single-valued text fields, in the order forms and CSV files show them.
 TEXT_FIELDS = (
-    "kind", "name", "first_name", "last_name", "country", "region", "audience", "department", "market", "stage",
-    "vat_number", "eori_number",
-)  # fmt: skip
+    "kind",
+    "name",
+    "first_name",
+    "last_name",
+    "country",
+    "region",
+    "audience",
+    "department",
+    "market",
+    "stage",
+    "vat_number",
+    "eori_number",
+)
 SCALAR_FIELDS = (*TEXT_FIELDS, "is_reseller")
 LIST_FIELDS = ("emails", "phones", "roles", "tags")
 MAX_PAGE_SIZE = 200

@@ -146,8 +146,11 @@ async def list_messages(
 
 
 def message_event(message: Message) -> Event:
-    return {"type": "message", "conversation_id": message.conversation_id,
-            "message": MessageRead.model_validate(message).model_dump(mode="json")}  # fmt: skip
+    return {
+        "type": "message",
+        "conversation_id": message.conversation_id,
+        "message": MessageRead.model_validate(message).model_dump(mode="json"),
+    }
 
 
 async def conversation_event(*, session: AsyncSession, conversation: Conversation) -> Event:
@@ -198,8 +201,10 @@ async def do_post_message(
         conversation.first_response_at = now
     if author_type is AuthorType.visitor and conversation.status == ConversationStatus.resolved.value:
         _set_status(conversation, ConversationStatus.open)
-        outbox.add(conversation_channel(conversation.id), {"type": "status", "conversation_id": conversation.id,
-                                                         "status": conversation.status})  # fmt: skip
+        outbox.add(
+            conversation_channel(conversation.id),
+            {"type": "status", "conversation_id": conversation.id, "status": conversation.status},
+        )
     await session.flush()
     event = message_event(message)
     if kind is MessageKind.message:
@@ -252,8 +257,10 @@ async def do_change_conversation(
         status = ConversationStatus(changes["status"])
         _set_status(conversation, status)
         lines.append(f"{actor_name} marked the conversation {status.value}")
-        outbox.add(conversation_channel(conversation.id), {"type": "status", "conversation_id": conversation.id,
-                                                         "status": status.value})  # fmt: skip
+        outbox.add(
+            conversation_channel(conversation.id),
+            {"type": "status", "conversation_id": conversation.id, "status": status.value},
+        )
     for line in lines:
         await _system_line(session, conversation, line, outbox)
     await session.flush()

@@ -1,0 +1,129 @@
+"""/api/v1/conversations: the inbox for programs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from frontdesk.conversations import service
+from frontdesk.conversations.models import AuthorType, ConversationStatus
+from frontdesk.conversations.schemas import (
+    AgentMessageCreate,
+    ConversationPage,
+    ConversationRead,
+    ConversationUpdate,
+    MessagePage,
+    MessageRead,
+)
+from frontdesk.deps import DbSession, Editor, PathId, Viewer
+from frontdesk.errors import InvalidInput
+from frontdesk.workspaces.models import Agent
+
+router = APIRouter(prefix="/api/v1", tags=["conversations"])
+
+
+@router.get("/conversations", response_model=ConversationPage, summary="List conversations, newest first")
+async def list_conversations(
+    session: DbSession,
+    principal: Viewer,
+    status: ConversationStatus | None = None,
+    assignee_id: Annotated[int | None, Query(ge=1)] = None,
+    unassigned: bool = False,
+    team: Annotated[str | None, Query(max_length=40)] = None,
+    contact_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> ConversationPage:
+    filters = service.InboxFilters(
+        status=status.value if status else None,
+        assignee_id=assignee_id,
+        unassigned=unassigned,
+        team=team,
+        contact_id=contact_id,
+    )
+    rows, next_cursor = await service.list_conversations(
+        session=session, workspace_id=principal.workspace_id, filters=filters, limit=limit, cursor=cursor
+    )
+    items = [await service.to_read(session=session, conversation=row) for row in rows]
+    return ConversationPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationRead)
+async def read_conversation(conversation_id: PathId, session: DbSession, principal: Viewer) -> ConversationRead:
+    conversation = await service.get_conversation(
+        session=session, workspace_id=principal.workspace_id, conversation_id=conversation_id
+    )
+    return await service.to_read(session=session, conversation=conversation)
+
+
+@router.get("/conversations/{conversation_id}/messages", response_model=MessagePage)
+async def read_messages(
+    conversation_id: PathId,
+    session: DbSession,
+    principal: Viewer,
+    after_seq: Annotated[int, Query(ge=0, description="Only messages after this sequence number")] = 0,
+    include_notes: bool = True,
+) -> MessagePage:
+    conversation = await service.get_conversation(
+        session=session, workspace_id=principal.workspace_id, conversation_id=conversation_id
+    )
+    messages = await service.list_messages(
+        session=session, conversation=conversation, after_seq=after_seq, include_notes=include_notes
+    )
+    return MessagePage(items=[MessageRead.model_validate(m) for m in messages], last_seq=conversation.last_seq)
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    response_model=MessageRead,
+    status_code=201,
+    description="Idempotent: sending the same client_id again returns the stored message with status 200.",
+)
+async def send_message(
+    conversation_id: PathId, data: AgentMessageCreate, request: Request, session: DbSession, principal: Editor
+) -> JSONResponse:
+    conversation = await service.get_conversation(
+        session=session, workspace_id=principal.workspace_id, conversation_id=conversation_id
+    )
+    agent = await session.get(Agent, principal.agent_id) if principal.agent_id else None
+    outbox = service.Outbox()
+    message, created = await service.do_post_message(
+        session=session,
+        conversation=conversation,
+        author_type=AuthorType.agent,
+        client_id=data.client_id,
+        body=data.body,
+        kind=data.kind,
+        agent=agent,
+        author_name=principal.label.split(" ", 1)[-1],
+        outbox=outbox,
+    )
+    await session.commit()
+    await outbox.publish(request.app.state.broker)
+    body = MessageRead.model_validate(message).model_dump(mode="json")
+    return JSONResponse(body, status_code=201 if created else 200)
+
+
+@router.patch("/conversations/{conversation_id}", response_model=ConversationRead)
+async def update_conversation(
+    conversation_id: PathId, data: ConversationUpdate, request: Request, session: DbSession, principal: Editor
+) -> ConversationRead:
+    changes = data.model_dump(exclude_unset=True)
+    if not changes:
+        raise InvalidInput("send at least one of status, assignee_id, team", field="body")
+    conversation = await service.get_conversation(
+        session=session, workspace_id=principal.workspace_id, conversation_id=conversation_id
+    )
+    outbox = service.Outbox()
+    await service.do_change_conversation(
+        session=session,
+        conversation=conversation,
+        outbox=outbox,
+        changes=changes,
+        actor_name=principal.label.split(" ", 1)[-1],
+    )
+    await session.commit()
+    await outbox.publish(request.app.state.broker)
+    return await service.to_read(session=session, conversation=conversation)

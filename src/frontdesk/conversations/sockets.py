@@ -1,0 +1,174 @@
+"""The agents' console socket: every event of the workspace in, messages and presence out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from frontdesk.conversations import routing
+from frontdesk.conversations.models import AuthorType, Presence
+from frontdesk.conversations.schemas import AgentMessageCreate, MessageRead
+from frontdesk.conversations.service import (
+    Outbox,
+    conversation_channel,
+    do_post_message,
+    get_conversation,
+    inbox_channel,
+)
+from frontdesk.errors import DomainError, errors_from_pydantic
+from frontdesk.realtime.broker import OVERFLOW, Broker
+from frontdesk.workspaces.models import Agent, Role
+from frontdesk.workspaces.service import get_login
+
+router = APIRouter(include_in_schema=False)
+HEARTBEAT_SECONDS = 20
+
+
+class AgentSocket:
+    def __init__(self, websocket: WebSocket, broker: Broker, agent: Agent) -> None:
+        self.websocket = websocket
+        self.broker = broker
+        self.factory = websocket.app.state.session_factory
+        self.agent_id = agent.id
+        self.workspace_id = agent.workspace_id
+        self.role = Role(agent.role)
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        await self.websocket.send_text(json.dumps(frame))
+
+    async def run(self) -> None:
+        await self._presence(Presence.online)
+        relay = asyncio.create_task(self._relay())
+        try:
+            await self.send({"type": "ready", "agent_id": self.agent_id})
+            while True:
+                await self._handle(await self.websocket.receive_json())
+        finally:
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await relay
+            with contextlib.suppress(Exception):
+                await self._presence(Presence.offline)
+
+    async def _relay(self) -> None:
+        async with self.broker.subscribe(inbox_channel(self.workspace_id)) as queue:
+            while True:
+                event = await queue.get()
+                await self.send({"type": "resync"} if event == OVERFLOW else event)
+
+    async def _presence(self, status: Presence) -> None:
+        async with self.factory() as session:
+            agent = await session.get(Agent, self.agent_id)
+            assert agent is not None
+            await routing.do_set_presence(session=session, agent=agent, status=status)
+            await session.commit()
+        event = {"type": "presence", "agent_id": self.agent_id, "status": status.value}
+        await self.broker.publish(inbox_channel(self.workspace_id), event)
+
+    async def _handle(self, frame: Any) -> None:
+        kind = frame.get("type") if isinstance(frame, dict) else None
+        if kind == "send":
+            await self._send_message(frame)
+        elif kind == "typing" and isinstance(frame.get("conversation_id"), int):
+            event = {
+                "type": "typing",
+                "conversation_id": frame["conversation_id"],
+                "author_type": "agent",
+                "agent_id": self.agent_id,
+            }
+            await self.broker.publish(inbox_channel(self.workspace_id), event)
+            if not frame.get("private"):
+                await self.broker.publish(conversation_channel(frame["conversation_id"]), event)
+        elif kind in {"ping", "presence"}:
+            status = frame.get("status", Presence.online.value) if kind == "presence" else Presence.online.value
+            if status not in {p.value for p in Presence}:
+                await self.send({"type": "error", "field": "status", "message": "online, away or offline"})
+                return
+            await self._presence(Presence(status))
+            await self.send({"type": "pong"})
+        else:
+            await self.send({"type": "error", "field": "type", "message": "unknown frame type"})
+
+    async def _send_message(self, frame: dict[str, Any]) -> None:
+        if not self.role.allows(Role.agent):
+            await self.send({"type": "error", "client_id": frame.get("client_id"), "message": "viewers cannot write"})
+            return
+        conversation_id = frame.get("conversation_id")
+        try:
+            data = AgentMessageCreate.model_validate(
+                {k: v for k, v in frame.items() if k not in {"type", "conversation_id"}}
+            )
+        except ValidationError as exc:
+            await self.send(
+                {"type": "error", "client_id": frame.get("client_id"), **errors_from_pydantic(exc.errors())[0]}
+            )
+            return
+        for attempt in range(2):
+            outbox = Outbox()
+            try:
+                async with self.factory() as session:
+                    conversation = await get_conversation(
+                        session=session, workspace_id=self.workspace_id, conversation_id=int(conversation_id or 0)
+                    )
+                    agent = await session.get(Agent, self.agent_id)
+                    message, _ = await do_post_message(
+                        session=session,
+                        conversation=conversation,
+                        author_type=AuthorType.agent,
+                        client_id=data.client_id,
+                        body=data.body,
+                        kind=data.kind,
+                        agent=agent,
+                        outbox=outbox,
+                    )
+                    await session.commit()
+                    read = MessageRead.model_validate(message).model_dump(mode="json")
+                break
+            except IntegrityError:
+                if attempt:
+                    raise
+            except DomainError as exc:
+                await self.send(
+                    {
+                        "type": "error",
+                        "client_id": data.client_id,
+                        "message": exc.detail,
+                        "field": exc.errors[0]["field"] if exc.errors else "conversation_id",
+                    }
+                )
+                return
+        await self.send(
+            {"type": "ack", "client_id": data.client_id, "conversation_id": conversation_id, "message": read}
+        )
+        await outbox.publish(self.broker)
+
+
+def _same_site(websocket: WebSocket) -> bool:
+    """Browsers send Origin on every WebSocket: refuse pages of other sites riding on the agent's cookie."""
+    origin = websocket.headers.get("origin")
+    host = websocket.headers.get("host", "")
+    return origin is not None and urlsplit(origin).netloc == host
+
+
+@router.websocket("/console/ws")
+async def agent_socket(websocket: WebSocket) -> None:
+    settings = websocket.app.state.settings
+    token = websocket.cookies.get(settings.session_cookie_name)
+    agent = None
+    if token and _same_site(websocket):
+        async with websocket.app.state.session_factory() as session:
+            found = await get_login(session=session, token=token)
+            agent = found[0] if found else None
+    await websocket.accept()
+    if agent is None:
+        await websocket.close(code=4401, reason="sign in first")
+        return
+    with contextlib.suppress(WebSocketDisconnect):
+        await AgentSocket(websocket, websocket.app.state.broker, agent).run()

@@ -1,0 +1,326 @@
+"""Everything a website visitor touches: the widget script, its session endpoint and its WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from frontdesk.conversations import routing
+from frontdesk.conversations.csat import do_rate
+from frontdesk.conversations.models import ChatSettings, Conversation, Visitor
+from frontdesk.conversations.schemas import MessageRead, RatingCreate, VisitorMessage
+from frontdesk.conversations.service import Outbox, conversation_channel, inbox_channel, list_messages
+from frontdesk.conversations.visitors import (
+    current_conversation,
+    do_start_visitor,
+    do_visitor_message,
+    origin_allowed,
+    settings_for_widget_token,
+)
+from frontdesk.errors import DomainError, errors_from_pydantic
+from frontdesk.realtime.broker import OVERFLOW, Broker
+from frontdesk.realtime.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+WIDGET_JS = Path(__file__).parent / "static" / "widget.js"
+# Generous for people, tight for scripts: a burst of 10 messages, then one every 2 s per visitor.
+visitor_limit = RateLimiter(capacity=10, per_second=0.5)
+ip_limit = RateLimiter(capacity=60, per_second=2)
+
+
+@router.get("/widget.js")
+async def widget_script() -> FileResponse:
+    return FileResponse(
+        WIDGET_JS, media_type="application/javascript", headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
+def _client_ip(request: Request | WebSocket) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _cors(response: Response, origin: str) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = origin
+    response.headers["Vary"] = "Origin"
+    return response
+
+
+async def _conversation_state(session: Any, visitor: Visitor, settings: ChatSettings) -> dict[str, Any]:
+    conversation = await current_conversation(session=session, visitor=visitor)
+    messages = (
+        await list_messages(session=session, conversation=conversation, include_notes=False) if conversation else []
+    )
+    teams = await routing.ensure_default_teams(session=session, workspace_id=settings.workspace_id)
+    online = {
+        key: bool(await routing.online_agent_ids(session=session, workspace_id=settings.workspace_id, team_id=team.id))
+        for key, team in teams.items()
+    }
+    return {
+        "conversation": None
+        if conversation is None
+        else {
+            "id": conversation.id,
+            "status": conversation.status,
+            "last_seq": conversation.last_seq,
+            "csat_rating": conversation.csat_rating,
+        },
+        "messages": [MessageRead.model_validate(m).model_dump(mode="json") for m in messages],
+        "online": online,
+        "welcome_message": settings.welcome_message,
+        "offline_message": settings.offline_message,
+    }
+
+
+@router.post("/widget/api/session")
+async def start_session(request: Request) -> Response:
+    """Called by widget.js on every page load. The body is JSON sent as text/plain, so no CORS preflight."""
+    origin = request.headers.get("origin", "")
+    if not ip_limit.allow(_client_ip(request)):
+        return JSONResponse({"error": "rate_limited", "message": "too many requests; slow down"}, status_code=429)
+    try:
+        body = json.loads(await request.body() or b"{}")
+        if not isinstance(body, dict):
+            raise ValueError
+    except ValueError:
+        return JSONResponse({"error": "invalid", "field": "body", "message": "send a JSON object"}, status_code=422)
+    factory = request.app.state.session_factory
+    async with factory() as session:
+        try:
+            settings = await settings_for_widget_token(session=session, token=str(body.get("widget_token", "")))
+        except DomainError:
+            return JSONResponse(
+                {"error": "unknown_widget", "field": "widget_token", "message": "unknown widget token"}, status_code=404
+            )
+        if not origin_allowed(settings, origin):
+            return JSONResponse(
+                {
+                    "error": "origin_not_allowed",
+                    "field": "origin",
+                    "message": f"{origin or 'this page'} is not an allowed origin",
+                },
+                status_code=403,
+            )
+        started = await do_start_visitor(
+            session=session,
+            settings=settings,
+            visitor_token=body.get("visitor_token") or None,
+            user_id=str(body["user_id"]) if body.get("user_id") else None,
+            given_hash=body.get("user_hash") or None,
+        )
+        state = await _conversation_state(session, started.visitor, settings)
+        await session.commit()
+    payload = {
+        **state,
+        "visitor_token": started.new_token or body.get("visitor_token"),
+        "identity_verified": started.identity_verified,
+        "identity_error": started.identity_error,
+    }
+    return _cors(JSONResponse(payload), origin)
+
+
+class VisitorSocket:
+    """One widget connection: receives the visitor's frames and relays events of their conversation."""
+
+    def __init__(self, websocket: WebSocket, broker: Broker) -> None:
+        self.websocket = websocket
+        self.broker = broker
+        self.factory = websocket.app.state.session_factory
+        self.visitor_id: int | None = None
+        self.workspace_id: int | None = None
+        self.conversation_id: int | None = None
+        self.last_seq = 0
+        self.subscribed = asyncio.Event()
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        for message in frame.get("messages", ()) + ([frame["message"]] if "message" in frame else []):
+            self.last_seq = max(self.last_seq, int(message["seq"]))
+        await self.websocket.send_text(json.dumps(frame))
+
+    async def run(self) -> None:
+        hello = await self.websocket.receive_json()
+        async with self.factory() as session:
+            try:
+                settings = await settings_for_widget_token(session=session, token=str(hello.get("widget_token", "")))
+            except DomainError:
+                await self.websocket.close(code=4404, reason="unknown widget token")
+                return
+            if not origin_allowed(settings, self.websocket.headers.get("origin")):
+                await self.websocket.close(code=4403, reason="origin not allowed")
+                return
+            started = await do_start_visitor(
+                session=session, settings=settings, visitor_token=hello.get("visitor_token") or None
+            )
+            if started.new_token is not None:  # the socket only serves visitors who have a session already
+                await self.websocket.close(code=4401, reason="unknown visitor token")
+                return
+            visitor = started.visitor
+            self.visitor_id, self.workspace_id = visitor.id, visitor.workspace_id
+            conversation = await current_conversation(session=session, visitor=visitor)
+            await session.commit()
+        self.conversation_id = conversation.id if conversation else None
+        relay = asyncio.create_task(self._relay())
+        try:
+            await self.subscribed.wait()
+            await self._resume(int(hello.get("after_seq") or 0))
+            while True:
+                await self._handle(await self.websocket.receive_json())
+        finally:
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await relay
+
+    async def _relay(self) -> None:
+        """Forward the conversation's events. When the visitor's first message creates the conversation the
+        relay moves to its channel and sends what was written meanwhile, so nothing falls in the gap."""
+        moved = False
+        while True:
+            if self.conversation_id:
+                channel = conversation_channel(self.conversation_id)
+            else:
+                channel = f"visitor:{self.visitor_id}"
+            async with self.broker.subscribe(channel) as queue:
+                self.subscribed.set()
+                if moved:
+                    await self._resume(self.last_seq)
+                current = self.conversation_id
+                while current == self.conversation_id:
+                    try:
+                        event = await asyncio.wait_for(queue.get(), timeout=0.25)
+                    except TimeoutError:
+                        continue
+                    if event == OVERFLOW:
+                        await self._resume(self.last_seq)
+                    else:
+                        await self.send(event)
+                moved = True
+
+    async def _resume(self, after_seq: int) -> None:
+        if self.conversation_id is None:
+            await self.send({"type": "ready", "conversation": None, "messages": []})
+            return
+        async with self.factory() as session:
+            conversation = await session.get(Conversation, self.conversation_id)
+            assert conversation is not None
+            messages = await list_messages(
+                session=session, conversation=conversation, after_seq=after_seq, include_notes=False
+            )
+        await self.send(
+            {
+                "type": "ready",
+                "conversation": {
+                    "id": conversation.id,
+                    "status": conversation.status,
+                    "last_seq": conversation.last_seq,
+                    "csat_rating": conversation.csat_rating,
+                },
+                "messages": [MessageRead.model_validate(m).model_dump(mode="json") for m in messages],
+            }
+        )
+
+    async def _handle(self, frame: Any) -> None:
+        kind = frame.get("type") if isinstance(frame, dict) else None
+        if kind == "send":
+            await self._send_message(frame)
+        elif kind == "typing" and self.conversation_id is not None:
+            event = {"type": "typing", "conversation_id": self.conversation_id, "author_type": "visitor"}
+            assert self.workspace_id is not None
+            await self.broker.publish(inbox_channel(self.workspace_id), event)
+        elif kind == "resume":
+            await self._resume(int(frame.get("after_seq") or 0))
+        elif kind == "rate":
+            await self._rate(frame)
+        elif kind != "ping":
+            await self.send({"type": "error", "field": "type", "message": "unknown frame type"})
+
+    async def _send_message(self, frame: dict[str, Any]) -> None:
+        ip = _client_ip(self.websocket)
+        if not visitor_limit.allow(f"visitor:{self.visitor_id}") or not ip_limit.allow(ip):
+            await self.send(
+                {
+                    "type": "error",
+                    "client_id": frame.get("client_id"),
+                    "code": "rate_limited",
+                    "message": "You are sending messages too fast. Wait a moment and try again.",
+                }
+            )
+            return
+        try:
+            data = VisitorMessage.model_validate({k: v for k, v in frame.items() if k != "type"})
+        except ValidationError as exc:
+            error = errors_from_pydantic(exc.errors())[0]
+            await self.send({"type": "error", "client_id": frame.get("client_id"), **error})
+            return
+        for attempt in range(2):  # a lost race for the client id: the retry finds the winner's message
+            outbox = Outbox()
+            try:
+                async with self.factory() as session:
+                    visitor = await session.get(Visitor, self.visitor_id)
+                    assert visitor is not None
+                    conversation, message, _ = await do_visitor_message(
+                        session=session, visitor=visitor, data=data, outbox=outbox
+                    )
+                    await session.commit()
+                    ack = {
+                        "type": "ack",
+                        "client_id": data.client_id,
+                        "conversation_id": conversation.id,
+                        "message": MessageRead.model_validate(message).model_dump(mode="json"),
+                    }
+                break
+            except IntegrityError:
+                if attempt:
+                    raise
+            except DomainError as exc:
+                await self.send(
+                    {
+                        "type": "error",
+                        "client_id": data.client_id,
+                        "message": exc.detail,
+                        "field": exc.errors[0]["field"] if exc.errors else None,
+                    }
+                )
+                return
+        # Stored and committed: now acknowledge, then tell everybody else.
+        await self.send(ack)
+        if self.conversation_id != conversation.id:
+            self.conversation_id = conversation.id
+        await outbox.publish(self.broker)
+
+    async def _rate(self, frame: dict[str, Any]) -> None:
+        try:
+            data = RatingCreate.model_validate({k: v for k, v in frame.items() if k != "type"})
+        except ValidationError as exc:
+            await self.send({"type": "error", **errors_from_pydantic(exc.errors())[0]})
+            return
+        if self.conversation_id is None:
+            await self.send({"type": "error", "field": "rating", "message": "there is no conversation to rate"})
+            return
+        outbox = Outbox()
+        async with self.factory() as session:
+            conversation = await session.get(Conversation, self.conversation_id)
+            assert conversation is not None
+            try:
+                await do_rate(session=session, conversation=conversation, data=data, outbox=outbox)
+            except DomainError as exc:
+                await self.send({"type": "error", "field": "rating", "message": exc.detail})
+                return
+            await session.commit()
+        await self.send({"type": "rated", "rating": data.rating})
+        await outbox.publish(self.broker)
+
+
+@router.websocket("/widget/ws")
+async def visitor_socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    with contextlib.suppress(WebSocketDisconnect):
+        await VisitorSocket(websocket, websocket.app.state.broker).run()
