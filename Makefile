@@ -39,6 +39,7 @@ run: install
 	$(BIN)/frontdesk migrate
 	$(BIN)/frontdesk demo
 	@echo "Open http://$(HOST):$(PORT)  — demo login: admin@demo-shop.example / frontdesk-demo"
+	@echo "Chat as a visitor: http://$(HOST):$(PORT)/widget/try (after signing in)"
 	$(BIN)/frontdesk serve --host $(HOST) --port $(PORT)
 
 ## lint: ruff and mypy --strict

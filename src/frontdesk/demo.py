@@ -13,6 +13,9 @@ from frontdesk.contacts.models import ContactKind, RelationshipKind
 from frontdesk.contacts.schemas import AttributeDefinitionCreate, ContactCreate, RelationshipCreate
 from frontdesk.contacts.service import do_create_attribute_definition, do_create_contact
 from frontdesk.contacts.timeline import do_add_note, do_add_relationship
+from frontdesk.conversations.models import CannedReply
+from frontdesk.conversations.routing import ensure_default_teams
+from frontdesk.conversations.visitors import get_chat_settings
 from frontdesk.workspaces.models import Role, Workspace
 from frontdesk.workspaces.schemas import AgentCreate
 from frontdesk.workspaces.service import do_create_agent, do_create_workspace
@@ -101,6 +104,12 @@ NOTES = [
     "Interested in the loyalty programme.",
     "Buys gifts for the whole family every December.",
 ]
+
+CANNED_REPLIES = {
+    "hello": "Hi! Thanks for reaching out to Demo Shop. How can I help?",
+    "shipping": "We ship within 2 working days; you get a tracking link by e-mail.",
+    "returns": "You can return anything within 30 days: demo-shop.example/returns.",
+}
 
 
 @dataclass(frozen=True)
@@ -211,6 +220,11 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
         AttributeDefinitionCreate(key="birthday", label="Birthday", type="date"),
     ):
         await do_create_attribute_definition(session=session, workspace_id=workspace.id, data=definition)
+    chat = await get_chat_settings(session=session, workspace_id=workspace.id)
+    chat.allowed_origins = ["http://127.0.0.1:8000", "http://localhost:8000"]
+    await ensure_default_teams(session=session, workspace_id=workspace.id)
+    for shortcut, body in CANNED_REPLIES.items():
+        session.add(CannedReply(workspace_id=workspace.id, shortcut=shortcut, body=body))
     rng = random.Random(11)
     created = []
     for data in demo_contacts(contacts):

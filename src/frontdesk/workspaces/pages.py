@@ -8,7 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from sqlalchemy import select
 
+from frontdesk.conversations.models import CannedReply
+from frontdesk.conversations.visitors import get_chat_settings
 from frontdesk.deps import AppSettings, DbSession, PathId
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
@@ -94,6 +97,11 @@ async def _settings_page(
         workspace=await service.get_workspace(session=session, workspace_id=workspace_id),
         agents=await service.list_agents(session=session, workspace_id=workspace_id),
         api_keys=await service.list_api_keys(session=session, workspace_id=workspace_id),
+        chat=await get_chat_settings(session=session, workspace_id=workspace_id),
+        canned_replies=(
+            await session.scalars(select(CannedReply).where(CannedReply.workspace_id == workspace_id))
+        ).all(),
+        base_url=str(request.base_url).rstrip("/"),
         new_key=new_key,
         error=error,
         agent_error=agent_error,
