@@ -31,6 +31,7 @@ from frontdesk.app import create_app
 from frontdesk.db import Base, create_engine, create_session_factory, migrate
 from frontdesk.settings import Settings, get_settings
 from tests.factories import WorkspaceHandle, make_workspace
+from tests.live_server import LiveServer
 
 POSTGRES_URL = os.environ.get("FRONTDESK_TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -152,3 +153,17 @@ def artifacts_dir() -> Path:
     path = Path(__file__).parent.parent / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def live_server(database: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``frontdesk serve`` on the backend under test, shared by the tests that need a real server."""
+    server = LiveServer(database.url, tmp_path_factory.mktemp("server"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def server_url(live_server: LiveServer) -> str:
+    return live_server.url

@@ -140,9 +140,13 @@ class VisitorSocket:
         self.conversation_id: int | None = None
         self.last_seq = 0
         self.subscribed = asyncio.Event()
+        self.resubscribed = asyncio.Event()
 
     async def send(self, frame: dict[str, Any]) -> None:
-        for message in frame.get("messages", ()) + ([frame["message"]] if "message" in frame else []):
+        carried = frame.get("messages", []) if frame["type"] == "ready" else []
+        if frame["type"] in {"message", "ack"}:
+            carried = [frame["message"]]
+        for message in carried:
             self.last_seq = max(self.last_seq, int(message["seq"]))
         await self.websocket.send_text(json.dumps(frame))
 
@@ -190,12 +194,13 @@ class VisitorSocket:
                 channel = f"visitor:{self.visitor_id}"
             async with self.broker.subscribe(channel) as queue:
                 self.subscribed.set()
+                self.resubscribed.set()
                 if moved:
                     await self._resume(self.last_seq)
                 current = self.conversation_id
                 while current == self.conversation_id:
                     try:
-                        event = await asyncio.wait_for(queue.get(), timeout=0.25)
+                        event = await asyncio.wait_for(queue.get(), timeout=0.1)
                     except TimeoutError:
                         continue
                     if event == OVERFLOW:
@@ -290,10 +295,14 @@ class VisitorSocket:
                     }
                 )
                 return
+        if self.conversation_id != conversation.id:
+            # The first message created the conversation: listen on its channel before anyone can answer.
+            self.resubscribed.clear()
+            self.conversation_id = conversation.id
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.resubscribed.wait(), timeout=2)
         # Stored and committed: now acknowledge, then tell everybody else.
         await self.send(ack)
-        if self.conversation_id != conversation.id:
-            self.conversation_id = conversation.id
         await outbox.publish(self.broker)
 
     async def _rate(self, frame: dict[str, Any]) -> None:

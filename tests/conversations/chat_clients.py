@@ -1,0 +1,170 @@
+"""Test clients that speak the widget's and the console's WebSocket protocols."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import httpx
+import websockets
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from frontdesk.conversations.visitors import get_chat_settings
+from frontdesk.db import create_session_factory
+from tests.factories import PASSWORD
+
+SITE = "http://shop.example:8080"
+WAIT_SECONDS = 5.0
+
+
+async def allow_site(engine: AsyncEngine, workspace_id: int, *origins: str) -> str:
+    """Allows ``origins`` (default: the test shop) to embed the widget; the widget token."""
+    async with create_session_factory(engine)() as session:
+        settings = await get_chat_settings(session=session, workspace_id=workspace_id)
+        settings.allowed_origins = list(origins or (SITE,))
+        await session.commit()
+        return settings.widget_token
+
+
+class Visitor:
+    def __init__(self, server_url: str, widget_token: str, origin: str = SITE) -> None:
+        self.server_url = server_url
+        self.widget_token = widget_token
+        self.origin = origin
+        self.visitor_token: str | None = None
+        self.socket: Any = None
+        self.messages: dict[int, dict[str, Any]] = {}
+        self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start_session(self, **extra: Any) -> dict[str, Any]:
+        body = {"widget_token": self.widget_token, "visitor_token": self.visitor_token, **extra}
+        async with httpx.AsyncClient() as http:
+            response = await http.post(
+                f"{self.server_url}/widget/api/session",
+                content=json.dumps(body),
+                headers={"Origin": self.origin, "Content-Type": "text/plain"},
+            )
+        data: dict[str, Any] = response.json()
+        if response.status_code == 200:
+            self.visitor_token = data["visitor_token"]
+            for message in data["messages"]:
+                self.messages[message["seq"]] = message
+        return {"status": response.status_code, **data}
+
+    @property
+    def last_seq(self) -> int:
+        return max(self.messages, default=0)
+
+    async def connect(self) -> dict[str, Any]:
+        self.socket = await websockets.connect(
+            self.server_url.replace("http", "ws") + "/widget/ws", additional_headers={"Origin": self.origin}
+        )
+        await self.socket.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "widget_token": self.widget_token,
+                    "visitor_token": self.visitor_token,
+                    "after_seq": self.last_seq,
+                }
+            )
+        )
+        self._reader = asyncio.create_task(self._read())
+        return await self.expect("ready")
+
+    async def _read(self) -> None:
+        async for raw in self.socket:
+            event = json.loads(raw)
+            carried = event.get("messages", []) if event["type"] == "ready" else []
+            if event["type"] in {"message", "ack"}:
+                carried = [event["message"]]
+            for message in carried:
+                self.messages[message["seq"]] = message
+            await self.events.put(event)
+
+    async def expect(self, kind: str) -> dict[str, Any]:
+        async with asyncio.timeout(WAIT_SECONDS):
+            while True:
+                event = await self.events.get()
+                if event["type"] == kind:
+                    return event
+
+    async def wait_for_body(self, body: str) -> dict[str, Any]:
+        """The message with this text, once it has arrived by any route (live event or resume)."""
+        async with asyncio.timeout(WAIT_SECONDS):
+            while True:
+                for message in self.messages.values():
+                    if message["body"] == body:
+                        return message
+                await self.events.get()
+
+    async def send(self, body: str, client_id: str | None = None, **extra: Any) -> str:
+        client_id = client_id or uuid.uuid4().hex
+        await self.socket.send(json.dumps({"type": "send", "client_id": client_id, "body": body, **extra}))
+        return client_id
+
+    async def close(self) -> None:
+        if self.socket is not None:
+            await self.socket.close()
+        if self._reader is not None:
+            self._reader.cancel()
+        self.socket = None
+
+    def transcript(self) -> list[tuple[int, str, str]]:
+        return [(seq, m["author_type"], m["body"]) for seq, m in sorted(self.messages.items())]
+
+
+class Agent:
+    def __init__(self, server_url: str, email: str) -> None:
+        self.server_url = server_url
+        self.email = email
+        self.http = httpx.AsyncClient(base_url=server_url)
+        self.socket: Any = None
+        self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._reader: asyncio.Task[None] | None = None
+        self.csrf = ""
+
+    async def login(self) -> None:
+        response = await self.http.post("/login", data={"email": self.email, "password": PASSWORD})
+        assert response.status_code == 303, response.text
+        page = await self.http.get("/inbox")
+        self.csrf = page.text.split('"X-CSRF-Token": "', 1)[1].split('"', 1)[0]
+
+    async def connect(self) -> None:
+        cookie = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
+        self.socket = await websockets.connect(
+            self.server_url.replace("http", "ws") + "/console/ws",
+            additional_headers={"Origin": self.server_url, "Cookie": cookie},
+        )
+        self._reader = asyncio.create_task(self._read())
+        await self.expect("ready")
+
+    async def _read(self) -> None:
+        async for raw in self.socket:
+            await self.events.put(json.loads(raw))
+
+    async def expect(self, kind: str, **match: Any) -> dict[str, Any]:
+        async with asyncio.timeout(WAIT_SECONDS):
+            while True:
+                event = await self.events.get()
+                if event["type"] == kind and all(event.get(k) == v for k, v in match.items()):
+                    return event
+
+    async def reply(
+        self, conversation_id: int, body: str, kind: str = "message", client_id: str = ""
+    ) -> httpx.Response:
+        return await self.http.post(
+            f"/inbox/{conversation_id}/messages",
+            headers={"X-CSRF-Token": self.csrf},
+            data={"body": body, "kind": kind, "client_id": client_id or uuid.uuid4().hex},
+        )
+
+    async def close(self) -> None:
+        if self.socket is not None:
+            await self.socket.close()
+        if self._reader is not None:
+            self._reader.cancel()
+        await self.http.aclose()
