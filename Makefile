@@ -6,7 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The suite runs on SQLite always, and on PostgreSQL at this URL (it creates and drops its own database).
 FRONTDESK_TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
-export FRONTDESK_TEST_DATABASE_URL
+FRONTDESK_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+export FRONTDESK_TEST_DATABASE_URL FRONTDESK_TEST_REDIS_URL
 
 .PHONY: run test lint install install-test benchmark clean
 

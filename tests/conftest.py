@@ -34,6 +34,7 @@ from tests.factories import WorkspaceHandle, make_workspace
 from tests.live_server import LiveServer
 
 POSTGRES_URL = os.environ.get("FRONTDESK_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
@@ -167,3 +168,13 @@ def live_server(database: Database, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.fixture(scope="session")
 def server_url(live_server: LiveServer) -> str:
     return live_server.url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The real Redis of ``FRONTDESK_TEST_REDIS_URL``; under CI a missing one fails the run."""
+    if not REDIS_URL:
+        if IN_CI:
+            raise RuntimeError("CI must test Redis fan-out: set FRONTDESK_TEST_REDIS_URL")
+        raise RuntimeError("set FRONTDESK_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/0) to run the Redis tests")
+    return REDIS_URL

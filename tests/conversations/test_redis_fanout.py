@@ -1,0 +1,65 @@
+"""Two `frontdesk serve` processes share one workspace through Redis: a visitor on one, an agent on the other."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from pathlib import Path
+
+import redis.asyncio as redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from frontdesk.realtime.broker import RedisBroker
+from tests.conftest import Database
+from tests.conversations.chat_clients import Agent, Visitor, allow_site
+from tests.factories import WorkspaceHandle
+from tests.live_server import LiveServer
+
+
+async def test_visitor_on_one_process_and_agent_on_another_chat_both_ways(
+    database: Database, engine: AsyncEngine, workspace: WorkspaceHandle, redis_url: str, tmp_path: Path
+) -> None:
+    first = LiveServer(database.url, tmp_path, redis_url=redis_url)
+    second = LiveServer(database.url, tmp_path, redis_url=redis_url)
+    first.start()
+    second.start()
+    try:
+        token = await allow_site(engine, workspace.id)
+        agent = Agent(second.url, workspace.admin_email)
+        await agent.login()
+        await agent.connect()
+        visitor = Visitor(first.url, token)
+        await visitor.start_session()
+        await visitor.connect()
+
+        await visitor.send("Hello from process one")
+        conversation_id = (await visitor.expect("ack"))["conversation_id"]
+        seen = await agent.expect("message", conversation_id=conversation_id)
+        assert seen["message"]["body"] == "Hello from process one"
+
+        await agent.reply(conversation_id, "Hello from process two")
+        assert (await visitor.wait_for_body("Hello from process two"))["author_type"] == "agent"
+        await visitor.close()
+        await agent.close()
+    finally:
+        first.stop()
+        second.stop()
+
+
+async def test_redis_broker_delivers_across_brokers_and_stops_after_unsubscribe(redis_url: str) -> None:
+    prefix = f"frontdesk-test-{secrets.token_hex(4)}:"
+    one, two = RedisBroker(redis_url, prefix=prefix), RedisBroker(redis_url, prefix=prefix)
+    await one.start()
+    await two.start()
+    try:
+        async with two.subscribe("inbox:1") as queue:
+            await asyncio.sleep(0.1)  # let the SUBSCRIBE reach Redis
+            await one.publish("inbox:1", {"type": "message", "n": 1})
+            assert await asyncio.wait_for(queue.get(), timeout=3) == {"type": "message", "n": 1}
+        client = redis.from_url(redis_url)
+        counts = await client.pubsub_numsub(prefix + "inbox:1")
+        await client.aclose()
+        assert counts[0][1] == 0  # the last local subscriber left, so the process unsubscribed
+    finally:
+        await one.close()
+        await two.close()
