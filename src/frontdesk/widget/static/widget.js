@@ -44,11 +44,17 @@
     ".fdw-form input,.fdw-form textarea,.fdw-form select{font:inherit;padding:7px;border:1px solid #b8c0cc;border-radius:6px}" +
     ".fdw-form button,.fdw-stars button{font:inherit;font-weight:600;padding:7px 12px;border:0;border-radius:6px;background:#2456d3;color:#fff;cursor:pointer}" +
     ".fdw-stars{display:flex;gap:4px;flex-wrap:wrap;padding:0 10px 10px}.fdw-error{color:#b42318;font-size:12px;padding:0 10px}" +
-    ".fdw-panel :focus{outline:3px solid #9db7f5;outline-offset:1px}";
+    ".fdw-panel :focus{outline:3px solid #9db7f5;outline-offset:1px}.fdw-panel [hidden],.fdw-badge[hidden]{display:none!important}" +
+    ".fdw-bubble svg{width:28px;height:28px;fill:#fff;vertical-align:middle}";
   var style = el("style"); style.textContent = css; document.head.appendChild(style);
 
   var bubble = el("button", { "class": "fdw-bubble", "aria-label": "Open chat", "aria-expanded": "false",
-    "aria-controls": "fdw-panel", "type": "button" }, "💬");
+    "aria-controls": "fdw-panel", "type": "button" });
+  var icon = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  icon.setAttribute("viewBox", "0 0 24 24"); icon.setAttribute("aria-hidden", "true");
+  var path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+  icon.appendChild(path); bubble.appendChild(icon);
   var badge = el("span", { "class": "fdw-badge", "aria-label": "unread messages", "hidden": "" }, "0");
   bubble.appendChild(badge);
   var panel = el("section", { "class": "fdw-panel", "id": "fdw-panel", "role": "dialog", "aria-label": "Chat", "hidden": "" });

@@ -1,0 +1,115 @@
+"""The whole chat in Chromium: a shop page on another origin embeds the widget, an agent answers from the inbox."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, expect
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.conftest import Database
+from tests.conversations.chat_clients import allow_site
+from tests.factories import PASSWORD, WorkspaceHandle
+from tests.live_server import free_port
+
+SHOP_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Candy Shop</title></head>
+<body><h1>Candy Shop</h1><p>Our sweets.</p>
+<script src="{server}/widget.js" data-frontdesk="{token}" async></script></body></html>"""
+
+
+@pytest.fixture
+def shop_site() -> Iterator[tuple[str, dict[str, str]]]:
+    """A second origin: a plain web server with one page, whose HTML the test fills in."""
+    page: dict[str, str] = {"html": ""}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = page["html"].encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", page
+    server.shutdown()
+
+
+async def test_visitor_and_agent_chat_resolve_and_rate(
+    browser: Browser,
+    server_url: str,
+    engine: AsyncEngine,
+    workspace: WorkspaceHandle,
+    database: Database,
+    shop_site: tuple[str, dict[str, str]],
+    artifacts_dir: Path,
+) -> None:
+    site_url, page = shop_site
+    token = await allow_site(engine, workspace.id, site_url)
+    page["html"] = SHOP_PAGE.format(server=server_url, token=token)
+    shot = artifacts_dir / f"chat-{{}}-{database.backend}.png"
+
+    agent_context = await browser.new_context(viewport={"width": 1366, "height": 768})
+    visitor_context = await browser.new_context(viewport={"width": 390, "height": 844})
+    agent, visitor = await agent_context.new_page(), await visitor_context.new_page()
+    try:
+        await agent.goto(f"{server_url}/login")
+        await agent.get_by_label("E-mail").fill(workspace.admin_email)
+        await agent.get_by_label("Password").fill(PASSWORD)
+        await agent.get_by_role("button", name="Sign in").click()
+        await agent.goto(f"{server_url}/inbox")
+        await expect(agent.locator("#inbox[data-live='true']")).to_be_attached()
+
+        await visitor.goto(site_url)
+        await visitor.get_by_role("button", name="Open chat").click()
+        await visitor.get_by_label("Topic").select_option("support")
+        await visitor.get_by_label("Your e-mail").fill("mia@candy.example")
+        attack = '<img src=x onerror="window.__pwned=1">'
+        await visitor.get_by_role("textbox", name="Message").fill(f"Is this vegan? {attack}")
+        await visitor.get_by_role("button", name="Send").click()
+        await expect(visitor.locator(".fdw-msg.fdw-visitor[data-seq='1']")).to_be_visible()
+
+        conversation = agent.locator("#conversation-list li a").first
+        await expect(conversation).to_contain_text("Is this vegan?")  # arrived live, no reload
+        await conversation.click()
+        await expect(agent.locator("#messages")).to_contain_text(attack)
+        await agent.get_by_role("textbox", name="Message").fill("Yes, all our gummies are vegan.")
+        await agent.get_by_role("textbox", name="Message").press("Enter")
+        await expect(agent.locator("#messages")).to_contain_text("Yes, all our gummies are vegan.")
+
+        await expect(visitor.locator(".fdw-msg.fdw-agent")).to_contain_text("Yes, all our gummies are vegan.")
+        await visitor.screenshot(path=str(shot).format("visitor"))
+        await agent.screenshot(path=str(shot).format("agent"))
+
+        await agent.get_by_role("button", name="Resolve").click()
+        await visitor.get_by_role("button", name="Rate 5 out of 5").click()
+        await expect(visitor.get_by_text("Thanks for your rating!")).to_be_visible()
+        await expect(visitor.get_by_role("button", name="Rate 5 out of 5")).to_be_hidden()
+        await visitor.screenshot(path=str(shot).format("visitor-rated"))
+
+        assert await agent.evaluate("window.__pwned") is None
+        assert await visitor.evaluate("window.__pwned") is None
+        async with httpx.AsyncClient() as http:
+            listed = (
+                await http.get(
+                    f"{server_url}/api/v1/conversations", params={"status": "resolved"}, headers=workspace.headers
+                )
+            ).json()["items"]
+        assert [(c["csat_rating"], c["unanswered"]) for c in listed] == [(5, False)]
+        await agent.goto(f"{server_url}/inbox/{listed[0]['id']}")
+        await expect(agent.get_by_text("Rated 5/5")).to_be_visible()
+        await agent.screenshot(path=str(shot).format("agent-rated"))
+    finally:
+        await agent_context.close()
+        await visitor_context.close()
