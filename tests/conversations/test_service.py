@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations import routing
+from frontdesk.conversations.csat import do_rate
+from frontdesk.conversations.housekeeping import do_auto_resolve
 from frontdesk.conversations.models import AuthorType, Conversation, Message, MessageKind, Presence
-from frontdesk.conversations.schemas import VisitorMessage
+from frontdesk.conversations.schemas import RatingCreate, VisitorMessage
 from frontdesk.conversations.service import (
     Outbox,
     conversation_channel,
@@ -24,6 +29,8 @@ from frontdesk.conversations.visitors import (
     get_chat_settings,
     user_hash,
 )
+from frontdesk.db import utcnow
+from frontdesk.errors import InvalidInput
 from frontdesk.workspaces.models import Agent
 from tests.factories import WorkspaceHandle
 
@@ -191,3 +198,45 @@ async def test_round_robin_among_online_agents_with_a_limit(session: AsyncSessio
     first, second = online[0].id, online[1].id
     assert assignees == [first, second, first, second, None]  # the fifth waits: both are at their limit
     assert await session.scalar(select(func.count(Conversation.id)).where(Conversation.assignee_id.is_(None))) == 1
+
+
+async def test_idle_conversations_are_resolved_automatically(session: AsyncSession, workspace: WorkspaceHandle) -> None:
+    settings = await get_chat_settings(session=session, workspace_id=workspace.id)
+    settings.auto_resolve_minutes = 30
+    busy = await _visitor(session, workspace)
+    idle = await _visitor(session, workspace)
+    busy_conversation, _, _ = await do_visitor_message(
+        session=session, visitor=busy, data=VisitorMessage(body="a"), outbox=Outbox()
+    )
+    idle_conversation, _, _ = await do_visitor_message(
+        session=session, visitor=idle, data=VisitorMessage(body="b"), outbox=Outbox()
+    )
+    idle_conversation.last_activity_at = utcnow() - timedelta(minutes=31)
+    await session.commit()
+    outbox = Outbox()
+    assert await do_auto_resolve(session=session, outbox=outbox) == 1
+    await session.commit()
+    assert (idle_conversation.status, busy_conversation.status) == ("resolved", "open")
+    assert any(event.get("status") == "resolved" for _, event in outbox.events)
+
+
+async def test_csat_is_taken_only_after_resolving_and_stored_with_the_agent(
+    session: AsyncSession, workspace: WorkspaceHandle
+) -> None:
+    visitor = await _visitor(session, workspace)
+    conversation, _, _ = await do_visitor_message(
+        session=session, visitor=visitor, data=VisitorMessage(body="hi"), outbox=Outbox()
+    )
+    agent = await session.scalar(select(Agent).where(Agent.workspace_id == workspace.id))
+    assert agent is not None
+    conversation.assignee_id = agent.id
+    with pytest.raises(InvalidInput):
+        await do_rate(session=session, conversation=conversation, data=RatingCreate(rating=5), outbox=Outbox())
+    await do_change_conversation(
+        session=session, conversation=conversation, outbox=Outbox(), changes={"status": "resolved"}, actor_name="Ann"
+    )
+    await do_rate(
+        session=session, conversation=conversation, data=RatingCreate(rating=4, comment="quick"), outbox=Outbox()
+    )
+    await session.commit()
+    assert (conversation.csat_rating, conversation.csat_comment, conversation.csat_agent_id) == (4, "quick", agent.id)
