@@ -35,7 +35,7 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
     settings = settings or get_settings()
     owns_engine = engine is None
-    engine = engine or create_engine(settings.database_url)
+    engine = engine or create_engine(settings.database_url, single_sqlite_writer=True)
 
     broker = create_broker(settings.redis_url)
 
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     app.state.broker = broker
+    app.state.chat_limits = widget_routes.ChatLimits.from_settings(settings)
     install_problem_handlers(app, html_page=error_page)
     install_console_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -74,9 +74,14 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, *, single_sqlite_writer: bool = False, **kwargs: Any) -> AsyncEngine:
+    """An async engine. ``single_sqlite_writer``: the serving process funnels SQLite work through one
+    connection, because SQLite has one writer at a time and concurrent writers otherwise wait in its busy
+    handler, which sleeps in steps of up to 100 ms; queueing for the connection in asyncio is far cheaper."""
     if make_url(url).get_backend_name() == "sqlite":
         _prepare_sqlite_file(url)
+        if single_sqlite_writer:
+            kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
         return engine

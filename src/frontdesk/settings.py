@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     password_time_cost: int = 3
     password_memory_cost_kib: int = 65536
     import_batch_size: int = 2000
+    # Chat rate limits, per process: a burst, then a steady rate. Per IP address counts every visitor behind a
+    # shared address (an office, a proxy), so it is looser than the per-visitor limit.
+    visitor_message_burst: int = 10
+    visitor_messages_per_second: float = 0.5
+    ip_request_burst: int = 120
+    ip_requests_per_second: float = 10.0
     max_upload_bytes: int = 50 * 1024 * 1024
 
     @model_validator(mode="after")

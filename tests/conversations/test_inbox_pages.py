@@ -61,7 +61,7 @@ async def test_reply_note_assign_and_resolve_from_the_conversation_page(
         "Reopen",
     ):
         assert line in view
-    assert view.count("<div class=\"body\">Checking now</div>") == 1
+    assert view.count('<div class="body">Checking now</div>') == 1
 
 
 async def test_canned_replies_reach_the_composer(

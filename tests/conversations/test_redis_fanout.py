@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from pathlib import Path
 
@@ -55,7 +56,7 @@ async def test_redis_broker_delivers_across_brokers_and_stops_after_unsubscribe(
         async with two.subscribe("inbox:1") as queue:
             await asyncio.sleep(0.1)  # let the SUBSCRIBE reach Redis
             await one.publish("inbox:1", {"type": "message", "n": 1})
-            assert await asyncio.wait_for(queue.get(), timeout=3) == {"type": "message", "n": 1}
+            assert json.loads(await asyncio.wait_for(queue.get(), timeout=3)) == {"type": "message", "n": 1}
         client = redis.from_url(redis_url)
         counts = await client.pubsub_numsub(prefix + "inbox:1")
         await client.aclose()

@@ -145,12 +145,21 @@ async def list_messages(
     return list((await session.scalars(statement.order_by(Message.seq).limit(limit))).all())
 
 
-def message_event(message: Message) -> Event:
-    return {
+def message_event(message: Message, conversation: Conversation | None = None) -> Event:
+    """A new message; for agents it carries what the inbox list shows, so no list reload is needed."""
+    event: Event = {
         "type": "message",
         "conversation_id": message.conversation_id,
         "message": MessageRead.model_validate(message).model_dump(mode="json"),
     }
+    if conversation is not None:
+        event["conversation"] = {
+            "id": conversation.id,
+            "status": conversation.status,
+            "unanswered": conversation.first_response_at is None,
+            "assignee_id": conversation.assignee_id,
+        }
+    return event
 
 
 async def conversation_event(*, session: AsyncSession, conversation: Conversation) -> Event:
@@ -199,20 +208,20 @@ async def do_post_message(
     session.add(message)
     if author_type is AuthorType.agent and kind is MessageKind.message and conversation.first_response_at is None:
         conversation.first_response_at = now
-    if author_type is AuthorType.visitor and conversation.status == ConversationStatus.resolved.value:
+    reopened = author_type is AuthorType.visitor and conversation.status == ConversationStatus.resolved.value
+    if reopened:
         _set_status(conversation, ConversationStatus.open)
-        outbox.add(
-            conversation_channel(conversation.id),
-            {"type": "status", "conversation_id": conversation.id, "status": conversation.status},
-        )
+        status_event = {"type": "status", "conversation_id": conversation.id, "status": conversation.status}
+        outbox.add(conversation_channel(conversation.id), status_event)
     await session.flush()
-    event = message_event(message)
     if kind is MessageKind.message:
-        outbox.add(conversation_channel(conversation.id), event)
-    outbox.add(inbox_channel(conversation.workspace_id), event)
-    outbox.add(
-        inbox_channel(conversation.workspace_id), await conversation_event(session=session, conversation=conversation)
-    )
+        outbox.add(conversation_channel(conversation.id), message_event(message))
+    outbox.add(inbox_channel(conversation.workspace_id), message_event(message, conversation))
+    if reopened:
+        outbox.add(
+            inbox_channel(conversation.workspace_id),
+            await conversation_event(session=session, conversation=conversation),
+        )
     return message, True
 
 

@@ -60,8 +60,8 @@ class AgentSocket:
     async def _relay(self) -> None:
         async with self.broker.subscribe(inbox_channel(self.workspace_id)) as queue:
             while True:
-                event = await queue.get()
-                await self.send({"type": "resync"} if event == OVERFLOW else event)
+                frame = await queue.get()
+                await self.websocket.send_text('{"type": "resync"}' if frame == OVERFLOW else frame)
 
     async def _presence(self, status: Presence) -> None:
         async with self.factory() as session:

@@ -239,6 +239,10 @@ async def do_visitor_message(
             outbox=outbox,
             author_name=data.name,
         )
+        outbox.add(
+            inbox_channel(conversation.workspace_id),
+            await conversation_event(session=session, conversation=conversation),
+        )
     elif visitor.contact_id and conversation.contact_id != visitor.contact_id:
         conversation.contact_id = visitor.contact_id
         await session.flush()

@@ -23,14 +23,16 @@ import redis.asyncio as redis
 log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
-OVERFLOW: Event = {"type": "overflow"}
+# Subscribers receive events as JSON text, serialised once however many sockets forward them.
+Frame = str
+OVERFLOW: Frame = '{"type": "overflow"}'
 QUEUE_LIMIT = 1000
 
 
 class Broker(Protocol):
     async def publish(self, channel: str, event: Event) -> None: ...
 
-    def subscribe(self, *channels: str) -> contextlib.AbstractAsyncContextManager[asyncio.Queue[Event]]: ...
+    def subscribe(self, *channels: str) -> contextlib.AbstractAsyncContextManager[asyncio.Queue[Frame]]: ...
 
     async def start(self) -> None: ...
 
@@ -41,18 +43,18 @@ class LocalFanout:
     """The subscribers of this process, by channel."""
 
     def __init__(self) -> None:
-        self._queues: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
+        self._queues: dict[str, set[asyncio.Queue[Frame]]] = defaultdict(set)
 
     def channels(self) -> set[str]:
         return {channel for channel, queues in self._queues.items() if queues}
 
-    def add(self, channel: str, queue: asyncio.Queue[Event]) -> bool:
+    def add(self, channel: str, queue: asyncio.Queue[Frame]) -> bool:
         """Adds the queue; True when it is the channel's first local subscriber."""
         first = not self._queues[channel]
         self._queues[channel].add(queue)
         return first
 
-    def remove(self, channel: str, queue: asyncio.Queue[Event]) -> bool:
+    def remove(self, channel: str, queue: asyncio.Queue[Frame]) -> bool:
         """Removes the queue; True when the channel has no local subscriber left."""
         queues = self._queues.get(channel)
         if queues is None:
@@ -63,10 +65,10 @@ class LocalFanout:
             return True
         return False
 
-    def deliver(self, channel: str, event: Event) -> None:
+    def deliver(self, channel: str, frame: Frame) -> None:
         for queue in list(self._queues.get(channel, ())):
             try:
-                queue.put_nowait(event)
+                queue.put_nowait(frame)
             except asyncio.QueueFull:
                 # Make room for one marker: the reader drops what it has and reloads from the database.
                 with contextlib.suppress(asyncio.QueueEmpty):
@@ -85,11 +87,11 @@ class InProcessBroker:
         return None
 
     async def publish(self, channel: str, event: Event) -> None:
-        self.fanout.deliver(channel, event)
+        self.fanout.deliver(channel, json.dumps(event))
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, *channels: str) -> AsyncIterator[asyncio.Queue[Event]]:
-        queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=QUEUE_LIMIT)
+    async def subscribe(self, *channels: str) -> AsyncIterator[asyncio.Queue[Frame]]:
+        queue: asyncio.Queue[Frame] = asyncio.Queue(maxsize=QUEUE_LIMIT)
         for channel in channels:
             self.fanout.add(channel, queue)
         try:
@@ -142,11 +144,11 @@ class RedisBroker:
             if message is None or message.get("type") != "message":
                 continue
             channel = message["channel"].decode()[len(self._prefix) :]
-            self.fanout.deliver(channel, json.loads(message["data"]))
+            self.fanout.deliver(channel, message["data"].decode())
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, *channels: str) -> AsyncIterator[asyncio.Queue[Event]]:
-        queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=QUEUE_LIMIT)
+    async def subscribe(self, *channels: str) -> AsyncIterator[asyncio.Queue[Frame]]:
+        queue: asyncio.Queue[Frame] = asyncio.Queue(maxsize=QUEUE_LIMIT)
         async with self._lock:
             new = [channel for channel in channels if self.fanout.add(channel, queue)]
             if new:

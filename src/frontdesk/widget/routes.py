@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +30,26 @@ from frontdesk.conversations.visitors import (
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.realtime.broker import OVERFLOW, Broker
 from frontdesk.realtime.ratelimit import RateLimiter
+from frontdesk.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 WIDGET_JS = Path(__file__).parent / "static" / "widget.js"
-# Generous for people, tight for scripts: a burst of 10 messages, then one every 2 s per visitor.
-visitor_limit = RateLimiter(capacity=10, per_second=0.5)
-ip_limit = RateLimiter(capacity=60, per_second=2)
+
+
+@dataclass(frozen=True)
+class ChatLimits:
+    """Generous for people, tight for scripts (defaults: a burst of 10 messages, then one every 2 s)."""
+
+    visitor: RateLimiter
+    ip: RateLimiter
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChatLimits:
+        return cls(
+            visitor=RateLimiter(settings.visitor_message_burst, settings.visitor_messages_per_second),
+            ip=RateLimiter(settings.ip_request_burst, settings.ip_requests_per_second),
+        )
 
 
 @router.get("/widget.js")
@@ -85,7 +99,7 @@ async def _conversation_state(session: Any, visitor: Visitor, settings: ChatSett
 async def start_session(request: Request) -> Response:
     """Called by widget.js on every page load. The body is JSON sent as text/plain, so no CORS preflight."""
     origin = request.headers.get("origin", "")
-    if not ip_limit.allow(_client_ip(request)):
+    if not request.app.state.chat_limits.ip.allow(_client_ip(request)):
         return JSONResponse({"error": "rate_limited", "message": "too many requests; slow down"}, status_code=429)
     try:
         body = json.loads(await request.body() or b"{}")
@@ -200,13 +214,13 @@ class VisitorSocket:
                 current = self.conversation_id
                 while current == self.conversation_id:
                     try:
-                        event = await asyncio.wait_for(queue.get(), timeout=0.1)
+                        frame = await asyncio.wait_for(queue.get(), timeout=0.1)
                     except TimeoutError:
                         continue
-                    if event == OVERFLOW:
+                    if frame == OVERFLOW:
                         await self._resume(self.last_seq)
                     else:
-                        await self.send(event)
+                        await self.send(json.loads(frame))
                 moved = True
 
     async def _resume(self, after_seq: int) -> None:
@@ -249,7 +263,8 @@ class VisitorSocket:
 
     async def _send_message(self, frame: dict[str, Any]) -> None:
         ip = _client_ip(self.websocket)
-        if not visitor_limit.allow(f"visitor:{self.visitor_id}") or not ip_limit.allow(ip):
+        limits: ChatLimits = self.websocket.app.state.chat_limits
+        if not limits.visitor.allow(f"visitor:{self.visitor_id}") or not limits.ip.allow(ip):
             await self.send(
                 {
                     "type": "error",

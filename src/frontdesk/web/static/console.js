@@ -83,6 +83,7 @@
   function handle(event) {
     if (event.type === "message") {
       if (event.conversation_id === currentId()) appendMessage(event.message);
+      updateListItem(event);
       if (event.message.author_type === "visitor") {
         cue();
         var item = document.querySelector('#conversation-list li[data-id="' + event.conversation_id + '"]');
@@ -95,6 +96,19 @@
       if (t) { t.hidden = false; clearTimeout(typingTimer); typingTimer = setTimeout(function () { t.hidden = true; }, 3000); }
     } else if (event.type === "resync") {
       resync(); refreshList();
+    }
+  }
+
+  function updateListItem(event) {
+    var item = document.querySelector('#conversation-list li[data-id="' + event.conversation_id + '"]');
+    if (!item) { if (event.message.author_type === "visitor") refreshList(); return; }
+    if (event.message.kind === "message") {
+      var preview = item.querySelector(".preview");
+      if (preview) preview.textContent = event.message.body.slice(0, 200);
+    }
+    if (event.conversation && !event.conversation.unanswered) {
+      var badge = item.querySelector(".badge");
+      if (badge) badge.remove();
     }
   }
 
