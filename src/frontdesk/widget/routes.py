@@ -17,9 +17,15 @@ from sqlalchemy.exc import IntegrityError
 
 from frontdesk.conversations import routing
 from frontdesk.conversations.csat import do_rate
-from frontdesk.conversations.models import ChatSettings, Conversation, Visitor
+from frontdesk.conversations.models import AuthorType, ChatSettings, Conversation, Visitor
 from frontdesk.conversations.schemas import MessageRead, RatingCreate, VisitorMessage
-from frontdesk.conversations.service import Outbox, conversation_channel, inbox_channel, list_messages
+from frontdesk.conversations.service import (
+    Outbox,
+    conversation_channel,
+    do_post_message,
+    inbox_channel,
+    list_messages,
+)
 from frontdesk.conversations.visitors import (
     current_conversation,
     do_start_visitor,
@@ -284,11 +290,24 @@ class VisitorSocket:
             outbox = Outbox()
             try:
                 async with self.factory() as session:
-                    visitor = await session.get(Visitor, self.visitor_id)
-                    assert visitor is not None
-                    conversation, message, _ = await do_visitor_message(
-                        session=session, visitor=visitor, data=data, outbox=outbox
-                    )
+                    known = await session.get(Conversation, self.conversation_id) if self.conversation_id else None
+                    if known is not None and not (data.email or data.name or data.team):
+                        # The common case, a further line in a known conversation: the shortest write.
+                        conversation = known
+                        message, _ = await do_post_message(
+                            session=session,
+                            conversation=known,
+                            author_type=AuthorType.visitor,
+                            client_id=data.client_id,
+                            body=data.body,
+                            outbox=outbox,
+                        )
+                    else:
+                        visitor = await session.get(Visitor, self.visitor_id)
+                        assert visitor is not None
+                        conversation, message, _ = await do_visitor_message(
+                            session=session, visitor=visitor, data=data, outbox=outbox
+                        )
                     await session.commit()
                     ack = {
                         "type": "ack",
