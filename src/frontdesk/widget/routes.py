@@ -159,8 +159,7 @@ class VisitorSocket:
         self.workspace_id: int | None = None
         self.conversation_id: int | None = None
         self.last_seq = 0
-        self.subscribed = asyncio.Event()
-        self.resubscribed = asyncio.Event()
+        self.relay: asyncio.Task[None] | None = None
 
     async def send(self, frame: dict[str, Any]) -> None:
         carried = frame.get("messages", []) if frame["type"] == "ready" else []
@@ -192,42 +191,39 @@ class VisitorSocket:
             conversation = await current_conversation(session=session, visitor=visitor)
             await session.commit()
         self.conversation_id = conversation.id if conversation else None
-        relay = asyncio.create_task(self._relay())
         try:
-            await self.subscribed.wait()
+            if self.conversation_id is not None:
+                await self._follow(self.conversation_id)
             await self._resume(int(hello.get("after_seq") or 0))
             while True:
                 await self._handle(await self.websocket.receive_json())
         finally:
-            relay.cancel()
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
-                await relay
+            await self._stop_relay()
 
-    async def _relay(self) -> None:
-        """Forward the conversation's events. When the visitor's first message creates the conversation the
-        relay moves to its channel and sends what was written meanwhile, so nothing falls in the gap."""
-        moved = False
-        while True:
-            if self.conversation_id:
-                channel = conversation_channel(self.conversation_id)
-            else:
-                channel = f"visitor:{self.visitor_id}"
-            async with self.broker.subscribe(channel) as queue:
-                self.subscribed.set()
-                self.resubscribed.set()
-                if moved:
+    async def _follow(self, conversation_id: int) -> None:
+        """Relay the conversation's events from now on; returns once subscribed, so no event can slip by."""
+        await self._stop_relay()
+        self.conversation_id = conversation_id
+        subscribed = asyncio.Event()
+        self.relay = asyncio.create_task(self._relay(conversation_channel(conversation_id), subscribed))
+        await subscribed.wait()
+
+    async def _stop_relay(self) -> None:
+        if self.relay is not None:
+            self.relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                await self.relay
+            self.relay = None
+
+    async def _relay(self, channel: str, subscribed: asyncio.Event) -> None:
+        async with self.broker.subscribe(channel) as queue:
+            subscribed.set()
+            while True:
+                frame = await queue.get()
+                if frame == OVERFLOW:
                     await self._resume(self.last_seq)
-                current = self.conversation_id
-                while current == self.conversation_id:
-                    try:
-                        frame = await asyncio.wait_for(queue.get(), timeout=0.1)
-                    except TimeoutError:
-                        continue
-                    if frame == OVERFLOW:
-                        await self._resume(self.last_seq)
-                    else:
-                        await self.send(json.loads(frame))
-                moved = True
+                else:
+                    await self.send(json.loads(frame))
 
     async def _resume(self, after_seq: int) -> None:
         if self.conversation_id is None:
@@ -331,10 +327,7 @@ class VisitorSocket:
                 return
         if self.conversation_id != conversation.id:
             # The first message created the conversation: listen on its channel before anyone can answer.
-            self.resubscribed.clear()
-            self.conversation_id = conversation.id
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.resubscribed.wait(), timeout=2)
+            await self._follow(conversation.id)
         # Stored and committed: now acknowledge, then tell everybody else.
         await self.send(ack)
         await outbox.publish(self.broker)
