@@ -21,6 +21,7 @@ def free_port() -> int:
 class LiveServer:
     def __init__(self, database_url: str, log_dir: Path, *, port: int | None = None, redis_url: str | None = None):
         self.database_url = database_url
+        self.fixed_port = port is not None
         self.port = port or free_port()
         self.redis_url = redis_url
         self.log_path = log_dir / f"server-{self.port}.log"
@@ -31,6 +32,15 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        try:
+            self._start()
+        except RuntimeError:
+            if self.fixed_port:
+                raise
+            self.port = free_port()  # another process may have taken the free port first
+            self._start()
+
+    def _start(self) -> None:
         env = {**os.environ, "FRONTDESK_DATABASE_URL": self.database_url}
         if self.redis_url:
             env["FRONTDESK_REDIS_URL"] = self.redis_url
@@ -47,6 +57,7 @@ class LiveServer:
             except httpx.TransportError:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
                 raise RuntimeError(f"frontdesk serve did not start:\n{self.log_path.read_text()[-3000:]}")
             time.sleep(0.1)
 

@@ -20,6 +20,7 @@ from frontdesk.conversations import api as conversations_api
 from frontdesk.conversations import pages as conversations_pages
 from frontdesk.conversations import sockets as conversations_sockets
 from frontdesk.conversations.housekeeping import run_housekeeping
+from frontdesk.conversations.writer import MessageWriter
 from frontdesk.db import create_engine, create_session_factory
 from frontdesk.errors import install_problem_handlers
 from frontdesk.realtime.broker import create_broker
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
             housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await housekeeping
+            await app.state.message_writer.close()
             await broker.close()
             if owns_engine:
                 await engine.dispose()
@@ -68,6 +70,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.session_factory = create_session_factory(engine)
     app.state.broker = broker
     app.state.chat_limits = widget_routes.ChatLimits.from_settings(settings)
+    app.state.message_writer = MessageWriter(app.state.session_factory, broker)
     install_problem_handlers(app, html_page=error_page)
     install_console_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
