@@ -28,8 +28,12 @@ async def handler(connection: ServerConnection) -> None:
         return
     async for raw in connection:
         frame = json.loads(raw)
-        message = {"seq": next(sequence), "client_id": frame["client_id"], "body": frame["body"],
-                   "author_type": "visitor"}
+        message = {
+            "seq": next(sequence),
+            "client_id": frame["client_id"],
+            "body": frame["body"],
+            "author_type": "visitor",
+        }
         await connection.send(json.dumps({"type": "ack", "client_id": frame["client_id"], "message": message}))
         broadcast(agents, json.dumps({"type": "message", "message": message}))
 

@@ -66,7 +66,16 @@ def serve(
     settings = get_settings()
     migrate_url(settings.database_url)
     err.print(f"Frontdesk on [bold]http://{host}:{port}[/bold]  (database: {settings.database_url})")
-    uvicorn.run("frontdesk.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    # Chat frames are small JSON: compressing each costs more CPU on both ends than it saves on the wire.
+    uvicorn.run(
+        "frontdesk.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        ws_per_message_deflate=False,
+    )
 
 
 @app.command("migrate")
