@@ -162,6 +162,10 @@ class Agent:
             data={"body": body, "kind": kind, "client_id": client_id or uuid.uuid4().hex},
         )
 
+    async def send_over_socket(self, conversation_id: object, body: str, client_id: str) -> None:
+        frame = {"type": "send", "conversation_id": conversation_id, "body": body, "client_id": client_id}
+        await self.socket.send(json.dumps(frame))
+
     async def close(self) -> None:
         if self.socket is not None:
             await self.socket.close()

@@ -160,3 +160,30 @@ async def test_visitors_are_rate_limited_with_a_clear_error(
     error = await visitor.expect("error")
     assert error["code"] == "rate_limited" and "too fast" in error["message"]
     await visitor.close()
+
+
+async def test_agent_writes_over_the_socket_idempotently_and_bad_frames_get_errors(
+    server_url: str, engine: AsyncEngine, workspace: WorkspaceHandle
+) -> None:
+    token = await allow_site(engine, workspace.id)
+    visitor = Visitor(server_url, token)
+    await visitor.start_session()
+    await visitor.connect()
+    await visitor.send("hello?")
+    conversation_id = (await visitor.expect("ack"))["conversation_id"]
+    agent = Agent(server_url, workspace.admin_email)
+    await agent.login()
+    await agent.connect()
+    try:
+        for _ in range(2):
+            await agent.send_over_socket(conversation_id, "Hi there", client_id="agent-1")
+            ack = await agent.expect("ack")
+            assert ack["message"]["seq"] == 2
+        assert (await visitor.wait_for_body("Hi there"))["author_type"] == "agent"
+        await agent.send_over_socket(999999, "lost?", client_id="agent-2")
+        assert (await agent.expect("error"))["field"] == "conversation_id"
+        await agent.send_over_socket(conversation_id, "", client_id="agent-3")
+        assert (await agent.expect("error"))["field"] == "body"
+    finally:
+        await visitor.close()
+        await agent.close()

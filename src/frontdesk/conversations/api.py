@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from frontdesk.conversations import service
-from frontdesk.conversations.models import AuthorType, ConversationStatus
+from frontdesk.conversations.actions import post_agent_message
+from frontdesk.conversations.models import ConversationStatus
 from frontdesk.conversations.schemas import (
     AgentMessageCreate,
     ConversationPage,
@@ -19,7 +20,6 @@ from frontdesk.conversations.schemas import (
 )
 from frontdesk.deps import DbSession, Editor, PathId, Viewer
 from frontdesk.errors import InvalidInput
-from frontdesk.workspaces.models import Agent
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
 
@@ -84,23 +84,14 @@ async def read_messages(
 async def send_message(
     conversation_id: PathId, data: AgentMessageCreate, request: Request, session: DbSession, principal: Editor
 ) -> JSONResponse:
-    conversation = await service.get_conversation(
-        session=session, workspace_id=principal.workspace_id, conversation_id=conversation_id
-    )
-    agent = await session.get(Agent, principal.agent_id) if principal.agent_id else None
-    outbox = service.Outbox()
-    message, created = await service.do_post_message(
+    message, created, outbox = await post_agent_message(
         session=session,
-        conversation=conversation,
-        author_type=AuthorType.agent,
-        client_id=data.client_id,
-        body=data.body,
-        kind=data.kind,
-        agent=agent,
+        workspace_id=principal.workspace_id,
+        conversation_id=conversation_id,
+        agent_id=principal.agent_id,
+        data=data,
         author_name=principal.label.split(" ", 1)[-1],
-        outbox=outbox,
     )
-    await session.commit()
     await outbox.publish(request.app.state.broker)
     body = MessageRead.model_validate(message).model_dump(mode="json")
     return JSONResponse(body, status_code=201 if created else 200)

@@ -9,17 +9,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
 from frontdesk.contacts.service import get_contact
 from frontdesk.conversations import routing, service
-from frontdesk.conversations.models import AuthorType, CannedReply, MessageKind
+from frontdesk.conversations.actions import post_agent_message
+from frontdesk.conversations.models import CannedReply, MessageKind
 from frontdesk.conversations.schemas import AgentMessageCreate
 from frontdesk.conversations.visitors import get_chat_settings, normalize_origin
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, InvalidInput, errors_from_pydantic
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
-from frontdesk.workspaces.models import Agent, Role
+from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.service import list_agents
 
 router = APIRouter(include_in_schema=False)
@@ -134,29 +134,13 @@ async def send_message(request: Request, conversation_id: PathId, session: DbSes
         )
     except ValidationError as exc:
         return Response(errors_from_pydantic(exc.errors())[0]["message"], status_code=422)
-    for attempt in range(2):
-        outbox = service.Outbox()
-        try:
-            conversation = await service.get_conversation(
-                session=session, workspace_id=user.principal.workspace_id, conversation_id=conversation_id
-            )
-            agent = await session.get(Agent, user.agent_id)
-            message, _ = await service.do_post_message(
-                session=session,
-                conversation=conversation,
-                author_type=AuthorType.agent,
-                client_id=data.client_id,
-                body=data.body,
-                kind=data.kind,
-                agent=agent,
-                outbox=outbox,
-            )
-            await session.commit()
-            break
-        except IntegrityError:
-            await session.rollback()
-            if attempt:
-                raise
+    message, _, outbox = await post_agent_message(
+        session=session,
+        workspace_id=user.principal.workspace_id,
+        conversation_id=conversation_id,
+        agent_id=user.agent_id,
+        data=data,
+    )
     await outbox.publish(request.app.state.broker)
     return render(request, "partials/messages.html", user=user, messages=[message])
 

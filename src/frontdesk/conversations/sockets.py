@@ -10,16 +10,13 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 
 from frontdesk.conversations import routing
-from frontdesk.conversations.models import AuthorType, Presence
+from frontdesk.conversations.actions import post_agent_message
+from frontdesk.conversations.models import Presence
 from frontdesk.conversations.schemas import AgentMessageCreate, MessageRead
 from frontdesk.conversations.service import (
-    Outbox,
     conversation_channel,
-    do_post_message,
-    get_conversation,
     inbox_channel,
 )
 from frontdesk.errors import DomainError, errors_from_pydantic
@@ -110,40 +107,26 @@ class AgentSocket:
                 {"type": "error", "client_id": frame.get("client_id"), **errors_from_pydantic(exc.errors())[0]}
             )
             return
-        for attempt in range(2):
-            outbox = Outbox()
-            try:
-                async with self.factory() as session:
-                    conversation = await get_conversation(
-                        session=session, workspace_id=self.workspace_id, conversation_id=int(conversation_id or 0)
-                    )
-                    agent = await session.get(Agent, self.agent_id)
-                    message, _ = await do_post_message(
-                        session=session,
-                        conversation=conversation,
-                        author_type=AuthorType.agent,
-                        client_id=data.client_id,
-                        body=data.body,
-                        kind=data.kind,
-                        agent=agent,
-                        outbox=outbox,
-                    )
-                    await session.commit()
-                    read = MessageRead.model_validate(message).model_dump(mode="json")
-                break
-            except IntegrityError:
-                if attempt:
-                    raise
-            except DomainError as exc:
-                await self.send(
-                    {
-                        "type": "error",
-                        "client_id": data.client_id,
-                        "message": exc.detail,
-                        "field": exc.errors[0]["field"] if exc.errors else "conversation_id",
-                    }
+        try:
+            async with self.factory() as session:
+                message, _, outbox = await post_agent_message(
+                    session=session,
+                    workspace_id=self.workspace_id,
+                    conversation_id=int(conversation_id or 0),
+                    agent_id=self.agent_id,
+                    data=data,
                 )
-                return
+                read = MessageRead.model_validate(message).model_dump(mode="json")
+        except (DomainError, ValueError) as exc:
+            await self.send(
+                {
+                    "type": "error",
+                    "client_id": data.client_id,
+                    "message": getattr(exc, "detail", "conversation_id must be a number"),
+                    "field": "conversation_id",
+                }
+            )
+            return
         await self.send(
             {"type": "ack", "client_id": data.client_id, "conversation_id": conversation_id, "message": read}
         )

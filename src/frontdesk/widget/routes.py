@@ -160,6 +160,7 @@ class VisitorSocket:
         self.conversation_id: int | None = None
         self.last_seq = 0
         self.relay: asyncio.Task[None] | None = None
+        self.rate_key = ""
 
     async def send(self, frame: dict[str, Any]) -> None:
         carried = frame.get("messages", []) if frame["type"] == "ready" else []
@@ -188,6 +189,8 @@ class VisitorSocket:
                 return
             visitor = started.visitor
             self.visitor_id, self.workspace_id = visitor.id, visitor.workspace_id
+            # Keyed by the visitor's secret, not a database id that SQLite may hand out again after an erasure.
+            self.rate_key = visitor.token_hash
             conversation = await current_conversation(session=session, visitor=visitor)
             await session.commit()
         self.conversation_id = conversation.id if conversation else None
@@ -266,7 +269,7 @@ class VisitorSocket:
     async def _send_message(self, frame: dict[str, Any]) -> None:
         ip = _client_ip(self.websocket)
         limits: ChatLimits = self.websocket.app.state.chat_limits
-        if not limits.visitor.allow(f"visitor:{self.visitor_id}") or not limits.ip.allow(ip):
+        if not limits.visitor.allow(self.rate_key) or not limits.ip.allow(ip):
             await self.send(
                 {
                     "type": "error",
