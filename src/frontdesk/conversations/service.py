@@ -147,21 +147,26 @@ async def list_messages(
     return list((await session.scalars(statement.order_by(Message.seq).limit(limit))).all())
 
 
-def message_event(message: Message, conversation: Conversation | None = None) -> Event:
-    """A new message; for agents it carries what the inbox list shows, so no list reload is needed."""
+def conversation_summary(conversation: Conversation) -> Event:
+    """What the inbox list shows of a conversation, sent along with its messages so no list reload is needed."""
+    return {
+        "id": conversation.id,
+        "status": conversation.status,
+        "unanswered": conversation.first_response_at is None,
+        "assignee_id": conversation.assignee_id,
+    }
+
+
+def add_message_events(outbox: Outbox, message: Message, *, workspace_id: int, summary: Event) -> None:
+    """The message for the agents (with the list summary) and, unless it is a note, for the visitor."""
     event: Event = {
         "type": "message",
         "conversation_id": message.conversation_id,
         "message": MessageRead.model_validate(message).model_dump(mode="json"),
     }
-    if conversation is not None:
-        event["conversation"] = {
-            "id": conversation.id,
-            "status": conversation.status,
-            "unanswered": conversation.first_response_at is None,
-            "assignee_id": conversation.assignee_id,
-        }
-    return event
+    if message.kind == MessageKind.message.value:
+        outbox.add(conversation_channel(message.conversation_id), event)
+    outbox.add(inbox_channel(workspace_id), {**event, "conversation": summary})
 
 
 async def conversation_event(*, session: AsyncSession, conversation: Conversation) -> Event:
@@ -217,9 +222,9 @@ async def do_post_message(
         _set_status(conversation, ConversationStatus.open)
         status_event = {"type": "status", "conversation_id": conversation.id, "status": conversation.status}
         outbox.add(conversation_channel(conversation.id), status_event)
-    if kind is MessageKind.message:
-        outbox.add(conversation_channel(conversation.id), message_event(message))
-    outbox.add(inbox_channel(conversation.workspace_id), message_event(message, conversation))
+    add_message_events(
+        outbox, message, workspace_id=conversation.workspace_id, summary=conversation_summary(conversation)
+    )
     if reopened:
         outbox.add(
             inbox_channel(conversation.workspace_id),
@@ -310,7 +315,9 @@ async def _system_line(session: AsyncSession, conversation: Conversation, line: 
     )
     session.add(message)
     await session.flush()
-    outbox.add(inbox_channel(conversation.workspace_id), message_event(message))
+    add_message_events(
+        outbox, message, workspace_id=conversation.workspace_id, summary=conversation_summary(conversation)
+    )
 
 
 async def count_open(*, session: AsyncSession, workspace_id: int) -> dict[str, int]:

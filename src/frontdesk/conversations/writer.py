@@ -24,11 +24,11 @@ from frontdesk.conversations.models import AuthorType, Conversation, Conversatio
 from frontdesk.conversations.schemas import MessageRead
 from frontdesk.conversations.service import (
     Outbox,
+    add_message_events,
     conversation_channel,
     conversation_event,
     do_post_message,
     inbox_channel,
-    message_event,
 )
 from frontdesk.db import Base, utcnow
 from frontdesk.realtime.broker import Broker
@@ -198,14 +198,13 @@ async def write_lines(*, session: AsyncSession, lines: list[_Line], outbox: Outb
             message = Message(id=ids[(value["conversation_id"], value["seq"])], **value)
             created[(value["conversation_id"], value["client_id"])] = message
             row = conversations[value["conversation_id"]]
-            summary = Conversation(
-                id=row.id,
-                status=ConversationStatus.open.value,
-                first_response_at=row.first_response_at,
-                assignee_id=row.assignee_id,
-            )
-            outbox.add(conversation_channel(row.id), message_event(message))
-            outbox.add(inbox_channel(row.workspace_id), message_event(message, summary))
+            summary = {
+                "id": row.id,
+                "status": ConversationStatus.open.value,
+                "unanswered": row.first_response_at is None,
+                "assignee_id": row.assignee_id,
+            }
+            add_message_events(outbox, message, workspace_id=row.workspace_id, summary=summary)
         for conversation_id in reopened:
             outbox.add(
                 conversation_channel(conversation_id),
