@@ -6,7 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from frontdesk.contacts.validation import normalize_email
-from frontdesk.conversations.models import AuthorType, ConversationStatus, MessageKind, Presence
+from frontdesk.conversations.models import AuthorType, ConversationStatus, MessageKind
 from frontdesk.db import MAX_ID
 
 MAX_BODY = 5000
@@ -93,9 +93,3 @@ class RatingCreate(BaseModel):
 
     rating: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=2000)
-
-
-class PresenceUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: Presence

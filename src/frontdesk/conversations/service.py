@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -318,12 +318,3 @@ async def _system_line(session: AsyncSession, conversation: Conversation, line: 
     add_message_events(
         outbox, message, workspace_id=conversation.workspace_id, summary=conversation_summary(conversation)
     )
-
-
-async def count_open(*, session: AsyncSession, workspace_id: int) -> dict[str, int]:
-    rows = await session.execute(
-        select(Conversation.status, func.count())
-        .where(Conversation.workspace_id == workspace_id)
-        .group_by(Conversation.status)
-    )
-    return {status: count for status, count in rows.all()}

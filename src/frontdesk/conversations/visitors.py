@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk import security
 from frontdesk.contacts.merge import do_merge_contacts
-from frontdesk.contacts.models import Contact, ContactEmail
+from frontdesk.contacts.models import ContactEmail
 from frontdesk.contacts.schemas import ContactCreate
 from frontdesk.contacts.service import do_create_contact, get_contact
 from frontdesk.contacts.validation import email_key, normalize_email
@@ -251,7 +251,3 @@ async def do_visitor_message(
             await conversation_event(session=session, conversation=conversation),
         )
     return conversation, message, True
-
-
-async def contact_of(session: AsyncSession, visitor: Visitor) -> Contact | None:
-    return await session.get(Contact, visitor.contact_id) if visitor.contact_id else None
