@@ -83,9 +83,8 @@ async def presence_by_agent(*, session: AsyncSession, workspace_id: int) -> dict
     }
 
 
-async def pick_assignee(*, session: AsyncSession, team: Team) -> int | None:
-    """The next online agent of the team, in turn, who has fewer open conversations than the team's limit."""
-    online = await online_agent_ids(session=session, workspace_id=team.workspace_id, team_id=team.id)
+async def pick_assignee(*, session: AsyncSession, team: Team, online: list[int]) -> int | None:
+    """The next of the team's ``online`` agents, in turn, with fewer open conversations than the team's limit."""
     if not online:
         return None
     loads = dict(

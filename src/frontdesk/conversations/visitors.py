@@ -193,57 +193,56 @@ async def do_link_email(*, session: AsyncSession, visitor: Visitor, email: str, 
     return contact.id
 
 
-async def do_visitor_message(
-    *, session: AsyncSession, visitor: Visitor, data: VisitorMessage, outbox: Outbox
-) -> tuple[Conversation, Message, bool]:
-    """Store what the visitor wrote: starts, or reopens, their conversation and routes it to a team."""
-    conversation = await current_conversation(session=session, visitor=visitor)
-    if conversation is not None:
-        message, created = await do_post_message(
-            session=session,
-            conversation=conversation,
-            author_type=AuthorType.visitor,
-            client_id=data.client_id,
-            body=data.body,
-            outbox=outbox,
-            author_name=data.name,
-        )
-        if not created:
-            return conversation, message, False
+async def _open_conversation(session: AsyncSession, visitor: Visitor, data: VisitorMessage) -> Conversation:
+    """A new conversation for the visitor's contact, routed to the chosen team and, if possible, an agent."""
+    contact_id = await _ensure_contact(session, visitor, data.name)
+    team = await routing.get_team(session=session, workspace_id=visitor.workspace_id, key=data.team)
+    online = await routing.online_agent_ids(session=session, workspace_id=visitor.workspace_id, team_id=team.id)
+    conversation = Conversation(
+        workspace_id=visitor.workspace_id,
+        visitor_id=visitor.id,
+        contact_id=contact_id,
+        team_id=team.id,
+        assignee_id=await routing.pick_assignee(session=session, team=team, online=online),
+        started_offline=not online,
+    )
+    session.add(conversation)
+    await session.flush()
+    return conversation
+
+
+async def _link_email(session: AsyncSession, visitor: Visitor, data: VisitorMessage) -> None:
     if data.email:
         try:
             await do_link_email(session=session, visitor=visitor, email=data.email, name=data.name)
         except ValueError as exc:
             raise InvalidInput(str(exc), field="email") from None
+
+
+async def do_visitor_message(
+    *, session: AsyncSession, visitor: Visitor, data: VisitorMessage, outbox: Outbox
+) -> tuple[Conversation, Message, bool]:
+    """Store what the visitor wrote: starts, or reopens, their conversation and routes it to a team."""
+    conversation = await current_conversation(session=session, visitor=visitor)
+    opened = conversation is None
     if conversation is None:
-        contact_id = await _ensure_contact(session, visitor, data.name)
-        team = await routing.get_team(session=session, workspace_id=visitor.workspace_id, key=data.team)
-        assignee = await routing.pick_assignee(session=session, team=team)
-        online = await routing.online_agent_ids(session=session, workspace_id=visitor.workspace_id, team_id=team.id)
-        conversation = Conversation(
-            workspace_id=visitor.workspace_id,
-            visitor_id=visitor.id,
-            contact_id=contact_id,
-            team_id=team.id,
-            assignee_id=assignee,
-            started_offline=not online,
-        )
-        session.add(conversation)
-        await session.flush()
-        message, created = await do_post_message(
-            session=session,
-            conversation=conversation,
-            author_type=AuthorType.visitor,
-            client_id=data.client_id,
-            body=data.body,
-            outbox=outbox,
-            author_name=data.name,
-        )
-        outbox.add(
-            inbox_channel(conversation.workspace_id),
-            await conversation_event(session=session, conversation=conversation),
-        )
-    elif visitor.contact_id and conversation.contact_id != visitor.contact_id:
+        # The e-mail first: it may fold the visitor into a known contact, whom the new conversation belongs to.
+        await _link_email(session, visitor, data)
+        conversation = await _open_conversation(session, visitor, data)
+    message, created = await do_post_message(
+        session=session,
+        conversation=conversation,
+        author_type=AuthorType.visitor,
+        client_id=data.client_id,
+        body=data.body,
+        outbox=outbox,
+        author_name=data.name,
+    )
+    if not created:
+        return conversation, message, False
+    if not opened:
+        await _link_email(session, visitor, data)
+    if opened or (visitor.contact_id and conversation.contact_id != visitor.contact_id):
         conversation.contact_id = visitor.contact_id
         await session.flush()
         outbox.add(
