@@ -5,10 +5,11 @@ For Frontdesk on SQLite, Frontdesk on PostgreSQL and, in the same run, a bare re
 latency (p50, p99: from a visitor's send to the first agent's receipt), messages per second delivered,
 and messages lost (acknowledged to the visitor but never seen by an agent), then Frontdesk's throughput as
 a share of the bare relay's. Servers run as separate processes; this script is the load. Each visitor first
-opens its conversation (not measured: contact, routing and assignment happen once per chat), then all send
-one message a second: the steady state of N ongoing chats.
+opens its conversation (contact, routing and assignment happen once per chat), then all send
+one message a second: the steady state of N ongoing chats. The openings are timed apart from it.
 
-    python benchmarks/chat_fanout.py [--visitors 1000] [--agents 20] [--seconds 20] [--skip-postgres]
+    python benchmarks/chat_fanout.py [--visitors 1000] [--agents 20] [--seconds 20] [--open-rate 200]
+                                     [--skip-sqlite] [--skip-postgres]
 """
 
 from __future__ import annotations
@@ -51,11 +52,14 @@ PASSWORD = "benchmark-password"
 class Stats:
     sent: dict[str, float] = field(default_factory=dict)  # client id -> send time
     acked: set[str] = field(default_factory=set)
+    all_connected: asyncio.Event = field(default_factory=asyncio.Event)
     all_warm: asyncio.Event = field(default_factory=asyncio.Event)
     latencies: list[float] = field(default_factory=list)
+    open_latencies: list[float] = field(default_factory=list)  # first message: send to acknowledgement
     seen: set[str] = field(default_factory=set)
     first_receipt: float | None = None
     visitors: int = 0
+    connected: int = 0
     warmed: int = 0
     last_receipt: float = 0.0
 
@@ -115,33 +119,47 @@ def start(command: list[str], env: dict[str, str], ready: str, log: Path) -> sub
 
 
 async def agent_loop(url: str, headers: dict[str, str], stats: Stats | None, stop: asyncio.Event) -> None:
+    try:
+        await _agent_loop(url, headers, stats, stop)
+    except Exception as exc:
+        print(f"{time.strftime('%H:%M:%S')} an agent's socket failed: {exc!r}", file=sys.stderr)
+        raise
+
+
+async def _agent_loop(url: str, headers: dict[str, str], stats: Stats | None, stop: asyncio.Event) -> None:
     async with websockets.connect(url, additional_headers=headers, max_queue=None) as socket:
         async for raw in socket:
             if stats is None:  # the other agents receive everything too, but only one measures
                 if stop.is_set():
                     return
                 continue
-            event = json.loads(raw)
-            if event.get("type") != "message":
-                continue
-            message = event["message"]
-            client_id = message["client_id"]
-            sent = stats.sent.get(client_id)
             now = time.perf_counter()
-            if sent is not None and client_id not in stats.seen:
-                stats.seen.add(client_id)
-                stats.latencies.append(now - sent)
-                stats.first_receipt = stats.first_receipt or now
-                stats.last_receipt = now
+            data = json.loads(raw)
+            for event in data if isinstance(data, list) else [data]:  # Frontdesk batches waiting events
+                if event.get("type") != "message":
+                    continue
+                client_id = event["message"]["client_id"]
+                sent = stats.sent.get(client_id)
+                if sent is not None and client_id not in stats.seen:
+                    stats.seen.add(client_id)
+                    stats.latencies.append(now - sent)
+                    stats.first_receipt = stats.first_receipt or now
+                    stats.last_receipt = now
             if stop.is_set() and stats.seen >= stats.acked:
                 return
 
 
-async def visitor_loop(url: str, hello: dict[str, object] | None, stats: Stats, seconds: float, offset: float) -> None:
+async def visitor_loop(
+    url: str, hello: dict[str, object] | None, stats: Stats, seconds: float, offset: float, open_at: float
+) -> None:
     async with websockets.connect(url, additional_headers={"Origin": SITE}, max_queue=None) as socket:
         if hello is not None:
             await socket.send(json.dumps(hello))
             await socket.recv()  # ready
+        stats.connected += 1
+        if stats.connected == stats.visitors:
+            stats.all_connected.set()
+        await stats.all_connected.wait()
 
         async def read_acks() -> None:
             async for raw in socket:
@@ -154,10 +172,14 @@ async def visitor_loop(url: str, hello: dict[str, object] | None, stats: Stats, 
 
         opened = asyncio.Event()
         reader = asyncio.create_task(read_acks())
-        # Warm-up, not measured: the first message opens the conversation (contact, routing, assignment).
+        # Warm-up: the first message opens the conversation (contact, routing, assignment). Chats open at
+        # --open-rate a second; their acknowledgement time is reported apart from the steady state.
+        await asyncio.sleep(open_at)
         opening = f"open-{secrets.token_hex(6)}"
+        opening_sent = time.perf_counter()
         await socket.send(json.dumps({"type": "send", "client_id": opening, "body": "opening the chat"}))
         await opened.wait()
+        stats.open_latencies.append(time.perf_counter() - opening_sent)
         stats.warmed += 1
         if stats.warmed == stats.visitors:
             stats.all_warm.set()
@@ -179,6 +201,7 @@ async def run_load(
     agent_headers: list[dict[str, str]],
     hellos: list[dict[str, object] | None],
     seconds: float,
+    open_rate: float,
 ) -> Stats:
     stats = Stats(visitors=len(hellos))
     stop = asyncio.Event()
@@ -188,7 +211,8 @@ async def run_load(
     ]
     await asyncio.sleep(1)
     visitors = [
-        asyncio.create_task(visitor_loop(visitor_url, hello, stats, seconds, random.random())) for hello in hellos
+        asyncio.create_task(visitor_loop(visitor_url, hello, stats, seconds, random.random(), index / open_rate))
+        for index, hello in enumerate(hellos)
     ]
     await asyncio.gather(*visitors, return_exceptions=True)
     stop.set()
@@ -223,12 +247,13 @@ async def frontdesk_setup(
     return headers, hellos
 
 
-def summarize(name: str, stats: Stats, seconds: float) -> dict[str, float | str]:
+def summarize(name: str, stats: Stats, seconds: float) -> dict[str, float | int | str]:
     lost = len(stats.acked - stats.seen)
     latencies = sorted(stats.latencies)
+    openings = sorted(stats.open_latencies)
 
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
+    def pct(p: float, values: list[float] = latencies) -> float:
+        return values[min(len(values) - 1, int(p * len(values)))] * 1000 if values else float("nan")
 
     span = (stats.last_receipt - stats.first_receipt) if stats.first_receipt else seconds
     return {
@@ -240,11 +265,13 @@ def summarize(name: str, stats: Stats, seconds: float) -> dict[str, float | str]
         "p50_ms": pct(0.5),
         "p99_ms": pct(0.99),
         "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
+        "open_p50_ms": pct(0.5, openings),
+        "open_p99_ms": pct(0.99, openings),
         "msgs_per_s": len(stats.seen) / max(span, 1e-9),
     }
 
 
-async def bench_frontdesk(name: str, url: str, args: argparse.Namespace, workdir: Path) -> dict[str, float | str]:
+async def bench_frontdesk(name: str, url: str, args: argparse.Namespace, workdir: Path) -> dict[str, float | int | str]:
     token, emails = await prepare_frontdesk(url, args.agents)
     port = free_port()
     # Every simulated visitor comes from 127.0.0.1: lift the per-IP limit, keep the per-visitor one.
@@ -263,15 +290,24 @@ async def bench_frontdesk(name: str, url: str, args: argparse.Namespace, workdir
         base = f"http://127.0.0.1:{port}"
         headers, hellos = await frontdesk_setup(base, token, emails, args.visitors)
         stats = await run_load(
-            f"ws://127.0.0.1:{port}/widget/ws", f"ws://127.0.0.1:{port}/console/ws", headers, hellos, args.seconds
+            f"ws://127.0.0.1:{port}/widget/ws",
+            f"ws://127.0.0.1:{port}/console/ws",
+            headers,
+            hellos,
+            args.seconds,
+            args.open_rate,
         )
-        return summarize(name, stats, args.seconds)
+        result = summarize(name, stats, args.seconds)
+        if result["lost"]:
+            log = (workdir / f"{name}.log").read_text().splitlines()
+            print(f"{name} lost messages; its log's errors:", *[line for line in log if "ERROR" in line], sep="\n")
+        return result
     finally:
         process.terminate()
         process.wait(timeout=15)
 
 
-async def bench_bare(args: argparse.Namespace, workdir: Path) -> dict[str, float | str]:
+async def bench_bare(args: argparse.Namespace, workdir: Path) -> dict[str, float | int | str]:
     port = free_port()
     process = start(
         [sys.executable, str(ROOT / "benchmarks" / "bare_relay.py"), str(port)], {}, "ready", workdir / "bare.log"
@@ -283,6 +319,7 @@ async def bench_bare(args: argparse.Namespace, workdir: Path) -> dict[str, float
             [{} for _ in range(args.agents)],
             [None] * args.visitors,
             args.seconds,
+            args.open_rate,
         )
         return summarize("bare relay", stats, args.seconds)
     finally:
@@ -295,19 +332,22 @@ async def main() -> None:
     parser.add_argument("--visitors", type=int, default=1000)
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--open-rate", type=float, default=200, help="new chats a second during the warm-up")
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("FRONTDESK_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"),
     )
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         results.append(await bench_bare(args, workdir))
-        results.append(
-            await bench_frontdesk("Frontdesk SQLite", f"sqlite+aiosqlite:///{workdir}/chat.db", args, workdir)
-        )
+        if not args.skip_sqlite:
+            results.append(
+                await bench_frontdesk("Frontdesk SQLite", f"sqlite+aiosqlite:///{workdir}/chat.db", args, workdir)
+            )
         if not args.skip_postgres:
             name = f"frontdesk_bench_{secrets.token_hex(4)}"
             admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
@@ -322,13 +362,17 @@ async def main() -> None:
                 await admin.dispose()
     bare = results[0]
     print(f"\n{args.visitors} visitors x 1 msg/s, {args.agents} agents, {args.seconds:.0f} s")
-    print(f"{'':<22}{'p50 ms':>9}{'p99 ms':>9}{'msgs/s':>9}{'sent':>8}{'lost':>6}{'vs bare':>9}")
+    print(f"{'':<22}{'p50 ms':>9}{'p99 ms':>9}{'msgs/s':>9}{'sent':>8}{'lost':>6}{'vs bare':>9}{'open p50/p99 ms':>18}")
     for r in results:
         share = float(r["msgs_per_s"]) / float(bare["msgs_per_s"])
         print(
             f"{r['name']:<22}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['msgs_per_s']:>9.0f}{r['sent']:>8}"
-            f"{r['lost']:>6}{share:>9.2f}"
+            f"{r['lost']:>6}{share:>9.2f}{r['open_p50_ms']:>9.1f}/{r['open_p99_ms']:<8.1f}"
         )
+    print(
+        f"Steady state: visitor send to first agent receipt. Open: a chat's first message, send to acknowledgement,\n"
+        f"{args.visitors} chats opened at {args.open_rate:.0f} a second."
+    )
 
 
 if __name__ == "__main__":

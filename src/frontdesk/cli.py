@@ -61,6 +61,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    log_level: Annotated[
+        str, typer.Option(help="critical, error, warning, info, debug or trace (trace shows WebSocket frames)")
+    ] = "info",
 ) -> None:
     """Migrate the database, then serve the console and the API."""
     settings = get_settings()
@@ -73,7 +76,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_level=log_level,
         ws_per_message_deflate=False,
     )
 

@@ -11,6 +11,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -57,6 +58,15 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+async def insert_missing(session: AsyncSession, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows``, skipping those that would break a unique key: concurrent "create if missing" is safe."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(insert(model).on_conflict_do_nothing(), rows)
 
 
 def _prepare_sqlite_file(url: str) -> None:

@@ -144,7 +144,9 @@ class Agent:
 
     async def _read(self) -> None:
         async for raw in self.socket:
-            await self.events.put(json.loads(raw))
+            data = json.loads(raw)
+            for event in data if isinstance(data, list) else [data]:
+                await self.events.put(event)
 
     async def expect(self, kind: str, **match: Any) -> dict[str, Any]:
         async with asyncio.timeout(WAIT_SECONDS):

@@ -320,8 +320,13 @@ def snapshot(contact: Contact) -> dict[str, Any]:
 async def do_create_contact(
     *, session: AsyncSession, workspace_id: int, data: ContactCreate, actor: str, event_kind: str = "created"
 ) -> Contact:
-    definitions = await attribute_definitions_by_key(session=session, workspace_id=workspace_id)
-    attributes = check_attributes(definitions, data.attributes)
+    attributes = (
+        check_attributes(
+            await attribute_definitions_by_key(session=session, workspace_id=workspace_id), data.attributes
+        )
+        if data.attributes
+        else {}
+    )
     await ensure_emails_free(session=session, workspace_id=workspace_id, emails=data.emails)
     contact = Contact(workspace_id=workspace_id, emails=[], phones=[], tag_rows=[])
     apply_write(contact, data, attributes)

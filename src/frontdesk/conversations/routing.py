@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.conversations.models import AgentPresence, Conversation, ConversationStatus, Presence, Team, TeamMember
-from frontdesk.db import utcnow
+from frontdesk.db import insert_missing, utcnow
 from frontdesk.errors import InvalidInput
 from frontdesk.workspaces.models import Agent
 
@@ -18,31 +18,41 @@ DEFAULT_TEAMS = {"sales": "Sales", "support": "Support"}
 
 
 async def ensure_default_teams(*, session: AsyncSession, workspace_id: int) -> dict[str, Team]:
-    """Sales and Support exist in every workspace; agents who are in no team yet join both."""
-    teams = {
-        team.key: team for team in (await session.scalars(select(Team).where(Team.workspace_id == workspace_id))).all()
-    }
-    for key, name in DEFAULT_TEAMS.items():
-        if key not in teams:
-            teams[key] = Team(workspace_id=workspace_id, key=key, name=name)
-            session.add(teams[key])
-    await session.flush()
+    """Sales and Support exist in every workspace; agents who are in no team yet join both.
+
+    Safe to run concurrently (several consoles connecting at once): existing rows are skipped, not duplicated.
+    """
+    await insert_missing(
+        session, Team, [{"workspace_id": workspace_id, "key": key, "name": name} for key, name in DEFAULT_TEAMS.items()]
+    )
+    teams = await list_teams(session=session, workspace_id=workspace_id)
     unteamed = await session.scalars(
         select(Agent.id).where(
             Agent.workspace_id == workspace_id,
             ~select(TeamMember.agent_id).where(TeamMember.agent_id == Agent.id).exists(),
         )
     )
-    for agent_id in unteamed.all():
-        for key in DEFAULT_TEAMS:
-            session.add(TeamMember(team_id=teams[key].id, agent_id=agent_id))
-    await session.flush()
+    await insert_missing(
+        session,
+        TeamMember,
+        [{"team_id": teams[key].id, "agent_id": agent_id} for agent_id in unteamed.all() for key in DEFAULT_TEAMS],
+    )
     return teams
 
 
+async def list_teams(*, session: AsyncSession, workspace_id: int) -> dict[str, Team]:
+    """The workspace's teams by key, read only (a workspace that never chatted may have none yet)."""
+    teams = await session.scalars(select(Team).where(Team.workspace_id == workspace_id).order_by(Team.id))
+    return {team.key: team for team in teams.all()}
+
+
 async def get_team(*, session: AsyncSession, workspace_id: int, key: str | None) -> Team:
-    teams = await ensure_default_teams(session=session, workspace_id=workspace_id)
     chosen = (key or "support").strip().lower()
+    # One indexed read on the hot path (every new chat); the defaults are made only when the team is missing.
+    team = await session.scalar(select(Team).where(Team.workspace_id == workspace_id, Team.key == chosen))
+    if team is not None:
+        return team
+    teams = await ensure_default_teams(session=session, workspace_id=workspace_id)
     if chosen not in teams:
         raise InvalidInput(f"unknown team {key!r}; choose one of {', '.join(sorted(teams))}", field="team")
     return teams[chosen]
@@ -50,7 +60,8 @@ async def get_team(*, session: AsyncSession, workspace_id: int, key: str | None)
 
 async def do_set_presence(*, session: AsyncSession, agent: Agent, status: Presence) -> None:
     presence = await session.get(AgentPresence, agent.id)
-    if presence is None:
+    if presence is None:  # the agent's first console: agents who are in no team yet join the default ones
+        await ensure_default_teams(session=session, workspace_id=agent.workspace_id)
         presence = AgentPresence(agent_id=agent.id, workspace_id=agent.workspace_id)
         session.add(presence)
     presence.status = status.value

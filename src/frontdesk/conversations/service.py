@@ -97,25 +97,22 @@ async def list_conversations(
 
 
 async def to_read(*, session: AsyncSession, conversation: Conversation) -> ConversationRead:
-    contact_name = (
-        await session.scalar(select(Contact.name).where(Contact.id == conversation.contact_id))
-        if conversation.contact_id
-        else None
-    )
-    assignee_name = (
-        await session.scalar(select(Agent.display_name).where(Agent.id == conversation.assignee_id))
-        if conversation.assignee_id
-        else None
-    )
-    team = (
-        await session.scalar(select(Team.key).where(Team.id == conversation.team_id)) if conversation.team_id else None
-    )
-    last_message = await session.scalar(
-        select(Message.body)
-        .where(Message.conversation_id == conversation.id, Message.kind == MessageKind.message.value)
-        .order_by(Message.seq.desc())
-        .limit(1)
-    )
+    # One round trip for the four names around the conversation: this runs for every event an inbox shows.
+    names = (
+        await session.execute(
+            select(
+                select(Contact.name).where(Contact.id == conversation.contact_id).scalar_subquery(),
+                select(Agent.display_name).where(Agent.id == conversation.assignee_id).scalar_subquery(),
+                select(Team.key).where(Team.id == conversation.team_id).scalar_subquery(),
+                select(Message.body)
+                .where(Message.conversation_id == conversation.id, Message.kind == MessageKind.message.value)
+                .order_by(Message.seq.desc())
+                .limit(1)
+                .scalar_subquery(),
+            )
+        )
+    ).one()
+    contact_name, assignee_name, team, last_message = names
     return ConversationRead(
         id=conversation.id,
         status=ConversationStatus(conversation.status),

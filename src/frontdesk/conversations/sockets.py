@@ -1,4 +1,8 @@
-"""The agents' console socket: every event of the workspace in, messages and presence out."""
+"""The agents' console socket: every event of the workspace in, messages and presence out.
+
+Server to console, a frame is one event (a JSON object) or, when several were waiting, a JSON array of
+events in the order they happened.
+"""
 
 from __future__ import annotations
 
@@ -21,11 +25,13 @@ from frontdesk.conversations.service import (
 )
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.realtime.broker import OVERFLOW, Broker
+from frontdesk.realtime.sockets import serve_socket
 from frontdesk.workspaces.models import Agent, Role
 from frontdesk.workspaces.service import get_login
 
 router = APIRouter(include_in_schema=False)
 HEARTBEAT_SECONDS = 20
+MAX_EVENTS_PER_FRAME = 200
 
 
 class AgentSocket:
@@ -57,8 +63,17 @@ class AgentSocket:
     async def _relay(self) -> None:
         async with self.broker.subscribe(inbox_channel(self.workspace_id)) as queue:
             while True:
-                frame = await queue.get()
-                await self.websocket.send_text('{"type": "resync"}' if frame == OVERFLOW else frame)
+                frames = [await queue.get()]
+                # Events published while the last send was under way go out together as one JSON array:
+                # a busy workspace costs each agent one WebSocket frame per batch, not one per event.
+                while not queue.empty() and len(frames) < MAX_EVENTS_PER_FRAME:
+                    frames.append(queue.get_nowait())
+                if OVERFLOW in frames:  # the console reloads from the database, so the rest can go
+                    await self.websocket.send_text('{"type": "resync"}')
+                elif len(frames) == 1:
+                    await self.websocket.send_text(frames[0])
+                else:
+                    await self.websocket.send_text("[" + ",".join(frames) + "]")
 
     async def _presence(self, status: Presence) -> None:
         async with self.factory() as session:
@@ -153,5 +168,4 @@ async def agent_socket(websocket: WebSocket) -> None:
     if agent is None:
         await websocket.close(code=4401, reason="sign in first")
         return
-    with contextlib.suppress(WebSocketDisconnect):
-        await AgentSocket(websocket, websocket.app.state.broker, agent).run()
+    await serve_socket(websocket, AgentSocket(websocket, websocket.app.state.broker, agent).run)

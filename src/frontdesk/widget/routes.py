@@ -36,6 +36,7 @@ from frontdesk.conversations.writer import MessageWriter
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.realtime.broker import OVERFLOW, Broker
 from frontdesk.realtime.ratelimit import RateLimiter
+from frontdesk.realtime.sockets import serve_socket
 from frontdesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ async def _conversation_state(session: Any, visitor: Visitor, settings: ChatSett
     messages = (
         await list_messages(session=session, conversation=conversation, include_notes=False) if conversation else []
     )
-    teams = await routing.ensure_default_teams(session=session, workspace_id=settings.workspace_id)
+    teams = await routing.list_teams(session=session, workspace_id=settings.workspace_id)
     online = {
         key: bool(await routing.online_agent_ids(session=session, workspace_id=settings.workspace_id, team_id=team.id))
         for key, team in teams.items()
@@ -361,5 +362,4 @@ class VisitorSocket:
 @router.websocket("/widget/ws")
 async def visitor_socket(websocket: WebSocket) -> None:
     await websocket.accept()
-    with contextlib.suppress(WebSocketDisconnect):
-        await VisitorSocket(websocket, websocket.app.state.broker).run()
+    await serve_socket(websocket, VisitorSocket(websocket, websocket.app.state.broker).run)

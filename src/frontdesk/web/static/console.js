@@ -117,7 +117,10 @@
   function connect() {
     socket = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/console/ws");
     socket.onopen = function () { backoff = 500; resync(); refreshList(); inbox.dataset.live = "true"; };
-    socket.onmessage = function (e) { handle(JSON.parse(e.data)); };
+    socket.onmessage = function (e) {
+      var data = JSON.parse(e.data);  // one event, or an array of events sent together
+      (Array.isArray(data) ? data : [data]).forEach(handle);
+    };
     socket.onclose = function () {
       inbox.dataset.live = "false";
       setTimeout(connect, backoff); backoff = Math.min(backoff * 2, 10000);
