@@ -8,7 +8,7 @@ a share of the bare relay's. Servers run as separate processes; this script is t
 opens its conversation (contact, routing and assignment happen once per chat), then all send
 one message a second: the steady state of N ongoing chats. The openings are timed apart from it.
 
-    python benchmarks/chat_fanout.py [--visitors 1000] [--agents 20] [--seconds 20] [--open-rate 200]
+    python benchmarks/chat_fanout.py [--visitors 1000] [--agents 20] [--seconds 20] [--open-rate 50]
                                      [--skip-sqlite] [--skip-postgres]
 """
 
@@ -332,7 +332,7 @@ async def main() -> None:
     parser.add_argument("--visitors", type=int, default=1000)
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--open-rate", type=float, default=200, help="new chats a second during the warm-up")
+    parser.add_argument("--open-rate", type=float, default=50, help="new chats a second during the warm-up")
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("FRONTDESK_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"),
