@@ -8,6 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frontdesk.commerce.orders import write_orders
+from frontdesk.commerce.schemas import OrderCreate, ProductCreate
+from frontdesk.commerce.service import do_upsert_product
 from frontdesk.contacts.schemas import ContactCreate
 from frontdesk.contacts.service import do_create_contact
 from frontdesk.conversations.schemas import VisitorMessage
@@ -65,6 +68,32 @@ class WorkspaceHandle:
             )
             await session.commit()
             return contact.id
+
+    async def product(self, sku: str, range_name: str = "Main range") -> int:
+        async with create_session_factory(self.engine)() as session:
+            product = await do_upsert_product(
+                session=session, workspace_id=self.id, data=ProductCreate(sku=sku, name=sku.title(), range=range_name)
+            )
+            await session.commit()
+            return product.id
+
+    async def order(self, external_id: str, buyer_id: int, *skus: str, **fields: Any) -> int:
+        """A completed order of one unit of each SKU at 10.00 (unless ``lines`` is given): its id."""
+        data = {
+            "external_id": external_id,
+            "buyer_id": buyer_id,
+            "currency": "EUR",
+            "ordered_at": "2026-01-10T12:00:00Z",
+            "lines": [{"sku": sku, "quantity": 1, "unit_price": "10.00"} for sku in skus],
+            **fields,
+        }
+        async with create_session_factory(self.engine)() as session:
+            outcome = await write_orders(
+                session=session, workspace_id=self.id, orders=[OrderCreate.model_validate(data)], actor="test"
+            )
+            assert not outcome.errors, outcome.errors
+            await session.commit()
+            return outcome.order_ids[external_id]
 
 
 async def start_conversation(engine: AsyncEngine, workspace_id: int, body: str, **fields: Any) -> int:

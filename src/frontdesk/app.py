@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frontdesk import __version__
+from frontdesk.commerce import api as commerce_api
 from frontdesk.contacts import api as contacts_api
 from frontdesk.contacts import pages as contacts_pages
 from frontdesk.conversations import api as conversations_api
@@ -25,6 +26,7 @@ from frontdesk.conversations.writer import MessageWriter
 from frontdesk.db import create_engine, create_session_factory
 from frontdesk.errors import install_problem_handlers
 from frontdesk.realtime.broker import create_broker
+from frontdesk.segments import api as segments_api
 from frontdesk.settings import Settings, get_settings
 from frontdesk.web.console import error_page, install_console_handlers
 from frontdesk.widget import routes as widget_routes
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(workspaces_api.router)
     app.include_router(contacts_api.router)
+    app.include_router(commerce_api.router)
+    app.include_router(segments_api.router)
     app.include_router(workspaces_pages.router)
     app.include_router(contacts_pages.router)
     app.include_router(conversations_api.router)

@@ -24,6 +24,10 @@ from frontdesk.contacts.schemas import (
 )
 from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, Viewer
 from frontdesk.errors import InvalidInput, problem
+from frontdesk.segments import service as segments_service
+from frontdesk.segments.rules import Rule
+from frontdesk.segments.schemas import RuleInput
+from frontdesk.uploads import read_text_upload
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"])
 
@@ -41,7 +45,25 @@ async def list_contacts(
     market: Market | None = None,
     country: Annotated[str | None, Query(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")] = None,
     kind: ContactKind | None = None,
+    segment: Annotated[
+        str | None, Query(max_length=40, description="Only this segment's contacts: a saved id or a built-in key")
+    ] = None,
+    rule: Annotated[str | None, Query(max_length=4000, description="A segment rule, e.g. orders >= 2")] = None,
 ) -> ContactPage:
+    within = None
+    parsed: Rule | None
+    if segment is not None or rule is not None:
+        if segment is not None and rule is not None:
+            raise InvalidInput("give segment or rule, not both", field="rule")
+        if segment is not None:
+            _, parsed = await segments_service.resolve(
+                session=session, workspace_id=principal.workspace_id, ref=segment
+            )
+        else:
+            parsed = segments_service.rule_from(RuleInput(rule=rule))
+        assert parsed is not None
+        ctx = await segments_service.context(session=session, workspace_id=principal.workspace_id)
+        within = segments_service.members(parsed, ctx)
     filters = service.ContactFilters(
         q=q,
         tag=tag,
@@ -50,6 +72,7 @@ async def list_contacts(
         audience=audience.value if audience else None,
         market=market.value if market else None,
         kind=kind.value if kind else None,
+        within=within,
     )
     contacts, next_cursor = await service.list_contacts(
         session=session, workspace_id=principal.workspace_id, filters=filters, limit=limit, cursor=cursor
@@ -75,13 +98,7 @@ async def import_contacts(
     settings: AppSettings,
     atomic: Annotated[bool, Query(description="Write nothing if any row is bad")] = False,
 ) -> Any:
-    raw = await file.read(settings.max_upload_bytes + 1)
-    if len(raw) > settings.max_upload_bytes:
-        raise InvalidInput(f"the file is larger than {settings.max_upload_bytes} bytes", field="file")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput("the file is not UTF-8 text", field="file") from None
+    text = await read_text_upload(file, settings)
     report = await importer.import_csv_text(
         session=session,
         workspace_id=principal.workspace_id,

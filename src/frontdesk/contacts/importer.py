@@ -182,7 +182,7 @@ def table_of(model: type[Base]) -> Table:
     return Base.metadata.tables[model.__tablename__]
 
 
-async def _insert_contacts(session: AsyncSession, values: list[dict[str, Any]]) -> list[int]:
+async def insert_contacts(session: AsyncSession, values: list[dict[str, Any]]) -> list[int]:
     """Insert contact rows; their new ids, in the order of ``values``."""
     table = table_of(Contact)
     if session.get_bind().dialect.name != "sqlite":
@@ -201,7 +201,7 @@ async def _insert_contacts(session: AsyncSession, values: list[dict[str, Any]]) 
 async def _write_batch(session: AsyncSession, workspace_id: int, batch: _Batch, actor: str) -> int:
     if not batch.rows:
         return 0
-    ids = await _insert_contacts(
+    ids = await insert_contacts(
         session, [_contact_values(workspace_id, data, attributes) for _, data, attributes in batch.rows]
     )
     emails, phones, tags, events = [], [], [], []
@@ -361,15 +361,21 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-async def export_rows(*, session: AsyncSession, workspace_id: int, page_size: int = 200) -> AsyncIterator[list[str]]:
-    """The header, then one row per contact, in the format ``import_rows`` reads back."""
+async def export_rows(
+    *, session: AsyncSession, workspace_id: int, page_size: int = 200, filters: ContactFilters | None = None
+) -> AsyncIterator[list[str]]:
+    """The header, then one row per contact (all, or those ``filters`` keep), in the format ``import_rows`` reads."""
     definitions = await attribute_definitions_by_key(session=session, workspace_id=workspace_id)
     attribute_keys = sorted(definitions)
     yield ["id", *COLUMNS, *(ATTRIBUTE_PREFIX + key for key in attribute_keys)]
     cursor: str | None = None
     while True:
         contacts, cursor = await list_contacts(
-            session=session, workspace_id=workspace_id, filters=ContactFilters(), limit=page_size, cursor=cursor
+            session=session,
+            workspace_id=workspace_id,
+            filters=filters or ContactFilters(),
+            limit=page_size,
+            cursor=cursor,
         )
         for contact in contacts:
             values = {

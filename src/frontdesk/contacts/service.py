@@ -62,6 +62,8 @@ class ContactFilters:
     market: str | None = None
     country: str | None = None
     kind: str | None = None
+    # Only contacts whose id this query returns (a segment's rule, compiled by the segments domain).
+    within: Any = None
 
 
 def encode_cursor(last_id: int) -> str:
@@ -114,6 +116,8 @@ def _filtered(statement: Any, workspace_id: int, filters: ContactFilters) -> Any
             statement = statement.where(getattr(Contact, field) == value)
     if filters.country:
         statement = statement.where(Contact.country == filters.country.strip().upper())
+    if filters.within is not None:
+        statement = statement.where(Contact.id.in_(filters.within))
     return statement
 
 

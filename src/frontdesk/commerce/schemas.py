@@ -1,0 +1,220 @@
+"""Products, orders and customer figures as the API reads and writes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+import pycountry
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from frontdesk.commerce.models import OrderStatus
+
+# ISO 4217 currencies without a minor unit; every other currency counts in hundredths.
+ZERO_DECIMAL_CURRENCIES = frozenset({"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX",
+                                     "VND", "VUV", "XAF", "XOF", "XPF"})  # fmt: skip
+
+
+def minor_units(currency: str) -> int:
+    return 1 if currency in ZERO_DECIMAL_CURRENCIES else 100
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    scaled = amount * minor_units(currency)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"has more decimals than {currency} allows")
+    return int(scaled)
+
+
+def from_minor(amount: int, currency: str) -> Decimal:
+    return Decimal(amount) / minor_units(currency) if minor_units(currency) > 1 else Decimal(amount)
+
+
+def _currency_code(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError("must be an ISO 4217 currency code such as EUR")
+    return code
+
+
+CurrencyCode = Annotated[str, AfterValidator(_currency_code)]
+Sku = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
+
+
+class ProductCreate(BaseModel):
+    sku: Sku
+    name: str = Field(min_length=1, max_length=300)
+    range: str = Field(min_length=1, max_length=200, description="The product range; created if new")
+
+
+class ProductRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    sku: str
+    name: str
+    range: str
+
+
+class RangeRead(BaseModel):
+    id: int
+    name: str
+    products: int
+
+
+class OrderLineCreate(BaseModel):
+    sku: Sku
+    quantity: int = Field(ge=1, le=1_000_000)
+    unit_price: Decimal = Field(ge=0, le=Decimal("1000000000"), description="Price of one unit, e.g. 12.50")
+
+
+class OrderCreate(BaseModel):
+    external_id: str = Field(
+        min_length=1, max_length=100, description="Your order number: sending it again never counts it twice"
+    )
+    buyer_id: int | None = Field(default=None, ge=1, description="The contact who bought")
+    buyer_email: str | None = Field(
+        default=None, max_length=320, description="Or their e-mail; an unknown address creates the contact"
+    )
+    buyer_name: str | None = Field(default=None, max_length=300)
+    recipient_id: int | None = Field(
+        default=None, ge=1, description="The consumer the goods were for, if not the buyer"
+    )
+    recipient_email: str | None = Field(default=None, max_length=320)
+    channel: str = Field(default="web", min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    status: OrderStatus = OrderStatus.completed
+    currency: CurrencyCode
+    ordered_at: datetime
+    for_resale: bool | None = Field(default=None, description="Bought to resell; by default the buyer's reseller flag")
+    lines: list[OrderLineCreate] = Field(min_length=1, max_length=500)
+
+    @field_validator("ordered_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("needs a time zone, e.g. 2026-05-01T10:00:00Z")
+        return value
+
+    @model_validator(mode="after")
+    def _buyer_given(self) -> OrderCreate:
+        if (self.buyer_id is None) == (self.buyer_email is None):
+            raise ValueError("give buyer_id or buyer_email (one of them)")
+        if self.recipient_id is not None and self.recipient_email is not None:
+            raise ValueError("give recipient_id or recipient_email, not both")
+        for index, line in enumerate(self.lines):
+            try:
+                to_minor(line.unit_price, self.currency)
+            except ValueError as exc:
+                raise ValueError(f"lines[{index}].unit_price {exc}") from None
+        return self
+
+
+class OrderStatusChange(BaseModel):
+    status: OrderStatus
+
+
+class OrderLineRead(BaseModel):
+    sku: str
+    product_id: int
+    range: str
+    quantity: int
+    unit_price: Decimal
+
+
+class OrderRead(BaseModel):
+    id: int
+    external_id: str
+    buyer_id: int | None
+    recipient_id: int | None
+    channel: str
+    status: OrderStatus
+    currency: str
+    total: Decimal
+    for_resale: bool
+    buyer_class: str
+    ordered_at: datetime
+    lines: list[OrderLineRead]
+
+
+class OrderPage(BaseModel):
+    items: list[OrderRead]
+    next_cursor: str | None
+
+
+class OrderWriteResult(BaseModel):
+    """What happened to each order sent: stored now, already stored (same status), or its status changed."""
+
+    created: int = 0
+    unchanged: int = 0
+    status_changed: int = 0
+
+
+class OrderImportError(BaseModel):
+    row: int
+    external_id: str | None
+    field: str
+    message: str
+
+
+class OrderImportReport(OrderWriteResult):
+    total_rows: int
+    orders: int
+    failed: int
+    errors: list[OrderImportError]
+
+
+class CustomerFiguresRead(BaseModel):
+    contact_id: int
+    orders: int
+    total_spent: Decimal
+    average_order_value: Decimal | None
+    currency: str
+    first_order_at: datetime | None
+    last_order_at: datetime | None
+    ranges: list[str]
+    recent_orders: int
+    lifecycle: str
+    reseller: bool
+    rfm_r: int | None
+    rfm_f: int | None
+    rfm_m: int | None
+    rfm_group: str | None
+
+
+class LifecycleChangeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    from_stage: str
+    to_stage: str
+    changed_at: datetime
+
+
+class CommerceSettingsRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    currency: str
+    lapsed_after_days: int
+    churned_after_days: int
+    frequency_window_days: int
+    regular_min_orders: int
+    occasional_max_orders: int
+
+
+class CommerceSettingsUpdate(BaseModel):
+    currency: CurrencyCode | None = None
+    lapsed_after_days: int | None = Field(default=None, ge=1, le=3650)
+    churned_after_days: int | None = Field(default=None, ge=1, le=3650)
+    frequency_window_days: int | None = Field(default=None, ge=1, le=3650)
+    regular_min_orders: int | None = Field(default=None, ge=2, le=1000)
+    occasional_max_orders: int | None = Field(default=None, ge=0, le=1000)
+
+
+class RevenueSplit(BaseModel):
+    """Completed orders' revenue by who bought: consumers, or resellers buying for resale."""
+
+    currency: str
+    consumer: Decimal
+    reseller: Decimal
+    consumer_orders: int
+    reseller_orders: int

@@ -1,0 +1,163 @@
+"""Segment rules compiled to SQL: the database does the counting, on SQLite and PostgreSQL alike.
+
+Every comparison becomes a condition on ``contacts`` left-joined to ``customer_figures`` (joined only when
+the rule uses a purchase figure). Conditions never yield NULL: a comparison on an empty field is false, so
+``not`` means what it says. Derived figures are compared without arithmetic on columns where possible:
+``days_since_last_order < 90`` becomes ``last_order_at > now - 90 days`` (an index can serve it), and
+``avg_order_value >= 50`` becomes ``total_spent >= 50 * orders`` (exact, no division).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, select, true
+from sqlalchemy.sql.elements import literal
+
+from frontdesk.commerce.models import CustomerFigures, Lifecycle
+from frontdesk.commerce.schemas import to_minor
+from frontdesk.contacts.models import Contact, ContactTag
+from frontdesk.db import UTCDateTime
+from frontdesk.segments.rules import ALL, FIELDS, AllOf, AnyOf, Comparison, Kind, Not, Rule, fields_used
+
+CONTACT_COLUMNS = {"kind", "country", "region", "audience", "market", "stage", "department", "is_reseller"}
+FIGURE_FIELDS = {name for name in FIELDS if name not in CONTACT_COLUMNS | {"tag", "days_since_created"}}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule is evaluated against: the moment "now", the currency, and how many ranges exist."""
+
+    workspace_id: int
+    now: datetime
+    currency: str
+    range_count: int
+
+
+def _figure(name: str) -> ColumnElement[Any]:
+    column: ColumnElement[Any] = getattr(CustomerFigures, name)
+    defaults: dict[str, Any] = {
+        "orders": 0,
+        "recent_orders": 0,
+        "total_spent_minor": 0,
+        "ranges": 0,
+        "lifecycle": Lifecycle.prospect.value,
+        "reseller": False,
+    }
+    # A contact without a figures row never bought: its figures are the zero ones.
+    return func.coalesce(column, defaults[name]) if name in defaults else column
+
+
+OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _ordered(column: ColumnElement[Any], op: str, value: Any) -> ColumnElement[bool]:
+    condition: ColumnElement[bool] = OPERATORS[op](column, value)
+    return condition
+
+
+def _days_since(column: Any, op: str, days: int, now: datetime) -> ColumnElement[bool]:
+    """Whole days since ``column`` (floor) compared with ``days``, as a comparison of the timestamp itself."""
+    start_of_day = literal(now - timedelta(days=days), UTCDateTime())  # exactly ``days`` ago
+    end_of_day = literal(now - timedelta(days=days + 1), UTCDateTime())  # the day before that
+    if op == "<":
+        condition = column > start_of_day
+    elif op == "<=":
+        condition = column > end_of_day
+    elif op == ">":
+        condition = column <= end_of_day
+    elif op == ">=":
+        condition = column <= start_of_day
+    elif op == "=":
+        condition = and_(column > end_of_day, column <= start_of_day)
+    else:
+        condition = or_(column <= end_of_day, column > start_of_day)
+    return and_(column.is_not(None), condition)
+
+
+def _comparison(rule: Comparison, ctx: Context) -> ColumnElement[bool]:
+    field, op, value = rule.field, rule.op, rule.value
+    if op in {"in", "not in"}:
+        assert isinstance(value, tuple)
+        if FIELDS[field].kind in {Kind.text, Kind.choice, Kind.integer} and ALL not in value:
+            column = getattr(Contact, field) if field in CONTACT_COLUMNS else _figure(field)
+            listed = column.in_(value) if op == "in" else column.not_in(value)
+            return and_(column.is_not(None), listed) if FIELDS[field].nullable else listed
+        matched = or_(*(_comparison(Comparison(field, "=", item), ctx) for item in value))
+        if FIELDS[field].kind == Kind.tag:
+            return matched if op == "in" else not_(matched)
+        present = _comparison(Comparison(field, "is not null"), ctx) if FIELDS[field].nullable else true()
+        return matched if op == "in" else and_(present, not_(matched))
+    spec = FIELDS[field]
+    if spec.kind == Kind.tag:
+        has_tags = select(ContactTag.tag).where(ContactTag.contact_id == Contact.id)
+        if op == "is null":
+            return not_(has_tags.exists())
+        if op == "is not null":
+            return has_tags.exists()
+        has = has_tags.where(ContactTag.tag == value).exists()
+        return has if op == "=" else not_(has)
+    if field == "avg_order_value":
+        orders, spent = _figure("orders"), _figure("total_spent_minor")
+        if op in {"is null", "is not null"}:
+            return orders == 0 if op == "is null" else orders > 0
+        assert isinstance(value, Decimal)
+        return and_(orders > 0, _ordered(spent, op, orders * to_minor(value, ctx.currency)))
+    if spec.kind == Kind.days:
+        column = {
+            "days_since_last_order": CustomerFigures.last_order_at,
+            "days_since_first_order": CustomerFigures.first_order_at,
+            "days_since_created": Contact.created_at,
+        }[field]
+        if op in {"is null", "is not null"}:
+            return column.is_(None) if op == "is null" else column.is_not(None)
+        assert isinstance(value, int)
+        return _days_since(column, op, value, ctx.now)
+    if field in CONTACT_COLUMNS:
+        column = getattr(Contact, field)
+    elif field == "total_spent":
+        column = _figure("total_spent_minor")
+        value = to_minor(value, ctx.currency) if isinstance(value, Decimal) else value
+    else:
+        column = _figure(field)
+    if op == "is null":
+        return column.is_(None)
+    if op == "is not null":
+        return column.is_not(None)
+    if value == ALL:  # ranges = all: bought from every range the workspace has (and it has some)
+        every = and_(literal(ctx.range_count) > 0, column == ctx.range_count)
+        return every if op == "=" else not_(every)
+    condition = _ordered(column, op, value)
+    return and_(column.is_not(None), condition) if spec.nullable else condition
+
+
+def compile_rule(rule: Rule, ctx: Context) -> ColumnElement[bool]:
+    if isinstance(rule, Comparison):
+        return _comparison(rule, ctx)
+    if isinstance(rule, Not):
+        return not_(compile_rule(rule.rule, ctx))
+    parts = [compile_rule(part, ctx) for part in rule.rules]
+    if isinstance(rule, AllOf):
+        return and_(*parts) if parts else true()
+    assert isinstance(rule, AnyOf)
+    return or_(*parts) if parts else false()
+
+
+def contacts_matching(rule: Rule, ctx: Context, *columns: Any) -> Select[Any]:
+    """``SELECT columns FROM contacts [LEFT JOIN customer_figures] WHERE workspace AND rule``."""
+    statement = select(*(columns or (Contact.id,))).select_from(Contact)
+    if fields_used(rule) & FIGURE_FIELDS:
+        statement = statement.outerjoin(CustomerFigures, CustomerFigures.contact_id == Contact.id)
+    return statement.where(Contact.workspace_id == ctx.workspace_id, compile_rule(rule, ctx))

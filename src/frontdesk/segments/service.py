@@ -1,0 +1,205 @@
+"""Saved and built-in segments: resolve, count, list members, save."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.commerce.figures import get_commerce_settings
+from frontdesk.commerce.models import ProductRange
+from frontdesk.contacts.service import decode_cursor, encode_cursor
+from frontdesk.db import utcnow
+from frontdesk.errors import Conflict, InvalidInput, NotFound
+from frontdesk.segments.compiler import Context, contacts_matching
+from frontdesk.segments.models import Segment
+from frontdesk.segments.rules import Rule, RuleError, from_json, parse, to_json, to_text
+from frontdesk.segments.schemas import RuleInput, SegmentCreate, SegmentRead, SegmentUpdate
+
+EU_COUNTRIES = ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
+                "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK")  # fmt: skip
+_EU = ", ".join(f'"{code}"' for code in EU_COUNTRIES)
+
+
+@dataclass(frozen=True)
+class BuiltinSegment:
+    key: str
+    name: str
+    rule: str
+    description: str
+
+
+BUILTIN_SEGMENTS = [
+    BuiltinSegment("prospects", "Prospects", 'lifecycle = "prospect"', "Could buy, never have"),
+    BuiltinSegment("new", "New customers", 'lifecycle = "new"', "One order so far"),
+    BuiltinSegment("returning", "Returning", 'lifecycle = "returning"', "Came back; not yet regular or occasional"),
+    BuiltinSegment("regular", "Regular buyers", 'lifecycle = "regular"', "Buy often (workspace threshold)"),
+    BuiltinSegment("occasional", "Occasional buyers", 'lifecycle = "occasional"', "Came back, but rarely buy"),
+    BuiltinSegment("lapsed", "Lapsed", 'lifecycle = "lapsed"', "No order for a while"),
+    BuiltinSegment("churned", "Churned", 'lifecycle = "churned"', "No order for a long time"),
+    BuiltinSegment("internal", "Internal customers", 'audience = "internal"', "Departments, branches, staff"),
+    BuiltinSegment("external", "External customers", 'audience = "external"', "The public and other companies"),
+    BuiltinSegment("b2b", "B2B", 'market = "b2b"', "Businesses"),
+    BuiltinSegment("b2c", "B2C", 'market = "b2c"', "Consumers"),
+    BuiltinSegment("resellers", "Resellers", "reseller = true", "Registered organisations buying to resell"),
+    BuiltinSegment("single-range", "Single-range buyers", "ranges = 1", "Bought from one product range"),
+    BuiltinSegment("all-range", "All-range buyers", "ranges = all", "Bought from every product range"),
+    BuiltinSegment("region-eu", "Region: EU", f"country in ({_EU})", "Contacts in the European Union"),
+    BuiltinSegment(
+        "region-outside-eu", "Region: outside the EU", f"country not in ({_EU})", "Contacts with a country outside it"
+    ),
+    BuiltinSegment("champions", "RFM: Champions", 'rfm_group = "Champions"', "Bought recently, often and much"),
+    BuiltinSegment(
+        "at-risk", "RFM: At risk", 'rfm_group in ("At risk", "Can\'t lose them")', "Good customers going quiet"
+    ),
+]
+BUILTIN_BY_KEY = {segment.key: segment for segment in BUILTIN_SEGMENTS}
+
+
+def rule_from(data: RuleInput | SegmentUpdate) -> Rule | None:
+    """The rule given as text or JSON; ``InvalidInput`` naming the field, position and reason otherwise."""
+    try:
+        if data.rule is not None:
+            return parse(data.rule)
+        if data.rule_json is not None:
+            return from_json(data.rule_json)
+    except RuleError as exc:
+        field = "rule" if data.rule is not None else "rule_json"
+        raise InvalidInput(str(exc), field=field) from None
+    return None
+
+
+async def context(*, session: AsyncSession, workspace_id: int, now: datetime | None = None) -> Context:
+    settings = await get_commerce_settings(session=session, workspace_id=workspace_id)
+    ranges = await session.scalar(
+        select(func.count()).select_from(ProductRange).where(ProductRange.workspace_id == workspace_id)
+    )
+    return Context(workspace_id=workspace_id, now=now or utcnow(), currency=settings.currency, range_count=ranges or 0)
+
+
+def members(rule: Rule, ctx: Context) -> Select[Any]:
+    """The ids of the contacts in the segment, as a query the database runs (for filters and exports)."""
+    return contacts_matching(rule, ctx)
+
+
+async def count(*, session: AsyncSession, rule: Rule, ctx: Context) -> int:
+    statement = contacts_matching(rule, ctx, func.count())
+    return int(await session.scalar(statement) or 0)
+
+
+def read_saved(segment: Segment) -> SegmentRead:
+    rule = parse(segment.rule)
+    return SegmentRead(
+        id=str(segment.id),
+        name=segment.name,
+        description=segment.description,
+        rule=segment.rule,
+        rule_json=to_json(rule),
+        builtin=False,
+        created_at=segment.created_at,
+        updated_at=segment.updated_at,
+    )
+
+
+def _read_builtin(segment: BuiltinSegment) -> SegmentRead:
+    rule = parse(segment.rule)
+    return SegmentRead(
+        id=segment.key,
+        name=segment.name,
+        description=segment.description,
+        rule=to_text(rule),
+        rule_json=to_json(rule),
+        builtin=True,
+    )
+
+
+def builtin_segments() -> list[SegmentRead]:
+    return [_read_builtin(segment) for segment in BUILTIN_SEGMENTS]
+
+
+async def get_saved(*, session: AsyncSession, workspace_id: int, segment_id: int) -> Segment:
+    segment = await session.scalar(
+        select(Segment).where(Segment.workspace_id == workspace_id, Segment.id == segment_id)
+    )
+    if segment is None:
+        raise NotFound(f"no segment {segment_id} in this workspace")
+    return segment
+
+
+async def resolve(*, session: AsyncSession, workspace_id: int, ref: str) -> tuple[SegmentRead, Rule]:
+    """A segment by its id (saved) or key (built-in), with its rule."""
+    if ref in BUILTIN_BY_KEY:
+        read = _read_builtin(BUILTIN_BY_KEY[ref])
+        return read, parse(read.rule)
+    if not ref.isdigit() or len(ref) > 18:
+        raise NotFound(f"no segment {ref!r}; built-in ones are {', '.join(BUILTIN_BY_KEY)}")
+    segment = await get_saved(session=session, workspace_id=workspace_id, segment_id=int(ref))
+    return read_saved(segment), parse(segment.rule)
+
+
+async def list_saved(
+    *, session: AsyncSession, workspace_id: int, limit: int, cursor: str | None
+) -> tuple[list[SegmentRead], str | None]:
+    statement = select(Segment).where(Segment.workspace_id == workspace_id)
+    if cursor:
+        statement = statement.where(Segment.id > decode_cursor(cursor))
+    rows = list((await session.scalars(statement.order_by(Segment.id).limit(limit + 1))).all())
+    return [read_saved(row) for row in rows[:limit]], encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+
+
+async def _name_free(session: AsyncSession, workspace_id: int, name: str, except_id: int | None = None) -> None:
+    statement = select(Segment.id).where(Segment.workspace_id == workspace_id, Segment.name == name)
+    if except_id is not None:
+        statement = statement.where(Segment.id != except_id)
+    if await session.scalar(statement) is not None:
+        raise Conflict(f"a segment named {name!r} exists already", field="name")
+
+
+async def do_create_segment(*, session: AsyncSession, workspace_id: int, data: SegmentCreate, actor: str) -> Segment:
+    rule = rule_from(data)
+    assert rule is not None
+    await _name_free(session, workspace_id, data.name.strip())
+    now = utcnow()
+    segment = Segment(
+        workspace_id=workspace_id,
+        name=data.name.strip(),
+        description=data.description,
+        rule=to_text(rule),
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(segment)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(f"a segment named {data.name!r} exists already", field="name") from None
+    return segment
+
+
+async def do_update_segment(
+    *, session: AsyncSession, workspace_id: int, segment_id: int, data: SegmentUpdate
+) -> Segment:
+    segment = await get_saved(session=session, workspace_id=workspace_id, segment_id=segment_id)
+    if data.rule is not None and data.rule_json is not None:
+        raise InvalidInput("give rule (text) or rule_json, not both", field="rule")
+    rule = rule_from(data)
+    if rule is not None:
+        segment.rule = to_text(rule)
+    if data.name is not None:
+        await _name_free(session, workspace_id, data.name.strip(), except_id=segment.id)
+        segment.name = data.name.strip()
+    if "description" in data.model_fields_set:
+        segment.description = data.description
+    segment.updated_at = utcnow()
+    await session.flush()
+    return segment
+
+
+async def do_delete_segment(*, session: AsyncSession, workspace_id: int, segment_id: int) -> None:
+    await session.delete(await get_saved(session=session, workspace_id=workspace_id, segment_id=segment_id))
+    await session.flush()
