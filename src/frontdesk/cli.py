@@ -1,4 +1,4 @@
-"""The ``frontdesk`` command: serve, migrate, create workspaces, load demo data, import and export contacts."""
+"""The ``frontdesk`` command: serve, migrate, create workspaces, load demo data, import contacts and orders."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.commerce import importer as orders_importer
+from frontdesk.commerce.figures import refresh_workspace
 from frontdesk.contacts import importer
 from frontdesk.db import create_engine, create_session_factory, migrate, migrate_url
 from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD, do_create_demo
@@ -29,7 +31,11 @@ app = typer.Typer(help="Frontdesk: a self-hosted customer platform.", no_args_is
 workspace_app = typer.Typer(help="Create and inspect workspaces (tenants).", no_args_is_help=True)
 contacts_app = typer.Typer(help="Import and export contacts.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
+orders_app = typer.Typer(help="Import orders.", no_args_is_help=True)
+analytics_app = typer.Typer(help="Customer figures, lifecycle stages and RFM scores.", no_args_is_help=True)
 app.add_typer(contacts_app, name="contacts")
+app.add_typer(orders_app, name="orders")
+app.add_typer(analytics_app, name="analytics")
 
 err = Console(stderr=True)
 T = TypeVar("T")
@@ -240,6 +246,77 @@ def contacts_export(
 
     count = _run(work)
     err.print(f"{count} contacts exported" + (f" to {output}" if output else ""))
+
+
+def _import_progress(label: str) -> Progress:
+    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err)
+
+
+@orders_app.command("import")
+def orders_import(
+    file: Annotated[Path, typer.Argument(help="CSV file with a header line", exists=True, dir_okay=False)],
+    workspace: Annotated[int, typer.Option("--workspace", help="Workspace ID")],
+    report_file: Annotated[Path | None, typer.Option("--report", help="Write every order error to this CSV")] = None,
+    batch_size: Annotated[int, typer.Option(help="Orders per database batch", min=1)] = 5000,
+) -> None:
+    """Import orders from CSV, one row per order line. Columns: external_id, ordered_at, buyer_email or
+    buyer_id, buyer_name, recipient_email or recipient_id, channel, status, currency, for_resale, sku,
+    quantity, unit_price. Rows with the same external_id, one after another, are one order. Sending an
+    order again never counts it twice; a changed status (refunded, cancelled) is applied. Exits 1 when an
+    order was rejected."""
+    with file.open(encoding="utf-8-sig", newline="") as stream:
+        total = max(sum(1 for _ in stream) - 1, 0)
+
+    async def work(session: AsyncSession) -> Any:
+        await get_workspace(session=session, workspace_id=workspace)
+        with file.open(encoding="utf-8-sig", newline="") as stream, _import_progress("importing") as progress:
+            task = progress.add_task("import", total=total)
+            header, rows = orders_importer.read_csv(stream)
+            return await orders_importer.import_orders(
+                session=session,
+                workspace_id=workspace,
+                header=header,
+                rows=rows,
+                actor="cli:import",
+                batch_size=batch_size,
+                on_progress=lambda n: progress.update(task, completed=n),
+            )
+
+    report = _run(work)
+    _print_report(report)
+    err.print(
+        f"{report.total_rows} rows, {report.orders} orders read: {report.created} new, {report.unchanged} already "
+        f"stored, {report.status_changed} with a new status, {report.failed} rejected."
+    )
+    if report_file is not None:
+        with report_file.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["row", "external_id", "field", "message"])
+            writer.writerows([e.row, e.external_id or "", e.field, e.message] for e in report.errors)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@analytics_app.command("refresh")
+def analytics_refresh(
+    workspace: Annotated[int, typer.Option("--workspace", help="Workspace ID")],
+) -> None:
+    """Recompute every customer's figures and lifecycle stage as of now, then the RFM scores."""
+
+    async def work(session: AsyncSession) -> int:
+        await get_workspace(session=session, workspace_id=workspace)
+        with _import_progress("refreshing") as progress:
+            task = progress.add_task("refresh", total=None)
+            changes = await refresh_workspace(
+                session=session,
+                workspace_id=workspace,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        await session.commit()
+        return changes
+
+    changes = _run(work)
+    err.print(f"Figures, stages and RFM scores refreshed; {changes} customers changed stage.")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,9 @@ async def test_a_refund_takes_the_order_out_of_the_figures_and_the_stage_follows
     await workspace.product("TEA-1")
     buyer = await workspace.contact(name="Ada")
     h = workspace.headers
-    kept = await client.post("/api/v1/orders", json=order_body("A-1", {"buyer_id": buyer}, ("TEA-1", 1, "10")), headers=h)
+    kept = await client.post(
+        "/api/v1/orders", json=order_body("A-1", {"buyer_id": buyer}, ("TEA-1", 1, "10")), headers=h
+    )
     refunded = await client.post(
         "/api/v1/orders", json=order_body("A-2", {"buyer_id": buyer}, ("TEA-1", 2, "10")), headers=h
     )
@@ -69,7 +71,9 @@ async def test_a_refund_takes_the_order_out_of_the_figures_and_the_stage_follows
     ]
 
 
-async def test_an_unknown_buyer_email_creates_the_contact(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
+async def test_an_unknown_buyer_email_creates_the_contact(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
     await workspace.product("TEA-1")
     body = order_body("W-9", {"buyer_email": "New.Buyer@Example.com", "buyer_name": "Nia"}, ("TEA-1", 1, "5"))
     created = await client.post("/api/v1/orders", json=body, headers=workspace.headers)
@@ -78,7 +82,8 @@ async def test_an_unknown_buyer_email_creates_the_contact(client: httpx.AsyncCli
     contact = (await client.get(f"/api/v1/contacts/{buyer_id}", headers=workspace.headers)).json()
     assert (contact["name"], contact["emails"]) == ("Nia", ["New.Buyer@example.com"])
     again = await client.post(
-        "/api/v1/orders", json=order_body("W-10", {"buyer_email": "new.buyer@example.com"}, ("TEA-1", 1, "5")),
+        "/api/v1/orders",
+        json=order_body("W-10", {"buyer_email": "new.buyer@example.com"}, ("TEA-1", 1, "5")),
         headers=workspace.headers,
     )
     assert again.json()["buyer_id"] == buyer_id
