@@ -27,6 +27,8 @@ class Victim:
     attribute_key: str
     own_contact_id: int
     conversation_id: int
+    order_id: int
+    segment_id: int
 
 
 # (method, path template, JSON body): each is sent with B's admin key and A's ids, and must give 404.
@@ -49,6 +51,15 @@ FOREIGN_ID_CASES: list[tuple[str, str, Any]] = [
     ("PATCH", "/api/v1/conversations/{conversation_id}", {"status": "resolved"}),
     ("GET", "/api/v1/conversations/{conversation_id}/messages", None),
     ("POST", "/api/v1/conversations/{conversation_id}/messages", {"body": "planted"}),
+    ("GET", "/api/v1/orders/{order_id}", None),
+    ("PATCH", "/api/v1/orders/{order_id}", {"status": "refunded"}),
+    ("GET", "/api/v1/contacts/{contact_id}/figures", None),
+    ("GET", "/api/v1/contacts/{contact_id}/lifecycle", None),
+    ("GET", "/api/v1/segments/{segment}", None),
+    ("PATCH", "/api/v1/segments/{segment_id}", {"name": "Hijacked", "rule": "orders = 0"}),
+    ("DELETE", "/api/v1/segments/{segment_id}", None),
+    ("GET", "/api/v1/segments/{segment}/contacts", None),
+    ("GET", "/api/v1/segments/{segment}/export", None),
 ]
 # Operations without an id in the path: they act on the caller's own workspace only (checked below).
 OWN_WORKSPACE_OPERATIONS = {
@@ -63,6 +74,19 @@ OWN_WORKSPACE_OPERATIONS = {
     ("POST", "/api/v1/attributes"),
     ("GET", "/api/v1/workspace"),
     ("GET", "/api/v1/conversations"),
+    ("GET", "/api/v1/products"),
+    ("POST", "/api/v1/products"),
+    ("GET", "/api/v1/product-ranges"),
+    ("GET", "/api/v1/orders"),
+    ("POST", "/api/v1/orders"),
+    ("POST", "/api/v1/orders/import"),
+    ("GET", "/api/v1/reports/revenue-split"),
+    ("GET", "/api/v1/commerce/settings"),
+    ("PATCH", "/api/v1/commerce/settings"),
+    ("POST", "/api/v1/analytics/refresh"),
+    ("GET", "/api/v1/segments"),
+    ("POST", "/api/v1/segments"),
+    ("POST", "/api/v1/segments/preview"),
 }
 
 
@@ -95,12 +119,25 @@ async def victim(client: httpx.AsyncClient, workspace: WorkspaceHandle, other_wo
     await client.post("/api/v1/attributes", json={"key": "plan", "label": "Plan", "type": "text"}, headers=a)
     own_contact_id = await other_workspace.contact(name="B's own")
     conversation_id = await workspace.conversation("Secret question")
-    return Victim(contact_id, relationship_id, agent_id, api_key_id, "plan", own_contact_id, conversation_id)
+    await workspace.product("SECRET-1")
+    order_id = await workspace.order("A-1", contact_id, "SECRET-1")
+    segment = await client.post("/api/v1/segments", json={"name": "Secret segment", "rule": "orders >= 1"}, headers=a)
+    return Victim(
+        contact_id,
+        relationship_id,
+        agent_id,
+        api_key_id,
+        "plan",
+        own_contact_id,
+        conversation_id,
+        order_id,
+        int(segment.json()["id"]),
+    )
 
 
 def _fill(value: Any, victim: Victim) -> Any:
     if isinstance(value, str):
-        filled = value.format(**victim.__dict__)
+        filled = value.format(**victim.__dict__, segment=victim.segment_id)
         return int(filled) if filled.isdigit() and value.startswith("{") else filled
     if isinstance(value, dict):
         return {key: _fill(item, victim) for key, item in value.items()}
@@ -117,6 +154,9 @@ async def _snapshot(client: httpx.AsyncClient, workspace: WorkspaceHandle, victi
         (await client.get("/api/v1/attributes", headers=h)).json(),
         (await client.get(f"/api/v1/conversations/{victim.conversation_id}/messages", headers=h)).json(),
         (await client.get(f"/api/v1/conversations/{victim.conversation_id}", headers=h)).json(),
+        (await client.get(f"/api/v1/orders/{victim.order_id}", headers=h)).json(),
+        (await client.get(f"/api/v1/segments/{victim.segment_id}", headers=h)).json(),
+        (await client.get(f"/api/v1/contacts/{victim.contact_id}/figures", headers=h)).json(),
     ]
 
 
@@ -156,6 +196,20 @@ async def test_foreign_ids_in_a_body_are_invalid_references(
     )
     assert relate.status_code == 422
     assert relate.json()["errors"][0]["field"] == "to_contact_id"
+    await other_workspace.product("SECRET-1")
+    order = await client.post(
+        "/api/v1/orders",
+        json={
+            "external_id": "B-1",
+            "buyer_id": victim.contact_id,
+            "currency": "EUR",
+            "ordered_at": "2026-11-01T10:00:00Z",
+            "lines": [{"sku": "SECRET-1", "quantity": 1, "unit_price": "1"}],
+        },
+        headers=b,
+    )
+    assert order.status_code == 422
+    assert order.json()["errors"][0]["field"] == "buyer_id"
     still_there = await client.get(f"/api/v1/contacts/{victim.contact_id}", headers=workspace.headers)
     assert still_there.status_code == 200
 
@@ -174,6 +228,11 @@ async def test_listings_show_only_the_callers_workspace(
     assert (await client.get("/api/v1/attributes", headers=b)).json() == []
     assert (await client.get("/api/v1/workspace", headers=b)).json()["name"] == other_workspace.name
     assert (await client.get("/api/v1/conversations", headers=b)).json()["items"] == []
+    assert (await client.get("/api/v1/orders", headers=b)).json()["items"] == []
+    assert (await client.get("/api/v1/products", headers=b)).json()["items"] == []
+    segments = (await client.get("/api/v1/segments", params={"counts": True}, headers=b)).json()["items"]
+    assert all(not s["name"].startswith("Secret") for s in segments)
+    assert next(s for s in segments if s["id"] == "new")["count"] == 0
 
 
 async def test_same_email_in_two_workspaces_does_not_collide_on_import(

@@ -115,6 +115,7 @@ async def import_orders(
             await flush()
     if batch:
         await flush()
+    report.errors.sort(key=lambda error: error.row)
     await refresh_rfm(session=session, workspace_id=workspace_id)
     await session.commit()
     return report
