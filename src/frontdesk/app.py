@@ -27,6 +27,7 @@ from frontdesk.db import create_engine, create_session_factory
 from frontdesk.errors import install_problem_handlers
 from frontdesk.realtime.broker import create_broker
 from frontdesk.segments import api as segments_api
+from frontdesk.segments import pages as segments_pages
 from frontdesk.settings import Settings, get_settings
 from frontdesk.web.console import error_page, install_console_handlers
 from frontdesk.widget import routes as widget_routes
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(contacts_api.router)
     app.include_router(commerce_api.router)
     app.include_router(segments_api.router)
+    app.include_router(segments_pages.router)
     app.include_router(workspaces_pages.router)
     app.include_router(contacts_pages.router)
     app.include_router(conversations_api.router)

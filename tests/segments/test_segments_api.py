@@ -7,6 +7,7 @@ import io
 
 import httpx
 
+from frontdesk.workspaces.models import Role
 from tests.factories import WorkspaceHandle
 
 
@@ -95,8 +96,6 @@ async def test_saved_segments_are_listed_counted_paged_and_exported(
 
 
 async def test_viewers_count_but_cannot_save(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
-    from frontdesk.workspaces.models import Role
-
     viewer = await workspace.key_with_role(Role.viewer)
     assert (
         await client.post("/api/v1/segments/preview", json={"rule": "orders = 0"}, headers=viewer)

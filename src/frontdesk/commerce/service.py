@@ -32,6 +32,7 @@ from frontdesk.commerce.schemas import (
     RevenueSplit,
     from_minor,
 )
+from frontdesk.contacts.schemas import TimelineEntry
 from frontdesk.contacts.service import decode_cursor, encode_cursor
 from frontdesk.db import insert_missing, utcnow
 from frontdesk.errors import Conflict, NotFound
@@ -253,3 +254,43 @@ async def revenue_split(
         consumer_orders=consumer[1],
         reseller_orders=reseller[1],
     )
+
+
+async def timeline_entries(
+    *, session: AsyncSession, workspace_id: int, contact_id: int, limit: int = 100
+) -> list[TimelineEntry]:
+    """The contact's orders and lifecycle stage changes, as entries of the contact's timeline."""
+    orders = await session.scalars(
+        select(Order)
+        .where(Order.workspace_id == workspace_id, (Order.buyer_id == contact_id) | (Order.recipient_id == contact_id))
+        .order_by(Order.ordered_at.desc())
+        .limit(limit)
+    )
+    entries = [
+        TimelineEntry(
+            id=f"order-{order.id}",
+            kind="order",
+            actor=order.channel,
+            summary=(
+                f"Order {order.external_id}: {from_minor(order.total_minor, order.currency)} {order.currency}"
+                + ("" if order.status == OrderStatus.completed.value else f" ({order.status})")
+                + (" received" if order.buyer_id != contact_id else "")
+            ),
+            data={"order_id": order.id, "status": order.status, "buyer_class": order.buyer_class},
+            created_at=order.ordered_at,
+        )
+        for order in orders
+    ]
+    changes = await lifecycle_history(session=session, workspace_id=workspace_id, contact_id=contact_id)
+    entries += [
+        TimelineEntry(
+            id=f"stage-{change.id}",
+            kind="stage",
+            actor="frontdesk",
+            summary=f"Lifecycle stage: {change.from_stage} → {change.to_stage}",
+            data={"from": change.from_stage, "to": change.to_stage},
+            created_at=change.changed_at,
+        )
+        for change in changes[:limit]
+    ]
+    return entries

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, UploadFile
 
+from frontdesk.commerce import service as commerce_service
 from frontdesk.contacts import importer, merge, privacy, service, timeline
 from frontdesk.contacts.models import Audience, ContactKind, Market, Stage
 from frontdesk.contacts.schemas import (
@@ -185,7 +186,10 @@ async def read_timeline(
     contact_id: PathId, session: DbSession, principal: Viewer, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> TimelinePage:
     contact = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
-    return TimelinePage(items=await timeline.list_timeline(session=session, contact=contact, limit=limit))
+    extra = await commerce_service.timeline_entries(
+        session=session, workspace_id=principal.workspace_id, contact_id=contact.id, limit=limit
+    )
+    return TimelinePage(items=await timeline.list_timeline(session=session, contact=contact, limit=limit, extra=extra))
 
 
 @router.post("/contacts/{contact_id}/notes", response_model=TimelineEntry, status_code=201, summary="Add a note")

@@ -9,11 +9,13 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from frontdesk.commerce import service as commerce_service
 from frontdesk.contacts import merge, privacy, service, timeline
-from frontdesk.contacts.models import Audience, ContactKind, ContactRole, Market, RelationshipKind, Stage
-from frontdesk.contacts.schemas import ContactCreate, ContactUpdate, MergeRequest, RelationshipCreate
+from frontdesk.contacts.models import Audience, Contact, ContactKind, ContactRole, Market, RelationshipKind, Stage
+from frontdesk.contacts.schemas import ContactCreate, ContactUpdate, MergeRequest, RelationshipCreate, TimelineEntry
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, FieldError, errors_from_pydantic
+from frontdesk.segments import service as segments_service
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, errors_by_field, render
 from frontdesk.workspaces.models import Role
 
@@ -85,8 +87,20 @@ async def contact_list(
     audience: str = "",
     market: str = "",
     country: str = "",
+    segment: str = "",
     cursor: Annotated[str | None, Query()] = None,
 ) -> Any:
+    within, segment_name = None, None
+    if segment:
+        try:
+            found, rule = await segments_service.resolve(
+                session=session, workspace_id=user.principal.workspace_id, ref=segment
+            )
+        except DomainError:
+            segment = ""  # a deleted segment's old link: show everyone rather than an error page
+        else:
+            ctx = await segments_service.context(session=session, workspace_id=user.principal.workspace_id)
+            within, segment_name = segments_service.members(rule, ctx), found.name
     filters = service.ContactFilters(
         q=q or None,
         tag=tag or None,
@@ -94,6 +108,7 @@ async def contact_list(
         stage=stage if stage in CHOICES["stages"] else None,
         audience=audience if audience in CHOICES["audiences"] else None,
         market=market if market in CHOICES["markets"] else None,
+        within=within,
     )
     try:
         contacts, next_cursor = await service.list_contacts(
@@ -108,7 +123,15 @@ async def contact_list(
             session=session, workspace_id=user.principal.workspace_id, filters=filters, limit=PAGE_SIZE
         )
     total = await service.count_contacts(session=session, workspace_id=user.principal.workspace_id, filters=filters)
-    query = {"q": q, "tag": tag, "stage": stage, "audience": audience, "market": market, "country": country}
+    query = {
+        "q": q,
+        "tag": tag,
+        "stage": stage,
+        "audience": audience,
+        "market": market,
+        "country": country,
+        "segment": segment,
+    }
     template = "partials/contact_results.html" if request.headers.get("HX-Request") else "pages/contacts.html"
     return render(
         request,
@@ -119,6 +142,7 @@ async def contact_list(
         total=total,
         query=query,
         paged=bool(cursor),
+        segment_name=segment_name,
         **CHOICES,
     )
 
@@ -148,6 +172,13 @@ async def create_contact(request: Request, session: DbSession, user: FormAgent) 
     return RedirectResponse(f"/contacts/{contact.id}", status_code=303)
 
 
+async def _timeline(session: DbSession, contact: Contact) -> list[TimelineEntry]:
+    orders_and_stages = await commerce_service.timeline_entries(
+        session=session, workspace_id=contact.workspace_id, contact_id=contact.id
+    )
+    return await timeline.list_timeline(session=session, contact=contact, extra=orders_and_stages)
+
+
 async def _contact_page(
     request: Request,
     session: DbSession,
@@ -158,17 +189,21 @@ async def _contact_page(
     merge_error: FieldError | None = None,
     erase_error: str | None = None,
 ) -> Any:
-    contact = await service.get_contact(
-        session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id
+    workspace_id = user.principal.workspace_id
+    contact = await service.get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)
+    orders, _ = await commerce_service.list_orders(
+        session=session, workspace_id=workspace_id, limit=10, cursor=None, contact_id=contact.id
     )
     return render(
         request,
         "pages/contact.html",
+        figures=await commerce_service.get_figures(session=session, workspace_id=workspace_id, contact_id=contact.id),
+        orders=await commerce_service.to_reads(session=session, orders=orders),
         status_code=422 if (error or merge_error or erase_error) else 200,
         user=user,
         contact=contact,
         relationships=await timeline.relationships_of(session=session, contact=contact),
-        entries=await timeline.list_timeline(session=session, contact=contact),
+        entries=await _timeline(session, contact),
         error=error,
         merge_error=merge_error,
         erase_error=erase_error,
@@ -240,7 +275,7 @@ async def add_note(request: Request, contact_id: PathId, session: DbSession, use
         await timeline.do_add_note(session=session, contact=contact, body=body[:20000], author=user.principal.label)
         await session.commit()
     if request.headers.get("HX-Request"):
-        entries = await timeline.list_timeline(session=session, contact=contact)
+        entries = await _timeline(session, contact)
         return render(request, "partials/timeline.html", user=user, contact=contact, entries=entries)
     return RedirectResponse(f"/contacts/{contact_id}", status_code=303)
 

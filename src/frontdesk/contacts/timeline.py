@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, or_, select
@@ -72,8 +73,10 @@ def _describe(event: ContactEvent) -> str:
     return summary
 
 
-async def list_timeline(*, session: AsyncSession, contact: Contact, limit: int = 100) -> list[TimelineEntry]:
-    """Notes and recorded changes, newest first."""
+async def list_timeline(
+    *, session: AsyncSession, contact: Contact, limit: int = 100, extra: Sequence[TimelineEntry] = ()
+) -> list[TimelineEntry]:
+    """Notes and recorded changes, with ``extra`` entries of other domains (orders, stages), newest first."""
     notes = await session.scalars(
         select(ContactNote).where(ContactNote.contact_id == contact.id).order_by(ContactNote.id.desc()).limit(limit)
     )
@@ -91,6 +94,7 @@ async def list_timeline(*, session: AsyncSession, contact: Contact, limit: int =
         )
         for event in events
     ]
+    entries += extra
     entries.sort(key=lambda entry: (entry.created_at, entry.id), reverse=True)
     return entries[:limit]
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from frontdesk.contacts import importer as contacts_importer
 from frontdesk.contacts import service as contacts_service
 from frontdesk.contacts.schemas import ContactPage
 from frontdesk.deps import DbSession, Editor, PathId, Viewer
@@ -114,25 +110,11 @@ async def export_segment(
 ) -> StreamingResponse:
     read, rule = await service.resolve(session=session, workspace_id=principal.workspace_id, ref=segment)
     ctx = await service.context(session=session, workspace_id=principal.workspace_id)
-    workspace_id = principal.workspace_id
-    factory = request.app.state.session_factory
-
-    async def lines() -> AsyncIterator[str]:
-        # The request's session closes when the handler returns; the stream reads with its own.
-        async with factory() as reader:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            async for row in contacts_importer.export_rows(
-                session=reader,
-                workspace_id=workspace_id,
-                filters=contacts_service.ContactFilters(within=service.members(rule, ctx)),
-            ):
-                writer.writerow(row)
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-
     filename = f"segment-{read.id}.csv"
     return StreamingResponse(
-        lines(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        service.export_csv(
+            factory=request.app.state.session_factory, workspace_id=principal.workspace_id, rule=rule, ctx=ctx
+        ),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.commerce.figures import get_commerce_settings
 from frontdesk.commerce.models import ProductRange
-from frontdesk.contacts.service import decode_cursor, encode_cursor
+from frontdesk.contacts import importer as contacts_importer
+from frontdesk.contacts.service import ContactFilters, decode_cursor, encode_cursor
 from frontdesk.db import utcnow
 from frontdesk.errors import Conflict, InvalidInput, NotFound
 from frontdesk.segments.compiler import Context, contacts_matching
@@ -203,3 +207,22 @@ async def do_update_segment(
 async def do_delete_segment(*, session: AsyncSession, workspace_id: int, segment_id: int) -> None:
     await session.delete(await get_saved(session=session, workspace_id=workspace_id, segment_id=segment_id))
     await session.flush()
+
+
+async def export_csv(
+    *, factory: async_sessionmaker[AsyncSession], workspace_id: int, rule: Rule, ctx: Context
+) -> AsyncIterator[str]:
+    """The segment's contacts as CSV text, chunk by chunk, in the format the contact import reads.
+
+    Streams with its own session: the request's session is closed before a streaming response is sent.
+    """
+    async with factory() as reader:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        async for row in contacts_importer.export_rows(
+            session=reader, workspace_id=workspace_id, filters=ContactFilters(within=members(rule, ctx))
+        ):
+            writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()

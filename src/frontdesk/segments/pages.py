@@ -1,0 +1,104 @@
+"""Console: the segments page (rule editor with a live count, built-in and saved segments) and CSV export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, StreamingResponse
+from pydantic import ValidationError
+
+from frontdesk.deps import DbSession, PathId
+from frontdesk.errors import DomainError, FieldError, InvalidInput, errors_from_pydantic
+from frontdesk.segments import service
+from frontdesk.segments.rules import FIELDS, RuleError, parse, to_text
+from frontdesk.segments.schemas import SegmentCreate
+from frontdesk.web.console import ConsoleAgent, FormAgent, render
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _page(request: Request, session: DbSession, user: Any, **extra: Any) -> Any:
+    workspace_id = user.principal.workspace_id
+    ctx = await service.context(session=session, workspace_id=workspace_id)
+    saved, _ = await service.list_saved(session=session, workspace_id=workspace_id, limit=200, cursor=None)
+    segments = service.builtin_segments() + saved
+    for segment in segments:
+        _, rule = await service.resolve(session=session, workspace_id=workspace_id, ref=segment.id)
+        segment.count = await service.count(session=session, rule=rule, ctx=ctx)
+    return render(
+        request,
+        "pages/segments.html",
+        status_code=422 if extra.get("error") else 200,
+        user=user,
+        builtin=[s for s in segments if s.builtin],
+        saved=[s for s in segments if not s.builtin],
+        fields=FIELDS,
+        **extra,
+    )
+
+
+@router.get("/segments")
+async def segments_page(request: Request, session: DbSession, user: ConsoleAgent) -> Any:
+    return await _page(request, session, user, rule="", name="")
+
+
+@router.post("/segments/preview")
+async def preview(request: Request, session: DbSession, user: FormAgent, rule: Annotated[str, Form()] = "") -> Any:
+    """The live count under the rule editor (HTMX, as the agent types)."""
+    result: dict[str, Any] = {"rule": rule}
+    if rule.strip():
+        try:
+            parsed = parse(rule)
+        except RuleError as exc:
+            result.update(error=exc.reason, position=exc.position)
+        else:
+            ctx = await service.context(session=session, workspace_id=user.principal.workspace_id)
+            result.update(count=await service.count(session=session, rule=parsed, ctx=ctx), canonical=to_text(parsed))
+    return render(request, "partials/segment_preview.html", user=user, **result)
+
+
+@router.post("/segments")
+async def save_segment(
+    request: Request,
+    session: DbSession,
+    user: FormAgent,
+    name: Annotated[str, Form()] = "",
+    rule: Annotated[str, Form()] = "",
+) -> Any:
+    error: FieldError | None = None
+    try:
+        if not name.strip():
+            raise InvalidInput("give the segment a name", field="name")
+        data = SegmentCreate(name=name.strip(), rule=rule)
+        await service.do_create_segment(
+            session=session, workspace_id=user.principal.workspace_id, data=data, actor=user.principal.label
+        )
+        await session.commit()
+    except ValidationError as exc:
+        error = errors_from_pydantic(list(exc.errors()))[0]
+    except DomainError as exc:
+        error = exc.errors[0] if exc.errors else FieldError("rule", exc.detail)
+    if error is not None:
+        await session.rollback()
+        return await _page(request, session, user, rule=rule, name=name, error=error)
+    return RedirectResponse("/segments", status_code=303)
+
+
+@router.post("/segments/{segment_id}/delete")
+async def delete_segment(segment_id: PathId, session: DbSession, user: FormAgent) -> Any:
+    await service.do_delete_segment(session=session, workspace_id=user.principal.workspace_id, segment_id=segment_id)
+    await session.commit()
+    return RedirectResponse("/segments", status_code=303)
+
+
+@router.get("/segments/{segment}/export.csv")
+async def export_csv(segment: str, request: Request, session: DbSession, user: ConsoleAgent) -> StreamingResponse:
+    workspace_id = user.principal.workspace_id
+    read, rule = await service.resolve(session=session, workspace_id=workspace_id, ref=segment)
+    ctx = await service.context(session=session, workspace_id=workspace_id)
+    return StreamingResponse(
+        service.export_csv(factory=request.app.state.session_factory, workspace_id=workspace_id, rule=rule, ctx=ctx),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="segment-{read.id}.csv"'},
+    )
