@@ -52,9 +52,12 @@ lint: install-test
 test: install-test lint
 	$(BIN)/pytest
 
-## benchmark: time a 100,000-contact import on SQLite and PostgreSQL
+## benchmark: every benchmark on SQLite and PostgreSQL (segments.py builds 1M contacts / 5M orders: long)
 benchmark: install-test
+	$(BIN)/pip install -q -e ".[test,bench]"
 	$(BIN)/python benchmarks/contacts_import.py
+	$(BIN)/python benchmarks/chat_fanout.py
+	$(BIN)/python benchmarks/segments.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -14,9 +14,10 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.commerce.figures import refresh_rfm
+from frontdesk.commerce.figures import refresh_customers, refresh_rfm
 from frontdesk.commerce.orders import write_orders
 from frontdesk.commerce.schemas import OrderCreate, OrderImportError, OrderImportReport
+from frontdesk.db import is_power_of_two, refresh_planner_statistics
 from frontdesk.errors import InvalidInput, errors_from_pydantic
 
 REQUIRED = ("external_id", "ordered_at", "currency", "sku", "quantity", "unit_price")
@@ -24,6 +25,10 @@ ORDER_COLUMNS = ("external_id", "ordered_at", "buyer_email", "buyer_id", "buyer_
                  "recipient_id", "channel", "status", "currency", "for_resale")  # fmt: skip
 LINE_COLUMNS = ("sku", "quantity", "unit_price")
 MAX_REPORTED_ERRORS = 1000
+# Buyers whose figures wait for a refresh: a customer in many batches is refreshed once, not per batch,
+# and figures never lag more than this many customers behind the orders stored.
+REFRESH_EVERY = 50_000
+GROWING_TABLES = ("orders", "order_lines", "customer_figures", "customer_ranges", "contacts", "contact_emails")
 ProgressCallback = Callable[[int], None]
 
 
@@ -78,7 +83,8 @@ async def import_orders(
     batch_size: int = 5000,
     on_progress: ProgressCallback | None = None,
 ) -> OrderImportReport:
-    """Validate and write orders batch by batch (one commit each), then refresh the RFM scores."""
+    """Validate and write orders batch by batch (one commit each); refresh the buyers' figures every
+    ``REFRESH_EVERY`` customers and at the end, then the RFM scores."""
     columns = check_header(header)
     report = OrderImportReport(total_rows=0, orders=0, failed=0, errors=[])
     batch: list[tuple[int, OrderCreate]] = []
@@ -88,11 +94,30 @@ async def import_orders(
         if len(report.errors) < MAX_REPORTED_ERRORS:
             report.errors.append(OrderImportError(row=row, external_id=external_id, field=field, message=message))
 
+    waiting: set[int] = set()
+    batches = 0
+
+    async def refresh() -> None:
+        await refresh_customers(session=session, workspace_id=workspace_id, contact_ids=waiting)
+        await session.commit()
+        waiting.clear()
+
     async def flush() -> None:
         outcome = await write_orders(
-            session=session, workspace_id=workspace_id, orders=[order for _, order in batch], actor=actor
+            session=session,
+            workspace_id=workspace_id,
+            orders=[order for _, order in batch],
+            actor=actor,
+            refresh=False,
         )
         await session.commit()
+        nonlocal batches
+        batches += 1
+        if is_power_of_two(batches):
+            await refresh_planner_statistics(session, *GROWING_TABLES)
+        waiting.update(outcome.buyers)
+        if len(waiting) >= REFRESH_EVERY:
+            await refresh()
         for position, error in outcome.errors.items():
             row, order = batch[position]
             fail(row, order.external_id, error["field"], error["message"])
@@ -115,6 +140,7 @@ async def import_orders(
             await flush()
     if batch:
         await flush()
+    await refresh()
     report.errors.sort(key=lambda error: error.row)
     await refresh_rfm(session=session, workspace_id=workspace_id)
     await session.commit()

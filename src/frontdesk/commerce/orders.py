@@ -39,6 +39,7 @@ class BatchOutcome:
     result: OrderWriteResult = field(default_factory=OrderWriteResult)
     errors: dict[int, FieldError] = field(default_factory=dict)  # position in the batch -> first problem
     order_ids: dict[str, int] = field(default_factory=dict)  # external id -> order id, for every good order
+    buyers: set[int] = field(default_factory=set)  # whose figures the batch changed
 
 
 @dataclass
@@ -140,7 +141,11 @@ def _email_of(value: str, position: int, field_name: str, errors: dict[int, Fiel
 async def write_orders(
     *, session: AsyncSession, workspace_id: int, orders: Sequence[OrderCreate], actor: str, refresh: bool = True
 ) -> BatchOutcome:
-    """Validate and store ``orders`` in the caller's transaction; bad ones are reported, not written."""
+    """Validate and store ``orders`` in the caller's transaction; bad ones are reported, not written.
+
+    With ``refresh`` the buyers' figures are brought up to date in the same transaction; a bulk import
+    passes False and refreshes ``outcome.buyers`` itself, once for many batches.
+    """
     outcome = BatchOutcome()
     errors = outcome.errors
     settings = await get_commerce_settings(session=session, workspace_id=workspace_id)
@@ -301,6 +306,7 @@ async def write_orders(
             for buyer_id, recipient_id in sorted(links)
         ],
     )
+    outcome.buyers = touched
     if refresh and touched:
         await refresh_customers(session=session, workspace_id=workspace_id, contact_ids=touched, now=now)
     return outcome

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from pydantic import ValidationError
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,7 +37,7 @@ from frontdesk.contacts.service import (
     list_contacts,
 )
 from frontdesk.contacts.validation import email_key
-from frontdesk.db import Base, utcnow
+from frontdesk.db import Base, is_power_of_two, refresh_planner_statistics, utcnow
 from frontdesk.errors import InvalidInput, errors_from_pydantic
 
 LIST_COLUMNS = LIST_FIELDS
@@ -238,17 +238,6 @@ async def _write_batch(session: AsyncSession, workspace_id: int, batch: _Batch, 
     return len(ids)
 
 
-async def _refresh_planner_statistics(session: AsyncSession) -> None:
-    """Let PostgreSQL see how big the tables have grown.
-
-    Without fresh statistics the planner keeps treating a table that was empty when the import began as
-    tiny, and the per-batch e-mail lookup degrades to a sequential scan: the import slows quadratically.
-    Analysing after batches 1, 2, 4, 8, ... costs a logarithmic number of quick samples.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("ANALYZE contacts, contact_emails"))
-
-
 async def _write_rows_one_by_one(
     session: AsyncSession, workspace_id: int, state: _ImportState, batch: _Batch, actor: str
 ) -> int:
@@ -299,8 +288,8 @@ async def import_rows(
         batch.rows.clear()
         nonlocal batches_written
         batches_written += 1
-        if batches_written & (batches_written - 1) == 0:  # after batches 1, 2, 4, 8, ...
-            await _refresh_planner_statistics(session)
+        if is_power_of_two(batches_written):
+            await refresh_planner_statistics(session, "contacts", "contact_emails")
 
     for line, values in rows:
         state.total_rows += 1
