@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from frontdesk.cli import app
+from tests.factories import WorkspaceHandle
 
 runner = CliRunner()
 
@@ -43,6 +45,8 @@ def test_the_cli_has_the_commands_the_readme_promises() -> None:
         "contacts",
         "contacts import",
         "contacts export",
+        "orders import",
+        "analytics refresh",
     }
 
 
@@ -109,3 +113,39 @@ async def test_demo_builds_a_varied_workspace_once(client: httpx.AsyncClient) ->
         assert match, filtered.text[:500]
         count = int(match.group(1))
         assert count >= minimum, query
+
+    segments = await client.get("/segments")
+    sizes = {
+        key: int(size)
+        for key, size in re.findall(r'data-segment="([a-z-]+)".*?data-count="(\d+)"', segments.text, re.S)
+    }
+    assert sizes["prospects"] > 50 and sizes["new"] > 10 and sizes["returning"] + sizes["regular"] > 10
+    assert sizes["champions"] > 0 and sizes["all-range"] > 0
+
+
+@pytest.mark.usefixtures("cli_env")
+async def test_orders_import_then_analytics_refresh(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, tmp_path: Path
+) -> None:
+    await workspace.product("TEA-1")
+    file = tmp_path / "orders.csv"
+    file.write_text(
+        "external_id,ordered_at,buyer_email,currency,sku,quantity,unit_price\n"
+        "C-1,2026-09-01T10:00:00Z,cli@example.com,EUR,TEA-1,2,3.50\n"
+        "C-2,2026-09-02T10:00:00Z,cli@example.com,EUR,TEA-9,1,3.50\n"
+    )
+    report = tmp_path / "errors.csv"
+    result = await invoke(["orders", "import", str(file), "--workspace", str(workspace.id), "--report", str(report)])
+    assert result.exit_code == 1, result.output  # one order was rejected
+    assert "1 new" in result.output and "1 rejected" in result.output
+    assert "TEA-9" in report.read_text()
+    again = await invoke(["orders", "import", str(file), "--workspace", str(workspace.id)])
+    assert "0 new, 1 already stored" in again.output
+    refreshed = await invoke(["analytics", "refresh", "--workspace", str(workspace.id)])
+    assert refreshed.exit_code == 0, refreshed.output
+    orders = (await client.get("/api/v1/orders", headers=workspace.headers)).json()["items"]
+    figures = (await client.get(f"/api/v1/contacts/{orders[0]['buyer_id']}/figures", headers=workspace.headers)).json()
+    # One buyer is the whole population: every quintile is the first one.
+    assert (figures["orders"], figures["total_spent"], figures["rfm_r"], figures["rfm_group"]) == (1, "7", 1, "Lost")
+    missing = await invoke(["orders", "import", str(file), "--workspace", "999999"])
+    assert missing.exit_code != 0 and "999999" in missing.output

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frontdesk import __version__
 from frontdesk.commerce import api as commerce_api
+from frontdesk.commerce.housekeeping import run_analytics_refresh
 from frontdesk.contacts import api as contacts_api
 from frontdesk.contacts import pages as contacts_pages
 from frontdesk.conversations import api as conversations_api
@@ -51,13 +52,17 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         # with thousands of sockets the default thresholds pause the loop often enough to show in p99 latency.
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
-        housekeeping = asyncio.create_task(run_housekeeping(app.state.session_factory, broker))
+        background = [asyncio.create_task(run_housekeeping(app.state.session_factory, broker))]
+        if settings.analytics_refresh_hours > 0:
+            refresh = run_analytics_refresh(app.state.session_factory, settings.analytics_refresh_hours)
+            background.append(asyncio.create_task(refresh))
         try:
             yield
         finally:
-            housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await housekeeping
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await app.state.message_writer.close()
             await broker.close()
             if owns_engine:

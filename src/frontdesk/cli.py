@@ -142,7 +142,9 @@ def demo(
         return result
 
     result = _run(work)
-    state = f"created with {result.contacts} contacts" if result.created else "already exists"
+    state = (
+        f"created with {result.contacts} contacts and {result.orders} orders" if result.created else "already exists"
+    )
     err.print(f"Demo Shop (workspace {result.workspace_id}) {state}.")
     err.print(
         f"Sign in as [bold]{DEMO_ADMIN_EMAIL}[/bold] (admin) or [bold]{DEMO_AGENT_EMAIL}[/bold] (agent), "
@@ -150,16 +152,21 @@ def demo(
     )
 
 
+def _print_errors(errors: list[Any], failed: int, noun: str) -> None:
+    if not errors:
+        return
+    table = Table(title=f"{failed} {noun} rejected", show_lines=False)
+    for column in ("row", "field", "problem"):
+        table.add_column(column)
+    for error in errors[:50]:
+        table.add_row(str(error.row), error.field, error.message)
+    err.print(table)
+    if len(errors) > 50:
+        err.print(f"… and {len(errors) - 50} more (use --report FILE for all of them)")
+
+
 def _print_report(report: Any) -> None:
-    if report.errors:
-        table = Table(title=f"{report.failed} rows rejected", show_lines=False)
-        for column in ("row", "field", "problem"):
-            table.add_column(column)
-        for error in report.errors[:50]:
-            table.add_row(str(error.row), error.field, error.message)
-        err.print(table)
-        if len(report.errors) > 50:
-            err.print(f"… and {len(report.errors) - 50} more (use --report FILE for all of them)")
+    _print_errors(report.errors, report.failed, "rows")
     written = report.created
     verb = "would have been " if report.atomic and report.failed else ""
     err.print(f"{report.total_rows} rows read, {written} contacts {verb}imported, {report.failed} rejected.")
@@ -283,7 +290,7 @@ def orders_import(
             )
 
     report = _run(work)
-    _print_report(report)
+    _print_errors(report.errors, report.failed, "orders")
     err.print(
         f"{report.total_rows} rows, {report.orders} orders read: {report.created} new, {report.unchanged} already "
         f"stored, {report.status_changed} with a new status, {report.failed} rejected."

@@ -1,21 +1,29 @@
-"""A realistic demo workspace: "Demo Shop", two agents, and a few hundred varied contacts."""
+"""A realistic demo workspace: "Demo Shop", two agents, a few hundred varied contacts and their orders."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 
 import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.contacts.models import ContactKind, RelationshipKind
+from frontdesk.commerce.figures import refresh_rfm
+from frontdesk.commerce.models import OrderStatus
+from frontdesk.commerce.orders import write_orders
+from frontdesk.commerce.schemas import OrderCreate, OrderLineCreate, ProductCreate
+from frontdesk.commerce.service import do_upsert_product
+from frontdesk.contacts.models import Contact, ContactKind, RelationshipKind
 from frontdesk.contacts.schemas import AttributeDefinitionCreate, ContactCreate, RelationshipCreate
 from frontdesk.contacts.service import do_create_attribute_definition, do_create_contact
 from frontdesk.contacts.timeline import do_add_note, do_add_relationship
 from frontdesk.conversations.models import CannedReply
 from frontdesk.conversations.routing import ensure_default_teams
 from frontdesk.conversations.visitors import get_chat_settings
+from frontdesk.db import utcnow
 from frontdesk.workspaces.models import Role, Workspace
 from frontdesk.workspaces.schemas import AgentCreate
 from frontdesk.workspaces.service import do_create_agent, do_create_workspace
@@ -112,11 +120,19 @@ CANNED_REPLIES = {
 }
 
 
+DEMO_PRODUCTS = {
+    "Tea": [("TEA-EARL", "Earl Grey, 100 g", Decimal("6.90")), ("TEA-SEN", "Sencha, 100 g", Decimal("8.50"))],
+    "Coffee": [("COF-ESP", "Espresso beans, 1 kg", Decimal("24.00")), ("COF-DEC", "Decaf, 500 g", Decimal("13.50"))],
+    "Accessories": [("ACC-POT", "Glass teapot", Decimal("39.00")), ("ACC-MUG", "Stoneware mug", Decimal("12.00"))],
+}
+
+
 @dataclass(frozen=True)
 class DemoResult:
     workspace_id: int
     created: bool
     contacts: int
+    orders: int = 0
 
 
 def _phone(rng: random.Random, country: str) -> str | None:
@@ -250,4 +266,40 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
         )
     for contact in rng.sample(created, min(60, len(created))):
         await do_add_note(session=session, contact=contact, body=rng.choice(NOTES), author="Sam Support")
-    return DemoResult(workspace_id=workspace.id, created=True, contacts=len(created))
+    orders = await _demo_orders(session, workspace.id, created, rng)
+    return DemoResult(workspace_id=workspace.id, created=True, contacts=len(created), orders=orders)
+
+
+async def _demo_orders(session: AsyncSession, workspace_id: int, contacts: list[Contact], rng: random.Random) -> int:
+    """Two years of orders from about two thirds of the external contacts, through the real order path."""
+    for range_name, products in DEMO_PRODUCTS.items():
+        for sku, name, _ in products:
+            await do_upsert_product(
+                session=session, workspace_id=workspace_id, data=ProductCreate(sku=sku, name=name, range=range_name)
+            )
+    prices = {sku: price for products in DEMO_PRODUCTS.values() for sku, _, price in products}
+    now = utcnow()
+    buyers = [c for c in contacts if c.audience == "external"]
+    orders = []
+    for number, buyer in enumerate(rng.sample(buyers, k=len(buyers) * 2 // 3)):
+        # A few loyal customers buy often; most buy once or twice.
+        for repeat in range(rng.choice((1, 1, 1, 2, 2, 3, 5, 8))):
+            skus = rng.sample(sorted(prices), k=rng.choice((1, 1, 2, 3)))
+            orders.append(
+                OrderCreate(
+                    external_id=f"DS-{number:04d}-{repeat}",
+                    buyer_id=buyer.id,
+                    channel=rng.choice(("web", "web", "store", "phone")),
+                    status=rng.choice([OrderStatus.completed] * 12 + [OrderStatus.refunded, OrderStatus.cancelled]),
+                    currency="EUR",
+                    ordered_at=now - timedelta(days=rng.expovariate(1 / 150), hours=rng.randrange(24)),
+                    for_resale=buyer.is_reseller or None,
+                    lines=[
+                        OrderLineCreate(sku=sku, quantity=rng.choice((1, 1, 2, 3)), unit_price=prices[sku])
+                        for sku in skus
+                    ],
+                )
+            )
+    outcome = await write_orders(session=session, workspace_id=workspace_id, orders=orders, actor=ACTOR)
+    await refresh_rfm(session=session, workspace_id=workspace_id)
+    return outcome.result.created

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-change-me"
@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     ip_request_burst: int = 120
     ip_requests_per_second: float = 10.0
     max_upload_bytes: int = 50 * 1024 * 1024
+    # Lifecycle stages move with time (lapsed, churned) and RFM scores are relative: every serving process
+    # recomputes them this often (0: never; then run `frontdesk analytics refresh` from cron).
+    analytics_refresh_hours: float = Field(default=24.0, ge=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
