@@ -34,8 +34,7 @@ os.environ.setdefault("FRONTDESK_PASSWORD_MEMORY_COST_KIB", "64")
 
 import httpx
 import websockets
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from scratch import scratch_postgres_database
 
 from frontdesk.conversations.visitors import get_chat_settings
 from frontdesk.db import create_engine, create_session_factory, migrate
@@ -349,17 +348,8 @@ async def main() -> None:
                 await bench_frontdesk("Frontdesk SQLite", f"sqlite+aiosqlite:///{workdir}/chat.db", args, workdir)
             )
         if not args.skip_postgres:
-            name = f"frontdesk_bench_{secrets.token_hex(4)}"
-            admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
-            async with admin.connect() as connection:
-                await connection.execute(text(f'CREATE DATABASE "{name}"'))
-            url = make_url(args.postgres_url).set(database=name).render_as_string(hide_password=False)
-            try:
+            async with scratch_postgres_database(args.postgres_url) as url:
                 results.append(await bench_frontdesk("Frontdesk PostgreSQL", url, args, workdir))
-            finally:
-                async with admin.connect() as connection:
-                    await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                await admin.dispose()
     bare = results[0]
     print(f"\n{args.visitors} visitors x 1 msg/s, {args.agents} agents, {args.seconds:.0f} s")
     print(f"{'':<22}{'p50 ms':>9}{'p99 ms':>9}{'msgs/s':>9}{'sent':>8}{'lost':>6}{'vs bare':>9}{'open p50/p99 ms':>18}")

@@ -18,7 +18,6 @@ import asyncio
 import csv
 import os
 import random
-import secrets
 import sys
 import tempfile
 import time
@@ -32,9 +31,9 @@ os.environ.setdefault("FRONTDESK_PASSWORD_MEMORY_COST_KIB", "64")
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+from scratch import scratch_postgres_database
 from sqlalchemy import insert, select, text
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.commerce.importer import import_orders, read_csv
@@ -267,17 +266,8 @@ async def main() -> None:
         if not args.skip_sqlite:
             await bench("SQLite", f"sqlite+aiosqlite:///{workdir}/bench.db", args, orders_file, lines, workdir)
         if not args.skip_postgres:
-            name = f"frontdesk_bench_{secrets.token_hex(4)}"
-            admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
-            async with admin.connect() as connection:
-                await connection.execute(text(f'CREATE DATABASE "{name}"'))
-            url = make_url(args.postgres_url).set(database=name).render_as_string(hide_password=False)
-            try:
+            async with scratch_postgres_database(args.postgres_url) as url:
                 await bench("PostgreSQL", url, args, orders_file, lines, workdir)
-            finally:
-                async with admin.connect() as connection:
-                    await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                await admin.dispose()
     print(
         "\nGoal: every count under 1 s on PostgreSQL at 1,000,000 contacts / 5,000,000 orders; "
         "imports >= 50,000 orders/s."

@@ -152,6 +152,10 @@ def demo(
     )
 
 
+def _import_progress(label: str) -> Progress:
+    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err)
+
+
 def _print_errors(errors: list[Any], failed: int, noun: str) -> None:
     if not errors:
         return
@@ -190,17 +194,7 @@ def contacts_import(
 
     async def work(session: AsyncSession) -> Any:
         await get_workspace(session=session, workspace_id=workspace)
-        with (
-            file.open(encoding="utf-8-sig", newline="") as stream,
-            Progress(
-                TextColumn("[bold]importing"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=err,
-                transient=False,
-            ) as progress,
-        ):
+        with file.open(encoding="utf-8-sig", newline="") as stream, _import_progress("importing") as progress:
             task = progress.add_task("import", total=total)
             header, rows = importer.read_csv(stream)
             return await importer.import_rows(
@@ -253,10 +247,6 @@ def contacts_export(
 
     count = _run(work)
     err.print(f"{count} contacts exported" + (f" to {output}" if output else ""))
-
-
-def _import_progress(label: str) -> Progress:
-    return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err)
 
 
 @orders_app.command("import")
