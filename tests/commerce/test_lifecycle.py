@@ -8,28 +8,11 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.commerce.figures import LifecycleRules, lifecycle_stage, refresh_customers
-from frontdesk.commerce.models import CustomerFigures, Lifecycle, LifecycleChange
+from frontdesk.commerce.figures import refresh_customers
+from frontdesk.commerce.models import CustomerFigures, LifecycleChange
 from tests.factories import WorkspaceHandle
 
 T0 = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
-RULES = LifecycleRules()  # the defaults: lapsed 180 d, churned 365 d, window 365 d, regular 4+, occasional <= 1
-
-
-def test_stage_table() -> None:
-    def stage(orders: int, idle_days: int, recent: int) -> Lifecycle:
-        last = T0 - timedelta(days=idle_days) if orders else None
-        return lifecycle_stage(orders=orders, last_order_at=last, recent_orders=recent, now=T0, rules=RULES)
-
-    assert stage(0, 0, 0) == Lifecycle.prospect
-    assert stage(1, 179, 1) == Lifecycle.new
-    assert stage(1, 180, 1) == Lifecycle.lapsed
-    assert stage(5, 364, 1) == Lifecycle.lapsed
-    assert stage(5, 365, 0) == Lifecycle.churned
-    assert stage(2, 10, 2) == Lifecycle.returning
-    assert stage(3, 10, 3) == Lifecycle.returning
-    assert stage(4, 10, 4) == Lifecycle.regular
-    assert stage(9, 10, 1) == Lifecycle.occasional  # came back, but only once in the last year
 
 
 async def _stage(session: AsyncSession, workspace: WorkspaceHandle, contact_id: int, now: datetime) -> str:

@@ -1,11 +1,11 @@
 """Per-customer figures and lifecycle stages, kept current as orders arrive.
 
 Whenever orders are written (created, refunded, cancelled), the buyers they touch are refreshed: their
-completed orders are aggregated in the database, the lifecycle stage is derived from the result, and a stage
-that changed is written to the history. Work is proportional to the customers touched, never to the whole
-workspace. ``refresh_workspace`` redoes every customer (stages also move as time passes: lapsed, churned)
-and then the RFM scores, which are relative to the whole workspace; ``frontdesk analytics refresh`` and
-imports call it.
+completed orders are aggregated in the database and upserted into ``customer_figures`` together with the
+lifecycle stage, all in SQL; a stage that changed is written to the history. Work is proportional to the
+customers touched, never to the whole workspace. ``refresh_workspace`` redoes every customer (stages also
+move as time passes: lapsed, churned) and then the RFM scores, which are relative to the whole workspace;
+``frontdesk analytics refresh`` and the daily housekeeping call it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, case, delete, distinct, func, insert, select, update
+from sqlalchemy import Integer, case, delete, distinct, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.commerce.models import (
@@ -29,11 +30,15 @@ from frontdesk.commerce.models import (
     OrderLine,
     OrderStatus,
 )
-from frontdesk.db import Base, utcnow
+from frontdesk.db import Base, UTCDateTime, utcnow
 
 CHUNK = 2000  # contact ids per statement: well under either database's limit on bound parameters
+# Core tables: the refresh is set-based SQL, with no ORM objects involved.
 FIGURES = Base.metadata.tables[CustomerFigures.__tablename__]
 RANGES = Base.metadata.tables[CustomerRange.__tablename__]
+ORDERS = Base.metadata.tables[Order.__tablename__]
+LINES = Base.metadata.tables[OrderLine.__tablename__]
+CHANGES = Base.metadata.tables[LifecycleChange.__tablename__]
 
 
 @dataclass(frozen=True)
@@ -53,26 +58,6 @@ class LifecycleRules:
             regular_min_orders=settings.regular_min_orders,
             occasional_max_orders=settings.occasional_max_orders,
         )
-
-
-def lifecycle_stage(
-    *, orders: int, last_order_at: datetime | None, recent_orders: int, now: datetime, rules: LifecycleRules
-) -> Lifecycle:
-    """The stage a customer is in, from their completed orders (see docs/segments.md for the table)."""
-    if orders == 0 or last_order_at is None:
-        return Lifecycle.prospect
-    idle_days = (now - last_order_at).days
-    if idle_days >= rules.churned_after_days:
-        return Lifecycle.churned
-    if idle_days >= rules.lapsed_after_days:
-        return Lifecycle.lapsed
-    if orders == 1:
-        return Lifecycle.new
-    if recent_orders >= rules.regular_min_orders:
-        return Lifecycle.regular
-    if recent_orders <= rules.occasional_max_orders:
-        return Lifecycle.occasional
-    return Lifecycle.returning
 
 
 async def get_commerce_settings(*, session: AsyncSession, workspace_id: int) -> CommerceSettings:
@@ -101,111 +86,116 @@ async def refresh_customers(
     return changes
 
 
+def _stage_sql(orders: Any, last: Any, recent: Any, now: datetime, rules: LifecycleRules) -> Any:
+    """The lifecycle stage of a buyer (docs/segments.md has the table), checked top to bottom.
+
+    Whole idle days >= N is the same as last <= now - N days, so no date arithmetic runs in the database.
+    """
+    return case(
+        (orders == 0, Lifecycle.prospect.value),
+        (last <= now - timedelta(days=rules.churned_after_days), Lifecycle.churned.value),
+        (last <= now - timedelta(days=rules.lapsed_after_days), Lifecycle.lapsed.value),
+        (orders == 1, Lifecycle.new.value),
+        (recent >= rules.regular_min_orders, Lifecycle.regular.value),
+        (recent <= rules.occasional_max_orders, Lifecycle.occasional.value),
+        else_=Lifecycle.returning.value,
+    )
+
+
+def _upsert(session: AsyncSession) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 async def _refresh_chunk(
     session: AsyncSession, workspace_id: int, ids: list[int], now: datetime, rules: LifecycleRules
 ) -> int:
+    """Set-based: a handful of statements for the whole chunk, whatever its size; nothing is computed per row
+    in Python except the comparison of old and new stages for the history."""
     window_start = now - timedelta(days=rules.frequency_window_days)
-    completed = (Order.workspace_id == workspace_id, Order.status == OrderStatus.completed.value)
-    totals = {
-        row.buyer_id: row
-        for row in (
-            await session.execute(
-                select(
-                    Order.buyer_id,
-                    func.count().label("orders"),
-                    func.sum(Order.total_minor).label("spent"),
-                    func.min(Order.ordered_at).label("first"),
-                    func.max(Order.ordered_at).label("last"),
-                    func.sum(case((Order.ordered_at >= window_start, 1), else_=0)).label("recent"),
-                    func.max(case((Order.buyer_class == BuyerClass.reseller.value, 1), else_=0)).label("reseller"),
-                )
-                .where(*completed, Order.buyer_id.in_(ids))
-                .group_by(Order.buyer_id)
-            )
-        ).all()
-    }
-    range_rows = (
-        await session.execute(
-            select(Order.buyer_id, OrderLine.range_id, func.count(distinct(Order.id)).label("orders"))
-            .join(OrderLine, OrderLine.order_id == Order.id)
-            .where(*completed, Order.buyer_id.in_(ids))
-            .group_by(Order.buyer_id, OrderLine.range_id)
-        )
-    ).all()
-    before = {
-        row.contact_id: row
-        for row in (
-            await session.execute(
-                select(
-                    CustomerFigures.contact_id,
-                    CustomerFigures.lifecycle,
-                    CustomerFigures.rfm_r,
-                    CustomerFigures.rfm_f,
-                    CustomerFigures.rfm_m,
-                    CustomerFigures.rfm_group,
-                ).where(CustomerFigures.contact_id.in_(ids))
-            )
-        ).all()
-    }
-    ranges_of: dict[int, int] = {}
-    for row in range_rows:
-        ranges_of[row.buyer_id] = ranges_of.get(row.buyer_id, 0) + 1
-    figures: list[dict[str, Any]] = []
-    history: list[dict[str, Any]] = []
-    for contact_id in ids:
-        total, old = totals.get(contact_id), before.get(contact_id)
-        if total is None and old is None:
-            continue  # never bought, never had figures: a prospect by default, nothing to store
-        orders = int(total.orders) if total else 0
-        last = total.last if total else None
-        recent = int(total.recent) if total else 0
-        stage = lifecycle_stage(orders=orders, last_order_at=last, recent_orders=recent, now=now, rules=rules)
-        figures.append(
-            {
-                "contact_id": contact_id,
-                "workspace_id": workspace_id,
-                "orders": orders,
-                "total_spent_minor": int(total.spent) if total else 0,
-                "first_order_at": total.first if total else None,
-                "last_order_at": last,
-                "ranges": ranges_of.get(contact_id, 0),
-                "recent_orders": recent,
-                "reseller": bool(total.reseller) if total else False,
-                "lifecycle": stage.value,
-                # Relative to the whole workspace: kept until the next workspace refresh recomputes them.
-                "rfm_r": old.rfm_r if old and orders else None,
-                "rfm_f": old.rfm_f if old and orders else None,
-                "rfm_m": old.rfm_m if old and orders else None,
-                "rfm_group": old.rfm_group if old and orders else None,
-                "updated_at": now,
-            }
-        )
-        previous = old.lifecycle if old else Lifecycle.prospect.value
-        if previous != stage.value:
-            history.append(
-                {
-                    "workspace_id": workspace_id,
-                    "contact_id": contact_id,
-                    "from_stage": previous,
-                    "to_stage": stage.value,
-                    "changed_at": now,
-                }
-            )
-    # Core statements on the tables: the ORM's bulk path costs more than the database work here.
-    await session.execute(delete(FIGURES).where(FIGURES.c.contact_id.in_(ids)))
+    completed = (
+        ORDERS.c.workspace_id == workspace_id,
+        ORDERS.c.status == OrderStatus.completed.value,
+        ORDERS.c.buyer_id.in_(ids),
+    )
+    stages_now = select(FIGURES.c.contact_id, FIGURES.c.lifecycle).where(FIGURES.c.contact_id.in_(ids))
+    stage_before = dict((await session.execute(stages_now)).all())
+
     await session.execute(delete(RANGES).where(RANGES.c.contact_id.in_(ids)))
-    if figures:
-        await session.execute(insert(FIGURES), figures)
-    if range_rows:
-        await session.execute(
-            insert(RANGES),
-            [
-                {"contact_id": r.buyer_id, "range_id": r.range_id, "workspace_id": workspace_id, "orders": r.orders}
-                for r in range_rows
-            ],
+    await session.execute(
+        insert(RANGES).from_select(
+            ["contact_id", "range_id", "workspace_id", "orders"],
+            select(ORDERS.c.buyer_id, LINES.c.range_id, literal(workspace_id), func.count(distinct(ORDERS.c.id)))
+            .join(LINES, LINES.c.order_id == ORDERS.c.id)
+            .where(*completed)
+            .group_by(ORDERS.c.buyer_id, LINES.c.range_id),
         )
+    )
+    orders, last = func.count(), func.max(ORDERS.c.ordered_at)
+    recent = func.sum(case((ORDERS.c.ordered_at >= window_start, 1), else_=0))
+    ranges = select(func.count()).where(RANGES.c.contact_id == ORDERS.c.buyer_id).scalar_subquery()
+    aggregate = (
+        select(
+            ORDERS.c.buyer_id,
+            literal(workspace_id),
+            orders,
+            func.sum(ORDERS.c.total_minor),
+            func.min(ORDERS.c.ordered_at),
+            last,
+            ranges,
+            recent,
+            func.max(case((ORDERS.c.buyer_class == BuyerClass.reseller.value, 1), else_=0)) == 1,
+            _stage_sql(orders, last, recent, now, rules),
+            literal(now, UTCDateTime()),
+        )
+        .where(*completed)
+        .group_by(ORDERS.c.buyer_id)
+    )
+    columns = ["contact_id", "workspace_id", "orders", "total_spent_minor", "first_order_at", "last_order_at",
+               "ranges", "recent_orders", "reseller", "lifecycle", "updated_at"]  # fmt: skip
+    upsert = _upsert(session)(FIGURES).from_select(columns, aggregate)
+    # RFM scores are relative to the whole workspace: kept until the next workspace refresh.
+    await session.execute(
+        upsert.on_conflict_do_update(
+            index_elements=[FIGURES.c.contact_id], set_={name: upsert.excluded[name] for name in columns[2:]}
+        )
+    )
+    # Customers whose every order was refunded or cancelled are prospects again.
+    await session.execute(
+        update(FIGURES)
+        .where(
+            FIGURES.c.contact_id.in_(ids),
+            ~select(ORDERS.c.id).where(*completed, ORDERS.c.buyer_id == FIGURES.c.contact_id).exists(),
+        )
+        .values(
+            orders=0,
+            total_spent_minor=0,
+            first_order_at=None,
+            last_order_at=None,
+            ranges=0,
+            recent_orders=0,
+            reseller=False,
+            lifecycle=Lifecycle.prospect.value,
+            rfm_r=None,
+            rfm_f=None,
+            rfm_m=None,
+            rfm_group=None,
+            updated_at=now,
+        )
+    )
+    stage_after = (await session.execute(stages_now)).all()
+    history = [
+        {
+            "workspace_id": workspace_id,
+            "contact_id": contact_id,
+            "from_stage": before,
+            "to_stage": stage,
+            "changed_at": now,
+        }
+        for contact_id, stage in stage_after
+        if (before := stage_before.get(contact_id, Lifecycle.prospect.value)) != stage
+    ]
     if history:
-        await session.execute(insert(Base.metadata.tables[LifecycleChange.__tablename__]), history)
+        await session.execute(insert(CHANGES), history)
     return len(history)
 
 
