@@ -53,16 +53,19 @@ def group_orders(
     """(first row number, rows read, order payload) for each run of rows with the same external_id."""
     current: dict[str, Any] | None = None
     first_row = 0
+    order_columns = [(i, c) for i, c in enumerate(columns) if c in ORDER_COLUMNS]
+    line_columns = [(i, c) for i, c in enumerate(columns) if c in LINE_COLUMNS]
+    key = columns.index("external_id")
     for line, values in rows:
-        cells = {column: value.strip() for column, value in zip(columns, values, strict=False) if value.strip()}
-        external_id = cells.get("external_id", "")
+        values += [""] * (len(columns) - len(values))  # a short row: the missing cells are empty
+        external_id = values[key].strip()
         if current is None or external_id != current.get("external_id") or not external_id:
             if current is not None:
                 yield first_row, len(current["lines"]), current
-            current = {column: cells[column] for column in ORDER_COLUMNS if column in cells}
+            current = {c: cell for i, c in order_columns if (cell := values[i].strip())}
             current["lines"] = []
             first_row = line
-        current["lines"].append({column: cells.get(column) for column in LINE_COLUMNS})
+        current["lines"].append({c: values[i].strip() or None for i, c in line_columns})
     if current is not None:
         yield first_row, len(current["lines"]), current
 

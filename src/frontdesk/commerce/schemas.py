@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
@@ -31,6 +32,7 @@ def from_minor(amount: int, currency: str) -> Decimal:
     return Decimal(amount) / minor_units(currency) if minor_units(currency) > 1 else Decimal(amount)
 
 
+@functools.lru_cache(maxsize=256)  # a few currencies, validated for every order of an import
 def _currency_code(value: str) -> str:
     code = value.strip().upper()
     if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
