@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -111,3 +112,18 @@ async def test_bad_orders_get_422_naming_the_field(client: httpx.AsyncClient, wo
         if field is not None:
             assert response.json()["errors"][0]["field"] == field, response.text
     assert (await client.get("/api/v1/orders", headers=h)).json()["items"] == []
+
+
+async def test_the_same_new_order_sent_twice_at_once_is_stored_once(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
+    await workspace.product("TEA-1")
+    body = order_body("RACE-1", {"buyer_email": "racer@example.com"}, ("TEA-1", 1, "5"))
+    responses = await asyncio.gather(
+        *(client.post("/api/v1/orders", json=body, headers=workspace.headers) for _ in range(4))
+    )
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 201], [r.text for r in responses]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert len({r.json()["buyer_id"] for r in responses}) == 1
+    racers = await client.get("/api/v1/contacts", params={"q": "racer"}, headers=workspace.headers)
+    assert len(racers.json()["items"]) == 1

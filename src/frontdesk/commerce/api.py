@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, UploadFile
+from sqlalchemy.exc import IntegrityError
 
 from frontdesk.commerce import figures, importer, orders, service
 from frontdesk.commerce.models import OrderStatus
@@ -63,13 +64,21 @@ async def list_ranges(session: DbSession, principal: Viewer) -> list[RangeRead]:
     responses={200: {"description": "The order was stored already; its status is updated if it changed"}},
 )
 async def create_order(data: OrderCreate, session: DbSession, principal: Editor, response: Response) -> OrderRead:
-    outcome = await orders.write_orders(
-        session=session, workspace_id=principal.workspace_id, orders=[data], actor=principal.label
-    )
-    if outcome.errors:
-        error = outcome.errors[0]
-        raise InvalidInput(error["message"], field=error["field"])
-    await session.commit()
+    for attempt in range(2):
+        try:
+            outcome = await orders.write_orders(
+                session=session, workspace_id=principal.workspace_id, orders=[data], actor=principal.label
+            )
+            if outcome.errors:
+                error = outcome.errors[0]
+                raise InvalidInput(error["message"], field=error["field"])
+            await session.commit()
+            break
+        except IntegrityError:
+            # The same order (or a new buyer's e-mail) was stored by a concurrent request: the retry finds it.
+            await session.rollback()
+            if attempt:
+                raise
     if not outcome.result.created:
         response.status_code = 200
     order = await service.get_order(

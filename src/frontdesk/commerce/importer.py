@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.commerce.figures import refresh_customers, refresh_rfm
@@ -106,14 +107,23 @@ async def import_orders(
         waiting.clear()
 
     async def flush() -> None:
-        outcome = await write_orders(
-            session=session,
-            workspace_id=workspace_id,
-            orders=[order for _, order in batch],
-            actor=actor,
-            refresh=False,
-        )
-        await session.commit()
+        for attempt in range(2):
+            try:
+                outcome = await write_orders(
+                    session=session,
+                    workspace_id=workspace_id,
+                    orders=[order for _, order in batch],
+                    actor=actor,
+                    refresh=False,
+                )
+                await session.commit()
+                break
+            except IntegrityError:
+                # Another import or request stored some of these orders (or buyers) meanwhile: the retry
+                # finds them stored and counts them as such.
+                await session.rollback()
+                if attempt:
+                    raise
         nonlocal batches
         batches += 1
         if is_power_of_two(batches):
