@@ -91,3 +91,21 @@ async def test_the_database_enforces_foreign_keys(engine: AsyncEngine, workspace
                 ),
                 {"w": workspace.id},
             )
+
+
+async def test_orders_are_exported_and_kept_without_the_person_after_erasure(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
+    await workspace.product("TEA-1")
+    buyer = await workspace.contact(name="Erin Buyer", emails=["erin.buyer@private.example"])
+    order_id = await workspace.order("E-1", buyer, "TEA-1")
+    h = workspace.headers
+    document = (await client.get(f"/api/v1/contacts/{buyer}/export", headers=h)).json()
+    assert [o["external_id"] for o in document["orders"]] == ["E-1"]
+    assert document["figures"]["orders"] == 1
+    assert [c["from_stage"] for c in document["lifecycle_history"]] == ["prospect"]
+    assert (await client.delete(f"/api/v1/contacts/{buyer}", headers=h)).status_code == 204
+    # The order is a business record: it stays, with its revenue, but no longer says who bought it.
+    order = (await client.get(f"/api/v1/orders/{order_id}", headers=h)).json()
+    assert (order["buyer_id"], order["total"]) == (None, "10")
+    assert (await client.get("/api/v1/reports/revenue-split", headers=h)).json()["consumer"] == "10"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +25,7 @@ from frontdesk.commerce.models import (
 from frontdesk.commerce.schemas import (
     CommerceSettingsUpdate,
     CustomerFiguresRead,
+    LifecycleChangeRead,
     OrderLineRead,
     OrderRead,
     ProductCreate,
@@ -32,6 +34,7 @@ from frontdesk.commerce.schemas import (
     RevenueSplit,
     from_minor,
 )
+from frontdesk.contacts.models import Contact
 from frontdesk.contacts.schemas import TimelineEntry
 from frontdesk.contacts.service import decode_cursor, encode_cursor
 from frontdesk.db import insert_missing, utcnow
@@ -294,3 +297,22 @@ async def timeline_entries(
         for change in changes[:limit]
     ]
     return entries
+
+
+async def export_purchases(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
+    """The contact's orders, figures and stage history, for the GDPR export (art. 15)."""
+    orders = await session.scalars(
+        select(Order)
+        .where(
+            Order.workspace_id == contact.workspace_id,
+            (Order.buyer_id == contact.id) | (Order.recipient_id == contact.id),
+        )
+        .order_by(Order.id)
+    )
+    figures = await get_figures(session=session, workspace_id=contact.workspace_id, contact_id=contact.id)
+    history = await lifecycle_history(session=session, workspace_id=contact.workspace_id, contact_id=contact.id)
+    return {
+        "orders": [o.model_dump(mode="json") for o in await to_reads(session=session, orders=list(orders))],
+        "figures": figures.model_dump(mode="json"),
+        "lifecycle_history": [LifecycleChangeRead.model_validate(c).model_dump(mode="json") for c in history],
+    }

@@ -162,7 +162,9 @@ async def erase_contact(
 @router.get("/contacts/{contact_id}/export", summary="Everything held about a contact (GDPR art. 15)")
 async def export_contact(contact_id: PathId, session: DbSession, principal: Admin) -> dict[str, Any]:
     contact = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
-    return await privacy.export_contact(session=session, contact=contact)
+    document = await privacy.export_contact(session=session, contact=contact)
+    document.update(await commerce_service.export_purchases(session=session, contact=contact))
+    return document
 
 
 @router.post(
