@@ -36,11 +36,11 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.commerce.importer import import_orders, read_csv
+from frontdesk.commerce.importer import import_orders
 from frontdesk.commerce.models import CustomerFigures
 from frontdesk.commerce.schemas import ProductCreate
 from frontdesk.commerce.service import do_upsert_product
-from frontdesk.contacts.importer import insert_contacts, table_of
+from frontdesk.contacts.importer import insert_contacts, read_csv, table_of
 from frontdesk.contacts.models import Contact, ContactTag
 from frontdesk.db import create_engine, create_session_factory, migrate
 from frontdesk.segments import service as segments_service

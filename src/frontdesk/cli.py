@@ -156,6 +156,32 @@ def _import_progress(label: str) -> Progress:
     return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err)
 
 
+ImportRun = Callable[[AsyncSession, Any, Any, Callable[[int], None]], Awaitable[Any]]
+
+
+def _import_csv(file: Path, workspace: int, run: ImportRun, *, counts_done: bool) -> Any:
+    """Run an importer over ``file`` with a progress bar; ``counts_done``: it reports rows done so far,
+    else rows done since its last report."""
+    with file.open(encoding="utf-8-sig", newline="") as stream:
+        total = max(sum(1 for _ in stream) - 1, 0)
+
+    async def work(session: AsyncSession) -> Any:
+        await get_workspace(session=session, workspace_id=workspace)
+        with file.open(encoding="utf-8-sig", newline="") as stream, _import_progress("importing") as progress:
+            task = progress.add_task("import", total=total)
+            header, rows = importer.read_csv(stream)
+
+            def advance(n: int) -> None:
+                if counts_done:
+                    progress.update(task, completed=n)
+                else:
+                    progress.advance(task, n)
+
+            return await run(session, header, rows, advance)
+
+    return _run(work)
+
+
 def _print_errors(errors: list[Any], failed: int, noun: str) -> None:
     if not errors:
         return
@@ -189,26 +215,20 @@ def contacts_import(
     """Import contacts from CSV. Columns: name, first_name, last_name, emails, phones, country, region,
     kind, audience, department, market, stage, roles, tags, vat_number, eori_number, is_reseller and
     attributes.KEY; list columns separate values with ';'. Exits 1 when a row was rejected."""
-    with file.open(encoding="utf-8-sig", newline="") as stream:
-        total = max(sum(1 for _ in stream) - 1, 0)
 
-    async def work(session: AsyncSession) -> Any:
-        await get_workspace(session=session, workspace_id=workspace)
-        with file.open(encoding="utf-8-sig", newline="") as stream, _import_progress("importing") as progress:
-            task = progress.add_task("import", total=total)
-            header, rows = importer.read_csv(stream)
-            return await importer.import_rows(
-                session=session,
-                workspace_id=workspace,
-                header=header,
-                rows=rows,
-                atomic=atomic,
-                actor="cli:import",
-                batch_size=batch_size,
-                on_progress=lambda n: progress.advance(task, n),
-            )
+    def run(session: AsyncSession, header: Any, rows: Any, progress: Callable[[int], None]) -> Awaitable[Any]:
+        return importer.import_rows(
+            session=session,
+            workspace_id=workspace,
+            header=header,
+            rows=rows,
+            atomic=atomic,
+            actor="cli:import",
+            batch_size=batch_size,
+            on_progress=progress,
+        )
 
-    report = _run(work)
+    report = _import_csv(file, workspace, run, counts_done=False)
     _print_report(report)
     if report_file is not None:
         with report_file.open("w", newline="", encoding="utf-8") as out:
@@ -261,25 +281,19 @@ def orders_import(
     quantity, unit_price. Rows with the same external_id, one after another, are one order. Sending an
     order again never counts it twice; a changed status (refunded, cancelled) is applied. Exits 1 when an
     order was rejected."""
-    with file.open(encoding="utf-8-sig", newline="") as stream:
-        total = max(sum(1 for _ in stream) - 1, 0)
 
-    async def work(session: AsyncSession) -> Any:
-        await get_workspace(session=session, workspace_id=workspace)
-        with file.open(encoding="utf-8-sig", newline="") as stream, _import_progress("importing") as progress:
-            task = progress.add_task("import", total=total)
-            header, rows = orders_importer.read_csv(stream)
-            return await orders_importer.import_orders(
-                session=session,
-                workspace_id=workspace,
-                header=header,
-                rows=rows,
-                actor="cli:import",
-                batch_size=batch_size,
-                on_progress=lambda n: progress.update(task, completed=n),
-            )
+    def run(session: AsyncSession, header: Any, rows: Any, progress: Callable[[int], None]) -> Awaitable[Any]:
+        return orders_importer.import_orders(
+            session=session,
+            workspace_id=workspace,
+            header=header,
+            rows=rows,
+            actor="cli:import",
+            batch_size=batch_size,
+            on_progress=progress,
+        )
 
-    report = _run(work)
+    report = _import_csv(file, workspace, run, counts_done=True)
     _print_errors(report.errors, report.failed, "orders")
     err.print(
         f"{report.total_rows} rows, {report.orders} orders read: {report.created} new, {report.unchanged} already "

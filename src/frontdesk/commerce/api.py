@@ -26,6 +26,7 @@ from frontdesk.commerce.schemas import (
     RangeRead,
     RevenueSplit,
 )
+from frontdesk.contacts.importer import read_csv
 from frontdesk.contacts.service import get_contact
 from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, Viewer
 from frontdesk.errors import InvalidInput
@@ -90,7 +91,7 @@ async def create_order(data: OrderCreate, session: DbSession, principal: Editor,
 @router.post("/orders/import", response_model=OrderImportReport, summary="Import orders from a CSV file")
 async def import_orders(file: UploadFile, session: DbSession, principal: Editor, settings: AppSettings) -> Any:
     text = await read_text_upload(file, settings)
-    header, rows = importer.read_csv(io.StringIO(text))
+    header, rows = read_csv(io.StringIO(text))
     return await importer.import_orders(
         session=session, workspace_id=principal.workspace_id, header=header, rows=rows, actor=principal.label
     )

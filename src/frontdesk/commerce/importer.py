@@ -7,9 +7,8 @@ nothing twice; a later file with a changed status (refunded, cancelled) updates 
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TextIO
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -158,9 +157,3 @@ async def import_orders(
     await refresh_rfm(session=session, workspace_id=workspace_id)
     await session.commit()
     return report
-
-
-def read_csv(stream: TextIO) -> tuple[list[str] | None, Iterator[tuple[int, list[str]]]]:
-    reader = csv.reader(stream)
-    header = next(reader, None)
-    return header, ((index, values) for index, values in enumerate(reader, start=2))
