@@ -102,3 +102,15 @@ async def test_viewers_count_but_cannot_save(client: httpx.AsyncClient, workspac
     ).status_code == 200
     denied = await client.post("/api/v1/segments", json={"name": "x", "rule": "orders = 0"}, headers=viewer)
     assert denied.status_code == 403
+
+
+async def test_large_amounts_compare_in_64_bits(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
+    """Cents times orders outgrow a 32-bit integer; PostgreSQL must not overflow comparing them."""
+    await workspace.product("TEA-1")
+    buyer = await workspace.contact(name="Big")
+    await workspace.order("1", buyer, "TEA-1")
+    h = workspace.headers
+    for rule, expected in [("avg_order_value < 99999999.99", 1), ("total_spent >= 99999999.99", 0)]:
+        response = await client.post("/api/v1/segments/preview", json={"rule": rule}, headers=h)
+        assert response.status_code == 200, response.text
+        assert response.json()["count"] == expected

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, select, true
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, false, func, not_, or_, select, true
 from sqlalchemy.sql.elements import literal
 
 from frontdesk.commerce.models import CustomerFigures, Lifecycle
@@ -114,7 +114,9 @@ def _comparison(rule: Comparison, ctx: Context) -> ColumnElement[bool]:
         if op in {"is null", "is not null"}:
             return orders == 0 if op == "is null" else orders > 0
         assert isinstance(value, Decimal)
-        return and_(orders > 0, _ordered(spent, op, orders * to_minor(value, ctx.currency)))
+        # 64-bit arithmetic: orders x amount in cents outgrows PostgreSQL's 32-bit integer for big customers.
+        amount = literal(to_minor(value, ctx.currency), BigInteger())
+        return and_(orders > 0, _ordered(spent, op, amount * orders))
     if spec.kind == Kind.days:
         column = {
             "days_since_last_order": CustomerFigures.last_order_at,
