@@ -228,21 +228,8 @@ async def refresh_workspace(
     return changes
 
 
-def rfm_group(r: int, f: int, m: int) -> str:
-    """The usual named RFM groups from recency and the mean of frequency and monetary (docs/segments.md)."""
-    fm = f + m  # twice the mean, to stay in integers
-    if r >= 4:
-        return "Champions" if fm >= 8 else "Loyal" if fm >= 6 else "Potential loyalists"
-    if r == 3:
-        return "Loyal" if fm >= 6 else "Hibernating"
-    if fm >= 8:
-        return "Can't lose them" if r == 1 else "At risk"
-    if fm >= 6:
-        return "At risk"
-    return "Hibernating" if r == 2 else "Lost"
-
-
 def _rfm_group_sql(r: Any, f: Any, m: Any) -> Any:
+    """The usual named RFM groups from recency and the mean of frequency and monetary (docs/segments.md)."""
     fm = f + m
     return case(
         (r >= 4, case((fm >= 8, "Champions"), (fm >= 6, "Loyal"), else_="Potential loyalists")),
