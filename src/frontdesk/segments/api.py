@@ -11,7 +11,7 @@ from frontdesk.contacts import service as contacts_service
 from frontdesk.contacts.schemas import ContactPage
 from frontdesk.deps import DbSession, Editor, PathId, Viewer
 from frontdesk.segments import service
-from frontdesk.segments.rules import to_json, to_text
+from frontdesk.segments.rules import parse, to_json, to_text
 from frontdesk.segments.schemas import RuleInput, RulePreview, SegmentCreate, SegmentPage, SegmentRead, SegmentUpdate
 
 router = APIRouter(prefix="/api/v1", tags=["segments"])
@@ -35,8 +35,8 @@ async def list_segments(
     if counts:
         ctx = await service.context(session=session, workspace_id=principal.workspace_id)
         for item in items:
-            _, rule = await service.resolve(session=session, workspace_id=principal.workspace_id, ref=item.id)
-            item.count = await service.count(session=session, rule=rule, ctx=ctx)
+            # The listed segment carries its rule: no second lookup per segment.
+            item.count = await service.count(session=session, rule=parse(item.rule), ctx=ctx)
     return SegmentPage(items=items, next_cursor=next_cursor)
 
 

@@ -24,8 +24,8 @@ async def _page(request: Request, session: DbSession, user: Any, **extra: Any) -
     saved, _ = await service.list_saved(session=session, workspace_id=workspace_id, limit=200, cursor=None)
     segments = service.builtin_segments() + saved
     for segment in segments:
-        _, rule = await service.resolve(session=session, workspace_id=workspace_id, ref=segment.id)
-        segment.count = await service.count(session=session, rule=rule, ctx=ctx)
+        # The listed segment carries its rule: no second lookup per segment.
+        segment.count = await service.count(session=session, rule=parse(segment.rule), ctx=ctx)
     return render(
         request,
         "pages/segments.html",
