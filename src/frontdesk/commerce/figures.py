@@ -30,9 +30,10 @@ from frontdesk.commerce.models import (
     OrderLine,
     OrderStatus,
 )
-from frontdesk.db import Base, UTCDateTime, utcnow
+from frontdesk.db import Base, UTCDateTime, in_values, utcnow
 
-CHUNK = 2000  # contact ids per statement: well under either database's limit on bound parameters
+CHUNK = 50_000  # contacts per refresh statement (one bound parameter carries them all)
+WHOLE_WORKSPACE_FROM = 10_000  # customers refreshed at once from which a whole-workspace pass may be cheaper
 # Core tables: the refresh is set-based SQL, with no ORM objects involved.
 FIGURES = Base.metadata.tables[CustomerFigures.__tablename__]
 RANGES = Base.metadata.tables[CustomerRange.__tablename__]
@@ -77,12 +78,25 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
 async def refresh_customers(
     *, session: AsyncSession, workspace_id: int, contact_ids: Iterable[int], now: datetime | None = None
 ) -> int:
-    """Recompute the figures and stage of these contacts from their completed orders; returns stage changes."""
+    """Recompute the figures and stage of these contacts from their completed orders; returns stage changes.
+
+    When they are most of the workspace's customers (a large import) the whole workspace is refreshed in
+    one pass, which scans orders once instead of looking each customer up.
+    """
     now = now or utcnow()
+    ids = sorted(set(contact_ids))
+    if not ids:
+        return 0
     rules = LifecycleRules.of(await get_commerce_settings(session=session, workspace_id=workspace_id))
+    if len(ids) >= WHOLE_WORKSPACE_FROM:
+        known = await session.scalar(
+            select(func.count()).select_from(FIGURES).where(FIGURES.c.workspace_id == workspace_id)
+        )
+        if 2 * len(ids) >= (known or 0):
+            return await _refresh(session, workspace_id, None, now, rules)
     changes = 0
-    for chunk in _chunks(sorted(set(contact_ids))):
-        changes += await _refresh_chunk(session, workspace_id, chunk, now, rules)
+    for chunk in _chunks(ids):
+        changes += await _refresh(session, workspace_id, chunk, now, rules)
     return changes
 
 
@@ -106,21 +120,27 @@ def _upsert(session: AsyncSession) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-async def _refresh_chunk(
-    session: AsyncSession, workspace_id: int, ids: list[int], now: datetime, rules: LifecycleRules
+async def _refresh(
+    session: AsyncSession, workspace_id: int, ids: list[int] | None, now: datetime, rules: LifecycleRules
 ) -> int:
-    """Set-based: a handful of statements for the whole chunk, whatever its size; nothing is computed per row
-    in Python except the comparison of old and new stages for the history."""
+    """Set-based: a handful of statements for these customers (None: every customer of the workspace),
+    whatever their number; nothing is computed per row in Python except the comparison of old and new
+    stages for the history."""
     window_start = now - timedelta(days=rules.frequency_window_days)
-    completed = (
-        ORDERS.c.workspace_id == workspace_id,
-        ORDERS.c.status == OrderStatus.completed.value,
-        ORDERS.c.buyer_id.in_(ids),
-    )
-    stages_now = select(FIGURES.c.contact_id, FIGURES.c.lifecycle).where(FIGURES.c.contact_id.in_(ids))
+    dialect = session.get_bind().dialect.name
+    if ids is None:
+        buyers: Any = ORDERS.c.buyer_id.is_not(None)
+        figures_in_scope: Any = FIGURES.c.workspace_id == workspace_id
+        ranges_in_scope: Any = RANGES.c.workspace_id == workspace_id
+    else:
+        buyers = in_values(ORDERS.c.buyer_id, ids, dialect)
+        figures_in_scope = in_values(FIGURES.c.contact_id, ids, dialect)
+        ranges_in_scope = in_values(RANGES.c.contact_id, ids, dialect)
+    completed = (ORDERS.c.workspace_id == workspace_id, ORDERS.c.status == OrderStatus.completed.value, buyers)
+    stages_now = select(FIGURES.c.contact_id, FIGURES.c.lifecycle).where(figures_in_scope)
     stage_before = dict((await session.execute(stages_now)).all())
 
-    await session.execute(delete(RANGES).where(RANGES.c.contact_id.in_(ids)))
+    await session.execute(delete(RANGES).where(ranges_in_scope))
     await session.execute(
         insert(RANGES).from_select(
             ["contact_id", "range_id", "workspace_id", "orders"],
@@ -163,7 +183,7 @@ async def _refresh_chunk(
     await session.execute(
         update(FIGURES)
         .where(
-            FIGURES.c.contact_id.in_(ids),
+            figures_in_scope,
             ~select(ORDERS.c.id).where(*completed, ORDERS.c.buyer_id == FIGURES.c.contact_id).exists(),
         )
         .values(
@@ -206,25 +226,18 @@ async def refresh_workspace(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Every customer's figures and stage as of ``now``, then the RFM scores; returns stage changes."""
+    """Every customer's figures and stage as of ``now``, then the RFM scores; returns stage changes.
+
+    ``progress`` hears (steps done, 2): the figures and stages, then the RFM scores.
+    """
     now = now or utcnow()
-    ids = list(
-        (
-            await session.scalars(
-                select(CustomerFigures.contact_id)
-                .where(CustomerFigures.workspace_id == workspace_id)
-                .union(select(Order.buyer_id).where(Order.workspace_id == workspace_id, Order.buyer_id.is_not(None)))
-            )
-        ).all()
-    )
-    ids.sort()
     rules = LifecycleRules.of(await get_commerce_settings(session=session, workspace_id=workspace_id))
-    changes = 0
-    for done, chunk in enumerate(_chunks(ids), start=1):
-        changes += await _refresh_chunk(session, workspace_id, chunk, now, rules)
-        if progress:
-            progress(min(done * CHUNK, len(ids)), len(ids))
+    changes = await _refresh(session, workspace_id, None, now, rules)
+    if progress:
+        progress(1, 2)
     await refresh_rfm(session=session, workspace_id=workspace_id)
+    if progress:
+        progress(2, 2)
     return changes
 
 

@@ -1,13 +1,15 @@
 """Writing orders: one path for the API, the bulk import and the demo, batch by batch.
 
 A batch is validated against the database with a fixed number of queries (products by SKU, buyers by id or
-e-mail, orders already stored by external id), written with multi-row inserts, and its buyers' figures are
-refreshed in the same transaction. An order whose external id is already stored is not stored again: if
-its status differs (a refund or cancellation sent later) the stored order takes the new status.
+e-mail, orders already stored by external id), written in bulk (COPY on PostgreSQL, one executemany on
+SQLite), and its buyers' figures are refreshed in the same transaction. An order whose external id is
+already stored is not stored again: if its status differs (a refund or cancellation sent later) the stored
+order takes the new status.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.commerce.figures import get_commerce_settings, refresh_customers
 from frontdesk.commerce.models import BuyerClass, Order, OrderLine, Product
-from frontdesk.commerce.schemas import OrderCreate, OrderWriteResult, to_minor
+from frontdesk.commerce.records import OrderRecord
+from frontdesk.commerce.schemas import OrderCreate, OrderWriteResult
 from frontdesk.contacts.importer import insert_contacts, table_of
 from frontdesk.contacts.models import (
     Contact,
@@ -28,10 +31,15 @@ from frontdesk.contacts.models import (
     RelationshipKind,
 )
 from frontdesk.contacts.validation import email_key, normalize_email
-from frontdesk.db import insert_missing, utcnow
+from frontdesk.db import MAX_ID, bulk_insert, bulk_insert_with_ids, in_values, insert_missing, utcnow
 from frontdesk.errors import FieldError
 
-LOOKUP_CHUNK = 2000
+ORDERS = table_of(Order)
+LINES = table_of(OrderLine)
+ORDER_COLUMNS = ("workspace_id", "external_id", "buyer_id", "recipient_id", "channel", "status", "currency",
+                 "total_minor", "for_resale", "buyer_class", "ordered_at", "created_at", "updated_at")  # fmt: skip
+STATUS_COLUMN = ORDER_COLUMNS.index("status")
+LINE_COLUMNS = ("workspace_id", "order_id", "product_id", "range_id", "quantity", "unit_price_minor")
 
 
 @dataclass
@@ -42,30 +50,27 @@ class BatchOutcome:
     buyers: set[int] = field(default_factory=set)  # whose figures the batch changed
 
 
-@dataclass
+@dataclass(slots=True)
 class _Buyer:
-    id: int
-    kind: str
-    tax_registered: bool
+    registered_organisation: bool  # an organisation with a VAT or EORI number
     is_reseller: bool
 
 
-async def _in_chunks(session: AsyncSession, build: Any, keys: Sequence[Any]) -> list[Any]:
-    rows: list[Any] = []
-    for start in range(0, len(keys), LOOKUP_CHUNK):
-        rows += (await session.execute(build(keys[start : start + LOOKUP_CHUNK]))).all()
-    return rows
+async def _rows_where_in(session: AsyncSession, statement: Any, column: Any, keys: Sequence[Any]) -> list[Any]:
+    if not keys:
+        return []
+    dialect = session.get_bind().dialect.name
+    return list((await session.execute(statement.where(in_values(column, keys, dialect)))).all())
 
 
 async def _contacts_by_id(session: AsyncSession, workspace_id: int, ids: Sequence[int]) -> dict[int, _Buyer]:
-    def build(chunk: list[int]) -> Any:
-        return select(Contact.id, Contact.kind, Contact.vat_number, Contact.eori_number, Contact.is_reseller).where(
-            Contact.workspace_id == workspace_id, Contact.id.in_(chunk)
-        )
-
+    statement = select(Contact.id, Contact.kind, Contact.vat_number, Contact.eori_number, Contact.is_reseller).where(
+        Contact.workspace_id == workspace_id
+    )
+    organisation = ContactKind.organisation.value
     return {
-        row.id: _Buyer(row.id, row.kind, bool(row.vat_number or row.eori_number), row.is_reseller)
-        for row in await _in_chunks(session, build, ids)
+        id_: _Buyer(kind == organisation and bool(vat or eori), reseller)
+        for id_, kind, vat, eori, reseller in await _rows_where_in(session, statement, Contact.id, ids)
     }
 
 
@@ -75,12 +80,10 @@ async def _contacts_by_email(
     """Contact ids by normalised e-mail key; unknown addresses become new contacts (prospects until they buy)."""
     keys = list(addresses)
 
-    def build(chunk: list[str]) -> Any:
-        return select(ContactEmail.email_normalized, ContactEmail.contact_id).where(
-            ContactEmail.workspace_id == workspace_id, ContactEmail.email_normalized.in_(chunk)
-        )
-
-    found = {row.email_normalized: row.contact_id for row in await _in_chunks(session, build, keys)}
+    statement = select(ContactEmail.email_normalized, ContactEmail.contact_id).where(
+        ContactEmail.workspace_id == workspace_id
+    )
+    found = dict(await _rows_where_in(session, statement, ContactEmail.email_normalized, keys))
     missing = [key for key in keys if key not in found]
     if missing:
         now = utcnow()
@@ -130,64 +133,75 @@ async def _contacts_by_email(
     return found
 
 
-def _email_of(value: str, position: int, field_name: str, errors: dict[int, FieldError]) -> str | None:
+@functools.lru_cache(maxsize=65_536)  # an import names the same buyers again and again
+def _normalized(value: str) -> tuple[str, str] | str:
+    """(address, lookup key), or the reason the address is not valid."""
     try:
-        return normalize_email(value)
+        address = normalize_email(value)
     except ValueError as exc:
-        errors.setdefault(position, FieldError(field_name, str(exc)))
-        return None
+        return str(exc)
+    return address, email_key(address)
+
+
+def _records(orders: Sequence[OrderCreate | OrderRecord]) -> list[OrderRecord]:
+    return [order if isinstance(order, OrderRecord) else OrderRecord.of(order) for order in orders]
 
 
 async def write_orders(
-    *, session: AsyncSession, workspace_id: int, orders: Sequence[OrderCreate], actor: str, refresh: bool = True
+    *,
+    session: AsyncSession,
+    workspace_id: int,
+    orders: Sequence[OrderCreate | OrderRecord],
+    actor: str,
+    refresh: bool = True,
 ) -> BatchOutcome:
     """Validate and store ``orders`` in the caller's transaction; bad ones are reported, not written.
 
     With ``refresh`` the buyers' figures are brought up to date in the same transaction; a bulk import
     passes False and refreshes ``outcome.buyers`` itself, once for many batches.
     """
+    records = _records(orders)
     outcome = BatchOutcome()
     errors = outcome.errors
     settings = await get_commerce_settings(session=session, workspace_id=workspace_id)
-    for position, order in enumerate(orders):
+    for position, order in enumerate(records):
         if order.currency != settings.currency:
             errors[position] = FieldError("currency", f"orders of this workspace are in {settings.currency}")
 
-    skus = sorted({line.sku for order in orders for line in order.lines})
+    skus = sorted({line[0] for order in records for line in order.lines})
     products = {
-        row.sku: row
-        for row in await _in_chunks(
+        sku: (product_id, range_id)
+        for sku, product_id, range_id in await _rows_where_in(
             session,
-            lambda chunk: select(Product.sku, Product.id, Product.range_id).where(
-                Product.workspace_id == workspace_id, Product.sku.in_(chunk)
-            ),
+            select(Product.sku, Product.id, Product.range_id).where(Product.workspace_id == workspace_id),
+            Product.sku,
             skus,
         )
     }
     addresses: dict[str, tuple[str, str | None]] = {}
     email_keys: dict[tuple[int, str], str] = {}
-    for position, order in enumerate(orders):
-        for index, line in enumerate(order.lines):
-            if line.sku not in products:
-                errors.setdefault(position, FieldError(f"lines.{index}.sku", f"no product has the SKU {line.sku!r}"))
-        for role in ("buyer", "recipient"):
-            raw = getattr(order, f"{role}_email")
+    for position, order in enumerate(records):
+        for index, (sku, _, _) in enumerate(order.lines):
+            if sku not in products:
+                errors.setdefault(position, FieldError(f"lines.{index}.sku", f"no product has the SKU {sku!r}"))
+        for role, raw in (("buyer", order.buyer_email), ("recipient", order.recipient_email)):
             if raw is None or position in errors:
                 continue
-            address = _email_of(raw, position, f"{role}_email", errors)
-            if address is not None:
-                key = email_key(address)
-                email_keys[(position, role)] = key
-                addresses.setdefault(key, (address, order.buyer_name if role == "buyer" else None))
+            normalized = _normalized(raw)
+            if isinstance(normalized, str):
+                errors.setdefault(position, FieldError(f"{role}_email", normalized))
+                continue
+            address, key = normalized
+            email_keys[(position, role)] = key
+            addresses.setdefault(key, (address, order.buyer_name if role == "buyer" else None))
 
-    contact_ids = sorted({i for order in orders for i in (order.buyer_id, order.recipient_id) if i is not None})
-    known = await _contacts_by_id(session, workspace_id, contact_ids)
-    for position, order in enumerate(orders):
-        for role in ("buyer", "recipient"):
-            given = getattr(order, f"{role}_id")
+    contact_ids = sorted({i for order in records for i in (order.buyer_id, order.recipient_id) if i is not None})
+    known = await _contacts_by_id(session, workspace_id, [i for i in contact_ids if i <= MAX_ID])
+    for position, order in enumerate(records):
+        for role, given in (("buyer", order.buyer_id), ("recipient", order.recipient_id)):
             if given is not None and given not in known:
                 errors.setdefault(position, FieldError(f"{role}_id", f"no contact {given} in this workspace"))
-    good = [position for position in range(len(orders)) if position not in errors]
+    good = [position for position in range(len(records)) if position not in errors]
     by_email = await _contacts_by_email(
         session,
         workspace_id,
@@ -196,42 +210,41 @@ async def write_orders(
     )
     known.update(await _contacts_by_id(session, workspace_id, sorted(set(by_email.values()) - set(known))))
 
-    external_ids = sorted({orders[position].external_id for position in good})
+    external_ids = sorted({records[position].external_id for position in good})
     stored = {
         row.external_id: row
-        for row in await _in_chunks(
+        for row in await _rows_where_in(
             session,
-            lambda chunk: select(Order.external_id, Order.id, Order.status, Order.buyer_id).where(
-                Order.workspace_id == workspace_id, Order.external_id.in_(chunk)
-            ),
+            select(Order.external_id, Order.id, Order.status, Order.buyer_id).where(Order.workspace_id == workspace_id),
+            Order.external_id,
             external_ids,
         )
     }
     now = utcnow()
-    new_orders: list[dict[str, Any]] = []
-    new_lines: dict[str, list[dict[str, Any]]] = {}
+    new_orders: dict[str, list[Any]] = {}  # external id -> the order's column values (status may change)
+    new_lines: dict[str, list[tuple[Any, ...]]] = {}
     status_of: dict[str, tuple[int, str]] = {}  # stored order whose status changes: id, new status
     touched: set[int] = set()
     links: set[tuple[int, int]] = set()
     seen: dict[str, str] = {}
     for position in good:
-        order = orders[position]
-        if order.external_id in stored or order.external_id in seen:
-            previous = stored[order.external_id].status if order.external_id in stored else seen[order.external_id]
-            if order.status.value == previous:
+        order = records[position]
+        external_id = order.external_id
+        if external_id in seen or external_id in stored:
+            previous = seen[external_id] if external_id in seen else stored[external_id].status
+            seen[external_id] = order.status
+            if order.status == previous:
                 outcome.result.unchanged += 1
-            elif order.external_id in stored:
-                status_of[order.external_id] = (stored[order.external_id].id, order.status.value)
-                outcome.result.status_changed += 1
-                if stored[order.external_id].buyer_id is not None:
-                    touched.add(stored[order.external_id].buyer_id)
+                continue
+            outcome.result.status_changed += 1
+            if external_id in new_orders:
+                new_orders[external_id][STATUS_COLUMN] = order.status
             else:
-                new_order = next(o for o in new_orders if o["external_id"] == order.external_id)
-                new_order["status"] = order.status.value
-                outcome.result.status_changed += 1
-            seen[order.external_id] = order.status.value
+                status_of[external_id] = (stored[external_id].id, order.status)
+                if stored[external_id].buyer_id is not None:
+                    touched.add(stored[external_id].buyer_id)
             continue
-        seen[order.external_id] = order.status.value
+        seen[external_id] = order.status
         buyer_id = order.buyer_id or by_email[email_keys[(position, "buyer")]]
         recipient_id = order.recipient_id or (
             by_email[email_keys[(position, "recipient")]] if (position, "recipient") in email_keys else None
@@ -239,56 +252,44 @@ async def write_orders(
         buyer = known[buyer_id]
         for_resale = buyer.is_reseller if order.for_resale is None else order.for_resale
         # A registered organisation buying to resell is a reseller, unless the goods are for itself.
-        resells = (
-            buyer.kind == ContactKind.organisation.value
-            and buyer.tax_registered
-            and for_resale
-            and recipient_id != buyer_id
-        )
-        lines = [
-            {
-                "workspace_id": workspace_id,
-                "product_id": products[line.sku].id,
-                "range_id": products[line.sku].range_id,
-                "quantity": line.quantity,
-                "unit_price_minor": to_minor(line.unit_price, order.currency),
-            }
-            for line in order.lines
+        resells = buyer.registered_organisation and for_resale and recipient_id != buyer_id
+        lines = []
+        total = 0
+        for sku, quantity, price in order.lines:
+            product_id, range_id = products[sku]
+            total += quantity * price
+            lines.append((workspace_id, product_id, range_id, quantity, price))
+        new_orders[external_id] = [
+            workspace_id,
+            external_id,
+            buyer_id,
+            recipient_id,
+            order.channel,
+            order.status,
+            order.currency,
+            total,
+            for_resale,
+            (BuyerClass.reseller if resells else BuyerClass.consumer).value,
+            order.ordered_at,
+            now,
+            now,
         ]
-        new_orders.append(
-            {
-                "workspace_id": workspace_id,
-                "external_id": order.external_id,
-                "buyer_id": buyer_id,
-                "recipient_id": recipient_id,
-                "channel": order.channel,
-                "status": order.status.value,
-                "currency": order.currency,
-                "total_minor": sum(line["quantity"] * line["unit_price_minor"] for line in lines),
-                "for_resale": for_resale,
-                "buyer_class": (BuyerClass.reseller if resells else BuyerClass.consumer).value,
-                "ordered_at": order.ordered_at,
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-        new_lines[order.external_id] = lines
+        new_lines[external_id] = lines
         touched.add(buyer_id)
         if recipient_id is not None and recipient_id != buyer_id:
             links.add((buyer_id, recipient_id))
         outcome.result.created += 1
 
     if new_orders:
-        orders_table = table_of(Order)
-        inserted = await session.execute(
-            insert(orders_table).returning(orders_table.c.id, orders_table.c.external_id), new_orders
+        ids = await bulk_insert_with_ids(session, ORDERS, ORDER_COLUMNS, list(new_orders.values()))
+        order_ids = dict(zip(new_orders, ids, strict=True))
+        await bulk_insert(
+            session,
+            LINES,
+            LINE_COLUMNS,
+            [(w, order_ids[external_id], *rest) for external_id, lines in new_lines.items() for w, *rest in lines],
         )
-        ids = {row.external_id: row.id for row in inserted.all()}
-        await session.execute(
-            insert(table_of(OrderLine)),
-            [{**line, "order_id": ids[external_id]} for external_id, lines in new_lines.items() for line in lines],
-        )
-        outcome.order_ids.update(ids)
+        outcome.order_ids.update(order_ids)
     for order_id, status in status_of.values():
         await session.execute(update(Order).where(Order.id == order_id).values(status=status, updated_at=now))
     outcome.order_ids.update({external_id: row.id for external_id, row in stored.items()})

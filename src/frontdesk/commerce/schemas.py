@@ -33,14 +33,18 @@ def from_minor(amount: int, currency: str) -> Decimal:
 
 
 @functools.lru_cache(maxsize=256)  # a few currencies, validated for every order of an import
-def _currency_code(value: str) -> str:
+def currency_code(value: str) -> str:
     code = value.strip().upper()
     if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
         raise ValueError("must be an ISO 4217 currency code such as EUR")
     return code
 
 
-CurrencyCode = Annotated[str, AfterValidator(_currency_code)]
+MAX_LINES = 500
+MAX_QUANTITY = 1_000_000
+MAX_UNIT_PRICE = Decimal("1000000000")
+
+CurrencyCode = Annotated[str, AfterValidator(currency_code)]
 Sku = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
 
 
@@ -67,8 +71,8 @@ class RangeRead(BaseModel):
 
 class OrderLineCreate(BaseModel):
     sku: Sku
-    quantity: int = Field(ge=1, le=1_000_000)
-    unit_price: Decimal = Field(ge=0, le=Decimal("1000000000"), description="Price of one unit, e.g. 12.50")
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    unit_price: Decimal = Field(ge=0, le=MAX_UNIT_PRICE, description="Price of one unit, e.g. 12.50")
 
 
 class OrderCreate(BaseModel):
@@ -89,7 +93,7 @@ class OrderCreate(BaseModel):
     currency: CurrencyCode
     ordered_at: datetime
     for_resale: bool | None = Field(default=None, description="Bought to resell; by default the buyer's reseller flag")
-    lines: list[OrderLineCreate] = Field(min_length=1, max_length=500)
+    lines: list[OrderLineCreate] = Field(min_length=1, max_length=MAX_LINES)
 
     @field_validator("ordered_at")
     @classmethod
