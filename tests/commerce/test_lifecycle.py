@@ -82,8 +82,8 @@ async def test_revenue_is_split_between_consumers_and_resellers(
     split = (await client.get("/api/v1/reports/revenue-split", headers=h)).json()
     assert split == {
         "currency": "EUR",
-        "consumer": "30",
-        "reseller": "20",
+        "consumer": "30.00",
+        "reseller": "20.00",
         "consumer_orders": 3,
         "reseller_orders": 2,
     }

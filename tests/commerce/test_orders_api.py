@@ -31,9 +31,9 @@ async def test_an_order_sent_twice_is_stored_and_counted_once(
     again = await client.post("/api/v1/orders", json=body, headers=workspace.headers)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"]
-    assert first.json()["total"] == "13.5"
+    assert first.json()["total"] == "13.50"
     figures = (await client.get(f"/api/v1/contacts/{buyer}/figures", headers=workspace.headers)).json()
-    assert (figures["orders"], figures["total_spent"], figures["lifecycle"]) == (1, "13.5", "new")
+    assert (figures["orders"], figures["total_spent"], figures["lifecycle"]) == (1, "13.50", "new")
     assert figures["ranges"] == ["Tea"]
     listed = (await client.get("/api/v1/orders", params={"contact_id": buyer}, headers=workspace.headers)).json()
     assert [order["external_id"] for order in listed["items"]] == ["A-1001"]
@@ -53,16 +53,16 @@ async def test_a_refund_takes_the_order_out_of_the_figures_and_the_stage_follows
     )
     assert kept.status_code == refunded.status_code == 201
     figures = (await client.get(f"/api/v1/contacts/{buyer}/figures", headers=h)).json()
-    assert (figures["orders"], figures["total_spent"], figures["lifecycle"]) == (2, "30", "returning")
+    assert (figures["orders"], figures["total_spent"], figures["lifecycle"]) == (2, "30.00", "returning")
     changed = await client.patch(f"/api/v1/orders/{refunded.json()['id']}", json={"status": "refunded"}, headers=h)
     assert changed.json()["status"] == "refunded"
     figures = (await client.get(f"/api/v1/contacts/{buyer}/figures", headers=h)).json()
-    assert (figures["orders"], figures["total_spent"], figures["lifecycle"]) == (1, "10", "new")
+    assert (figures["orders"], figures["total_spent"], figures["lifecycle"]) == (1, "10.00", "new")
     # Sending the order again with its new status is the same as the PATCH: idempotent.
     cancelled = order_body("A-1", {"buyer_id": buyer}, ("TEA-1", 1, "10"), status="cancelled")
     assert (await client.post("/api/v1/orders", json=cancelled, headers=h)).status_code == 200
     figures = (await client.get(f"/api/v1/contacts/{buyer}/figures", headers=h)).json()
-    assert (figures["orders"], figures["total_spent"], figures["lifecycle"]) == (0, "0", "prospect")
+    assert (figures["orders"], figures["total_spent"], figures["lifecycle"]) == (0, "0.00", "prospect")
     history = (await client.get(f"/api/v1/contacts/{buyer}/lifecycle", headers=h)).json()
     assert [(c["from_stage"], c["to_stage"]) for c in history] == [
         ("new", "prospect"),

@@ -38,10 +38,10 @@ async def test_importing_twice_stores_each_order_once_and_reports_bad_rows(
     second = await _import(client, workspace, FILE)
     assert (second["created"], second["unchanged"], second["failed"]) == (0, 2, 2)
     orders = (await client.get("/api/v1/orders", headers=workspace.headers)).json()["items"]
-    assert sorted((o["external_id"], o["total"]) for o in orders) == [("S-1", "21"), ("S-2", "4.5")]
+    assert sorted((o["external_id"], o["total"]) for o in orders) == [("S-1", "21.00"), ("S-2", "4.50")]
     ada = next(o["buyer_id"] for o in orders if o["external_id"] == "S-1")
     figures = (await client.get(f"/api/v1/contacts/{ada}/figures", headers=workspace.headers)).json()
-    assert (figures["orders"], figures["total_spent"], figures["ranges"]) == (1, "21", ["Cups", "Tea"])
+    assert (figures["orders"], figures["total_spent"], figures["ranges"]) == (1, "21.00", ["Cups", "Tea"])
     assert figures["rfm_r"] is not None  # an import ends with the RFM refresh
     refunds = HEADER + "S-1,2026-10-01T09:00:00Z,ada@example.com,Ada,refunded,EUR,TEA-1,2,4.50\n"
     third = await _import(client, workspace, refunds)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,3 +104,35 @@ async def test_organisation_data_of_a_duplicate_organisation_is_kept_on_a_person
     timeline = (await client.get(f"/api/v1/contacts/{person}/timeline", headers=workspace.headers)).json()["items"]
     merged = next(item for item in timeline if item["kind"] == "merged")
     assert merged["data"]["values_not_taken"]["vat_number"] == "GB980780684"
+
+
+async def test_merge_moves_the_duplicates_orders_and_recomputes_figures(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
+    h = workspace.headers
+    await workspace.product("SKU-1")
+    keep = await workspace.contact(name="Anna", emails=["anna@work.example"])
+    dup = await workspace.contact(name="A. Berg", emails=["anna@home.example"])
+    friend = await workspace.contact(name="Bo")
+    recently = (datetime.now(UTC) - timedelta(days=5)).replace(microsecond=0)
+    await workspace.order("K-1", keep, "SKU-1", ordered_at=(recently - timedelta(days=5)).isoformat())
+    await workspace.order("D-1", dup, "SKU-1", ordered_at=recently.isoformat())
+    await workspace.order("F-1", friend, "SKU-1", recipient_id=dup)
+
+    response = await client.post(f"/api/v1/contacts/{keep}/merge", json={"duplicate_id": dup}, headers=h)
+    assert response.status_code == 200, response.text
+    orders = (await client.get(f"/api/v1/orders?contact_id={keep}", headers=h)).json()["items"]
+    assert sorted((o["external_id"], o["buyer_id"], o["recipient_id"]) for o in orders) == [
+        ("D-1", keep, None),
+        ("F-1", friend, keep),  # received as a gift
+        ("K-1", keep, None),
+    ]
+    figures = (await client.get(f"/api/v1/contacts/{keep}/figures", headers=h)).json()
+    assert (figures["orders"], figures["total_spent"], figures["last_order_at"]) == (
+        2,
+        "20.00",
+        recently.isoformat().replace("+00:00", "Z"),
+    )
+    stages = (await client.get(f"/api/v1/contacts/{keep}/lifecycle", headers=h)).json()  # newest first
+    assert stages[0]["to_stage"] == figures["lifecycle"] == "returning"
+    assert len(stages) == 3  # the target's own change, the duplicate's (moved over), and the merge's

@@ -107,5 +107,5 @@ async def test_orders_are_exported_and_kept_without_the_person_after_erasure(
     assert (await client.delete(f"/api/v1/contacts/{buyer}", headers=h)).status_code == 204
     # The order is a business record: it stays, with its revenue, but no longer says who bought it.
     order = (await client.get(f"/api/v1/orders/{order_id}", headers=h)).json()
-    assert (order["buyer_id"], order["total"]) == (None, "10")
-    assert (await client.get("/api/v1/reports/revenue-split", headers=h)).json()["consumer"] == "10"
+    assert (order["buyer_id"], order["total"]) == (None, "10.00")
+    assert (await client.get("/api/v1/reports/revenue-split", headers=h)).json()["consumer"] == "10.00"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, case, delete, distinct, func, insert, literal, select, update
+from sqlalchemy import Integer, case, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +30,7 @@ from frontdesk.commerce.models import (
     OrderLine,
     OrderStatus,
 )
-from frontdesk.db import Base, UTCDateTime, in_values, utcnow
+from frontdesk.db import Base, UTCDateTime, bulk_insert, in_values, utcnow
 
 CHUNK = 50_000  # contacts per refresh statement (one bound parameter carries them all)
 WHOLE_WORKSPACE_FROM = 10_000  # customers refreshed at once from which a whole-workspace pass may be cheaper
@@ -141,13 +141,21 @@ async def _refresh(
     stage_before = dict((await session.execute(stages_now)).all())
 
     await session.execute(delete(RANGES).where(ranges_in_scope))
+    # Orders per customer and range: the distinct (order, range) pairs first, then counted, which both
+    # databases can do with hashing instead of sorting every line for a COUNT(DISTINCT ...).
+    pairs = (
+        select(ORDERS.c.buyer_id, LINES.c.range_id, ORDERS.c.id)
+        .join(LINES, LINES.c.order_id == ORDERS.c.id)
+        .where(*completed)
+        .distinct()
+        .subquery()
+    )
     await session.execute(
         insert(RANGES).from_select(
             ["contact_id", "range_id", "workspace_id", "orders"],
-            select(ORDERS.c.buyer_id, LINES.c.range_id, literal(workspace_id), func.count(distinct(ORDERS.c.id)))
-            .join(LINES, LINES.c.order_id == ORDERS.c.id)
-            .where(*completed)
-            .group_by(ORDERS.c.buyer_id, LINES.c.range_id),
+            select(pairs.c.buyer_id, pairs.c.range_id, literal(workspace_id), func.count()).group_by(
+                pairs.c.buyer_id, pairs.c.range_id
+            ),
         )
     )
     orders, last = func.count(), func.max(ORDERS.c.ordered_at)
@@ -204,18 +212,11 @@ async def _refresh(
     )
     stage_after = (await session.execute(stages_now)).all()
     history = [
-        {
-            "workspace_id": workspace_id,
-            "contact_id": contact_id,
-            "from_stage": before,
-            "to_stage": stage,
-            "changed_at": now,
-        }
+        (workspace_id, contact_id, before, stage, now)
         for contact_id, stage in stage_after
         if (before := stage_before.get(contact_id, Lifecycle.prospect.value)) != stage
     ]
-    if history:
-        await session.execute(insert(CHANGES), history)
+    await bulk_insert(session, CHANGES, ("workspace_id", "contact_id", "from_stage", "to_stage", "changed_at"), history)
     return len(history)
 
 

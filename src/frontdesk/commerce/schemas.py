@@ -29,7 +29,9 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 
 def from_minor(amount: int, currency: str) -> Decimal:
-    return Decimal(amount) / minor_units(currency) if minor_units(currency) > 1 else Decimal(amount)
+    """The amount with as many decimals as the currency has: 2000 cents are 20.00 EUR, 2000 yen 2000 JPY."""
+    units = minor_units(currency)
+    return Decimal(amount).scaleb(-(len(str(units)) - 1))
 
 
 @functools.lru_cache(maxsize=256)  # a few currencies, validated for every order of an import

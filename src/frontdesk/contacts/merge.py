@@ -8,6 +8,8 @@ from pydantic import ValidationError
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.commerce.figures import refresh_customers
+from frontdesk.commerce.models import LifecycleChange, Order
 from frontdesk.contacts.models import (
     Contact,
     ContactEmail,
@@ -85,6 +87,7 @@ async def do_merge_contacts(*, session: AsyncSession, target: Contact, duplicate
         update(ContactEvent).where(ContactEvent.contact_id == duplicate.id).values(contact_id=target.id)
     )
     await _move_relationships(session, target=target, duplicate=duplicate)
+    await _move_purchases(session, target=target, duplicate=duplicate)
 
     apply_write(target, data, data.attributes)
     await session.flush()
@@ -108,7 +111,18 @@ async def do_merge_contacts(*, session: AsyncSession, target: Contact, duplicate
     await session.execute(delete(Contact).where(Contact.id == duplicate.id))
     session.expunge(duplicate)
     await session.flush()
+    await refresh_customers(session=session, workspace_id=target.workspace_id, contact_ids=[target.id])
     return target
+
+
+async def _move_purchases(session: AsyncSession, *, target: Contact, duplicate: Contact) -> None:
+    """The duplicate's orders (bought or received) and stage history become the target's; the target's
+    figures are recomputed from all of them once the duplicate is gone."""
+    for column in (Order.buyer_id, Order.recipient_id):
+        await session.execute(update(Order).where(column == duplicate.id).values({column: target.id}))
+    await session.execute(
+        update(LifecycleChange).where(LifecycleChange.contact_id == duplicate.id).values(contact_id=target.id)
+    )
 
 
 async def _move_relationships(session: AsyncSession, *, target: Contact, duplicate: Contact) -> None:
