@@ -150,7 +150,7 @@ async def bulk_insert(
         # A batch's rows often share a value (the time they were written): it is processed once.
         last_in: list[Any] = [object()] * len(columns)
         last_out: list[Any] = [None] * len(columns)
-        processed = []
+        processed: list[tuple[Any, ...]] = []
         for row in rows:
             values = list(row)
             for i, process in processors:
@@ -159,10 +159,11 @@ async def bulk_insert(
                     last_in[i], last_out[i] = value, process(value)
                 values[i] = last_out[i]
             processed.append(tuple(values))
-        rows = processed
+    else:
+        processed = [tuple(row) for row in rows]
     placeholders = ", ".join("?" for _ in columns)
     await connection.exec_driver_sql(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", [tuple(row) for row in rows]
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})", processed
     )
 
 
