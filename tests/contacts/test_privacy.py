@@ -94,7 +94,7 @@ async def test_the_database_enforces_foreign_keys(engine: AsyncEngine, workspace
 
 
 async def test_orders_are_exported_and_kept_without_the_person_after_erasure(
-    client: httpx.AsyncClient, workspace: WorkspaceHandle
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, session: AsyncSession
 ) -> None:
     await workspace.product("TEA-1")
     buyer = await workspace.contact(name="Erin Buyer", emails=["erin.buyer@private.example"])
@@ -109,3 +109,7 @@ async def test_orders_are_exported_and_kept_without_the_person_after_erasure(
     order = (await client.get(f"/api/v1/orders/{order_id}", headers=h)).json()
     assert (order["buyer_id"], order["total"]) == (None, "10.00")
     assert (await client.get("/api/v1/reports/revenue-split", headers=h)).json()["consumer"] == "10.00"
+    # Nothing derived about the person is left behind either.
+    for table in ("customer_figures", "customer_ranges", "lifecycle_changes"):
+        left = await session.scalar(text(f"SELECT count(*) FROM {table} WHERE contact_id = :id"), {"id": buyer})
+        assert left == 0, table

@@ -70,6 +70,12 @@ async def get_commerce_settings(*, session: AsyncSession, workspace_id: int) -> 
     return found
 
 
+async def forget_customers(*, session: AsyncSession, contact_ids: Sequence[int]) -> None:
+    """Remove the figures of contacts about to be deleted (these tables have no foreign keys to cascade)."""
+    for table in (FIGURES, RANGES):
+        await session.execute(delete(table).where(table.c.contact_id.in_(contact_ids)))
+
+
 def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
     for start in range(0, len(ids), CHUNK):
         yield list(ids[start : start + CHUNK])

@@ -120,8 +120,11 @@ class CustomerFigures(Base):
         Index("ix_customer_figures_workspace_last_order", "workspace_id", "last_order_at"),
     )
 
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    # Derived from orders and rewritten wholesale by refreshes, so without foreign keys: checking them locks
+    # every customer's contact row on each refresh (most of a large refresh's time on PostgreSQL). Deleting
+    # a contact deletes these rows explicitly (figures.forget_customers).
+    contact_id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(BigIntId)
     orders: Mapped[int] = mapped_column(Integer, default=0)
     total_spent_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     first_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -142,9 +145,10 @@ class CustomerRange(Base):
 
     __tablename__ = "customer_ranges"
 
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
-    range_id: Mapped[int] = mapped_column(ForeignKey("product_ranges.id", ondelete="CASCADE"), primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    # Derived like CustomerFigures, and without foreign keys for the same reason.
+    contact_id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    range_id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(BigIntId, index=True)
     orders: Mapped[int] = mapped_column(Integer)
 
 

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.commerce.figures import refresh_customers
+from frontdesk.commerce.figures import forget_customers, refresh_customers
 from frontdesk.commerce.models import LifecycleChange, Order
 from frontdesk.contacts.models import (
     Contact,
@@ -108,6 +108,7 @@ async def do_merge_contacts(*, session: AsyncSession, target: Contact, duplicate
             details={"duplicate_id": duplicate.id},
         )
     )
+    await forget_customers(session=session, contact_ids=[duplicate.id])
     await session.execute(delete(Contact).where(Contact.id == duplicate.id))
     session.expunge(duplicate)
     await session.flush()

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.commerce.figures import forget_customers
 from frontdesk.contacts.models import (
     Contact,
     ContactEmail,
@@ -96,7 +97,9 @@ async def do_erase_contact(*, session: AsyncSession, contact: Contact, actor: st
             ContactEvent.data["other_contact_id"].as_integer() == contact.id,
         )
     )
-    # The foreign keys cascade: emails, phones, tags, notes, events and relationships go with the row.
+    # The foreign keys cascade: emails, phones, tags, notes, events and relationships go with the row;
+    # figures have no keys (they are derived) and go explicitly.
+    await forget_customers(session=session, contact_ids=[contact.id])
     await session.execute(delete(Contact).where(Contact.id == contact.id))
     session.expunge(contact)
     await session.flush()
