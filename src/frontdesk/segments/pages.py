@@ -20,12 +20,10 @@ router = APIRouter(include_in_schema=False)
 
 async def _page(request: Request, session: DbSession, user: Any, **extra: Any) -> Any:
     workspace_id = user.principal.workspace_id
-    ctx = await service.context(session=session, workspace_id=workspace_id)
     saved, _ = await service.list_saved(session=session, workspace_id=workspace_id, limit=200, cursor=None)
+    # Sizes are not counted here: each row asks for its own (HTMX, on load), so the page shows at once
+    # even where counting every segment takes seconds (a million contacts).
     segments = service.builtin_segments() + saved
-    for segment in segments:
-        # The listed segment carries its rule: no second lookup per segment.
-        segment.count = await service.count(session=session, rule=parse(segment.rule), ctx=ctx)
     return render(
         request,
         "pages/segments.html",
@@ -90,6 +88,16 @@ async def delete_segment(segment_id: PathId, session: DbSession, user: FormAgent
     await service.do_delete_segment(session=session, workspace_id=user.principal.workspace_id, segment_id=segment_id)
     await session.commit()
     return RedirectResponse("/segments", status_code=303)
+
+
+@router.get("/segments/{segment}/size")
+async def segment_size(segment: str, request: Request, session: DbSession, user: ConsoleAgent) -> Any:
+    """One segment's live size: the table cell that replaces the placeholder on the segments page."""
+    workspace_id = user.principal.workspace_id
+    _, rule = await service.resolve(session=session, workspace_id=workspace_id, ref=segment)
+    ctx = await service.context(session=session, workspace_id=workspace_id)
+    size = await service.count(session=session, rule=rule, ctx=ctx)
+    return render(request, "partials/segment_size.html", user=user, size=size)
 
 
 @router.get("/segments/{segment}/export.csv")
