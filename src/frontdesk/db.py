@@ -204,6 +204,10 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # SQLite's default page cache is 2 MB: once indexes outgrow it (a few hundred thousand orders), every
+    # insert at a random place in an index reads its pages back from the operating system. 64 MB per
+    # connection, taken only as used.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 
