@@ -58,6 +58,7 @@ benchmark: install-test
 	$(BIN)/python benchmarks/contacts_import.py
 	$(BIN)/python benchmarks/chat_fanout.py
 	$(BIN)/python benchmarks/segments.py
+	$(BIN)/python benchmarks/import_floor.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
