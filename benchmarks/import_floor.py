@@ -24,12 +24,8 @@ os.environ.setdefault("FRONTDESK_PASSWORD_MEMORY_COST_KIB", "64")
 import asyncpg
 from scratch import scratch_postgres_database
 
-from frontdesk.commerce.schemas import ProductCreate
-from frontdesk.commerce.service import do_upsert_product
 from frontdesk.db import create_engine, create_session_factory, migrate
-from frontdesk.workspaces.schemas import AgentCreate
-from frontdesk.workspaces.service import do_create_workspace
-from segments import PRODUCTS_PER_RANGE, RANGES, build_contacts, write_orders_csv
+from segments import build_contacts, create_shop, write_orders_csv
 
 CSV_COLUMNS = ["external_id", "ordered_at", "buyer_id", "channel", "currency", "for_resale", "sku", "quantity",
                "unit_price"]  # fmt: skip
@@ -63,16 +59,7 @@ async def floor(url: str, orders_file: Path, contacts: int, orders: int) -> None
     engine = create_engine(url)
     await migrate(engine)
     async with create_session_factory(engine)() as session:
-        workspace, _, _ = await do_create_workspace(
-            session=session,
-            name="Floor",
-            admin=AgentCreate(email="admin@floor.example", display_name="Admin", password="benchmark-password"),
-        )
-        for r in range(RANGES):
-            for p in range(PRODUCTS_PER_RANGE):
-                data = ProductCreate(sku=f"SKU-{r}-{p}", name=f"Product {r}-{p}", range=f"Range {r}")
-                await do_upsert_product(session=session, workspace_id=workspace.id, data=data)
-        await session.commit()
+        workspace = await create_shop(session)
         await build_contacts(session, workspace.id, contacts)
     await engine.dispose()
     connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))

@@ -97,6 +97,21 @@ def write_orders_csv(path: Path, contacts: int, orders: int) -> int:
     return rows
 
 
+async def create_shop(session: AsyncSession) -> Any:
+    """A workspace with the benchmark's product ranges and products."""
+    workspace, _, _ = await do_create_workspace(
+        session=session,
+        name="Bench",
+        admin=AgentCreate(email="admin@bench.example", display_name="Admin", password="benchmark-password"),
+    )
+    for r in range(RANGES):
+        for p in range(PRODUCTS_PER_RANGE):
+            data = ProductCreate(sku=f"SKU-{r}-{p}", name=f"Product {r}-{p}", range=f"Range {r}")
+            await do_upsert_product(session=session, workspace_id=workspace.id, data=data)
+    await session.commit()
+    return workspace
+
+
 async def build_contacts(session: AsyncSession, workspace_id: int, contacts: int) -> None:
     rnd = random.Random(3)
     now = datetime.now(UTC)
@@ -257,19 +272,7 @@ async def bench(name: str, url: str, args: argparse.Namespace, orders_file: Path
     await migrate(engine)
     factory = create_session_factory(engine)
     async with factory() as session:
-        workspace, _, _ = await do_create_workspace(
-            session=session,
-            name="Bench",
-            admin=AgentCreate(email="admin@bench.example", display_name="Admin", password="benchmark-password"),
-        )
-        for r in range(RANGES):
-            for p in range(PRODUCTS_PER_RANGE):
-                await do_upsert_product(
-                    session=session,
-                    workspace_id=workspace.id,
-                    data=ProductCreate(sku=f"SKU-{r}-{p}", name=f"Product {r}-{p}", range=f"Range {r}"),
-                )
-        await session.commit()
+        workspace = await create_shop(session)
         started = time.perf_counter()
         await build_contacts(session, workspace.id, args.contacts)
         contacts_seconds = time.perf_counter() - started
