@@ -12,6 +12,7 @@ from frontdesk.conversations.actions import post_agent_message
 from frontdesk.conversations.models import ConversationStatus
 from frontdesk.conversations.schemas import (
     AgentMessageCreate,
+    AgentMessageRead,
     ConversationPage,
     ConversationRead,
     ConversationUpdate,
@@ -72,7 +73,7 @@ async def read_messages(
     messages = await service.list_messages(
         session=session, conversation=conversation, after_seq=after_seq, include_notes=include_notes
     )
-    return MessagePage(items=[MessageRead.model_validate(m) for m in messages], last_seq=conversation.last_seq)
+    return MessagePage(items=[AgentMessageRead.model_validate(m) for m in messages], last_seq=conversation.last_seq)
 
 
 @router.post(

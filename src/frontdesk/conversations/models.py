@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db import Base, BigIntId, UTCDateTime, utcnow
@@ -172,6 +172,8 @@ class Message(Base):
     author_name: Mapped[str | None] = mapped_column(String(200), default=None)
     kind: Mapped[str] = mapped_column(String(10), default=MessageKind.message.value)
     body: Mapped[str] = mapped_column(Text)
+    # A visitor's line: how positive or negative it reads (feedback.sentiment), for agents and segments.
+    sentiment: Mapped[float | None] = mapped_column(Float, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

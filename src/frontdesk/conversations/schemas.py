@@ -27,6 +27,12 @@ class MessageRead(BaseModel):
     created_at: datetime
 
 
+class AgentMessageRead(MessageRead):
+    """A message as agents see it: with the sentiment of visitor lines (never sent to the visitor)."""
+
+    sentiment: float | None = Field(default=None, description="-1 (negative) to +1 (positive); visitor lines")
+
+
 class ConversationRead(BaseModel):
     id: int
     status: ConversationStatus
@@ -53,7 +59,7 @@ class ConversationPage(BaseModel):
 
 
 class MessagePage(BaseModel):
-    items: list[MessageRead]
+    items: list[AgentMessageRead]
     last_seq: int
 
 

@@ -22,9 +22,10 @@ from frontdesk.conversations.models import (
     Team,
 )
 from frontdesk.conversations.routing import get_team
-from frontdesk.conversations.schemas import ConversationRead, MessageRead
+from frontdesk.conversations.schemas import AgentMessageRead, ConversationRead, MessageRead
 from frontdesk.db import Base, utcnow
 from frontdesk.errors import InvalidInput, NotFound
+from frontdesk.feedback.sentiment import sentiment
 from frontdesk.realtime.broker import Broker, Event
 from frontdesk.workspaces.models import Agent
 
@@ -156,14 +157,12 @@ def conversation_summary(conversation: Conversation) -> Event:
 
 def add_message_events(outbox: Outbox, message: Message, *, workspace_id: int, summary: Event) -> None:
     """The message for the agents (with the list summary) and, unless it is a note, for the visitor."""
-    event: Event = {
-        "type": "message",
-        "conversation_id": message.conversation_id,
-        "message": MessageRead.model_validate(message).model_dump(mode="json"),
-    }
+    event: Event = {"type": "message", "conversation_id": message.conversation_id}
     if message.kind == MessageKind.message.value:
-        outbox.add(conversation_channel(message.conversation_id), event)
-    outbox.add(inbox_channel(workspace_id), {**event, "conversation": summary})
+        visitor_copy = MessageRead.model_validate(message).model_dump(mode="json")
+        outbox.add(conversation_channel(message.conversation_id), {**event, "message": visitor_copy})
+    agent_copy = AgentMessageRead.model_validate(message).model_dump(mode="json")
+    outbox.add(inbox_channel(workspace_id), {**event, "message": agent_copy, "conversation": summary})
 
 
 async def conversation_event(*, session: AsyncSession, conversation: Conversation) -> Event:
@@ -207,6 +206,7 @@ async def do_post_message(
         "author_name": agent.display_name if agent else author_name,
         "kind": kind.value,
         "body": body,
+        "sentiment": sentiment(body) if author_type is AuthorType.visitor else None,
         "created_at": now,
     }
     # A Core insert: the ORM's unit of work would cost more than the rest of the write on this hot path.

@@ -31,6 +31,7 @@ from frontdesk.conversations.service import (
     inbox_channel,
 )
 from frontdesk.db import Base, utcnow
+from frontdesk.feedback.sentiment import sentiment
 from frontdesk.realtime.broker import Broker
 
 log = logging.getLogger(__name__)
@@ -170,6 +171,7 @@ async def write_lines(*, session: AsyncSession, lines: list[_Line], outbox: Outb
                     "author_name": None,
                     "kind": MessageKind.message.value,
                     "body": body_of[(conversation_id, client_id)],
+                    "sentiment": sentiment(body_of[(conversation_id, client_id)]),
                     "created_at": now,
                 }
             )

@@ -14,10 +14,12 @@ from fastapi.templating import Jinja2Templates
 from frontdesk import security
 from frontdesk.deps import DbSession
 from frontdesk.errors import FieldError
+from frontdesk.feedback.sentiment import label as sentiment_label
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.service import Principal, get_login, principal_for_agent
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["sentiment_label"] = sentiment_label
 
 
 class LoginRequired(Exception):

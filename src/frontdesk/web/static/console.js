@@ -42,6 +42,15 @@
     var who = msg.author_name || (msg.author_type === "visitor" ? "Visitor" : "Frontdesk");
     meta.textContent = (msg.kind === "note" && msg.author_type !== "system" ? "Private note · " : "") + who + " · " +
       new Date(msg.created_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    if (typeof msg.sentiment === "number") { // thresholds as in feedback/sentiment.py
+      var tone = msg.sentiment >= 0.05 ? "positive" : (msg.sentiment <= -0.05 ? "negative" : "neutral");
+      var score = document.createElement("span");
+      score.className = "sentiment " + tone;
+      score.title = "Sentiment, from -1 (negative) to +1 (positive)";
+      score.textContent = tone + " " + (msg.sentiment >= 0 ? "+" : "") + msg.sentiment.toFixed(2);
+      meta.appendChild(document.createTextNode(" · "));
+      meta.appendChild(score);
+    }
     var body = document.createElement("div");
     body.className = "body";
     body.textContent = msg.body;

@@ -1,0 +1,54 @@
+"""Visitor lines carry a sentiment score that agents see and visitors do not."""
+
+from __future__ import annotations
+
+import httpx
+
+from frontdesk.conversations.schemas import VisitorMessage
+from frontdesk.conversations.service import Outbox, conversation_channel, inbox_channel
+from frontdesk.conversations.visitors import do_start_visitor, do_visitor_message, get_chat_settings
+from frontdesk.db import create_session_factory
+from frontdesk.feedback.sentiment import label, sentiment
+from tests.factories import WorkspaceHandle
+
+
+def test_scores_read_the_way_people_write() -> None:
+    assert sentiment("Great service, thank you so much!") > 0.5
+    assert sentiment("This is terrible, the parcel never arrived and nobody answers.") < -0.3
+    assert sentiment("It is NOT good at all") < 0  # negation
+    assert sentiment("My reference is 12345") == 0.0
+    assert [label(0.6), label(0.0), label(-0.6), label(None)] == ["positive", "neutral", "negative", ""]
+
+
+async def test_agents_see_the_sentiment_of_visitor_lines_and_visitors_do_not(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
+    outbox = Outbox()
+    async with create_session_factory(workspace.engine)() as session:
+        settings = await get_chat_settings(session=session, workspace_id=workspace.id)
+        started = await do_start_visitor(session=session, settings=settings, visitor_token=None)
+        conversation, _, _ = await do_visitor_message(
+            session=session,
+            visitor=started.visitor,
+            data=VisitorMessage(body="This is terrible, my parcel never arrived!"),
+            outbox=outbox,
+        )
+        await session.commit()
+    to_visitor = [event for channel, event in outbox.events if channel == conversation_channel(conversation.id)]
+    to_agents = [event for channel, event in outbox.events if channel == inbox_channel(workspace.id)]
+    line = [event["message"] for event in to_visitor if event["type"] == "message"]
+    assert line and "sentiment" not in line[0]
+    agent_line = [event["message"] for event in to_agents if event["type"] == "message"]
+    assert agent_line and agent_line[0]["sentiment"] < -0.3
+
+    h = workspace.headers
+    reply = await client.post(
+        f"/api/v1/conversations/{conversation.id}/messages",
+        json={"body": "So sorry, we are on it.", "client_id": "reply-1"},
+        headers=h,
+    )
+    assert reply.status_code == 201, reply.text
+    items = (await client.get(f"/api/v1/conversations/{conversation.id}/messages", headers=h)).json()["items"]
+    scored = {item["author_type"]: item["sentiment"] for item in items if item["kind"] == "message"}
+    assert scored["visitor"] < -0.3
+    assert scored["agent"] is None  # only what customers write is scored
