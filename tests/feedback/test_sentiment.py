@@ -10,6 +10,7 @@ from frontdesk.conversations.visitors import do_start_visitor, do_visitor_messag
 from frontdesk.db import create_session_factory
 from frontdesk.feedback.sentiment import label, sentiment
 from tests.factories import WorkspaceHandle
+from tests.workspaces.test_console_auth import login
 
 
 def test_scores_read_the_way_people_write() -> None:
@@ -52,3 +53,7 @@ async def test_agents_see_the_sentiment_of_visitor_lines_and_visitors_do_not(
     scored = {item["author_type"]: item["sentiment"] for item in items if item["kind"] == "message"}
     assert scored["visitor"] < -0.3
     assert scored["agent"] is None  # only what customers write is scored
+
+    await login(client, workspace.admin_email)
+    view = (await client.get(f"/inbox/{conversation.id}")).text
+    assert view.count('class="sentiment negative"') == 1  # next to the visitor's line, not the reply
