@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.conversations.schemas import VisitorMessage
 from frontdesk.conversations.service import Outbox, conversation_channel, inbox_channel
 from frontdesk.conversations.visitors import do_start_visitor, do_visitor_message, get_chat_settings
 from frontdesk.db import create_session_factory
 from frontdesk.feedback.sentiment import label, sentiment
-from tests.factories import WorkspaceHandle
+from tests.factories import WorkspaceHandle, start_conversation
 from tests.workspaces.test_console_auth import login
 
 
@@ -57,3 +61,37 @@ async def test_agents_see_the_sentiment_of_visitor_lines_and_visitors_do_not(
     await login(client, workspace.admin_email)
     view = (await client.get(f"/inbox/{conversation.id}")).text
     assert view.count('class="sentiment negative"') == 1  # next to the visitor's line, not the reply
+
+
+async def test_segments_select_contacts_by_their_recent_chat_sentiment(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, session: AsyncSession
+) -> None:
+    h = workspace.headers
+
+    async def contact_of(conversation_id: int) -> int:
+        read = (await client.get(f"/api/v1/conversations/{conversation_id}", headers=h)).json()
+        return int(read["contact_id"])
+
+    angry = await contact_of(await start_conversation(workspace.engine, workspace.id, "This is terrible, I am angry!"))
+    happy_chat = await start_conversation(workspace.engine, workspace.id, "Thanks, great service, love it!")
+    happy = await contact_of(happy_chat)
+    quiet = await workspace.contact(name="Never chatted")
+
+    async def members(rule: str) -> set[int]:
+        response = await client.get("/api/v1/contacts", params={"rule": rule, "limit": 100}, headers=h)
+        assert response.status_code == 200, response.text
+        return {item["id"] for item in response.json()["items"]}
+
+    assert await members("avg_sentiment_90d < -0.3") == {angry}
+    assert await members("avg_sentiment_90d >= 0.5") == {happy}
+    assert quiet in await members("avg_sentiment_90d is null")
+    assert {angry, happy} & await members("avg_sentiment_90d is null") == set()
+    # Only the last 90 days count.
+    await session.execute(
+        text("UPDATE messages SET created_at = :then WHERE conversation_id = :id"),
+        {"then": (datetime.now(UTC) - timedelta(days=91)).replace(tzinfo=None), "id": happy_chat},
+    )
+    await session.commit()
+    assert await members("avg_sentiment_90d >= 0.5") == set()
+    bad = await client.get("/api/v1/contacts", params={"rule": "avg_sentiment_90d < -2"}, headers=h)
+    assert bad.status_code == 422 and "from -1 to 1" in bad.text

@@ -139,6 +139,7 @@ VALUES: dict[str, list[Any]] = {
     "rfm_f": [1, 2, 5],
     "rfm_m": [1, 4, 5],
     "rfm_group": list(RFM_GROUPS),
+    "avg_sentiment_90d": [Decimal("-0.3"), Decimal("0"), Decimal("0.5")],
 }
 
 
@@ -147,7 +148,7 @@ def comparisons(draw: st.DrawFn) -> Comparison:
     name = draw(st.sampled_from(sorted(FIELDS)))
     spec = FIELDS[name]
     ops = ["=", "!=", "in", "not in"]
-    if spec.kind in {Kind.integer, Kind.money, Kind.days}:
+    if spec.kind in {Kind.integer, Kind.money, Kind.days, Kind.score}:
         ops += ["<", "<=", ">", ">="]
     if spec.nullable or spec.kind == Kind.tag:
         ops += ["is null", "is not null"]
@@ -253,6 +254,7 @@ def reference_facts(facts: dict[int, Facts], orders: list[tuple[int, int | None,
         v = fact.values
         v["lifecycle"] = _lifecycle(v["orders"], v["days_since_last_order"], v["recent_orders"])
         v["rfm_r"] = v["rfm_f"] = v["rfm_m"] = v["rfm_group"] = None
+        v["avg_sentiment_90d"] = None  # no chat in these data sets: tests/feedback covers the field with chats
     buyers = [i for i, f in facts.items() if f.values["orders"] > 0]
     recency = _ntile(sorted(buyers, key=lambda i: (facts[i].values["last_order_at"], i)))
     frequency = _ntile(sorted(buyers, key=lambda i: (facts[i].values["orders"], i)))

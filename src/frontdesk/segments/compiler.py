@@ -22,11 +22,15 @@ from sqlalchemy.sql.elements import literal
 from frontdesk.commerce.models import CustomerFigures, Lifecycle
 from frontdesk.commerce.schemas import to_minor
 from frontdesk.contacts.models import Contact, ContactTag
+from frontdesk.conversations.models import Conversation, Message
 from frontdesk.db import UTCDateTime
 from frontdesk.segments.rules import ALL, FIELDS, AllOf, AnyOf, Comparison, Kind, Not, Rule, fields_used
 
 CONTACT_COLUMNS = {"kind", "country", "region", "audience", "market", "stage", "department", "is_reseller"}
-FIGURE_FIELDS = {name for name in FIELDS if name not in CONTACT_COLUMNS | {"tag", "days_since_created"}}
+FIGURE_FIELDS = {
+    name for name in FIELDS if name not in CONTACT_COLUMNS | {"tag", "days_since_created", "avg_sentiment_90d"}
+}
+SENTIMENT_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,18 @@ def _comparison(rule: Comparison, ctx: Context) -> ColumnElement[bool]:
             return has_tags.exists()
         has = has_tags.where(ContactTag.tag == value).exists()
         return has if op == "=" else not_(has)
+    if field == "avg_sentiment_90d":
+        since = literal(ctx.now - timedelta(days=SENTIMENT_DAYS), UTCDateTime())
+        average = (
+            select(func.avg(Message.sentiment))
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Conversation.contact_id == Contact.id, Message.sentiment.is_not(None), Message.created_at > since)
+            .scalar_subquery()
+        )
+        if op in {"is null", "is not null"}:
+            return average.is_(None) if op == "is null" else average.is_not(None)
+        assert isinstance(value, Decimal)
+        return and_(average.is_not(None), _ordered(average, op, literal(float(value))))
     if field == "avg_order_value":
         orders, spent = _figure("orders"), _figure("total_spent_minor")
         if op in {"is null", "is not null"}:

@@ -41,6 +41,7 @@ class Kind(enum.StrEnum):
     days = "days"  # whole days since a moment
     boolean = "boolean"
     tag = "tag"  # tag = "vip": the contact has that tag
+    score = "score"  # a sentiment score from -1 to +1, e.g. -0.3
 
 
 RFM_GROUPS = ("Champions", "Loyal", "Potential loyalists", "At risk", "Can't lose them", "Hibernating", "Lost")
@@ -79,8 +80,11 @@ FIELDS: dict[str, FieldSpec] = {
     "rfm_f": FieldSpec(Kind.integer, "frequency score 1-5", nullable=True),
     "rfm_m": FieldSpec(Kind.integer, "monetary score 1-5", nullable=True),
     "rfm_group": FieldSpec(Kind.choice, "named RFM group", RFM_GROUPS, nullable=True),
+    "avg_sentiment_90d": FieldSpec(
+        Kind.score, "average sentiment of the contact's chat lines of the last 90 days, -1 to +1", nullable=True
+    ),
 }
-ORDERED_KINDS = {Kind.integer, Kind.money, Kind.days}
+ORDERED_KINDS = {Kind.integer, Kind.money, Kind.days, Kind.score}
 COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
 OPERATORS = (*COMPARISONS, "in", "not in", "is null", "is not null")
 
@@ -160,6 +164,10 @@ def _check_value(field: str, spec: FieldSpec, op: str, value: Any, where: dict[s
     if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
         raise RuleError(f"{field} takes a number", **where)
     number = Decimal(str(value))
+    if spec.kind == Kind.score:
+        if number != number.quantize(Decimal("0.001")) or abs(number) > 1:
+            raise RuleError(f"{field} takes a score from -1 to 1 with at most three decimals", **where)
+        return number
     if spec.kind == Kind.money:
         if number != number.quantize(Decimal("0.01")) or abs(number) > 10**12:
             raise RuleError(f"{field} takes an amount with at most two decimals", **where)
