@@ -54,9 +54,7 @@ def sign_link(
     return f"{_encode(payload)}.{_encode(signature)}"
 
 
-def read_link(
-    token: str, *, purpose: str, workspace_id: int | None = None, now: datetime | None = None
-) -> LinkClaims:
+def read_link(token: str, *, purpose: str, workspace_id: int | None = None, now: datetime | None = None) -> LinkClaims:
     """The claims of a genuine, unexpired link for ``purpose`` (and ``workspace_id``, when given)."""
     try:
         payload_part, signature_part = token.split(".")
