@@ -45,6 +45,7 @@ class _Line:
     conversation_id: int
     client_id: str
     body: str
+    sentiment: float
     done: asyncio.Future[dict[str, Any]] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -59,7 +60,8 @@ class MessageWriter:
         """Store one visitor line; returns the stored message (``MessageRead`` as JSON) once committed."""
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self._run(), name="frontdesk-message-writer")
-        line = _Line(conversation_id, client_id, body)
+        # Scored here, in the visitor's own task: the writer's transaction (the write lock) stays short.
+        line = _Line(conversation_id, client_id, body, sentiment(body))
         await self.queue.put(line)
         return await line.done
 
@@ -130,6 +132,7 @@ async def write_lines(*, session: AsyncSession, lines: list[_Line], outbox: Outb
     }
     new_keys = [key for key in keys if key not in stored]
     body_of = {(line.conversation_id, line.client_id): line.body for line in lines}
+    sentiment_of = {(line.conversation_id, line.client_id): line.sentiment for line in lines}
     counts: dict[int, int] = {}
     for conversation_id, _ in new_keys:
         counts[conversation_id] = counts.get(conversation_id, 0) + 1
@@ -171,7 +174,7 @@ async def write_lines(*, session: AsyncSession, lines: list[_Line], outbox: Outb
                     "author_name": None,
                     "kind": MessageKind.message.value,
                     "body": body_of[(conversation_id, client_id)],
-                    "sentiment": sentiment(body_of[(conversation_id, client_id)]),
+                    "sentiment": sentiment_of[(conversation_id, client_id)],
                     "created_at": now,
                 }
             )
