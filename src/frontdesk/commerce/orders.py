@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.commerce.figures import get_commerce_settings, refresh_customers
-from frontdesk.commerce.models import BuyerClass, Order, OrderLine, Product
+from frontdesk.commerce.figures import LINES, ORDERS, get_commerce_settings, refresh_customers
+from frontdesk.commerce.models import BuyerClass, Order, Product
 from frontdesk.commerce.records import OrderRecord
 from frontdesk.commerce.schemas import OrderCreate, OrderWriteResult
 from frontdesk.contacts.importer import insert_contacts, table_of
@@ -34,12 +34,11 @@ from frontdesk.contacts.validation import email_key, normalize_email
 from frontdesk.db import MAX_ID, bulk_insert, bulk_insert_with_ids, in_values, insert_missing, utcnow
 from frontdesk.errors import FieldError
 
-ORDERS = table_of(Order)
-LINES = table_of(OrderLine)
-ORDER_COLUMNS = ("workspace_id", "external_id", "buyer_id", "recipient_id", "channel", "status", "currency",
+# Columns in the order of the tuples written: not the CSV columns of records.ORDER_COLUMNS.
+STORED_ORDER_COLUMNS = ("workspace_id", "external_id", "buyer_id", "recipient_id", "channel", "status", "currency",
                  "total_minor", "for_resale", "buyer_class", "ordered_at", "created_at", "updated_at")  # fmt: skip
-STATUS_COLUMN = ORDER_COLUMNS.index("status")
-LINE_COLUMNS = ("workspace_id", "order_id", "product_id", "range_id", "quantity", "unit_price_minor")
+STATUS_COLUMN = STORED_ORDER_COLUMNS.index("status")
+STORED_LINE_COLUMNS = ("workspace_id", "order_id", "product_id", "range_id", "quantity", "unit_price_minor")
 
 
 @dataclass
@@ -281,12 +280,12 @@ async def write_orders(
         outcome.result.created += 1
 
     if new_orders:
-        ids = await bulk_insert_with_ids(session, ORDERS, ORDER_COLUMNS, list(new_orders.values()))
+        ids = await bulk_insert_with_ids(session, ORDERS, STORED_ORDER_COLUMNS, list(new_orders.values()))
         order_ids = dict(zip(new_orders, ids, strict=True))
         await bulk_insert(
             session,
             LINES,
-            LINE_COLUMNS,
+            STORED_LINE_COLUMNS,
             [(w, order_ids[external_id], *rest) for external_id, lines in new_lines.items() for w, *rest in lines],
         )
         outcome.order_ids.update(order_ids)
