@@ -26,10 +26,13 @@ from frontdesk.conversations.housekeeping import run_housekeeping
 from frontdesk.conversations.writer import MessageWriter
 from frontdesk.db import create_engine, create_session_factory
 from frontdesk.errors import install_problem_handlers
+from frontdesk.feedback.mail import run_mail_sender
 from frontdesk.realtime.broker import create_broker
 from frontdesk.segments import api as segments_api
 from frontdesk.segments import pages as segments_pages
 from frontdesk.settings import Settings, get_settings
+from frontdesk.surveys import api as surveys_api
+from frontdesk.surveys import public as surveys_public
 from frontdesk.web.console import error_page, install_console_handlers
 from frontdesk.widget import routes as widget_routes
 from frontdesk.workspaces import api as workspaces_api
@@ -56,6 +59,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         if settings.analytics_refresh_hours > 0:
             refresh = run_analytics_refresh(app.state.session_factory, settings.analytics_refresh_hours)
             background.append(asyncio.create_task(refresh))
+        if settings.smtp_url:
+            background.append(asyncio.create_task(run_mail_sender(app.state.session_factory, settings)))
         try:
             yield
         finally:
@@ -98,6 +103,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(conversations_pages.router)
     app.include_router(conversations_sockets.router)
     app.include_router(widget_routes.router)
+    app.include_router(surveys_api.router)
+    app.include_router(surveys_public.router)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
@@ -10,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.db import MAX_ID
+from frontdesk.errors import InvalidInput
 from frontdesk.settings import Settings
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.service import Principal, authenticate_api_key
@@ -61,3 +63,10 @@ Admin = Annotated[Principal, require_role(Role.admin)]
 
 # An id in a URL: a positive 64-bit integer, so an absurd one is a 422 on that parameter, not a driver crash.
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def require_time_zones(**values: datetime | None) -> None:
+    """Times in query parameters must say their zone: a bare one would be read in the server's zone."""
+    for name, value in values.items():
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput("needs a time zone, e.g. 2026-01-01T00:00:00Z", field=name)

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     # Lifecycle stages move with time (lapsed, churned) and RFM scores are relative: every serving process
     # recomputes them this often (0: never; then run `frontdesk analytics refresh` from cron).
     analytics_refresh_hours: float = Field(default=24.0, ge=0)
+    # Where people reach this server: personal links in e-mails (surveys, reviews) start with it.
+    public_url: str = "http://127.0.0.1:8000"
+    # E-mail goes out through this server, e.g. smtp://user:password@mail.example:587 (STARTTLS) or
+    # smtps://...:465; unset, nothing is mailed and the console lists the links for export instead.
+    smtp_url: str | None = None
+    smtp_from: str = "Frontdesk <frontdesk@localhost>"
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

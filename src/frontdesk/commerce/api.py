@@ -28,7 +28,7 @@ from frontdesk.commerce.schemas import (
 )
 from frontdesk.contacts.importer import read_csv
 from frontdesk.contacts.service import get_contact
-from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, Viewer
+from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, Viewer, require_time_zones
 from frontdesk.errors import InvalidInput
 from frontdesk.uploads import read_text_upload
 
@@ -153,9 +153,7 @@ async def revenue_split(
     since: Annotated[datetime | None, Query(description="Orders at or after this time")] = None,
     until: Annotated[datetime | None, Query(description="Orders before this time")] = None,
 ) -> RevenueSplit:
-    for name, value in (("since", since), ("until", until)):
-        if value is not None and value.tzinfo is None:
-            raise InvalidInput("needs a time zone, e.g. 2026-01-01T00:00:00Z", field=name)
+    require_time_zones(since=since, until=until)
     return await service.revenue_split(session=session, workspace_id=principal.workspace_id, since=since, until=until)
 
 

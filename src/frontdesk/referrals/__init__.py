@@ -1,0 +1,1 @@
+"""Referrals: every customer's code and link, and the new customers attributed to them."""

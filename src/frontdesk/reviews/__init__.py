@@ -1,0 +1,1 @@
+"""Product reviews by buyers: written from a signed link or the API, moderated, published."""
