@@ -28,6 +28,8 @@ from frontdesk.db import create_engine, create_session_factory
 from frontdesk.errors import install_problem_handlers
 from frontdesk.feedback.mail import run_mail_sender
 from frontdesk.realtime.broker import create_broker
+from frontdesk.reviews import api as reviews_api
+from frontdesk.reviews import public as reviews_public
 from frontdesk.segments import api as segments_api
 from frontdesk.segments import pages as segments_pages
 from frontdesk.settings import Settings, get_settings
@@ -105,6 +107,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(widget_routes.router)
     app.include_router(surveys_api.router)
     app.include_router(surveys_public.router)
+    app.include_router(reviews_api.router)
+    app.include_router(reviews_public.router)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
