@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from frontdesk import __version__
 from frontdesk.commerce import api as commerce_api
 from frontdesk.commerce.housekeeping import run_analytics_refresh
+from frontdesk.complaints import api as complaints_api
 from frontdesk.contacts import api as contacts_api
 from frontdesk.contacts import pages as contacts_pages
 from frontdesk.conversations import api as conversations_api
@@ -26,6 +27,7 @@ from frontdesk.conversations.housekeeping import run_housekeeping
 from frontdesk.conversations.writer import MessageWriter
 from frontdesk.db import create_engine, create_session_factory
 from frontdesk.errors import install_problem_handlers
+from frontdesk.feedback import api as feedback_api
 from frontdesk.feedback.mail import run_mail_sender
 from frontdesk.realtime.broker import create_broker
 from frontdesk.reviews import api as reviews_api
@@ -109,6 +111,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(surveys_public.router)
     app.include_router(reviews_api.router)
     app.include_router(reviews_public.router)
+    app.include_router(complaints_api.router)
+    app.include_router(feedback_api.router)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -27,6 +27,9 @@ EVENT_SUMMARIES = {
     "merged": "Duplicate merged into this contact",
     "relationship_added": "Relationship added",
     "relationship_removed": "Relationship removed",
+    "complaint_raised": "Complaint raised",
+    "complaint_resolved": "Complaint resolved",
+    "complaint_reopened": "Complaint reopened",
 }
 
 RELATIONSHIP_LABELS = {"acts_for": "acts for / user of", "buys_for": "buys for / bought for by"}
@@ -68,6 +71,8 @@ def _describe(event: ContactEvent) -> str:
     if event.kind.startswith("relationship_"):
         kind = RELATIONSHIP_LABELS.get(event.data.get("kind", ""), "")
         return f"{summary}: {kind} {event.data.get('other_contact_name', '')}".rstrip()
+    if event.kind.startswith("complaint_"):
+        return f"{summary}: {event.data.get('summary', '')}".rstrip(": ")
     if event.kind == "merged":
         return f"{summary}: {event.data.get('duplicate', {}).get('name', '')}".rstrip(": ")
     return summary
