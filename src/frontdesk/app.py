@@ -30,6 +30,7 @@ from frontdesk.errors import install_problem_handlers
 from frontdesk.feedback import api as feedback_api
 from frontdesk.feedback.mail import run_mail_sender
 from frontdesk.realtime.broker import create_broker
+from frontdesk.referrals import api as referrals_api
 from frontdesk.reviews import api as reviews_api
 from frontdesk.reviews import public as reviews_public
 from frontdesk.segments import api as segments_api
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(reviews_public.router)
     app.include_router(complaints_api.router)
     app.include_router(feedback_api.router)
+    app.include_router(referrals_api.router)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,6 +63,17 @@ Admin = Annotated[Principal, require_role(Role.admin)]
 
 # An id in a URL: a positive 64-bit integer, so an absurd one is a 422 on that parameter, not a driver crash.
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+# A referrer's code arriving with a new contact or order; the outcome is in the `Referral` response header.
+ReferralCodeParam = Annotated[
+    str | None,
+    Query(
+        min_length=4,
+        max_length=20,
+        description="The referral code the contact came with: attributes them to its owner once "
+        "(an unknown code or a self-referral is a 422 and nothing is stored)",
+    ),
+]
 
 
 def require_time_zones(**values: datetime | None) -> None:

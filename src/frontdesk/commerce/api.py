@@ -28,8 +28,9 @@ from frontdesk.commerce.schemas import (
 )
 from frontdesk.contacts.importer import read_csv
 from frontdesk.contacts.service import get_contact
-from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, Viewer, require_time_zones
+from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, ReferralCodeParam, Viewer, require_time_zones
 from frontdesk.errors import InvalidInput
+from frontdesk.referrals import service as referrals
 from frontdesk.uploads import read_text_upload
 
 router = APIRouter(prefix="/api/v1", tags=["commerce"])
@@ -64,7 +65,15 @@ async def list_ranges(session: DbSession, principal: Viewer) -> list[RangeRead]:
     summary="Record an order (idempotent by external_id)",
     responses={200: {"description": "The order was stored already; its status is updated if it changed"}},
 )
-async def create_order(data: OrderCreate, session: DbSession, principal: Editor, response: Response) -> OrderRead:
+async def create_order(
+    data: OrderCreate,
+    session: DbSession,
+    principal: Editor,
+    response: Response,
+    referral_code: ReferralCodeParam = None,
+) -> OrderRead:
+    if referral_code is not None:  # an unknown code is an error before anything is written
+        await referrals.referrer_of_code(session=session, workspace_id=principal.workspace_id, code=referral_code)
     for attempt in range(2):
         try:
             outcome = await orders.write_orders(
@@ -73,6 +82,11 @@ async def create_order(data: OrderCreate, session: DbSession, principal: Editor,
             if outcome.errors:
                 error = outcome.errors[0]
                 raise InvalidInput(error["message"], field=error["field"])
+            order_id = outcome.order_ids[data.external_id]
+            if referral_code is not None:
+                response.headers["Referral"] = await _attribute_order(
+                    session, principal.workspace_id, order_id, referral_code
+                )
             await session.commit()
             break
         except IntegrityError:
@@ -86,6 +100,17 @@ async def create_order(data: OrderCreate, session: DbSession, principal: Editor,
         session=session, workspace_id=principal.workspace_id, order_id=outcome.order_ids[data.external_id]
     )
     return (await service.to_reads(session=session, orders=[order]))[0]
+
+
+async def _attribute_order(session: DbSession, workspace_id: int, order_id: int, code: str) -> str:
+    """Attribute the order's buyer to the code (a self-referral raises, so the order is not stored)."""
+    order = await service.get_order(session=session, workspace_id=workspace_id, order_id=order_id)
+    if order.buyer_id is None:
+        raise InvalidInput("a referred order needs a buyer", field="referral_code")
+    outcome = await referrals.do_attribute(
+        session=session, workspace_id=workspace_id, code=code, referred_id=order.buyer_id, order_id=order.id
+    )
+    return referrals.attribution_header(outcome)
 
 
 @router.post("/orders/import", response_model=OrderImportReport, summary="Import orders from a CSV file")

@@ -23,8 +23,9 @@ from frontdesk.contacts.schemas import (
     TimelineEntry,
     TimelinePage,
 )
-from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, Viewer
+from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, ReferralCodeParam, Viewer
 from frontdesk.errors import InvalidInput, problem
+from frontdesk.referrals import service as referrals
 from frontdesk.segments import service as segments_service
 from frontdesk.segments.rules import Rule
 from frontdesk.segments.schemas import RuleInput
@@ -83,10 +84,23 @@ async def list_contacts(
 
 
 @router.post("/contacts", response_model=ContactRead, status_code=201, summary="Create a contact")
-async def create_contact(data: ContactCreate, session: DbSession, principal: Editor) -> ContactRead:
+async def create_contact(
+    data: ContactCreate,
+    session: DbSession,
+    principal: Editor,
+    response: Response,
+    referral_code: ReferralCodeParam = None,
+) -> ContactRead:
+    if referral_code is not None:  # an unknown code is an error before anything is written
+        await referrals.referrer_of_code(session=session, workspace_id=principal.workspace_id, code=referral_code)
     contact = await service.do_create_contact(
         session=session, workspace_id=principal.workspace_id, data=data, actor=principal.label
     )
+    if referral_code is not None:
+        outcome = await referrals.do_attribute(
+            session=session, workspace_id=principal.workspace_id, code=referral_code, referred_id=contact.id
+        )
+        response.headers["Referral"] = referrals.attribution_header(outcome)
     await session.commit()
     return await service.to_read(session=session, contact=contact)
 
