@@ -95,3 +95,29 @@ async def test_segments_select_contacts_by_their_recent_chat_sentiment(
     assert await members("avg_sentiment_90d >= 0.5") == set()
     bad = await client.get("/api/v1/contacts", params={"rule": "avg_sentiment_90d < -2"}, headers=h)
     assert bad.status_code == 422 and "from -1 to 1" in bad.text
+
+
+async def test_reviews_and_survey_comments_count_towards_the_average_too(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
+    h = workspace.headers
+    await workspace.product("TEA-1")
+    reviewer = await workspace.contact(name="Rev")
+    answerer = await workspace.contact(name="Ans")
+    for n, contact in enumerate((reviewer, answerer)):
+        await workspace.order(f"O-{n}", contact, "TEA-1", ordered_at=datetime.now(UTC).isoformat())
+    review = await client.post(
+        "/api/v1/reviews",
+        json={"contact_id": reviewer, "sku": "TEA-1", "rating": 1, "title": "Awful", "body": "Horrible, I hate it."},
+        headers=h,
+    )
+    assert review.json()["sentiment"] < -0.3
+    survey = await client.post("/api/v1/surveys", json={"name": "NPS", "segment": "new"}, headers=h)
+    await client.post(f"/api/v1/surveys/{survey.json()['id']}/send", headers=h)
+    links = (await client.get(f"/api/v1/surveys/{survey.json()['id']}/links", headers=h)).text
+    answer_link = next(line.split(",")[3] for line in links.splitlines() if line.startswith(f"{answerer},"))
+    await client.post(answer_link.replace("http://127.0.0.1:8000", ""), data={"score": "10", "comment": "Wonderful!"})
+    response = await client.get("/api/v1/contacts", params={"rule": "avg_sentiment_90d < -0.3"}, headers=h)
+    assert [item["id"] for item in response.json()["items"]] == [reviewer]
+    response = await client.get("/api/v1/contacts", params={"rule": "avg_sentiment_90d > 0.3"}, headers=h)
+    assert [item["id"] for item in response.json()["items"]] == [answerer]

@@ -24,7 +24,9 @@ from frontdesk.commerce.schemas import to_minor
 from frontdesk.contacts.models import Contact, ContactTag
 from frontdesk.conversations.models import Conversation, Message
 from frontdesk.db import UTCDateTime
+from frontdesk.reviews.models import Review
 from frontdesk.segments.rules import ALL, FIELDS, AllOf, AnyOf, Comparison, Kind, Not, Rule, fields_used
+from frontdesk.surveys.models import SurveyRecipient
 
 CONTACT_COLUMNS = {"kind", "country", "region", "audience", "market", "stage", "department", "is_reseller"}
 FIGURE_FIELDS = {
@@ -115,12 +117,24 @@ def _comparison(rule: Comparison, ctx: Context) -> ColumnElement[bool]:
         return has if op == "=" else not_(has)
     if field == "avg_sentiment_90d":
         since = literal(ctx.now - timedelta(days=SENTIMENT_DAYS), UTCDateTime())
-        average = (
-            select(func.avg(Message.sentiment))
+        # What the contact wrote in the window: chat lines, reviews and survey comments, each scored once.
+        # Sums and counts per source, correlated to the contact (a union in a derived table would not be).
+        chat = (
+            select(Message.sentiment)
             .join(Conversation, Conversation.id == Message.conversation_id)
-            .where(Conversation.contact_id == Contact.id, Message.sentiment.is_not(None), Message.created_at > since)
-            .scalar_subquery()
+            .where(Conversation.contact_id == Contact.id, Message.created_at > since)
         )
+        reviews = select(Review.sentiment).where(Review.contact_id == Contact.id, Review.updated_at > since)
+        comments = select(SurveyRecipient.sentiment).where(
+            SurveyRecipient.contact_id == Contact.id, SurveyRecipient.answered_at > since
+        )
+        total: Any = literal(0.0)
+        count: Any = literal(0)
+        for source in (chat, reviews, comments):
+            score = source.selected_columns[0]
+            total = total + func.coalesce(source.with_only_columns(func.sum(score)).scalar_subquery(), 0.0)
+            count = count + source.with_only_columns(func.count(score)).scalar_subquery()
+        average: ColumnElement[Any] = total / func.nullif(count, 0)
         if op in {"is null", "is not null"}:
             return average.is_(None) if op == "is null" else average.is_not(None)
         assert isinstance(value, Decimal)
