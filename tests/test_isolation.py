@@ -29,6 +29,9 @@ class Victim:
     conversation_id: int
     order_id: int
     segment_id: int
+    survey_id: int
+    review_id: int
+    complaint_id: int
 
 
 # (method, path template, JSON body): each is sent with B's admin key and A's ids, and must give 404.
@@ -60,6 +63,17 @@ FOREIGN_ID_CASES: list[tuple[str, str, Any]] = [
     ("DELETE", "/api/v1/segments/{segment_id}", None),
     ("GET", "/api/v1/segments/{segment}/contacts", None),
     ("GET", "/api/v1/segments/{segment}/export", None),
+    ("GET", "/api/v1/surveys/{survey_id}", None),
+    ("POST", "/api/v1/surveys/{survey_id}/send", None),
+    ("GET", "/api/v1/surveys/{survey_id}/links", None),
+    ("GET", "/api/v1/surveys/{survey_id}/answers", None),
+    ("GET", "/api/v1/surveys/{survey_id}/results", None),
+    ("GET", "/api/v1/reviews/{review_id}", None),
+    ("PATCH", "/api/v1/reviews/{review_id}", {"status": "rejected", "rejection_reason": "planted"}),
+    ("POST", "/api/v1/orders/{order_id}/review-link", None),
+    ("GET", "/api/v1/complaints/{complaint_id}", None),
+    ("PATCH", "/api/v1/complaints/{complaint_id}", {"status": "resolved", "resolution": "planted"}),
+    ("GET", "/api/v1/contacts/{contact_id}/referral-code", None),
 ]
 # Operations without an id in the path: they act on the caller's own workspace only (checked below).
 OWN_WORKSPACE_OPERATIONS = {
@@ -87,6 +101,22 @@ OWN_WORKSPACE_OPERATIONS = {
     ("GET", "/api/v1/segments"),
     ("POST", "/api/v1/segments"),
     ("POST", "/api/v1/segments/preview"),
+    ("GET", "/api/v1/surveys"),
+    ("POST", "/api/v1/surveys"),
+    ("GET", "/api/v1/reports/nps"),
+    ("GET", "/api/v1/reviews"),
+    ("POST", "/api/v1/reviews"),
+    ("GET", "/api/v1/complaints"),
+    ("POST", "/api/v1/complaints"),
+    ("GET", "/api/v1/complaints/suggestions"),
+    ("GET", "/api/v1/reports/complaint-rate"),
+    ("GET", "/api/v1/feedback/settings"),
+    ("PATCH", "/api/v1/feedback/settings"),
+    ("GET", "/api/v1/referrals"),
+    ("POST", "/api/v1/referrals"),
+    ("GET", "/api/v1/reports/referrals"),
+    # Public, without a key: the workspace is named by its public site key (tested in tests/reviews).
+    ("GET", "/api/v1/public/{site_key}/products/{sku}/reviews"),
 }
 
 
@@ -122,6 +152,15 @@ async def victim(client: httpx.AsyncClient, workspace: WorkspaceHandle, other_wo
     await workspace.product("SECRET-1")
     order_id = await workspace.order("A-1", contact_id, "SECRET-1")
     segment = await client.post("/api/v1/segments", json={"name": "Secret segment", "rule": "orders >= 1"}, headers=a)
+    survey = await client.post("/api/v1/surveys", json={"name": "Secret survey", "segment": "new"}, headers=a)
+    review = await client.post(
+        "/api/v1/reviews",
+        json={"contact_id": contact_id, "sku": "SECRET-1", "rating": 2, "title": "Secret", "body": "Secret text"},
+        headers=a,
+    )
+    complaint = await client.post(
+        "/api/v1/complaints", json={"contact_id": contact_id, "summary": "Secret complaint"}, headers=a
+    )
     return Victim(
         contact_id,
         relationship_id,
@@ -132,6 +171,9 @@ async def victim(client: httpx.AsyncClient, workspace: WorkspaceHandle, other_wo
         conversation_id,
         order_id,
         int(segment.json()["id"]),
+        survey.json()["id"],
+        review.json()["id"],
+        complaint.json()["id"],
     )
 
 
@@ -157,6 +199,10 @@ async def _snapshot(client: httpx.AsyncClient, workspace: WorkspaceHandle, victi
         (await client.get(f"/api/v1/orders/{victim.order_id}", headers=h)).json(),
         (await client.get(f"/api/v1/segments/{victim.segment_id}", headers=h)).json(),
         (await client.get(f"/api/v1/contacts/{victim.contact_id}/figures", headers=h)).json(),
+        (await client.get(f"/api/v1/surveys/{victim.survey_id}", headers=h)).json(),
+        (await client.get(f"/api/v1/reviews/{victim.review_id}", headers=h)).json(),
+        (await client.get(f"/api/v1/complaints/{victim.complaint_id}", headers=h)).json(),
+        (await client.get("/api/v1/referrals", headers=h)).json(),
     ]
 
 
@@ -233,6 +279,11 @@ async def test_listings_show_only_the_callers_workspace(
     segments = (await client.get("/api/v1/segments", params={"counts": True}, headers=b)).json()["items"]
     assert all(not s["name"].startswith("Secret") for s in segments)
     assert next(s for s in segments if s["id"] == "new")["count"] == 0
+    assert (await client.get("/api/v1/surveys", headers=b)).json()["items"] == []
+    assert (await client.get("/api/v1/reviews", headers=b)).json()["items"] == []
+    assert (await client.get("/api/v1/complaints", headers=b)).json()["items"] == []
+    assert (await client.get("/api/v1/complaints/suggestions", headers=b)).json() == []
+    assert (await client.get("/api/v1/reports/complaint-rate", headers=b)).json()["complaints"] == 0
 
 
 async def test_same_email_in_two_workspaces_does_not_collide_on_import(

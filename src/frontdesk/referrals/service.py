@@ -13,7 +13,7 @@ from frontdesk.commerce.figures import get_commerce_settings
 from frontdesk.commerce.models import CustomerFigures, Order, OrderStatus
 from frontdesk.commerce.schemas import from_minor
 from frontdesk.contacts.models import Contact
-from frontdesk.contacts.service import decode_cursor, encode_cursor, get_referenced_contact
+from frontdesk.contacts.service import decode_cursor, encode_cursor, get_contact
 from frontdesk.db import insert_missing
 from frontdesk.errors import Conflict, InvalidInput
 from frontdesk.feedback.service import get_feedback_settings
@@ -39,7 +39,7 @@ def normalize_code(code: str) -> str:
 
 async def get_or_create_code(*, session: AsyncSession, workspace_id: int, contact_id: int) -> str:
     """The contact's code, made on first request; a code is never reused for another contact."""
-    await get_referenced_contact(session=session, workspace_id=workspace_id, contact_id=contact_id, field="contact_id")
+    await get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)
     for _ in range(5):
         code = await session.scalar(select(ReferralCode.code).where(ReferralCode.contact_id == contact_id))
         if code is not None:
