@@ -18,6 +18,7 @@ from frontdesk import __version__
 from frontdesk.commerce import api as commerce_api
 from frontdesk.commerce.housekeeping import run_analytics_refresh
 from frontdesk.complaints import api as complaints_api
+from frontdesk.complaints import pages as complaints_pages
 from frontdesk.contacts import api as contacts_api
 from frontdesk.contacts import pages as contacts_pages
 from frontdesk.conversations import api as conversations_api
@@ -31,12 +32,15 @@ from frontdesk.feedback import api as feedback_api
 from frontdesk.feedback.mail import run_mail_sender
 from frontdesk.realtime.broker import create_broker
 from frontdesk.referrals import api as referrals_api
+from frontdesk.referrals import pages as referrals_pages
 from frontdesk.reviews import api as reviews_api
+from frontdesk.reviews import pages as reviews_pages
 from frontdesk.reviews import public as reviews_public
 from frontdesk.segments import api as segments_api
 from frontdesk.segments import pages as segments_pages
 from frontdesk.settings import Settings, get_settings
 from frontdesk.surveys import api as surveys_api
+from frontdesk.surveys import pages as surveys_pages
 from frontdesk.surveys import public as surveys_public
 from frontdesk.web.console import error_page, install_console_handlers
 from frontdesk.widget import routes as widget_routes
@@ -115,6 +119,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(complaints_api.router)
     app.include_router(feedback_api.router)
     app.include_router(referrals_api.router)
+    for console_pages in (surveys_pages, reviews_pages, complaints_pages, referrals_pages):
+        app.include_router(console_pages.router)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
