@@ -11,6 +11,7 @@ from frontdesk.complaints.models import Complaint
 from frontdesk.db import create_session_factory
 from frontdesk.workspaces.models import Role
 from tests.factories import WorkspaceHandle
+from tests.segments.test_segment_pages import _sign_in
 
 
 async def test_a_complaint_is_worked_to_resolution_and_shows_on_the_contact_timeline(
@@ -167,3 +168,20 @@ async def test_complaint_rate_per_100_orders_matches_a_hand_count(
     # Python's ISO calendar for the same dates: the database's week buckets agree with it.
     weeks = {row["period"]: (row["complaints"], row["orders"]) for row in weekly["over_time"]}
     assert weeks == {"2026-W40": (0, 1), "2026-W41": (1, 1), "2026-W43": (0, 1), "2026-W45": (1, 1), "2026-W47": (1, 1)}
+
+
+async def test_an_agent_raises_a_complaint_from_the_conversation_view(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
+    conversation_id = await workspace.conversation("My parcel never came")
+    csrf = await _sign_in(client, workspace)
+    view = await client.get(f"/inbox/{conversation_id}")
+    assert f'name="conversation_id" value="{conversation_id}"' in view.text
+    raised = await client.post(
+        "/complaints", data={"csrf_token": csrf, "conversation_id": str(conversation_id), "summary": "Lost parcel"}
+    )
+    assert raised.status_code == 303
+    complaint = (await client.get("/api/v1/complaints", headers=workspace.headers)).json()["items"][0]
+    assert (complaint["source"], complaint["conversation_id"], complaint["summary"]) == (
+        "conversation", conversation_id, "Lost parcel"
+    )  # fmt: skip

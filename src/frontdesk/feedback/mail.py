@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.db import utcnow
@@ -130,24 +130,6 @@ async def deliver_pending(
             counts[{"sent": "sent", "failed": "failed", "pending": "deferred"}[status.value]] += 1
             if status is EmailStatus.pending:
                 break  # the server is not reachable: the rest would fail the same way
-    return counts
-
-
-async def outbox_counts(
-    *, session: AsyncSession, workspace_id: int, purpose: str, subject_ids: object
-) -> dict[str, int]:
-    """How many of the e-mails for ``subject_ids`` (a query of ids) are in each state."""
-    rows = await session.execute(
-        select(OutboxEmail.status, func.count())
-        .where(
-            OutboxEmail.workspace_id == workspace_id,
-            OutboxEmail.purpose == purpose,
-            OutboxEmail.subject_id.in_(subject_ids),  # type: ignore[arg-type]
-        )
-        .group_by(OutboxEmail.status)
-    )
-    counts = {status.value: 0 for status in EmailStatus}
-    counts.update({status: int(n) for status, n in rows.all()})
     return counts
 
 
