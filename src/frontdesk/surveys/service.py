@@ -23,6 +23,9 @@ from frontdesk.feedback.periods import Period, bucket_of
 from frontdesk.feedback.sentiment import sentiment
 from frontdesk.feedback.text import plain_text
 from frontdesk.segments import service as segments
+from frontdesk.segments.models import Segment
+from frontdesk.segments.rules import Rule, parse
+from frontdesk.segments.schemas import SegmentRead
 from frontdesk.surveys.models import Survey, SurveyRecipient, SurveyStatus
 from frontdesk.surveys.schemas import (
     AnswerCreate,
@@ -61,12 +64,18 @@ async def get_survey(*, session: AsyncSession, workspace_id: int, survey_id: int
     return survey
 
 
-async def _segment_name(session: AsyncSession, workspace_id: int, ref: str) -> str:
+async def _segment_rule(session: AsyncSession, workspace_id: int, ref: str) -> Rule:
+    """The rule of the segment a survey names; an unknown one is bad input on the ``segment`` field."""
     try:
-        read, _ = await segments.resolve(session=session, workspace_id=workspace_id, ref=ref)
-    except NotFound:
-        return f"(deleted segment {ref})"
-    return read.name
+        _, rule = await segments.resolve(session=session, workspace_id=workspace_id, ref=ref)
+    except NotFound as exc:
+        raise InvalidInput(exc.detail, field="segment") from None
+    return rule
+
+
+async def _all_segments(session: AsyncSession, workspace_id: int) -> list[SegmentRead]:
+    saved, _ = await segments.list_saved(session=session, workspace_id=workspace_id, limit=100, cursor=None)
+    return segments.builtin_segments() + saved
 
 
 async def to_reads(*, session: AsyncSession, surveys: list[Survey]) -> list[SurveyRead]:
@@ -85,6 +94,14 @@ async def to_reads(*, session: AsyncSession, surveys: list[Survey]) -> list[Surv
             )
         ).all()
     }
+    names = {segment.id: segment.name for segment in segments.builtin_segments()}
+    saved_ids = {int(survey.segment) for survey in surveys if survey.segment.isdigit()}
+    names |= {
+        str(segment_id): name
+        for segment_id, name in (
+            await session.execute(select(Segment.id, Segment.name).where(Segment.id.in_(saved_ids)))
+        ).all()
+    }
     reads = []
     for survey in surveys:
         recipients, answers = counts.get(survey.id, (0, 0))
@@ -94,7 +111,7 @@ async def to_reads(*, session: AsyncSession, surveys: list[Survey]) -> list[Surv
                 name=survey.name,
                 question=survey.question,
                 segment=survey.segment,
-                segment_name=await _segment_name(session, survey.workspace_id, survey.segment),
+                segment_name=names.get(survey.segment, f"(deleted segment {survey.segment})"),
                 status=SurveyStatus(survey.status),
                 valid_days=survey.valid_days,
                 change_hours=survey.change_hours,
@@ -119,10 +136,7 @@ async def list_surveys(
 
 
 async def do_create_survey(*, session: AsyncSession, workspace_id: int, data: SurveyCreate, actor: str) -> Survey:
-    try:
-        await segments.resolve(session=session, workspace_id=workspace_id, ref=data.segment)
-    except NotFound as exc:
-        raise InvalidInput(exc.detail, field="segment") from None
+    await _segment_rule(session, workspace_id, data.segment)
     survey = Survey(workspace_id=workspace_id, created_by=actor, **data.model_dump())
     session.add(survey)
     await session.flush()
@@ -158,10 +172,7 @@ async def do_send_survey(
     """Send the survey to every member of its segment who has not had it: recipients and e-mails are
     written once each (unique keys), so sending again reaches only contacts new to the segment."""
     survey = await get_survey(session=session, workspace_id=workspace_id, survey_id=survey_id)
-    try:
-        _, rule = await segments.resolve(session=session, workspace_id=workspace_id, ref=survey.segment)
-    except NotFound as exc:
-        raise InvalidInput(exc.detail, field="segment") from None
+    rule = await _segment_rule(session, workspace_id, survey.segment)
     ctx = await segments.context(session=session, workspace_id=workspace_id)
     members = segments.members(rule, ctx).subquery()
     now = utcnow()
@@ -298,10 +309,7 @@ async def results(
     conditions = _answered(workspace_id, survey_id, since, until)
     ctx = await segments.context(session=session, workspace_id=workspace_id)
     if segment is not None:
-        try:
-            _, rule = await segments.resolve(session=session, workspace_id=workspace_id, ref=segment)
-        except NotFound as exc:
-            raise InvalidInput(exc.detail, field="segment") from None
+        rule = await _segment_rule(session, workspace_id, segment)
         conditions.append(SurveyRecipient.contact_id.in_(segments.members(rule, ctx)))
     result = await session.execute(select(SurveyRecipient.score, SurveyRecipient.answered_at).where(*conditions))
     rows = [(score, answered_at) for score, answered_at in result.all() if score is not None and answered_at]
@@ -310,17 +318,11 @@ async def results(
         by_period.setdefault(bucket_of(answered_at, period), []).append(score)
     over_time = [NpsPeriod(period=key, **nps_figures(scores).model_dump()) for key, scores in sorted(by_period.items())]
     by_segment = []
-    candidates = (
-        segments.builtin_segments()
-        + (await segments.list_saved(session=session, workspace_id=workspace_id, limit=100, cursor=None))[0]
-    )
-    for candidate in candidates if rows else []:
-        _, rule = await segments.resolve(session=session, workspace_id=workspace_id, ref=candidate.id)
+    for candidate in await _all_segments(session, workspace_id) if rows else []:
+        members_of_candidate = segments.members(parse(candidate.rule), ctx)
         scores = list(
             await session.scalars(
-                select(SurveyRecipient.score).where(
-                    *conditions, SurveyRecipient.contact_id.in_(segments.members(rule, ctx))
-                )
+                select(SurveyRecipient.score).where(*conditions, SurveyRecipient.contact_id.in_(members_of_candidate))
             )
         )
         if scores:
