@@ -72,8 +72,6 @@ async def create_order(
     response: Response,
     referral_code: ReferralCodeParam = None,
 ) -> OrderRead:
-    if referral_code is not None:  # an unknown code is an error before anything is written
-        await referrals.referrer_of_code(session=session, workspace_id=principal.workspace_id, code=referral_code)
     for attempt in range(2):
         try:
             outcome = await orders.write_orders(
@@ -96,9 +94,7 @@ async def create_order(
                 raise
     if not outcome.result.created:
         response.status_code = 200
-    order = await service.get_order(
-        session=session, workspace_id=principal.workspace_id, order_id=outcome.order_ids[data.external_id]
-    )
+    order = await service.get_order(session=session, workspace_id=principal.workspace_id, order_id=order_id)
     return (await service.to_reads(session=session, orders=[order]))[0]
 
 

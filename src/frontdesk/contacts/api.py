@@ -91,8 +91,6 @@ async def create_contact(
     response: Response,
     referral_code: ReferralCodeParam = None,
 ) -> ContactRead:
-    if referral_code is not None:  # an unknown code is an error before anything is written
-        await referrals.referrer_of_code(session=session, workspace_id=principal.workspace_id, code=referral_code)
     contact = await service.do_create_contact(
         session=session, workspace_id=principal.workspace_id, data=data, actor=principal.label
     )
