@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -142,26 +142,27 @@ async def get_complaint(*, session: AsyncSession, workspace_id: int, complaint_i
 
 
 def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else getattr(value, "value", value)
+    """A field's value as the history keeps it: enums by value, times as UTC ISO text."""
+    return value.astimezone(UTC).isoformat() if isinstance(value, datetime) else getattr(value, "value", value)
 
 
 async def do_update_complaint(
     *, session: AsyncSession, workspace_id: int, complaint_id: int, data: ComplaintUpdate, actor: str
 ) -> Complaint:
     complaint = await get_complaint(session=session, workspace_id=workspace_id, complaint_id=complaint_id)
-    changes = {name: _plain(value) for name, value in data.model_dump(exclude_unset=True).items()}
-    if "owner_id" in changes:
-        await _owner(session, workspace_id, changes["owner_id"])
-    resolution = changes.get("resolution", complaint.resolution)
-    if changes.get("status") == ComplaintStatus.resolved.value and not (resolution or "").strip():
+    given = data.model_dump(exclude_unset=True)
+    if "owner_id" in given:
+        await _owner(session, workspace_id, given["owner_id"])
+    resolution = given.get("resolution", complaint.resolution)
+    if given.get("status") == ComplaintStatus.resolved and not (resolution or "").strip():
         raise InvalidInput("say how the complaint was resolved", field="resolution")
-    changed = {name: [_plain(getattr(complaint, name)), value] for name, value in changes.items()}
+    changed = {name: [_plain(getattr(complaint, name)), _plain(value)] for name, value in given.items()}
     changed = {name: pair for name, pair in changed.items() if pair[0] != pair[1]}
     if not changed:
         return complaint
     was_resolved = complaint.status == ComplaintStatus.resolved.value
-    for name, value in changes.items():
-        setattr(complaint, name, data.due_at if name == "due_at" else value)
+    for name in changed:
+        setattr(complaint, name, getattr(given[name], "value", given[name]))
     now = utcnow()
     complaint.updated_at = now
     is_resolved = complaint.status == ComplaintStatus.resolved.value
