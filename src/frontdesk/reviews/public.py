@@ -11,9 +11,9 @@ from frontdesk.conversations.visitors import settings_for_widget_token
 from frontdesk.deps import DbSession
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.feedback.links import InvalidLink
+from frontdesk.feedback.public import link_error, workspace_name
 from frontdesk.reviews import service
 from frontdesk.reviews.schemas import ReviewWrite
-from frontdesk.surveys.public import link_error, workspace_name
 from frontdesk.web.console import render
 
 router = APIRouter(include_in_schema=False)

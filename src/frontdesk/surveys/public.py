@@ -11,21 +11,12 @@ from frontdesk.db import utcnow
 from frontdesk.deps import DbSession
 from frontdesk.errors import Conflict, errors_from_pydantic
 from frontdesk.feedback.links import InvalidLink
+from frontdesk.feedback.public import link_error, workspace_name
 from frontdesk.surveys import service
 from frontdesk.surveys.schemas import AnswerCreate
 from frontdesk.web.console import render
-from frontdesk.workspaces.models import Workspace
 
 router = APIRouter(include_in_schema=False)
-
-
-async def workspace_name(session: DbSession, workspace_id: int) -> str:
-    workspace = await session.get(Workspace, workspace_id)
-    return workspace.name if workspace else ""
-
-
-def link_error(request: Request, exc: InvalidLink) -> Any:
-    return render(request, "public/link_error.html", status_code=404, workspace_name="", message=exc.detail)
 
 
 async def _page(request: Request, session: DbSession, token: str, status_code: int = 200, **extra: Any) -> Any:
