@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.commerce.models import Order, OrderLine, OrderStatus, Product
+from frontdesk.commerce.service import get_order
 from frontdesk.contacts.models import Contact
 from frontdesk.contacts.service import decode_cursor, encode_cursor, get_referenced_contact
 from frontdesk.db import utcnow
@@ -243,9 +244,7 @@ async def do_review_link(
     *, session: AsyncSession, workspace_id: int, order_id: int, now: datetime | None = None
 ) -> tuple[str, datetime]:
     """A link for the order's buyer to review what they bought in it; only for a completed order."""
-    order = await session.scalar(select(Order).where(Order.workspace_id == workspace_id, Order.id == order_id))
-    if order is None:
-        raise NotFound(f"no order {order_id} in this workspace")
+    order = await get_order(session=session, workspace_id=workspace_id, order_id=order_id)
     if order.status != OrderStatus.completed.value or order.buyer_id is None:
         raise InvalidInput("only a completed order with a known buyer can be reviewed", field="order_id")
     now = now or utcnow()
