@@ -229,7 +229,9 @@ async def frontdesk_setup(
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         for email in emails:
             http.cookies.clear()
-            response = await http.post("/login", data={"email": email, "password": PASSWORD})
+            form = (await http.get("/login")).text
+            csrf_token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            response = await http.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf_token})
             assert response.status_code == 303, response.text
             cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
             headers.append({"Origin": base, "Cookie": cookie})

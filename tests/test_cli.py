@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from frontdesk.cli import app
 from tests.factories import WorkspaceHandle
+from tests.workspaces.test_console_auth import login as sign_in
 
 runner = CliRunner()
 
@@ -95,7 +96,7 @@ async def test_demo_builds_a_varied_workspace_once(client: httpx.AsyncClient) ->
     again = await invoke(["demo"])
     assert "already exists" in again.output
 
-    login = await client.post("/login", data={"email": "admin@demo-shop.example", "password": "frontdesk-demo"})
+    login = await sign_in(client, "admin@demo-shop.example", "frontdesk-demo")
     assert login.status_code == 303
     page = await client.get("/settings")
     assert "Sam Support" in page.text and "Ada Admin" in page.text

@@ -30,7 +30,9 @@ from frontdesk.db import create_engine, create_session_factory
 from frontdesk.errors import install_problem_handlers
 from frontdesk.feedback import api as feedback_api
 from frontdesk.feedback.mail import run_mail_sender
+from frontdesk.middleware import install_middleware
 from frontdesk.realtime.broker import create_broker
+from frontdesk.realtime.ratelimit import AppLimits
 from frontdesk.referrals import api as referrals_api
 from frontdesk.referrals import pages as referrals_pages
 from frontdesk.reviews import api as reviews_api
@@ -96,7 +98,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     app.state.broker = broker
-    app.state.chat_limits = widget_routes.ChatLimits.from_settings(settings)
+    app.state.rate_limits = limits = AppLimits.from_settings(settings)
+    app.state.chat_limits = widget_routes.ChatLimits(visitor=limits.visitor_messages, ip=limits.ip_requests)
+    install_middleware(app, settings, api_limit=limits.api_requests)
     app.state.message_writer = MessageWriter(app.state.session_factory, broker)
     install_problem_handlers(app, html_page=error_page)
     install_console_handlers(app)

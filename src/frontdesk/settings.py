@@ -27,12 +27,23 @@ class Settings(BaseSettings):
     password_time_cost: int = 3
     password_memory_cost_kib: int = 65536
     import_batch_size: int = 2000
-    # Chat rate limits, per process: a burst, then a steady rate. Per IP address counts every visitor behind a
-    # shared address (an office, a proxy), so it is looser than the per-visitor limit.
-    visitor_message_burst: int = 10
-    visitor_messages_per_second: float = 0.5
-    ip_request_burst: int = 120
-    ip_requests_per_second: float = 10.0
+    # Chat rate limits: a burst, then a steady rate (a sliding window of burst / rate seconds). Per IP address
+    # counts every visitor behind a shared address (an office, a proxy), so it is looser than the per-visitor
+    # limit. With redis_url set, every limit is counted in Redis and holds across all serving processes.
+    visitor_message_burst: int = Field(default=10, ge=1)
+    visitor_messages_per_second: float = Field(default=0.5, gt=0)
+    ip_request_burst: int = Field(default=120, ge=1)
+    ip_requests_per_second: float = Field(default=10.0, gt=0)
+    # Sign-in attempts per e-mail address, and failed sign-ins per IP address, within the window; then 429 with
+    # Retry-After. Checked before the password is hashed, so a flood of guesses costs the server no argon2 time.
+    # A success resets its e-mail address's count.
+    signin_attempts_per_account: int = Field(default=10, ge=1)
+    signin_failures_per_ip: int = Field(default=50, ge=1)
+    signin_window_seconds: int = Field(default=900, ge=1)
+    # Requests per API key per minute: generous for integrations, a ceiling for a runaway script.
+    api_requests_per_minute: int = Field(default=6000, ge=1)
+    # Redis keys of the rate limits start with this (several installs, or test runs, may share one Redis).
+    rate_limit_key_prefix: str = "frontdesk-limits"
     max_upload_bytes: int = 50 * 1024 * 1024
     # Lifecycle stages move with time (lapsed, churned) and RFM scores are relative: every serving process
     # recomputes them this often (0: never; then run `frontdesk analytics refresh` from cron).

@@ -128,7 +128,10 @@ class Agent:
         self.csrf = ""
 
     async def login(self) -> None:
-        response = await self.http.post("/login", data={"email": self.email, "password": PASSWORD})
+        form = (await self.http.get("/login")).text
+        csrf_token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        data = {"email": self.email, "password": PASSWORD, "csrf_token": csrf_token}
+        response = await self.http.post("/login", data=data)
         assert response.status_code == 303, response.text
         page = await self.http.get("/inbox")
         self.csrf = page.text.split('"X-CSRF-Token": "', 1)[1].split('"', 1)[0]

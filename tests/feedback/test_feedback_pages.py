@@ -7,10 +7,11 @@ import re
 import httpx
 
 from tests.factories import PASSWORD, WorkspaceHandle
+from tests.workspaces.test_console_auth import login
 
 
 async def _sign_in(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> str:
-    response = await client.post("/login", data={"email": workspace.admin_email, "password": PASSWORD})
+    response = await login(client, workspace.admin_email, PASSWORD)
     assert response.status_code == 303
     match = re.search(r'name="csrf_token" value="([^"]+)"', (await client.get("/surveys")).text)
     assert match is not None

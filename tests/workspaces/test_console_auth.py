@@ -14,8 +14,14 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
+async def login_form_token(client: httpx.AsyncClient) -> str:
+    """The CSRF token of a freshly fetched sign-in form (its nonce cookie is now in ``client``)."""
+    return csrf_of((await client.get("/login")).text)
+
+
 async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
-    return await client.post("/login", data={"email": email, "password": password, "next": "/contacts"})
+    data = {"email": email, "password": password, "next": "/contacts", "csrf_token": await login_form_token(client)}
+    return await client.post("/login", data=data)
 
 
 async def test_console_pages_redirect_to_login_when_signed_out(client: httpx.AsyncClient) -> None:
@@ -62,9 +68,8 @@ async def test_forms_without_the_csrf_token_are_refused(client: httpx.AsyncClien
 
 
 async def test_login_never_redirects_off_site(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
-    response = await client.post(
-        "/login", data={"email": workspace.admin_email, "password": PASSWORD, "next": "//evil.example/"}
-    )
+    data = {"email": workspace.admin_email, "password": PASSWORD, "next": "//evil.example/"}
+    response = await client.post("/login", data={**data, "csrf_token": await login_form_token(client)})
     assert response.headers["location"] == "/contacts"
 
 

@@ -1,43 +1,136 @@
-"""Token buckets kept in this process's memory, keyed by visitor or IP address."""
+"""Rate limits, counted by the `limits` library: in this process's memory, or in Redis shared by every process.
+
+Each limit is a sliding-window counter keyed by what it protects (a visitor, an IP address, an e-mail address,
+an API key). With ``FRONTDESK_REDIS_URL`` set, every serving process counts in the same Redis keys, so N
+processes behind a load balancer allow what one would, not N times as much.
+
+Redis going away must not stop chats or sign-ins: a limit whose shared storage fails counts in this process's
+memory until Redis answers again (logged once per outage), so the limit still holds per process meanwhile.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.errors import StorageError
+
+from frontdesk.settings import Settings
+
+log = logging.getLogger(__name__)
+DEFAULT_KEY_PREFIX = "frontdesk-limits"
+# A rate-limit check sits on the path of every chat message: a Redis that hangs must cost little.
+_REDIS_TIMEOUT_SECONDS = 0.5
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
+def per_window(amount: int, per_second: float) -> RateLimitItem:
+    """``amount`` actions at once, and ``per_second`` on average: ``amount`` per ``amount / per_second`` seconds."""
+    window = max(1, round(amount / per_second)) if per_second > 0 else 1
+    return RateLimitItemPerSecond(max(1, amount), window)
 
 
-@dataclass
-class RateLimiter:
-    """``capacity`` actions at once, refilled at ``per_second``; idle buckets are forgotten."""
+class RateLimits:
+    """The storage every limit of one app counts in, and the limits made from it."""
 
-    capacity: float
-    per_second: float
-    _buckets: dict[str, _Bucket] = field(default_factory=dict)
+    def __init__(self, redis_url: str | None, *, key_prefix: str = DEFAULT_KEY_PREFIX) -> None:
+        self._memory = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self.shared = redis_url is not None
+        self._storage: Storage | None = None
+        if redis_url is not None:
+            self._storage = RedisStorage(
+                "async+" + redis_url,
+                implementation="redispy",
+                key_prefix=key_prefix,
+                wrap_exceptions=True,
+                socket_timeout=_REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=_REDIS_TIMEOUT_SECONDS,
+            )
+        self._primary = SlidingWindowCounterRateLimiter(self._storage) if self._storage else self._memory
+        self._degraded = False
 
-    def allow(self, key: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            if len(self._buckets) > 50_000:
-                self._forget_idle(now)
-            bucket = self._buckets[key] = _Bucket(tokens=self.capacity, updated=now)
-        bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.per_second)
-        bucket.updated = now
-        if bucket.tokens < 1:
-            return False
-        bucket.tokens -= 1
-        return True
+    def limit(self, name: str, item: RateLimitItem) -> Limit:
+        return Limit(name=name, item=item, limits=self)
 
-    def retry_after(self, key: str) -> float:
-        bucket = self._buckets.get(key)
-        return 0.0 if bucket is None else max(0.0, (1 - bucket.tokens) / self.per_second)
+    async def _call(self, action: str, item: RateLimitItem, key: str) -> bool:
+        try:
+            result = await getattr(self._primary, action)(item, key)
+            if self._degraded:
+                self._degraded = False
+                log.warning("rate limits are shared through Redis again")
+            return bool(result)
+        except StorageError:
+            if not self._degraded:
+                self._degraded = True
+                log.warning("Redis is unreachable: rate limits count per process until it returns")
+            return bool(await getattr(self._memory, action)(item, key))
 
-    def _forget_idle(self, now: float) -> None:
-        full_after = self.capacity / self.per_second
-        self._buckets = {k: b for k, b in self._buckets.items() if now - b.updated < full_after}
+    async def _reset_time(self, item: RateLimitItem, key: str) -> float:
+        try:
+            return (await self._primary.get_window_stats(item, key)).reset_time
+        except StorageError:
+            return (await self._memory.get_window_stats(item, key)).reset_time
+
+    async def _clear(self, item: RateLimitItem, key: str) -> None:
+        with contextlib.suppress(StorageError):
+            await self._primary.clear(item, key)
+        await self._memory.clear(item, key)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One named limit, e.g. failed sign-ins per e-mail address."""
+
+    name: str
+    item: RateLimitItem
+    limits: RateLimits
+
+    async def hit(self, key: str) -> bool:
+        """Count one action for ``key``; ``False`` when the limit was already reached (nothing counted)."""
+        return await self.limits._call("hit", self.item, f"{self.name}:{key}")
+
+    async def allows(self, key: str) -> bool:
+        """Whether one more action for ``key`` is within the limit, without counting it."""
+        return await self.limits._call("test", self.item, f"{self.name}:{key}")
+
+    async def retry_after(self, key: str) -> int:
+        """Whole seconds until ``key`` may act again (at least 1), for a ``Retry-After`` header."""
+        reset = await self.limits._reset_time(self.item, f"{self.name}:{key}")
+        return max(1, math.ceil(reset - time.time()))
+
+    async def clear(self, key: str) -> None:
+        await self.limits._clear(self.item, f"{self.name}:{key}")
+
+
+@dataclass(frozen=True)
+class AppLimits:
+    """Every rate limit of the app, from the settings, counted in one storage."""
+
+    visitor_messages: Limit
+    ip_requests: Limit
+    signin_attempts_per_account: Limit
+    signin_failures_per_ip: Limit
+    api_requests: Limit
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AppLimits:
+        limits = RateLimits(settings.redis_url, key_prefix=settings.rate_limit_key_prefix)
+        window = settings.signin_window_seconds
+        return cls(
+            visitor_messages=limits.limit(
+                "visitor", per_window(settings.visitor_message_burst, settings.visitor_messages_per_second)
+            ),
+            ip_requests=limits.limit("ip", per_window(settings.ip_request_burst, settings.ip_requests_per_second)),
+            signin_attempts_per_account=limits.limit(
+                "signin-account", RateLimitItemPerSecond(settings.signin_attempts_per_account, window)
+            ),
+            signin_failures_per_ip=limits.limit(
+                "signin-ip", RateLimitItemPerSecond(settings.signin_failures_per_ip, window)
+            ),
+            api_requests=limits.limit("api-key", RateLimitItemPerMinute(settings.api_requests_per_minute, 1)),
+        )

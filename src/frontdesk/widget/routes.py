@@ -35,9 +35,8 @@ from frontdesk.conversations.visitors import (
 from frontdesk.conversations.writer import MessageWriter
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.realtime.broker import OVERFLOW, Broker
-from frontdesk.realtime.ratelimit import RateLimiter
+from frontdesk.realtime.ratelimit import Limit
 from frontdesk.realtime.sockets import serve_socket
-from frontdesk.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -48,15 +47,8 @@ WIDGET_JS = Path(__file__).parent / "static" / "widget.js"
 class ChatLimits:
     """Generous for people, tight for scripts (defaults: a burst of 10 messages, then one every 2 s)."""
 
-    visitor: RateLimiter
-    ip: RateLimiter
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ChatLimits:
-        return cls(
-            visitor=RateLimiter(settings.visitor_message_burst, settings.visitor_messages_per_second),
-            ip=RateLimiter(settings.ip_request_burst, settings.ip_requests_per_second),
-        )
+    visitor: Limit
+    ip: Limit
 
 
 @router.get("/widget.js")
@@ -106,8 +98,14 @@ async def _conversation_state(session: Any, visitor: Visitor, settings: ChatSett
 async def start_session(request: Request) -> Response:
     """Called by widget.js on every page load. The body is JSON sent as text/plain, so no CORS preflight."""
     origin = request.headers.get("origin", "")
-    if not request.app.state.chat_limits.ip.allow(_client_ip(request)):
-        return JSONResponse({"error": "rate_limited", "message": "too many requests; slow down"}, status_code=429)
+    limits: ChatLimits = request.app.state.chat_limits
+    if not await limits.ip.hit(_client_ip(request)):
+        wait = str(await limits.ip.retry_after(_client_ip(request)))
+        return JSONResponse(
+            {"error": "rate_limited", "message": "too many requests; slow down"},
+            status_code=429,
+            headers={"Retry-After": wait},
+        )
     try:
         body = json.loads(await request.body() or b"{}")
         if not isinstance(body, dict):
@@ -270,7 +268,7 @@ class VisitorSocket:
     async def _send_message(self, frame: dict[str, Any]) -> None:
         ip = _client_ip(self.websocket)
         limits: ChatLimits = self.websocket.app.state.chat_limits
-        if not limits.visitor.allow(self.rate_key) or not limits.ip.allow(ip):
+        if not await limits.visitor.hit(self.rate_key) or not await limits.ip.hit(ip):
             await self.send(
                 {
                     "type": "error",

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from frontdesk import security
+from frontdesk.contacts.validation import email_key
 from frontdesk.conversations.models import CannedReply
 from frontdesk.conversations.visitors import get_chat_settings
 from frontdesk.deps import AppSettings, DbSession, PathId
 from frontdesk.errors import DomainError, errors_from_pydantic
+from frontdesk.realtime.ratelimit import AppLimits
+from frontdesk.settings import Settings
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
 from frontdesk.workspaces import service
 from frontdesk.workspaces.models import Role
@@ -29,9 +34,46 @@ def _safe_next(next_url: str | None) -> str:
     return "/contacts"
 
 
+LOGIN_NONCE_COOKIE = "frontdesk_login_nonce"
+BAD_CREDENTIALS = "That e-mail address and password do not match an active agent."
+
+
+def _login_page(
+    request: Request,
+    settings: Settings,
+    *,
+    next_url: str | None,
+    email: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The sign-in form with a CSRF token bound to a nonce cookie (kept if the browser has one: two tabs work)."""
+    nonce = request.cookies.get(LOGIN_NONCE_COOKIE) or security.new_csrf_token()
+    response = render(
+        request,
+        "pages/login.html",
+        status_code=status_code,
+        next=_safe_next(next_url),
+        email=email,
+        error=error,
+        csrf_token=security.login_form_token(nonce),
+    )
+    response.set_cookie(
+        LOGIN_NONCE_COOKIE, nonce, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/login"
+    )
+    response.headers.update(headers or {})
+    return response
+
+
+def _login_form_is_genuine(request: Request, given: str) -> bool:
+    nonce = request.cookies.get(LOGIN_NONCE_COOKIE, "")
+    return bool(nonce and given) and security.tokens_match(security.login_form_token(nonce), given)
+
+
 @router.get("/login")
-async def login_form(request: Request, next: str | None = None) -> Any:
-    return render(request, "pages/login.html", next=_safe_next(next), error=None, email="")
+async def login_form(request: Request, settings: AppSettings, next: str | None = None) -> Any:
+    return _login_page(request, settings, next_url=next)
 
 
 @router.post("/login")
@@ -42,21 +84,32 @@ async def login(
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str | None, Form()] = None,
+    csrf_token: Annotated[str, Form()] = "",
 ) -> Any:
+    if not _login_form_is_genuine(request, csrf_token):
+        error = "This sign-in form has expired or did not come from Frontdesk. Please sign in again."
+        return _login_page(request, settings, next_url=next, email=email, error=error, status_code=403)
+    limits: AppLimits = request.app.state.rate_limits
+    by_ip, by_account = limits.signin_failures_per_ip, limits.signin_attempts_per_account
+    ip, account = request.client.host if request.client else "unknown", email_key(email)
+    # Both limits are consulted before the password is hashed, so a flood of guesses costs no argon2 time. An
+    # e-mail address's attempts are counted atomically up front (parallel guesses at one account cannot slip
+    # through) and forgiven by a success; an IP address's failures only, so an office signing in from one
+    # address is not locked out by its own colleagues.
+    if not await by_ip.allows(ip) or not await by_account.hit(account):
+        wait = max(await by_ip.retry_after(ip), await by_account.retry_after(account))
+        error = f"Too many sign-in attempts. Try again in {_duration(wait)}."
+        headers = {"Retry-After": str(wait)}
+        return _login_page(request, settings, next_url=next, email=email, error=error, status_code=429, headers=headers)
     found = await service.do_login(
         session=session, email=email, password=password, max_age_seconds=settings.session_max_age_seconds
     )
     if found is None:
-        return render(
-            request,
-            "pages/login.html",
-            status_code=400,
-            next=_safe_next(next),
-            email=email,
-            error="That e-mail address and password do not match an active agent.",
-        )
+        await by_ip.hit(ip)
+        return _login_page(request, settings, next_url=next, email=email, error=BAD_CREDENTIALS, status_code=400)
     _, token, _ = found
     await session.commit()
+    await by_account.clear(account)  # the owner got in: earlier typos no longer count against them
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         settings.session_cookie_name,
@@ -67,7 +120,14 @@ async def login(
         secure=settings.secure_cookies,
         path="/",
     )
+    response.delete_cookie(LOGIN_NONCE_COOKIE, path="/login")
     return response
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 @router.post("/logout")

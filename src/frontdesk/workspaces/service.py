@@ -82,7 +82,7 @@ async def do_create_agent(*, session: AsyncSession, workspace_id: int, data: Age
         email_normalized=key,
         display_name=data.display_name,
         role=data.role.value,
-        password_hash=security.hash_password(data.password),
+        password_hash=await security.hash_password_async(data.password),
     )
     session.add(agent)
     await session.flush()
@@ -104,7 +104,7 @@ async def do_update_agent(*, session: AsyncSession, workspace_id: int, agent_id:
     if changes.get("display_name"):
         agent.display_name = changes["display_name"]
     if changes.get("password"):
-        agent.password_hash = security.hash_password(changes["password"])
+        agent.password_hash = await security.hash_password_async(changes["password"])
     if changes.get("role"):
         agent.role = Role(changes["role"]).value
     if changes.get("is_active") is not None:
@@ -133,9 +133,13 @@ async def do_login(
         )
     ).all()
     if not agents:
-        security.verify_password_for_unknown_user(password)
+        await security.verify_password_for_unknown_user_async(password)
         return None
-    agent = next((a for a in agents if security.verify_password(a.password_hash, password)), None)
+    agent = None
+    for candidate in agents:
+        if await security.verify_password_async(candidate.password_hash, password):
+            agent = candidate
+            break
     if agent is None:
         return None
     token = security.new_session_token()

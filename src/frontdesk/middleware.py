@@ -1,0 +1,123 @@
+"""What wraps every HTTP response: security headers, and the per-API-key rate limit of ``/api/``.
+
+Plain ASGI middleware rather than ``BaseHTTPMiddleware``: streamed responses (CSV exports) stay streamed and
+WebSockets pass through untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from fastapi import FastAPI
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from frontdesk import security
+from frontdesk.errors import PROBLEM_JSON
+from frontdesk.realtime.ratelimit import Limit
+from frontdesk.settings import Settings
+
+# The console and the public pages load scripts and styles from Frontdesk only. Inline styles remain allowed
+# (style attributes in templates, the widget's injected stylesheet, HTMX's indicator style): styles cannot run
+# code. Inline scripts and eval are not: templates use data attributes that /static/forms.js acts on instead.
+_PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self' {sockets}; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+)
+# The API's interactive docs: Swagger UI starts from an inline script, and loads its assets from a CDN until
+# they are served by Frontdesk itself.
+_DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "connect-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/api/v1/docs", "/api/v1/redoc")
+_HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]+)?|\[[0-9A-Fa-f:.]+\](:[0-9]+)?")
+
+
+def content_security_policy(path: str, host: str) -> str:
+    if path.startswith(DOCS_PATHS):
+        return _DOCS_POLICY
+    # 'self' covers ws:// and wss:// of the same host in CSP Level 3 browsers; named for older ones.
+    sockets = f"ws://{host} wss://{host}" if _HOST.fullmatch(host) else ""
+    return _PAGE_POLICY.format(sockets=sockets).replace("'self' ;", "'self';")
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response, whatever produced it (route, error handler, static)."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        host = Headers(scope=scope).get("host", "")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", content_security_policy(path, host))
+                # The widget is a script that runs in the site's own page, never a frame: nothing is framed.
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                # Links in console pages carry record ids, and public links carry personal tokens.
+                headers.setdefault("Referrer-Policy", "same-origin")
+                if self.hsts:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class ApiRateLimit:
+    """At most ``limit`` requests per API key under ``/api/``, counted before the key is even looked up."""
+
+    def __init__(self, app: ASGIApp, *, limit: Limit) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        authorization = Headers(scope=scope).get("authorization", "")
+        if not authorization:
+            await self.app(scope, receive, send)
+            return
+        # Keyed by a digest, so Redis never holds a usable key; unknown keys are limited too (no free guessing).
+        key = security.token_digest(authorization.removeprefix("Bearer ").strip())[:32]
+        if await self.limit.hit(key):
+            await self.app(scope, receive, send)
+            return
+        wait = await self.limit.retry_after(key)
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": "Too many requests",
+                "status": 429,
+                "detail": f"this API key made too many requests; retry in {wait} seconds",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(wait).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def install_middleware(app: FastAPI, settings: Settings, *, api_limit: Limit) -> None:
+    """The rate limit runs inside the headers middleware, so its 429s carry the security headers too."""
+    app.add_middleware(ApiRateLimit, limit=api_limit)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
