@@ -1,0 +1,72 @@
+"""Rate limits of the widget and the API: 429 with Retry-After, shared by processes through Redis."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from frontdesk.realtime.ratelimit import RateLimits, per_window
+from frontdesk.settings import Settings
+from frontdesk.workspaces.models import Role
+from tests.factories import WorkspaceHandle
+from tests.workspaces.test_signin import app_client, shared_redis
+
+
+async def test_api_requests_are_limited_per_key_with_a_problem_and_retry_after(
+    engine: AsyncEngine, settings: Settings, workspace: WorkspaceHandle
+) -> None:
+    other_key = await workspace.key_with_role(Role.viewer)
+    async with app_client(engine, settings, api_requests_per_minute=3) as client:
+        for _ in range(3):
+            assert (await client.get("/api/v1/workspace", headers=workspace.headers)).status_code == 200
+        limited = await client.get("/api/v1/workspace", headers=workspace.headers)
+        assert limited.status_code == 429
+        assert limited.headers["content-type"] == "application/problem+json"
+        assert limited.json()["status"] == 429 and 0 < int(limited.headers["Retry-After"]) <= 60
+        # Writes are refused before they touch anything, and another key of the workspace is not affected.
+        refused = await client.post("/api/v1/contacts", headers=workspace.headers, json={"name": "Not stored"})
+        assert refused.status_code == 429
+        assert (await client.get("/api/v1/workspace", headers=other_key)).status_code == 200
+
+
+async def test_api_limit_is_shared_by_processes_through_redis(
+    engine: AsyncEngine, settings: Settings, workspace: WorkspaceHandle, redis_url: str
+) -> None:
+    shared = shared_redis(redis_url)
+    async with (
+        app_client(engine, settings, api_requests_per_minute=4, **shared) as first,
+        app_client(engine, settings, api_requests_per_minute=4, **shared) as second,
+    ):
+        for client in (first, second, first, second):
+            assert (await client.get("/api/v1/workspace", headers=workspace.headers)).status_code == 200
+        for client in (first, second):
+            assert (await client.get("/api/v1/workspace", headers=workspace.headers)).status_code == 429
+
+
+async def test_widget_session_endpoint_is_limited_per_ip_across_processes(
+    engine: AsyncEngine, settings: Settings, redis_url: str
+) -> None:
+    shared = shared_redis(redis_url)
+    limits = {"ip_request_burst": 3, "ip_requests_per_second": 0.1}
+    async with (
+        app_client(engine, settings, **limits, **shared) as first,
+        app_client(engine, settings, **limits, **shared) as second,
+    ):
+        for client in (first, second, first):
+            response = await client.post("/widget/api/session", content=b'{"widget_token": "unknown"}')
+            assert response.status_code == 404
+        limited = await second.post("/widget/api/session", content=b'{"widget_token": "unknown"}')
+        assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+
+
+async def test_a_burst_then_a_steady_rate_becomes_one_sliding_window() -> None:
+    item = per_window(10, 0.5)
+    assert (item.amount, item.get_expiry()) == (10, 20)
+    assert per_window(1_000_000, 1_000_000).get_expiry() == 1
+
+
+async def test_limits_keep_counting_per_process_while_redis_is_unreachable() -> None:
+    limits = RateLimits("redis://127.0.0.1:1/0", key_prefix="unreachable")
+    limit = limits.limit("visitor", per_window(2, 0.01))
+    assert [await limit.hit("v1") for _ in range(3)] == [True, True, False]
+    assert await limit.retry_after("v1") > 0
+    assert await limit.hit("v2")

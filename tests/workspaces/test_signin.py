@@ -1,0 +1,145 @@
+"""Sign-in: hashing off the event loop, the sign-in form's CSRF token, and throttled failures."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from frontdesk import security
+from frontdesk.app import create_app
+from frontdesk.settings import Settings
+from frontdesk.workspaces import service
+from frontdesk.workspaces.models import Role
+from frontdesk.workspaces.schemas import AgentCreate, AgentUpdate
+from tests.factories import PASSWORD, WorkspaceHandle
+from tests.workspaces.test_console_auth import csrf_of, login, login_form_token
+
+
+@asynccontextmanager
+async def app_client(engine: AsyncEngine, settings: Settings, **changes: Any) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings.model_copy(update=changes), engine=engine)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        yield client
+
+
+def shared_redis(redis_url: str) -> dict[str, Any]:
+    """Settings for app instances that count in the test Redis, under keys no other test run uses."""
+    return {"redis_url": redis_url, "rate_limit_key_prefix": f"test-{secrets.token_hex(6)}"}
+
+
+async def test_password_hashing_never_runs_on_the_event_loop(
+    session: AsyncSession, workspace: WorkspaceHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loop_thread = threading.get_ident()
+    threads: list[int] = []
+
+    def recording(function: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any) -> Any:
+            threads.append(threading.get_ident())
+            return function(*args)
+
+        return wrapper
+
+    monkeypatch.setattr(security, "hash_password", recording(security.hash_password))
+    monkeypatch.setattr(security, "verify_password", recording(security.verify_password))
+    agent = await service.do_create_agent(
+        session=session,
+        workspace_id=workspace.id,
+        data=AgentCreate(email="new@acme.example", display_name="New", password=PASSWORD, role=Role.agent),
+    )
+    await service.do_update_agent(
+        session=session, workspace_id=workspace.id, agent_id=agent.id, data=AgentUpdate(password="another-secret-1")
+    )
+    for email in ("new@acme.example", "nobody@acme.example"):
+        await service.do_login(session=session, email=email, password="wrong", max_age_seconds=60)
+    assert len(threads) >= 4 and loop_thread not in threads
+
+
+async def test_sign_in_without_the_forms_csrf_token_is_refused(
+    client: httpx.AsyncClient, engine: AsyncEngine, settings: Settings, workspace: WorkspaceHandle
+) -> None:
+    credentials = {"email": workspace.admin_email, "password": PASSWORD}
+    missing = await client.post("/login", data=credentials)
+    assert missing.status_code == 403 and "did not come from Frontdesk" in missing.text
+    assert "frontdesk_session" not in missing.headers.get("set-cookie", "")
+    # A token made for another browser's nonce (an attacker's own form) does not fit this browser's cookie.
+    async with app_client(engine, settings) as attacker:
+        foreign = await login_form_token(attacker)
+    await client.get("/login")
+    forged = await client.post("/login", data={**credentials, "csrf_token": foreign})
+    assert forged.status_code == 403
+    # The refusal is a fresh form: signing in from it works.
+    retried = await client.post("/login", data={**credentials, "csrf_token": csrf_of(forged.text)})
+    assert retried.status_code == 303
+
+
+async def test_failed_sign_ins_are_throttled_per_account_with_retry_after(
+    engine: AsyncEngine, settings: Settings, workspace: WorkspaceHandle
+) -> None:
+    async with app_client(engine, settings, signin_attempts_per_account=3, signin_window_seconds=600) as client:
+        for _ in range(3):
+            assert (await login(client, workspace.admin_email, "wrong-guess")).status_code == 400
+        throttled = await login(client, workspace.admin_email.upper())  # even the right password, any case
+        assert throttled.status_code == 429
+        assert 0 < int(throttled.headers["Retry-After"]) <= 600
+        assert "Too many sign-in attempts" in throttled.text
+        assert "frontdesk_session" not in throttled.headers.get("set-cookie", "")
+        # Another account from the same address is not locked out by this one.
+        other = await workspace.add_agent(Role.agent)
+        assert (await login(client, other)).status_code == 303
+
+
+async def test_a_successful_sign_in_forgives_the_accounts_earlier_typos(
+    engine: AsyncEngine, settings: Settings, workspace: WorkspaceHandle
+) -> None:
+    async with app_client(engine, settings, signin_attempts_per_account=3) as client:
+        for _ in range(2):
+            assert (await login(client, workspace.admin_email, "typo")).status_code == 400
+        assert (await login(client, workspace.admin_email)).status_code == 303
+        for _ in range(2):
+            assert (await login(client, workspace.admin_email, "typo")).status_code == 400
+        assert (await login(client, workspace.admin_email)).status_code == 303
+
+
+async def test_failed_sign_ins_are_throttled_per_ip_address(
+    engine: AsyncEngine, settings: Settings, workspace: WorkspaceHandle
+) -> None:
+    async with app_client(engine, settings, signin_failures_per_ip=3) as client:
+        for i in range(3):
+            assert (await login(client, f"guess{i}@acme.example", "x")).status_code == 400
+        throttled = await login(client, workspace.admin_email)
+        assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
+
+
+async def test_sign_in_throttle_is_shared_by_processes_through_redis(
+    engine: AsyncEngine, settings: Settings, workspace: WorkspaceHandle, redis_url: str
+) -> None:
+    shared = shared_redis(redis_url)
+    async with (
+        app_client(engine, settings, signin_attempts_per_account=4, **shared) as first,
+        app_client(engine, settings, signin_attempts_per_account=4, **shared) as second,
+    ):
+        for client in (first, second, first, second):
+            assert (await login(client, workspace.admin_email, "wrong")).status_code == 400
+        assert (await login(first, workspace.admin_email)).status_code == 429
+        assert (await login(second, workspace.admin_email)).status_code == 429
+
+
+async def test_without_redis_each_process_counts_alone(
+    engine: AsyncEngine, settings: Settings, workspace: WorkspaceHandle
+) -> None:
+    # The control for the test above: the sharing comes from Redis, not from something else in common.
+    async with (
+        app_client(engine, settings, signin_attempts_per_account=2) as first,
+        app_client(engine, settings, signin_attempts_per_account=2) as second,
+    ):
+        for client in (first, second):
+            assert (await login(client, workspace.admin_email, "wrong")).status_code == 400
+        assert (await login(first, workspace.admin_email)).status_code == 303
