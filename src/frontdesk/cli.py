@@ -15,6 +15,8 @@ import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.commerce import importer as orders_importer
@@ -27,7 +29,10 @@ from frontdesk.settings import get_settings
 from frontdesk.workspaces.schemas import AgentCreate
 from frontdesk.workspaces.service import do_create_workspace, get_workspace
 
-app = typer.Typer(help="Frontdesk: a self-hosted customer platform.", no_args_is_help=True)
+# No local variables in tracebacks: they would print settings and URLs with their passwords.
+app = typer.Typer(
+    help="Frontdesk: a self-hosted customer platform.", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
 workspace_app = typer.Typer(help="Create and inspect workspaces (tenants).", no_args_is_help=True)
 contacts_app = typer.Typer(help="Import and export contacts.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
@@ -39,6 +44,14 @@ app.add_typer(analytics_app, name="analytics")
 
 err = Console(stderr=True)
 T = TypeVar("T")
+
+
+def shown_url(url: str) -> str:
+    """``url`` as it may appear in a terminal or a log: with its password masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an unreadable FRONTDESK_DATABASE_URL)"
 
 
 def _run(work: Callable[[AsyncSession], Awaitable[T]], *, migrate_first: bool = True) -> T:
@@ -73,8 +86,15 @@ def serve(
 ) -> None:
     """Migrate the database, then serve the console and the API."""
     settings = get_settings()
-    migrate_url(settings.database_url)
-    err.print(f"Frontdesk on [bold]http://{host}:{port}[/bold]  (database: {settings.database_url})")
+    database = shown_url(settings.database_url)
+    try:
+        migrate_url(settings.database_url)
+    except (OSError, SQLAlchemyError) as exc:
+        password = make_url(settings.database_url).password
+        reason = str(exc).replace(str(password), "***") if password else str(exc)
+        err.print(f"[red]error:[/red] cannot prepare the database {database}: {reason}", markup=False)
+        raise typer.Exit(1) from None
+    err.print(f"Frontdesk on [bold]http://{host}:{port}[/bold]  (database: {database})")
     # Chat frames are small JSON: compressing each costs more CPU on both ends than it saves on the wire.
     uvicorn.run(
         "frontdesk.app:create_app",
