@@ -51,7 +51,8 @@ class Settings(BaseSettings):
     # Where people reach this server: personal links in e-mails (surveys, reviews) start with it.
     public_url: str = "http://127.0.0.1:8000"
     # E-mail goes out through this server, e.g. smtp://user:password@mail.example:587 (STARTTLS) or
-    # smtps://...:465; unset, nothing is mailed and the console lists the links for export instead.
+    # smtps://...:465; unset, nothing is mailed and the console lists the links for export instead. A password
+    # is only ever sent over TLS: a server that offers no STARTTLS gets no AUTH, and the mail waits.
     smtp_url: str | None = None
     smtp_from: str = "Frontdesk <frontdesk@localhost>"
 

@@ -54,6 +54,10 @@ class SmtpServer:
         )
 
 
+class InsecureConnection(smtplib.SMTPException):
+    """The connection did not become TLS, and credentials must not cross it in clear."""
+
+
 class Refused(Exception):
     """The server refused this message for good (bad address, policy): retrying would not help."""
 
@@ -73,10 +77,18 @@ def _send_blocking(server: SmtpServer, sender: str, email: OutboxEmail) -> None:
         connection = smtplib.SMTP(server.host, server.port, timeout=30)
     with connection:
         connection.ehlo()
-        if server.starttls and connection.has_extn("starttls"):
+        encrypted = server.implicit_tls
+        if not encrypted and (server.starttls or server.username) and connection.has_extn("starttls"):
+            # A failed handshake raises here, before anything secret has been sent.
             connection.starttls(context=ssl.create_default_context())
             connection.ehlo()
+            encrypted = True
         if server.username:
+            if not encrypted:
+                raise InsecureConnection(
+                    f"{server.host}:{server.port} did not offer STARTTLS: the SMTP password is not sent in clear "
+                    "(use a server that offers STARTTLS, or smtps://)"
+                )
             connection.login(server.username, server.password or "")
         try:
             connection.send_message(message)
@@ -122,8 +134,10 @@ async def deliver_pending(
             except Refused as exc:
                 status, error = EmailStatus.failed, str(exc)
             except (OSError, smtplib.SMTPException) as exc:
-                # Not delivered (no connection, authentication, server busy): safe to try again later.
+                # Not delivered (no connection, authentication, no TLS, server busy): safe to try again later.
                 status, error = EmailStatus.pending, f"{type(exc).__name__}: {exc}"[:500]
+                if isinstance(exc, InsecureConnection):
+                    log.error("outbox: %s", exc)
             email.status, email.last_error = status.value, error
             email.sent_at = utcnow() if status is EmailStatus.sent else None
             await session.commit()
