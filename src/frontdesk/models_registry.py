@@ -7,6 +7,7 @@ from frontdesk.conversations import models as conversations_models
 from frontdesk.feedback import models as feedback_models
 from frontdesk.referrals import models as referrals_models
 from frontdesk.reviews import models as reviews_models
+from frontdesk.scheduling import models as scheduling_models
 from frontdesk.segments import models as segments_models
 from frontdesk.surveys import models as surveys_models
 from frontdesk.workspaces import models as workspaces_models
@@ -19,6 +20,7 @@ __all__ = [
     "feedback_models",
     "referrals_models",
     "reviews_models",
+    "scheduling_models",
     "segments_models",
     "surveys_models",
     "workspaces_models",

@@ -1,8 +1,7 @@
-"""Background work of every serving process: keep stages and RFM scores current as time passes."""
+"""Background work of the serving processes: keep stages and RFM scores current as time passes."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from sqlalchemy import select
@@ -10,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.commerce.figures import refresh_workspace
 from frontdesk.commerce.models import CustomerFigures
+from frontdesk.scheduling.service import run_every
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +27,10 @@ async def refresh_all_workspaces(factory: async_sessionmaker[AsyncSession]) -> i
 
 
 async def run_analytics_refresh(factory: async_sessionmaker[AsyncSession], hours: float) -> None:
-    while True:
-        await asyncio.sleep(hours * 3600)
-        try:
-            changes = await refresh_all_workspaces(factory)
-            log.info("analytics refreshed: %d customers changed stage", changes)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # keep serving; the next round tries again
-            log.exception("analytics refresh failed")
+    """Every ``hours``, one of the serving processes refreshes every workspace."""
+
+    async def refresh() -> None:
+        changes = await refresh_all_workspaces(factory)
+        log.info("analytics refreshed: %d customers changed stage", changes)
+
+    await run_every(factory, "analytics_refresh", hours * 3600, refresh)

@@ -1,8 +1,7 @@
-"""Background work of every serving process: resolve conversations left idle longer than the workspace allows."""
+"""Background work of the serving processes: resolve conversations left idle longer than the workspace allows."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
@@ -13,6 +12,7 @@ from frontdesk.conversations.models import ChatSettings, Conversation, Conversat
 from frontdesk.conversations.service import Outbox, do_change_conversation
 from frontdesk.db import utcnow
 from frontdesk.realtime.broker import Broker
+from frontdesk.scheduling.service import run_every
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 60
@@ -44,15 +44,13 @@ async def do_auto_resolve(*, session: AsyncSession, outbox: Outbox) -> int:
 
 
 async def run_housekeeping(factory: async_sessionmaker[AsyncSession], broker: Broker) -> None:
-    while True:
-        try:
-            outbox = Outbox()
-            async with factory() as session:
-                if await do_auto_resolve(session=session, outbox=outbox):
-                    await session.commit()
-            await outbox.publish(broker)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # keep serving; the next round tries again
-            log.exception("housekeeping failed")
-        await asyncio.sleep(INTERVAL_SECONDS)
+    """Every ``INTERVAL_SECONDS``, one of the serving processes resolves idle conversations."""
+
+    async def auto_resolve() -> None:
+        outbox = Outbox()
+        async with factory() as session:
+            if await do_auto_resolve(session=session, outbox=outbox):
+                await session.commit()
+        await outbox.publish(broker)
+
+    await run_every(factory, "auto_resolve", INTERVAL_SECONDS, auto_resolve)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.db import utcnow
 from frontdesk.feedback.models import EmailStatus, OutboxEmail
+from frontdesk.scheduling.service import run_every
 from frontdesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -148,12 +149,11 @@ async def deliver_pending(
 
 
 async def run_mail_sender(factory: async_sessionmaker[AsyncSession], settings: Settings) -> None:
-    """Serving processes send the outbox every ``POLL_SECONDS`` while an SMTP server is configured."""
-    while True:
-        try:
-            counts = await deliver_pending(factory, settings)
-            if any(counts.values()):
-                log.info("outbox: %s", counts)
-        except Exception:  # the database may be restarting: keep the loop alive, try next round
-            log.exception("outbox round failed")
-        await asyncio.sleep(POLL_SECONDS)
+    """Every ``POLL_SECONDS``, one of the serving processes sends the outbox while an SMTP server is configured."""
+
+    async def send_outbox() -> None:
+        counts = await deliver_pending(factory, settings)
+        if any(counts.values()):
+            log.info("outbox: %s", counts)
+
+    await run_every(factory, "mail_outbox", POLL_SECONDS, send_outbox)
