@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk import security
@@ -93,14 +93,8 @@ async def do_update_agent(*, session: AsyncSession, workspace_id: int, agent_id:
     agent = await get_agent(session=session, workspace_id=workspace_id, agent_id=agent_id)
     changes = data.model_dump(exclude_unset=True)
     demoting = changes.get("role") not in (None, Role.admin) or changes.get("is_active") is False
-    if demoting and agent.role == Role.admin.value:
-        admins = await session.scalars(
-            select(Agent.id).where(
-                Agent.workspace_id == workspace_id, Agent.role == Role.admin.value, Agent.is_active.is_(True)
-            )
-        )
-        if list(admins.all()) == [agent.id]:
-            raise Conflict("a workspace keeps at least one active admin", field="role")
+    if demoting:
+        await _lock_admins(session=session, workspace_id=workspace_id)
     if changes.get("display_name"):
         agent.display_name = changes["display_name"]
     if changes.get("password"):
@@ -114,7 +108,34 @@ async def do_update_agent(*, session: AsyncSession, workspace_id: int, agent_id:
                 update(AgentSession).where(AgentSession.agent_id == agent.id).values(expires_at=utcnow())
             )
     await session.flush()
+    # Counted after the write, under the locks: what is counted is what will be committed.
+    if demoting and not await _active_admin_count(session=session, workspace_id=workspace_id):
+        raise Conflict("a workspace keeps at least one active admin", field="role")
     return agent
+
+
+async def _lock_admins(*, session: AsyncSession, workspace_id: int) -> None:
+    """Serialise the demotions of one workspace's admins, so two of them cannot each leave the other as the last.
+
+    PostgreSQL: the active admin rows are locked until commit; a second demotion waits here, then sees the first
+    one's result. SQLite ignores FOR UPDATE, but it has one writer: the demotion's own UPDATE takes the database's
+    write lock before the count, and its transaction starts with that UPDATE, so the count reads the newest data.
+    """
+    await session.execute(
+        select(Agent.id)
+        .where(Agent.workspace_id == workspace_id, Agent.role == Role.admin.value, Agent.is_active.is_(True))
+        .order_by(Agent.id)  # every demotion locks in the same order: no deadlock between two of them
+        .with_for_update()
+    )
+
+
+async def _active_admin_count(*, session: AsyncSession, workspace_id: int) -> int:
+    count = await session.scalar(
+        select(func.count(Agent.id)).where(
+            Agent.workspace_id == workspace_id, Agent.role == Role.admin.value, Agent.is_active.is_(True)
+        )
+    )
+    return int(count or 0)
 
 
 # --- console sessions -------------------------------------------------------------------------------------
