@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -14,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from frontdesk import security
 from frontdesk.app import create_app
+from frontdesk.db import create_engine
 from frontdesk.settings import Settings
 from frontdesk.workspaces import service
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.schemas import AgentCreate, AgentUpdate
+from tests.conftest import Database
 from tests.factories import PASSWORD, WorkspaceHandle
 from tests.workspaces.test_console_auth import csrf_of, login, login_form_token
 
@@ -58,7 +61,8 @@ async def test_password_hashing_never_runs_on_the_event_loop(
         session=session, workspace_id=workspace.id, agent_id=agent.id, data=AgentUpdate(password="another-secret-1")
     )
     for email in ("new@acme.example", "nobody@acme.example"):
-        await service.do_login(session=session, email=email, password="wrong", max_age_seconds=60)
+        candidates = await service.list_login_candidates(session=session, email=email)
+        assert await service.match_password(candidates, "wrong") is None
     assert len(threads) >= 4 and loop_thread not in threads
 
 
@@ -143,3 +147,33 @@ async def test_without_redis_each_process_counts_alone(
         for client in (first, second):
             assert (await login(client, workspace.admin_email, "wrong")).status_code == 400
         assert (await login(first, workspace.admin_email)).status_code == 303
+
+
+async def test_a_sign_in_holds_no_database_connection_while_its_password_is_checked(
+    database: Database, settings: Settings, workspace: WorkspaceHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one pooled connection (SQLite's serving shape), chats and API calls go on while argon2 runs."""
+    hashing = threading.Event()
+    release = threading.Event()
+    real_verify = security.verify_password
+
+    def slow_verify(password_hash: str, password: str) -> bool:
+        hashing.set()
+        release.wait(10)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(security, "verify_password", slow_verify)
+    engine = create_engine(database.url, pool_size=1, max_overflow=0, pool_timeout=3)
+    try:
+        async with app_client(engine, settings) as client:
+            token = await login_form_token(client)
+            data = {"email": workspace.admin_email, "password": PASSWORD, "csrf_token": token}
+            signing_in = asyncio.create_task(client.post("/login", data=data))
+            await asyncio.to_thread(hashing.wait, 10)
+            other = await client.get("/api/v1/workspace", headers=workspace.headers)
+            assert other.status_code == 200  # served while the password check is still running
+            release.set()
+            assert (await signing_in).status_code == 303
+    finally:
+        release.set()
+        await engine.dispose()

@@ -101,13 +101,17 @@ async def login(
         error = f"Too many sign-in attempts. Try again in {_duration(wait)}."
         headers = {"Retry-After": str(wait)}
         return _login_page(request, settings, next_url=next, email=email, error=error, status_code=429, headers=headers)
-    found = await service.do_login(
-        session=session, email=email, password=password, max_age_seconds=settings.session_max_age_seconds
-    )
-    if found is None:
+    candidates = await service.list_login_candidates(session=session, email=email)
+    # The read ends before argon2 runs, so the connection is back in the pool meanwhile: SQLite's pool holds
+    # one, and chats must not wait behind a queue of password checks.
+    await session.rollback()
+    agent_id = await service.match_password(candidates, password)
+    if agent_id is None:
         await by_ip.hit(ip)
         return _login_page(request, settings, next_url=next, email=email, error=BAD_CREDENTIALS, status_code=400)
-    _, token, _ = found
+    token, _ = await service.do_start_login(
+        session=session, agent_id=agent_id, max_age_seconds=settings.session_max_age_seconds
+    )
     await session.commit()
     await by_account.clear(account)  # the owner got in: earlier typos no longer count against them
     response = RedirectResponse(_safe_next(next), status_code=303)

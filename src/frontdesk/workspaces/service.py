@@ -70,6 +70,8 @@ async def get_agent(*, session: AsyncSession, workspace_id: int, agent_id: int) 
 
 
 async def do_create_agent(*, session: AsyncSession, workspace_id: int, data: AgentCreate) -> Agent:
+    # Hashed before the first query: argon2 takes a while, and the connection is not yet held meanwhile.
+    password_hash = await security.hash_password_async(data.password)
     key = email_key(data.email)
     taken = await session.scalar(
         select(Agent.id).where(Agent.workspace_id == workspace_id, Agent.email_normalized == key)
@@ -82,7 +84,7 @@ async def do_create_agent(*, session: AsyncSession, workspace_id: int, data: Age
         email_normalized=key,
         display_name=data.display_name,
         role=data.role.value,
-        password_hash=await security.hash_password_async(data.password),
+        password_hash=password_hash,
     )
     session.add(agent)
     await session.flush()
@@ -90,15 +92,17 @@ async def do_create_agent(*, session: AsyncSession, workspace_id: int, data: Age
 
 
 async def do_update_agent(*, session: AsyncSession, workspace_id: int, agent_id: int, data: AgentUpdate) -> Agent:
-    agent = await get_agent(session=session, workspace_id=workspace_id, agent_id=agent_id)
     changes = data.model_dump(exclude_unset=True)
+    # Hashed before the first query: argon2 takes a while, and the connection is not yet held meanwhile.
+    password_hash = await security.hash_password_async(changes["password"]) if changes.get("password") else None
+    agent = await get_agent(session=session, workspace_id=workspace_id, agent_id=agent_id)
     demoting = changes.get("role") not in (None, Role.admin) or changes.get("is_active") is False
     if demoting:
         await _lock_admins(session=session, workspace_id=workspace_id)
     if changes.get("display_name"):
         agent.display_name = changes["display_name"]
-    if changes.get("password"):
-        agent.password_hash = await security.hash_password_async(changes["password"])
+    if password_hash is not None:
+        agent.password_hash = password_hash
     if changes.get("role"):
         agent.role = Role(changes["role"]).value
     if changes.get("is_active") is not None:
@@ -141,38 +145,47 @@ async def _active_admin_count(*, session: AsyncSession, workspace_id: int) -> in
 # --- console sessions -------------------------------------------------------------------------------------
 
 
-async def do_login(
-    *, session: AsyncSession, email: str, password: str, max_age_seconds: int
-) -> tuple[Agent, str, AgentSession] | None:
-    """A new session token for the agent with these credentials, or ``None``.
+@dataclass(frozen=True)
+class LoginCandidate:
+    agent_id: int
+    password_hash: str
 
-    An e-mail address may belong to agents of several workspaces: the password picks the one.
-    """
-    agents = (
-        await session.scalars(
-            select(Agent).where(Agent.email_normalized == email_key(email), Agent.is_active.is_(True))
+
+async def list_login_candidates(*, session: AsyncSession, email: str) -> list[LoginCandidate]:
+    """The active agents with this e-mail address (several workspaces may share one); plain values, so the
+    caller can end its read before the passwords are checked."""
+    rows = await session.execute(
+        select(Agent.id, Agent.password_hash).where(
+            Agent.email_normalized == email_key(email), Agent.is_active.is_(True)
         )
-    ).all()
-    if not agents:
+    )
+    return [LoginCandidate(agent_id=agent_id, password_hash=password_hash) for agent_id, password_hash in rows.all()]
+
+
+async def match_password(candidates: list[LoginCandidate], password: str) -> int | None:
+    """The id of the candidate whose password this is, or ``None``; an unknown e-mail takes as long as a wrong
+    password. Runs argon2 off the event loop and touches no database: call it holding no connection."""
+    if not candidates:
         await security.verify_password_for_unknown_user_async(password)
         return None
-    agent = None
-    for candidate in agents:
+    for candidate in candidates:
         if await security.verify_password_async(candidate.password_hash, password):
-            agent = candidate
-            break
-    if agent is None:
-        return None
+            return candidate.agent_id
+    return None
+
+
+async def do_start_login(*, session: AsyncSession, agent_id: int, max_age_seconds: int) -> tuple[str, AgentSession]:
+    """A new console session for the agent whose password was matched; the token is returned in clear, once."""
     token = security.new_session_token()
     login = AgentSession(
-        agent_id=agent.id,
+        agent_id=agent_id,
         token_hash=security.token_digest(token),
         csrf_token=security.new_csrf_token(),
         expires_at=utcnow() + timedelta(seconds=max_age_seconds),
     )
     session.add(login)
     await session.flush()
-    return agent, token, login
+    return token, login
 
 
 async def get_login(*, session: AsyncSession, token: str) -> tuple[Agent, AgentSession] | None:
