@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from frontdesk.settings import get_settings
 
 API_KEY_PREFIX = "fdk_"
+T = TypeVar("T")
 
 
 @lru_cache
@@ -45,11 +51,22 @@ def verify_password_for_unknown_user(password: str) -> None:
     verify_password(_DUMMY_HASH, password)
 
 
-# argon2 holds the GIL only briefly and spends its time hashing memory, so a few threads run hashes side by side
-# while the event loop keeps serving chats. The pool is bounded: a flood of sign-ins queues here instead of
-# starting a thread (and 64 MiB of argon2 memory) per request.
-_HASHING_THREADS = 2
-_hashing_pool = ThreadPoolExecutor(max_workers=_HASHING_THREADS, thread_name_prefix="frontdesk-argon2")
+# argon2 releases the GIL while it hashes, so password checks run in threads beside the event loop. Those
+# threads run at a lower scheduling priority (Linux schedules threads one by one): under a flood of sign-ins
+# the cores go to the event loop first, and chats keep their latency while the sign-ins wait. The pool is
+# bounded: a flood queues here instead of starting a thread (and 64 MiB of argon2 memory) per request.
+_HASHING_THREADS = max(1, min(4, (os.cpu_count() or 2) - 1))
+_HASHING_NICENESS = 10
+
+
+def _lower_thread_priority() -> None:
+    with contextlib.suppress(AttributeError, OSError):  # not on every platform; then threads keep the default
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _HASHING_NICENESS)
+
+
+_hashing_pool = ThreadPoolExecutor(
+    max_workers=_HASHING_THREADS, thread_name_prefix="frontdesk-argon2", initializer=_lower_thread_priority
+)
 
 
 async def hash_password_async(password: str) -> str:
@@ -57,14 +74,35 @@ async def hash_password_async(password: str) -> str:
     return await asyncio.get_running_loop().run_in_executor(_hashing_pool, hash_password, password)
 
 
+class PasswordChecksBusy(Exception):
+    """Too many password checks are already waiting: refused at once rather than queued without end."""
+
+
+# A flood of sign-ins from many addresses passes the per-IP limit; beyond this many waiting checks (seconds of
+# argon2 work) a sign-in is refused with "busy", so the queue, and the memory it holds, stays bounded.
+MAX_WAITING_CHECKS = 100
+_waiting_checks = 0
+
+
+async def _check_in_pool(function: Callable[..., T], *args: str) -> T:
+    global _waiting_checks
+    if _waiting_checks >= MAX_WAITING_CHECKS:
+        raise PasswordChecksBusy
+    _waiting_checks += 1
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_hashing_pool, function, *args)
+    finally:
+        _waiting_checks -= 1
+
+
 async def verify_password_async(password_hash: str, password: str) -> bool:
-    """``verify_password`` off the event loop."""
-    return await asyncio.get_running_loop().run_in_executor(_hashing_pool, verify_password, password_hash, password)
+    """``verify_password`` off the event loop; raises ``PasswordChecksBusy`` when too many checks wait."""
+    return await _check_in_pool(verify_password, password_hash, password)
 
 
 async def verify_password_for_unknown_user_async(password: str) -> None:
-    """``verify_password_for_unknown_user`` off the event loop."""
-    await asyncio.get_running_loop().run_in_executor(_hashing_pool, verify_password_for_unknown_user, password)
+    """``verify_password_for_unknown_user`` off the event loop; may raise ``PasswordChecksBusy`` likewise."""
+    await _check_in_pool(verify_password_for_unknown_user, password)
 
 
 def token_digest(token: str) -> str:

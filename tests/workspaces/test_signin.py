@@ -177,3 +177,29 @@ async def test_a_sign_in_holds_no_database_connection_while_its_password_is_chec
     finally:
         release.set()
         await engine.dispose()
+
+
+async def test_sign_ins_beyond_the_waiting_password_checks_are_refused_as_busy(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashing, release = threading.Event(), threading.Event()
+    real_verify = security.verify_password
+
+    def slow_verify(password_hash: str, password: str) -> bool:
+        hashing.set()
+        release.wait(10)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(security, "verify_password", slow_verify)
+    monkeypatch.setattr(security, "MAX_WAITING_CHECKS", 1)
+    try:
+        token = await login_form_token(client)
+        data = {"email": workspace.admin_email, "password": PASSWORD, "csrf_token": token}
+        first = asyncio.create_task(client.post("/login", data=data))
+        await asyncio.to_thread(hashing.wait, 10)
+        busy = await client.post("/login", data=data)
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "5" and "busy" in busy.text
+        release.set()
+        assert (await first).status_code == 303
+    finally:
+        release.set()

@@ -105,7 +105,12 @@ async def login(
     # The read ends before argon2 runs, so the connection is back in the pool meanwhile: SQLite's pool holds
     # one, and chats must not wait behind a queue of password checks.
     await session.rollback()
-    agent_id = await service.match_password(candidates, password)
+    try:
+        agent_id = await service.match_password(candidates, password)
+    except security.PasswordChecksBusy:
+        error = "Sign-in is very busy right now. Try again in a few seconds."
+        headers = {"Retry-After": "5"}
+        return _login_page(request, settings, next_url=next, email=email, error=error, status_code=503, headers=headers)
     if agent_id is None:
         await by_ip.hit(ip)
         return _login_page(request, settings, next_url=next, email=email, error=BAD_CREDENTIALS, status_code=400)
