@@ -56,7 +56,7 @@ def verify_password_for_unknown_user(password: str) -> None:
 # the cores go to the event loop first, and chats keep their latency while the sign-ins wait. The pool is
 # bounded: a flood queues here instead of starting a thread (and 64 MiB of argon2 memory) per request.
 _HASHING_THREADS = max(1, min(4, (os.cpu_count() or 2) - 1))
-_HASHING_NICENESS = 10
+_HASHING_NICENESS = 19
 
 
 def _lower_thread_priority() -> None:
@@ -84,9 +84,14 @@ MAX_WAITING_CHECKS = 100
 _waiting_checks = 0
 
 
+def password_checks_busy() -> bool:
+    """Whether a new password check would be refused (lets a caller refuse before doing other work)."""
+    return _waiting_checks >= MAX_WAITING_CHECKS
+
+
 async def _check_in_pool(function: Callable[..., T], *args: str) -> T:
     global _waiting_checks
-    if _waiting_checks >= MAX_WAITING_CHECKS:
+    if password_checks_busy():
         raise PasswordChecksBusy
     _waiting_checks += 1
     try:

@@ -101,6 +101,8 @@ async def login(
         error = f"Too many sign-in attempts. Try again in {_duration(wait)}."
         headers = {"Retry-After": str(wait)}
         return _login_page(request, settings, next_url=next, email=email, error=error, status_code=429, headers=headers)
+    if security.password_checks_busy():  # refused before any other work: the database is not touched
+        return _busy_page(request, settings, next_url=next, email=email)
     candidates = await service.list_login_candidates(session=session, email=email)
     # The read ends before argon2 runs, so the connection is back in the pool meanwhile: SQLite's pool holds
     # one, and chats must not wait behind a queue of password checks.
@@ -108,9 +110,7 @@ async def login(
     try:
         agent_id = await service.match_password(candidates, password)
     except security.PasswordChecksBusy:
-        error = "Sign-in is very busy right now. Try again in a few seconds."
-        headers = {"Retry-After": "5"}
-        return _login_page(request, settings, next_url=next, email=email, error=error, status_code=503, headers=headers)
+        return _busy_page(request, settings, next_url=next, email=email)
     if agent_id is None:
         await by_ip.hit(ip)
         return _login_page(request, settings, next_url=next, email=email, error=BAD_CREDENTIALS, status_code=400)
@@ -131,6 +131,13 @@ async def login(
     )
     response.delete_cookie(LOGIN_NONCE_COOKIE, path="/login")
     return response
+
+
+def _busy_page(request: Request, settings: Settings, *, next_url: str | None, email: str) -> Response:
+    error = "Sign-in is very busy right now. Try again in a few seconds."
+    return _login_page(
+        request, settings, next_url=next_url, email=email, error=error, status_code=503, headers={"Retry-After": "5"}
+    )
 
 
 def _duration(seconds: int) -> str:
