@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+import time
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frontdesk.realtime.ratelimit import RateLimits, per_window
@@ -70,3 +73,15 @@ async def test_limits_keep_counting_per_process_while_redis_is_unreachable() -> 
     assert [await limit.hit("v1") for _ in range(3)] == [True, True, False]
     assert await limit.retry_after("v1") > 0
     assert await limit.hit("v2")
+
+
+async def test_after_a_redis_failure_limits_count_in_memory_then_share_through_redis_again(redis_url: str) -> None:
+    prefix = f"test-{secrets.token_hex(6)}"
+    first, second = RateLimits(redis_url, key_prefix=prefix), RateLimits(redis_url, key_prefix=prefix)
+    item = per_window(2, 0.01)
+    first._redis_failed()  # as after a failed call: in memory for a few seconds, no connection attempts
+    assert [await first.limit("visitor", item).hit("v") for _ in range(2)] == [True, True]
+    assert [await second.limit("visitor", item).hit("v") for _ in range(2)] == [True, True]  # Redis saw none
+    first._redis_retry_at = time.monotonic()  # the retry time has come
+    assert await first.limit("visitor", item).hit("v") is False  # back on Redis, where `second` counted 2
+    assert first._redis_retry_at is None

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 DEFAULT_KEY_PREFIX = "frontdesk-limits"
 # A rate-limit check sits on the path of every chat message: a Redis that hangs must cost little.
 _REDIS_TIMEOUT_SECONDS = 0.5
+REDIS_RETRY_SECONDS = 5.0
 
 
 def per_window(amount: int, per_second: float) -> RateLimitItem:
@@ -52,33 +53,45 @@ class RateLimits:
                 socket_connect_timeout=_REDIS_TIMEOUT_SECONDS,
             )
         self._primary = SlidingWindowCounterRateLimiter(self._storage) if self._storage else self._memory
-        self._degraded = False
+        # After Redis fails, limits count in memory for a few seconds before Redis is tried again: during an
+        # outage a chat message does not wait for a connection attempt on every check.
+        self._redis_retry_at: float | None = None
 
     def limit(self, name: str, item: RateLimitItem) -> Limit:
         return Limit(name=name, item=item, limits=self)
 
+    def _limiter(self) -> SlidingWindowCounterRateLimiter:
+        if self._redis_retry_at is not None and time.monotonic() < self._redis_retry_at:
+            return self._memory
+        return self._primary
+
+    def _redis_failed(self) -> None:
+        if self._redis_retry_at is None:
+            log.warning("Redis is unreachable: rate limits count per process until it returns")
+        self._redis_retry_at = time.monotonic() + REDIS_RETRY_SECONDS
+
     async def _call(self, action: str, item: RateLimitItem, key: str) -> bool:
+        limiter = self._limiter()
         try:
-            result = await getattr(self._primary, action)(item, key)
-            if self._degraded:
-                self._degraded = False
-                log.warning("rate limits are shared through Redis again")
-            return bool(result)
+            result = await getattr(limiter, action)(item, key)
         except StorageError:
-            if not self._degraded:
-                self._degraded = True
-                log.warning("Redis is unreachable: rate limits count per process until it returns")
+            self._redis_failed()
             return bool(await getattr(self._memory, action)(item, key))
+        if limiter is self._primary and self._redis_retry_at is not None:
+            self._redis_retry_at = None
+            log.warning("rate limits are shared through Redis again")
+        return bool(result)
 
     async def _reset_time(self, item: RateLimitItem, key: str) -> float:
         try:
-            return (await self._primary.get_window_stats(item, key)).reset_time
+            return (await self._limiter().get_window_stats(item, key)).reset_time
         except StorageError:
+            self._redis_failed()
             return (await self._memory.get_window_stats(item, key)).reset_time
 
     async def _clear(self, item: RateLimitItem, key: str) -> None:
         with contextlib.suppress(StorageError):
-            await self._primary.clear(item, key)
+            await self._limiter().clear(item, key)
         await self._memory.clear(item, key)
 
 
