@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import secrets
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -203,3 +205,19 @@ async def test_sign_ins_beyond_the_waiting_password_checks_are_refused_as_busy(
         assert (await first).status_code == 303
     finally:
         release.set()
+
+
+def test_no_async_code_calls_the_blocking_password_functions() -> None:
+    """Generic over the source: a coroutine that called argon2 directly would stall every chat meanwhile."""
+    blocking = {"hash_password", "verify_password", "verify_password_for_unknown_user"}
+    offenders = []
+    for path in Path(security.__file__).parent.rglob("*.py"):
+        for function in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(function, ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Call):
+                    name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+                    if name in blocking:
+                        offenders.append(f"{path.name}:{node.lineno} {function.name} calls {name}")
+    assert offenders == []
