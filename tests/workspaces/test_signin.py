@@ -7,6 +7,7 @@ import asyncio
 import secrets
 import threading
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from frontdesk import security
 from frontdesk.app import create_app
 from frontdesk.db import create_engine
+from frontdesk.realtime import ratelimit
 from frontdesk.settings import Settings
 from frontdesk.workspaces import service
 from frontdesk.workspaces.models import Role
@@ -221,3 +223,37 @@ def test_no_async_code_calls_the_blocking_password_functions() -> None:
                     if name in blocking:
                         offenders.append(f"{path.name}:{node.lineno} {function.name} calls {name}")
     assert offenders == []
+
+
+async def test_parallel_failed_sign_ins_from_one_address_cannot_overrun_the_ip_limit(
+    engine: AsyncEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks: list[str] = []
+    both_checking, release = threading.Event(), threading.Event()
+    real_verify = security.verify_password_for_unknown_user
+
+    def slow_verify(password: str) -> None:
+        checks.append(password)
+        if len(checks) == 2:
+            both_checking.set()
+        release.wait(10)
+        real_verify(password)
+
+    monkeypatch.setattr(security, "verify_password_for_unknown_user", slow_verify)
+    monkeypatch.setattr(ratelimit, "SIGNINS_IN_FLIGHT_PER_IP", 2)
+    monkeypatch.setattr(security, "_hashing_pool", ThreadPoolExecutor(4))  # both checks run at once
+    async with app_client(engine, settings, signin_failures_per_ip=2) as client:
+        token = await login_form_token(client)
+
+        async def guess(i: int) -> httpx.Response:
+            data = {"email": f"guess{i}@acme.example", "password": "x", "csrf_token": token}
+            return await client.post("/login", data=data)
+
+        first = [asyncio.create_task(guess(i)) for i in range(2)]
+        await asyncio.to_thread(both_checking.wait, 10)
+        burst = await asyncio.gather(*(guess(i) for i in range(2, 10)))
+        assert {r.status_code for r in burst} == {429} and all(r.headers["Retry-After"] for r in burst)
+        release.set()
+        assert [(await task).status_code for task in first] == [400, 400]
+        assert (await guess(10)).status_code == 429  # the two failures used up this address's budget
+    assert len(checks) == 2

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
@@ -120,6 +121,32 @@ class Limit:
         await self.limits._clear(self.item, f"{self.name}:{key}")
 
 
+class InFlight:
+    """At most ``most`` actions at once per key, in this process: for counts settled only after the action
+    (failed sign-ins), which a burst of parallel attempts would otherwise all pass before the first counted."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self._counts: dict[str, int] = {}
+
+    @contextlib.contextmanager
+    def slot(self, key: str) -> Iterator[bool]:
+        """Yields whether the action may go ahead; a slot taken is given back on leaving."""
+        if self._counts.get(key, 0) >= self.most:
+            yield False
+            return
+        self._counts[key] = self._counts.get(key, 0) + 1
+        try:
+            yield True
+        finally:
+            self._counts[key] -= 1
+            if not self._counts[key]:
+                del self._counts[key]
+
+
+SIGNINS_IN_FLIGHT_PER_IP = 4
+
+
 @dataclass(frozen=True)
 class AppLimits:
     """Every rate limit of the app, from the settings, counted in one storage."""
@@ -128,6 +155,7 @@ class AppLimits:
     ip_requests: Limit
     signin_attempts_per_account: Limit
     signin_failures_per_ip: Limit
+    signins_in_flight_per_ip: InFlight
     api_requests: Limit
 
     @classmethod
@@ -145,5 +173,6 @@ class AppLimits:
             signin_failures_per_ip=limits.limit(
                 "signin-ip", RateLimitItemPerSecond(settings.signin_failures_per_ip, window)
             ),
+            signins_in_flight_per_ip=InFlight(SIGNINS_IN_FLIGHT_PER_IP),
             api_requests=limits.limit("api-key", RateLimitItemPerMinute(settings.api_requests_per_minute, 1)),
         )

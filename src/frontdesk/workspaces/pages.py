@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk import security
 from frontdesk.contacts.validation import email_key
@@ -89,36 +90,20 @@ async def login(
     if not _login_form_is_genuine(request, csrf_token):
         error = "This sign-in form has expired or did not come from Frontdesk. Please sign in again."
         return _login_page(request, settings, next_url=next, email=email, error=error, status_code=403)
+    ip = request.client.host if request.client else "unknown"
     limits: AppLimits = request.app.state.rate_limits
-    by_ip, by_account = limits.signin_failures_per_ip, limits.signin_attempts_per_account
-    ip, account = request.client.host if request.client else "unknown", email_key(email)
-    # Both limits are consulted before the password is hashed, so a flood of guesses costs no argon2 time. An
-    # e-mail address's attempts are counted atomically up front (parallel guesses at one account cannot slip
-    # through) and forgiven by a success; an IP address's failures only, so an office signing in from one
-    # address is not locked out by its own colleagues.
-    if not await by_ip.allows(ip) or not await by_account.hit(account):
-        wait = max(await by_ip.retry_after(ip), await by_account.retry_after(account))
-        error = f"Too many sign-in attempts. Try again in {_duration(wait)}."
-        headers = {"Retry-After": str(wait)}
-        return _login_page(request, settings, next_url=next, email=email, error=error, status_code=429, headers=headers)
-    if security.password_checks_busy():  # refused before any other work: the database is not touched
-        return _busy_page(request, settings, next_url=next, email=email)
-    candidates = await service.list_login_candidates(session=session, email=email)
-    # The read ends before argon2 runs, so the connection is back in the pool meanwhile: SQLite's pool holds
-    # one, and chats must not wait behind a queue of password checks.
-    await session.rollback()
-    try:
-        agent_id = await service.match_password(candidates, password)
-    except security.PasswordChecksBusy:
-        return _busy_page(request, settings, next_url=next, email=email)
-    if agent_id is None:
-        await by_ip.hit(ip)
-        return _login_page(request, settings, next_url=next, email=email, error=BAD_CREDENTIALS, status_code=400)
+    with limits.signins_in_flight_per_ip.slot(ip) as admitted:
+        if not admitted:
+            return _throttled_page(request, settings, next_url=next, email=email, wait=1)
+        agent_id = await _check_password(
+            request, session, settings, limits, ip=ip, email=email, password=password, next_url=next
+        )
+    if isinstance(agent_id, Response):
+        return agent_id
     token, _ = await service.do_start_login(
         session=session, agent_id=agent_id, max_age_seconds=settings.session_max_age_seconds
     )
     await session.commit()
-    await by_account.clear(account)  # the owner got in: earlier typos no longer count against them
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         settings.session_cookie_name,
@@ -131,6 +116,57 @@ async def login(
     )
     response.delete_cookie(LOGIN_NONCE_COOKIE, path="/login")
     return response
+
+
+async def _check_password(
+    request: Request,
+    session: AsyncSession,
+    settings: Settings,
+    limits: AppLimits,
+    *,
+    ip: str,
+    email: str,
+    password: str,
+    next_url: str | None,
+) -> int | Response:
+    """The agent id these credentials sign in as, or the page that refuses them."""
+    by_ip, by_account = limits.signin_failures_per_ip, limits.signin_attempts_per_account
+    account = email_key(email)
+    # Both limits are consulted before the password is hashed, so a flood of guesses costs no argon2 time. An
+    # e-mail address's attempts are counted atomically up front (parallel guesses at one account cannot slip
+    # through) and forgiven by a success; an IP address's failures only, so an office signing in from one
+    # address is not locked out by its own colleagues (parallel attempts from one address are capped instead).
+    if not await by_ip.allows(ip) or not await by_account.hit(account):
+        wait = max(await by_ip.retry_after(ip), await by_account.retry_after(account))
+        return _throttled_page(request, settings, next_url=next_url, email=email, wait=wait)
+    if security.password_checks_busy():  # refused before any other work: the database is not touched
+        return _busy_page(request, settings, next_url=next_url, email=email)
+    candidates = await service.list_login_candidates(session=session, email=email)
+    # The read ends before argon2 runs, so the connection is back in the pool meanwhile: SQLite's pool holds
+    # one, and chats must not wait behind a queue of password checks.
+    await session.rollback()
+    try:
+        agent_id = await service.match_password(candidates, password)
+    except security.PasswordChecksBusy:
+        return _busy_page(request, settings, next_url=next_url, email=email)
+    if agent_id is None:
+        await by_ip.hit(ip)
+        return _login_page(request, settings, next_url=next_url, email=email, error=BAD_CREDENTIALS, status_code=400)
+    await by_account.clear(account)  # the owner got in: earlier typos no longer count against them
+    return agent_id
+
+
+def _throttled_page(request: Request, settings: Settings, *, next_url: str | None, email: str, wait: int) -> Response:
+    error = f"Too many sign-in attempts. Try again in {_duration(wait)}."
+    return _login_page(
+        request,
+        settings,
+        next_url=next_url,
+        email=email,
+        error=error,
+        status_code=429,
+        headers={"Retry-After": str(wait)},
+    )
 
 
 def _busy_page(request: Request, settings: Settings, *, next_url: str | None, email: str) -> Response:
