@@ -175,7 +175,6 @@ async def erase_contact(
 async def export_contact(contact_id: PathId, session: DbSession, principal: Admin) -> dict[str, Any]:
     contact = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     document = await privacy.export_contact(session=session, contact=contact)
-    document.update(await commerce_service.export_purchases(session=session, contact=contact))
     return document
 
 

@@ -1,0 +1,143 @@
+"""Chats and visitors in a contact's export, erasure and merge.
+
+A person's chats are the conversations linked to their contact and those of their visitors (their browsers).
+
+Erasure keeps the conversation rows, because response and resolution times, volumes and CSAT count them: what
+stays is status, times, team, assignee, the 1-5 rating and the number and order of the lines. Everything the
+person wrote or that was written to or about them goes: every line's text (agents' replies and private notes
+quote the customer too), the visitor's name on their lines, sentiment scores, the idempotency keys their
+browser chose, the rating comment, and the link to the contact. Visitor rows are deleted whole (token hash,
+the site's user id and anything added to them later), which also unlinks the conversations from them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String, cast, delete, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.contacts.models import Contact
+from frontdesk.contacts.personal_data import PersonalDataOwner, register, rowcount
+from frontdesk.conversations.models import AuthorType, Conversation, Message, Visitor
+
+ERASED_TEXT = "[erased]"
+
+
+def _visitor_ids(contact_id: int) -> Any:
+    return select(Visitor.id).where(
+        or_(
+            Visitor.contact_id == contact_id,
+            Visitor.id.in_(
+                select(Conversation.visitor_id).where(
+                    Conversation.contact_id == contact_id, Conversation.visitor_id.is_not(None)
+                )
+            ),
+        )
+    )
+
+
+def _conversation_ids(contact_id: int) -> Any:
+    return select(Conversation.id).where(
+        or_(Conversation.contact_id == contact_id, Conversation.visitor_id.in_(_visitor_ids(contact_id)))
+    )
+
+
+async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
+    conversations = list(
+        await session.scalars(
+            select(Conversation).where(Conversation.id.in_(_conversation_ids(contact.id))).order_by(Conversation.id)
+        )
+    )
+    messages: dict[int, list[dict[str, Any]]] = {c.id: [] for c in conversations}
+    for m in await session.scalars(
+        select(Message).where(Message.conversation_id.in_(messages.keys())).order_by(Message.conversation_id, Message.seq)
+    ):
+        messages[m.conversation_id].append(
+            {
+                "seq": m.seq,
+                "author_type": m.author_type,
+                "author_name": m.author_name,
+                "kind": m.kind,
+                "body": m.body,
+                "sentiment": m.sentiment,
+                "created_at": m.created_at.isoformat(),
+            }
+        )
+    visitors = await session.scalars(
+        select(Visitor).where(Visitor.id.in_(_visitor_ids(contact.id))).order_by(Visitor.id)
+    )
+    return {
+        "conversations": [
+            {
+                "id": c.id,
+                "status": c.status,
+                "created_at": c.created_at.isoformat(),
+                "resolved_at": c.resolved_at.isoformat() if c.resolved_at else None,
+                "csat_rating": c.csat_rating,
+                "csat_comment": c.csat_comment,
+                "messages": messages[c.id],
+            }
+            for c in conversations
+        ],
+        "visitors": [
+            {
+                "id": v.id,
+                "external_user_id": v.external_user_id,
+                "created_at": v.created_at.isoformat(),
+                "last_seen_at": v.last_seen_at.isoformat(),
+            }
+            for v in visitors
+        ],
+    }
+
+
+async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:
+    conversation_ids = list(await session.scalars(_conversation_ids(contact.id)))
+    visitor_ids = list(await session.scalars(_visitor_ids(contact.id)))
+    lines = await session.execute(
+        update(Message)
+        .where(Message.conversation_id.in_(conversation_ids))
+        .values(
+            body=ERASED_TEXT,
+            sentiment=None,
+            # The browser chose these ids; they are unique per conversation, and so is the message id.
+            client_id=literal("erased-", String) + cast(Message.id, String),
+        )
+    )
+    # The visitor's own name on their lines; agents' names are the agents' and stay.
+    await session.execute(
+        update(Message)
+        .where(Message.conversation_id.in_(conversation_ids), Message.author_type != AuthorType.agent.value)
+        .values(author_name=None)
+    )
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.id.in_(conversation_ids))
+        .values(contact_id=None, visitor_id=None, csat_comment=None)
+    )
+    visitors = await session.execute(delete(Visitor).where(Visitor.id.in_(visitor_ids)))
+    return {
+        "conversations_anonymised": len(conversation_ids),
+        "messages_anonymised": rowcount(lines),
+        "visitors": rowcount(visitors),
+    }
+
+
+async def merge(*, session: AsyncSession, target: Contact, duplicate: Contact) -> dict[str, Any]:
+    for model in (Visitor, Conversation):
+        await session.execute(
+            update(model).where(model.contact_id == duplicate.id).values(contact_id=target.id)
+        )
+    return {}
+
+
+OWNER = register(
+    PersonalDataOwner(
+        domain="conversations",
+        tables=frozenset({"conversations", "messages", "visitors"}),
+        export=export,
+        erase=erase,
+        merge=merge,
+    )
+)

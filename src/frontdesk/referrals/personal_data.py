@@ -1,0 +1,107 @@
+"""Referral codes and referrals in a contact's export, erasure and merge.
+
+Erasure deletes the person's code and every referral naming them, as referrer or as referred: both
+``referrals.referrer_id`` and ``referred_id`` are required, so a referral cannot outlive either side without a
+schema change. The referral report then counts neither (a contact the erased person referred is no longer
+"referred"); docs/registry.md says so. Keeping the counts would need those columns nullable (ON DELETE SET
+NULL). The code itself is never handed to anyone else (codes are not reused).
+
+Merging moves the duplicate's code, referrals made and referral received to the contact that stays, except:
+- both have a code (one per contact): the stayer's is kept; links with the duplicate's code stop working;
+- both were referred (once per referred contact): the stayer's referral is kept;
+- one referred the other: after the merge it would be a self-referral, which is refused everywhere else.
+What is not kept goes into the merge event on the timeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.contacts.models import Contact
+from frontdesk.contacts.personal_data import PersonalDataOwner, register, rowcount
+from frontdesk.referrals.models import Referral, ReferralCode
+
+
+def _document(referral: Referral) -> dict[str, Any]:
+    return {
+        "referrer_id": referral.referrer_id,
+        "referred_id": referral.referred_id,
+        "order_id": referral.order_id,
+        "code": referral.code,
+        "created_at": referral.created_at.isoformat(),
+    }
+
+
+async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
+    code = await session.scalar(select(ReferralCode.code).where(ReferralCode.contact_id == contact.id))
+    made = await session.scalars(select(Referral).where(Referral.referrer_id == contact.id).order_by(Referral.id))
+    received = await session.scalar(select(Referral).where(Referral.referred_id == contact.id))
+    return {
+        "referral_code": code,
+        "referrals_made": [_document(r) for r in made],
+        "referred_by": _document(received) if received is not None else None,
+    }
+
+
+async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:
+    referrals = await session.execute(
+        delete(Referral).where(or_(Referral.referrer_id == contact.id, Referral.referred_id == contact.id))
+    )
+    codes = await session.execute(delete(ReferralCode).where(ReferralCode.contact_id == contact.id))
+    return {"referrals": rowcount(referrals), "referral_codes": rowcount(codes)}
+
+
+async def merge(*, session: AsyncSession, target: Contact, duplicate: Contact) -> dict[str, Any]:
+    not_taken: dict[str, Any] = {}
+    codes = {
+        row.contact_id: row
+        for row in await session.scalars(
+            select(ReferralCode).where(ReferralCode.contact_id.in_((target.id, duplicate.id)))
+        )
+    }
+    if duplicate.id in codes:
+        if target.id in codes:
+            not_taken["referral_code"] = codes[duplicate.id].code
+            await session.delete(codes[duplicate.id])
+        else:
+            # The code is the primary key's partner: re-key the row rather than update the key in place.
+            code, created_at = codes[duplicate.id].code, codes[duplicate.id].created_at
+            await session.delete(codes[duplicate.id])
+            await session.flush()
+            session.add(
+                ReferralCode(contact_id=target.id, workspace_id=target.workspace_id, code=code, created_at=created_at)
+            )
+    dropped = []
+    # The stayer's own referral, unless the duplicate made it (that one becomes a self-referral below).
+    target_referred = await session.scalar(
+        select(Referral).where(Referral.referred_id == target.id, Referral.referrer_id != duplicate.id)
+    )
+    rows = await session.scalars(
+        select(Referral).where(or_(Referral.referrer_id == duplicate.id, Referral.referred_id == duplicate.id))
+    )
+    for referral in rows.all():
+        referrer = target.id if referral.referrer_id == duplicate.id else referral.referrer_id
+        referred = target.id if referral.referred_id == duplicate.id else referral.referred_id
+        if referrer == referred or (referred == target.id and target_referred is not None):
+            dropped.append(_document(referral))
+            await session.delete(referral)
+            continue
+        referral.referrer_id, referral.referred_id = referrer, referred
+    await session.flush()
+    if dropped:
+        not_taken["referrals"] = dropped
+    return not_taken
+
+
+OWNER = register(
+    PersonalDataOwner(
+        domain="referrals",
+        tables=frozenset({"referrals", "referral_codes"}),
+        export=export,
+        erase=erase,
+        merge=merge,
+    )
+)
