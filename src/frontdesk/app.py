@@ -14,9 +14,10 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from frontdesk import __version__
-# Registers every table and every domain's personal-data hooks (GDPR export, erasure, merge) in this process.
-from frontdesk import models_registry  # noqa: F401
+from frontdesk import (
+    __version__,
+    models_registry,  # noqa: F401  (every table, and every domain's personal-data hooks, in this process)
+)
 from frontdesk.commerce import api as commerce_api
 from frontdesk.commerce.housekeeping import run_analytics_refresh
 from frontdesk.complaints import api as complaints_api

@@ -17,9 +17,9 @@ import httpx
 from sqlalchemy import MetaData, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from frontdesk.conversations.csat import do_rate
 from frontdesk.conversations.models import Conversation
 from frontdesk.conversations.schemas import RatingCreate, VisitorMessage
-from frontdesk.conversations.csat import do_rate
 from frontdesk.conversations.service import Outbox
 from frontdesk.conversations.visitors import do_start_visitor, do_visitor_message, get_chat_settings, user_hash
 from frontdesk.db import create_session_factory
@@ -99,18 +99,26 @@ async def _rate(workspace: WorkspaceHandle, person: Person, rating: int) -> None
         conversation = await session.get(Conversation, person.conversation_id)
         assert conversation is not None
         comment = f"{person.first} says {person.token} was slow"
-        await do_rate(session=session, conversation=conversation, data=RatingCreate(rating=rating, comment=comment), outbox=Outbox())
+        await do_rate(
+            session=session,
+            conversation=conversation,
+            data=RatingCreate(rating=rating, comment=comment),
+            outbox=Outbox(),
+        )
         await session.commit()
 
 
 async def _answer(workspace: WorkspaceHandle, person: Person, score: int) -> None:
     async with create_session_factory(workspace.engine)() as session:
         comment = f"{person.token} late, {person.first}"
-        await surveys.do_answer(session=session, token=person.survey_token, data=AnswerCreate(score=score, comment=comment))
+        await surveys.do_answer(
+            session=session, token=person.survey_token, data=AnswerCreate(score=score, comment=comment)
+        )
         await session.commit()
 
 
-async def _ok(response: httpx.Response) -> Any:
+async def _call(client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> Any:
+    response = await client.request(method.upper(), url, **kwargs)
     assert response.status_code < 300, response.text
     return response.json() if response.content else None
 
@@ -118,65 +126,109 @@ async def _ok(response: httpx.Response) -> Any:
 async def build_world(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> World:
     """``client`` must be an app with SMTP configured, so that survey invitations go to the outbox."""
     h = workspace.headers
-    erased = Person("Zebulon", "Quackenbush", "zebulon.q@erase-me.example", "+447400987654", "XYLOPHONE42", "zq-user-8812")
+    erased = Person(
+        "Zebulon", "Quackenbush", "zebulon.q@erase-me.example", "+447400987654", "XYLOPHONE42", "zq-user-8812"
+    )
     survivor = Person("Mallory", "Keepwell", "mallory@keep.example", "+447400111222", "QUOKKA77", "mk-user-5531")
     await workspace.product("TEA-1")
     for person in (erased, survivor):
         await _visitor_chat(workspace, person)
-        await _ok(await client.patch(
+        await _call(
+            client,
+            "patch",
             f"/api/v1/contacts/{person.contact_id}",
-            json={"first_name": person.first, "last_name": person.last, "emails": [person.email], "phones": [person.phone]},
+            json={
+                "first_name": person.first,
+                "last_name": person.last,
+                "emails": [person.email],
+                "phones": [person.phone],
+            },
             headers=h,
-        ))  # fmt: skip
-        await _ok(await client.post(
-            f"/api/v1/contacts/{person.contact_id}/notes", json={"body": f"{person.first} likes {person.token}"}, headers=h
-        ))  # fmt: skip
+        )
+        await _call(
+            client,
+            "post",
+            f"/api/v1/contacts/{person.contact_id}/notes",
+            json={"body": f"{person.first} likes {person.token}"},
+            headers=h,
+        )
         conversation = f"/api/v1/conversations/{person.conversation_id}"
         for kind in ("message", "note"):
             body = f"Sorry {person.first}, {person.token} is on its way ({kind})"
-            await _ok(await client.post(f"{conversation}/messages", json={"body": body, "kind": kind}, headers=h))
-        await _ok(await client.patch(conversation, json={"status": "resolved"}, headers=h))
-        person.referral_code = (await _ok(await client.get(f"/api/v1/contacts/{person.contact_id}/referral-code", headers=h)))["code"]
+            await _call(client, "post", f"{conversation}/messages", json={"body": body, "kind": kind}, headers=h)
+        await _call(client, "patch", conversation, json={"status": "resolved"}, headers=h)
+        person.referral_code = (
+            await _call(client, "get", f"/api/v1/contacts/{person.contact_id}/referral-code", headers=h)
+        )["code"]
     await _rate(workspace, erased, 2)
     await _rate(workspace, survivor, 5)
     # The survivor buys for the erased person: a relationship both timelines mention, by name.
-    await _ok(await client.post(
+    await _call(
+        client,
+        "post",
         f"/api/v1/contacts/{survivor.contact_id}/relationships",
         json={"kind": "buys_for", "to_contact_id": erased.contact_id},
         headers=h,
-    ))  # fmt: skip
+    )
     # The erased person was referred by the survivor, and referred someone else.
-    await _ok(await client.post(
-        "/api/v1/referrals", json={"referral_code": survivor.referral_code, "contact_id": erased.contact_id}, headers=h
-    ))  # fmt: skip
-    third = await _ok(await client.post(
-        "/api/v1/contacts", params={"referral_code": erased.referral_code}, json={"name": "Tertius Third"}, headers=h
-    ))  # fmt: skip
+    await _call(
+        client,
+        "post",
+        "/api/v1/referrals",
+        json={"referral_code": survivor.referral_code, "contact_id": erased.contact_id},
+        headers=h,
+    )
+    third = await _call(
+        client,
+        "post",
+        "/api/v1/contacts",
+        params={"referral_code": erased.referral_code},
+        json={"name": "Tertius Third"},
+        headers=h,
+    )
     for n, person in enumerate((erased, survivor)):
         # The shop's own order number is the business's record and stays (commerce/personal_data.py).
         await workspace.order(f"O-{n}", person.contact_id, "TEA-1", ordered_at=RECENT)
-        review = await _ok(await client.post(
+        review = await _call(
+            client,
+            "post",
             "/api/v1/reviews",
-            json={"contact_id": person.contact_id, "sku": "TEA-1", "rating": 1 + 4 * n,
-                  "title": f"{person.first}'s verdict", "body": f"The {person.token} tea, by {person.name}"},
+            json={
+                "contact_id": person.contact_id,
+                "sku": "TEA-1",
+                "rating": 1 + 4 * n,
+                "title": f"{person.first}'s verdict",
+                "body": f"The {person.token} tea, by {person.name}",
+            },
             headers=h,
-        ))  # fmt: skip
-        await _ok(await client.patch(
-            f"/api/v1/reviews/{review['id']}", json={"status": "approved", "reply": f"Thanks {person.first}!"}, headers=h
-        ))  # fmt: skip
-        complaint = await _ok(await client.post(
+        )
+        await _call(
+            client,
+            "patch",
+            f"/api/v1/reviews/{review['id']}",
+            json={"status": "approved", "reply": f"Thanks {person.first}!"},
+            headers=h,
+        )
+        complaint = await _call(
+            client,
+            "post",
             "/api/v1/complaints",
-            json={"contact_id": person.contact_id, "summary": f"{person.first}: late parcel",
-                  "description": f"{person.name} lost {person.token}"},
+            json={
+                "contact_id": person.contact_id,
+                "summary": f"{person.first}: late parcel",
+                "description": f"{person.name} lost {person.token}",
+            },
             headers=h,
-        ))  # fmt: skip
-        await _ok(await client.patch(
+        )
+        await _call(
+            client,
+            "patch",
             f"/api/v1/complaints/{complaint['id']}",
             json={"status": "resolved", "resolution": f"Resent {person.token} to {person.email}"},
             headers=h,
-        ))  # fmt: skip
-    survey = await _ok(await client.post("/api/v1/surveys", json={"name": "NPS", "segment": "new"}, headers=h))
-    sent = await _ok(await client.post(f"/api/v1/surveys/{survey['id']}/send", headers=h))
+        )
+    survey = await _call(client, "post", "/api/v1/surveys", json={"name": "NPS", "segment": "new"}, headers=h)
+    sent = await _call(client, "post", f"/api/v1/surveys/{survey['id']}/send", headers=h)
     assert sent["emails_queued"] == 2, sent
     links = await client.get(f"/api/v1/surveys/{survey['id']}/links", headers=h)
     by_name = {row["name"]: row["link"] for row in csv.DictReader(io.StringIO(links.text))}

@@ -79,7 +79,9 @@ async def test_a_table_without_an_owner_stops_erasure_instead_of_being_skipped(
 ) -> None:
     metadata = MetaData()
     Table("contacts", metadata, Column("id", Integer, primary_key=True))
-    Table("loyalty_cards", metadata, Column("id", Integer, primary_key=True), Column("holder", ForeignKey("contacts.id")))
+    Table(
+        "loyalty_cards", metadata, Column("id", Integer, primary_key=True), Column("holder", ForeignKey("contacts.id"))
+    )
     assert personal_data.unowned_tables(metadata) == {"loyalty_cards"}
     with pytest.raises(RuntimeError, match="loyalty_cards"):
         personal_data.require_complete(metadata)
@@ -96,7 +98,9 @@ async def test_erasure_leaves_nothing_of_the_person_in_any_column_of_any_table(
     erased, survivor = world.erased, world.survivor
     counts = await row_counts(engine)
     empty = {table for table, n in counts.items() if n == 0}
-    assert empty <= NO_PERSONAL_DATA, f"fill these tables in the fixture, or argue they hold no personal data: {empty - NO_PERSONAL_DATA}"
+    assert empty <= NO_PERSONAL_DATA, (
+        f"fill these tables in the fixture, or argue they hold no personal data: {empty - NO_PERSONAL_DATA}"
+    )
     before = await find_strings(engine, erased.secrets)
     # The scan sees the person everywhere they are (so an empty result below means something).
     for table in ("contacts", "contact_emails", "contact_phones", "messages", "visitors", "reviews",

@@ -124,7 +124,11 @@ async def do_erase_contact(*, session: AsyncSession, contact: Contact, actor: st
         subject_type="contact",
         subject_id=contact.id,
         actor=actor,
-        details={"legal_basis": "GDPR art. 17", "reason": _without_identifiers(reason or "", contact), "removed": counts},
+        details={
+            "legal_basis": "GDPR art. 17",
+            "reason": _without_identifiers(reason or "", contact),
+            "removed": counts,
+        },
     )
     session.add(entry)
     # The foreign keys cascade: emails, phones, tags, notes, events and relationships go with the row.

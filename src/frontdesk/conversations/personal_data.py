@@ -51,7 +51,9 @@ async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
     )
     messages: dict[int, list[dict[str, Any]]] = {c.id: [] for c in conversations}
     for m in await session.scalars(
-        select(Message).where(Message.conversation_id.in_(messages.keys())).order_by(Message.conversation_id, Message.seq)
+        select(Message)
+        .where(Message.conversation_id.in_(messages.keys()))
+        .order_by(Message.conversation_id, Message.seq)
     ):
         messages[m.conversation_id].append(
             {
@@ -126,9 +128,7 @@ async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:
 
 async def merge(*, session: AsyncSession, target: Contact, duplicate: Contact) -> dict[str, Any]:
     for model in (Visitor, Conversation):
-        await session.execute(
-            update(model).where(model.contact_id == duplicate.id).values(contact_id=target.id)
-        )
+        await session.execute(update(model).where(model.contact_id == duplicate.id).values(contact_id=target.id))
     return {}
 
 

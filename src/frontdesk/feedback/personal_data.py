@@ -65,7 +65,5 @@ async def merge(*, session: AsyncSession, target: Contact, duplicate: Contact) -
 
 
 OWNER = register(
-    PersonalDataOwner(
-        domain="feedback", tables=frozenset({"outbox_emails"}), export=export, erase=erase, merge=merge
-    )
+    PersonalDataOwner(domain="feedback", tables=frozenset({"outbox_emails"}), export=export, erase=erase, merge=merge)
 )
