@@ -3,11 +3,12 @@
 A person's chats are the conversations linked to their contact and those of their visitors (their browsers).
 
 Erasure keeps the conversation rows, because response and resolution times, volumes and CSAT count them: what
-stays is status, times, team, assignee, the 1-5 rating and the number and order of the lines. Everything the
-person wrote or that was written to or about them goes: every line's text (agents' replies and private notes
-quote the customer too), the visitor's name on their lines, sentiment scores, the idempotency keys their
-browser chose, the rating comment, and the link to the contact. Visitor rows are deleted whole (token hash,
-the site's user id and anything added to them later), which also unlinks the conversations from them.
+stays is status, times, team, assignee, the 1-5 rating and the number, order, kind and author (visitor, or
+which agent) of the lines. Everything else goes: every line's text (agents' replies and private notes quote
+the customer too), the names on the lines, sentiment scores, the idempotency keys their browser chose, the
+rating comment, the link to the contact, and any column added later that is not declared kept. Visitor rows
+are deleted whole (token hash, the site's user id and anything added to them later), which also unlinks the
+conversations from them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.models import Contact
 from frontdesk.contacts.personal_data import PersonalDataOwner, register, rowcount
-from frontdesk.conversations.models import AuthorType, Conversation, Message, Visitor
+from frontdesk.conversations.models import Conversation, Message, Visitor
 
 ERASED_TEXT = "[erased]"
 
@@ -94,29 +95,55 @@ async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
     }
 
 
+# What an erased person's chat keeps, column by column: what response and resolution times, volumes and CSAT
+# count. Every other column is emptied, so a column added later (a claimed e-mail, a page URL, ...) is erased
+# by default; one that cannot be emptied (NOT NULL) stops erasure until it is classified here.
+CONVERSATION_KEPT = frozenset(
+    {
+        "id", "workspace_id", "team_id", "assignee_id", "status", "started_offline", "last_seq", "created_at",
+        "last_activity_at", "first_response_at", "resolved_at", "snoozed_until", "csat_rating", "csat_agent_id",
+    }
+)  # fmt: skip
+MESSAGE_KEPT = frozenset(
+    {"id", "workspace_id", "conversation_id", "seq", "author_type", "author_agent_id", "kind", "created_at"}
+)
+
+
+def erased_values(model: Any, kept: frozenset[str], replaced: dict[str, Any]) -> dict[str, Any]:
+    """The new value of every column of ``model`` that is not kept: ``replaced``'s, else nothing (NULL)."""
+    values: dict[str, Any] = {}
+    for column in model.__table__.columns:
+        if column.name in kept:
+            continue
+        if column.name in replaced:
+            values[column.name] = replaced[column.name]
+        elif column.nullable:
+            values[column.name] = None
+        else:
+            raise RuntimeError(f"{model.__tablename__}.{column.name} is required: say how erasure treats it")
+    return values
+
+
 async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:
     conversation_ids = list(await session.scalars(_conversation_ids(contact.id)))
     visitor_ids = list(await session.scalars(_visitor_ids(contact.id)))
-    lines = await session.execute(
-        update(Message)
-        .where(Message.conversation_id.in_(conversation_ids))
-        .values(
-            body=ERASED_TEXT,
-            sentiment=None,
+    # Agents' replies and private notes go too: they quote the customer and answer what they asked.
+    message_values = erased_values(
+        Message,
+        MESSAGE_KEPT,
+        {
+            "body": ERASED_TEXT,
             # The browser chose these ids; they are unique per conversation, and so is the message id.
-            client_id=literal("erased-", String) + cast(Message.id, String),
-        )
+            "client_id": literal("erased-", String) + cast(Message.id, String),
+        },
     )
-    # The visitor's own name on their lines; agents' names are the agents' and stay.
-    await session.execute(
-        update(Message)
-        .where(Message.conversation_id.in_(conversation_ids), Message.author_type != AuthorType.agent.value)
-        .values(author_name=None)
+    lines = await session.execute(
+        update(Message).where(Message.conversation_id.in_(conversation_ids)).values(message_values)
     )
     await session.execute(
         update(Conversation)
         .where(Conversation.id.in_(conversation_ids))
-        .values(contact_id=None, visitor_id=None, csat_comment=None)
+        .values(erased_values(Conversation, CONVERSATION_KEPT, {}))
     )
     visitors = await session.execute(delete(Visitor).where(Visitor.id.in_(visitor_ids)))
     return {
