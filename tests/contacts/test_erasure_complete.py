@@ -7,11 +7,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frontdesk.app import create_app
-from frontdesk.contacts import personal_data
 from frontdesk.conversations.visitors import get_chat_settings
 from frontdesk.db import create_session_factory
 from frontdesk.settings import Settings
@@ -64,32 +63,6 @@ async def _figures(client: httpx.AsyncClient, workspace: WorkspaceHandle, world:
 async def _site_key(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> str:
     async with create_session_factory(workspace.engine)() as session:
         return (await get_chat_settings(session=session, workspace_id=workspace.id)).widget_token
-
-
-async def test_every_table_that_points_at_contacts_has_a_registered_owner(engine: AsyncEngine) -> None:
-    async with engine.connect() as connection:
-        live = await reflect(connection)
-    referencing = personal_data.tables_referencing_contacts(live)
-    assert {"reviews", "survey_recipients", "complaints", "referrals", "visitors", "orders"} <= referencing
-    assert personal_data.unowned_tables(live) == set()
-
-
-async def test_a_table_without_an_owner_stops_erasure_instead_of_being_skipped(
-    client: httpx.AsyncClient, workspace: WorkspaceHandle
-) -> None:
-    metadata = MetaData()
-    Table("contacts", metadata, Column("id", Integer, primary_key=True))
-    Table(
-        "loyalty_cards", metadata, Column("id", Integer, primary_key=True), Column("holder", ForeignKey("contacts.id"))
-    )
-    assert personal_data.unowned_tables(metadata) == {"loyalty_cards"}
-    with pytest.raises(RuntimeError, match="loyalty_cards"):
-        personal_data.require_complete(metadata)
-    with pytest.raises(RuntimeError, match="another domain owns"):
-        owner = personal_data.owners()[0]
-        personal_data.register(
-            personal_data.PersonalDataOwner("intruder", owner.tables, owner.export, owner.erase, owner.merge)
-        )
 
 
 async def test_erasure_leaves_nothing_of_the_person_in_any_column_of_any_table(

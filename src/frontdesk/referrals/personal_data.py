@@ -82,13 +82,18 @@ async def merge(*, session: AsyncSession, target: Contact, duplicate: Contact) -
     rows = await session.scalars(
         select(Referral).where(or_(Referral.referrer_id == duplicate.id, Referral.referred_id == duplicate.id))
     )
+    moves = []
     for referral in rows.all():
         referrer = target.id if referral.referrer_id == duplicate.id else referral.referrer_id
         referred = target.id if referral.referred_id == duplicate.id else referral.referred_id
         if referrer == referred or (referred == target.id and target_referred is not None):
             dropped.append(_document(referral))
             await session.delete(referral)
-            continue
+        else:
+            moves.append((referral, referrer, referred))
+    # The dropped rows go first: one may hold the (workspace, referred) key a moved row takes.
+    await session.flush()
+    for referral, referrer, referred in moves:
         referral.referrer_id, referral.referred_id = referrer, referred
     await session.flush()
     if dropped:
