@@ -100,6 +100,13 @@ async def test_erasure_leaves_nothing_of_the_person_in_any_column_of_any_table(
             await connection.execute(text("SELECT details FROM audit_entries WHERE action = 'contact.erased'"))
         ).scalar_one()
     assert "[erased]" in str(audit)
+    # The chat stays as a skeleton: every line's text gone, the agents still named, the visitor not.
+    lines = (
+        await mail_client.get(f"/api/v1/conversations/{erased.conversation_id}/messages", headers=workspace.headers)
+    ).json()["items"]
+    assert {line["body"] for line in lines} == {"[erased]"}
+    named = [(line["author_type"], line["author_name"] is not None) for line in lines]
+    assert [entry for entry in named if entry[0] != "system"] == [("visitor", False), ("agent", True), ("agent", True)]
     # What the figures keep: orders (revenue, complaint rate's orders), the chat's times and rating.
     figures_after = await _figures(mail_client, workspace, world)
     for kept in ("revenue", "chat_times", "csat"):

@@ -5,7 +5,7 @@ A person's chats are the conversations linked to their contact and those of thei
 Erasure keeps the conversation rows, because response and resolution times, volumes and CSAT count them: what
 stays is status, times, team, assignee, the 1-5 rating and the number, order, kind and author (visitor, or
 which agent) of the lines. Everything else goes: every line's text (agents' replies and private notes quote
-the customer too), the names on the lines, sentiment scores, the idempotency keys their browser chose, the
+the customer too), the visitor's name on their lines, sentiment scores, the idempotency keys their browser chose, the
 rating comment, the link to the contact, and any column added later that is not declared kept. Visitor rows
 are deleted whole (token hash, the site's user id and anything added to them later), which also unlinks the
 conversations from them.
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, cast, delete, literal, or_, select, update
+from sqlalchemy import String, case, cast, delete, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.models import Contact
 from frontdesk.contacts.personal_data import PersonalDataOwner, register, rowcount
-from frontdesk.conversations.models import Conversation, Message, Visitor
+from frontdesk.conversations.models import AuthorType, Conversation, Message, Visitor
 
 ERASED_TEXT = "[erased]"
 
@@ -135,6 +135,8 @@ async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:
             "body": ERASED_TEXT,
             # The browser chose these ids; they are unique per conversation, and so is the message id.
             "client_id": literal("erased-", String) + cast(Message.id, String),
+            # An agent's name is the agent's, not the customer's: the inbox still says who replied.
+            "author_name": case((Message.author_type == AuthorType.agent.value, Message.author_name), else_=None),
         },
     )
     lines = await session.execute(
