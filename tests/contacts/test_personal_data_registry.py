@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import AsyncIterator
 
@@ -14,9 +16,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from frontdesk.app import create_app
 from frontdesk.contacts import personal_data
 from frontdesk.conversations.personal_data import erased_values
+from frontdesk.db import create_session_factory
 from frontdesk.settings import Settings
+from frontdesk.surveys import service as surveys
 from frontdesk.surveys.models import SurveyRecipient
-from tests.contacts.personal_world import World, build_world, reflect
+from frontdesk.surveys.schemas import AnswerCreate
+from tests.contacts.personal_world import RECENT, World, build_world, reflect
 from tests.factories import WorkspaceHandle
 
 
@@ -104,3 +109,33 @@ async def test_merging_into_a_contact_without_those_rows_moves_code_answers_and_
         (dup, keep)
     ]
     assert set(data["records_not_taken"]) == {"referrals"}
+
+
+async def test_merging_two_recipients_of_one_survey_keeps_the_answer_whichever_contact_gave_it(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, engine: AsyncEngine
+) -> None:
+    h = workspace.headers
+    await workspace.product("TEA-1")
+    keep = await workspace.contact(name="Kept Unanswered")
+    dup = await workspace.contact(name="Dup Answered")
+    for n, contact in enumerate((keep, dup)):
+        await workspace.order(f"S-{n}", contact, "TEA-1", ordered_at=RECENT)
+    survey = (await client.post("/api/v1/surveys", json={"name": "NPS", "segment": "new"}, headers=h)).json()
+    assert (await client.post(f"/api/v1/surveys/{survey['id']}/send", headers=h)).status_code == 200
+    links = await client.get(f"/api/v1/surveys/{survey['id']}/links", headers=h)
+    link = {row["name"]: row["link"] for row in csv.DictReader(io.StringIO(links.text))}["Dup Answered"]
+    async with create_session_factory(engine)() as session:
+        token = link.rsplit("/s/", 1)[1]
+        await surveys.do_answer(session=session, token=token, data=AnswerCreate(score=9, comment="lovely"))
+        await session.commit()
+
+    response = await client.post(f"/api/v1/contacts/{keep}/merge", json={"duplicate_id": dup}, headers=h)
+    assert response.status_code == 200, response.text
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(select(SurveyRecipient.contact_id, SurveyRecipient.score, SurveyRecipient.comment))
+        ).all()
+    assert [tuple(row) for row in rows] == [(keep, 9, "lovely")]
+    timeline = (await client.get(f"/api/v1/contacts/{keep}/timeline", headers=h)).json()["items"]
+    merged = next(item for item in timeline if item["kind"] == "merged")
+    assert [a["score"] for a in merged["data"]["records_not_taken"]["surveys"]["survey_answers"]] == [None]
