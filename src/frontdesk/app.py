@@ -24,12 +24,13 @@ from frontdesk.complaints import api as complaints_api
 from frontdesk.complaints import pages as complaints_pages
 from frontdesk.contacts import api as contacts_api
 from frontdesk.contacts import pages as contacts_pages
+from frontdesk.contacts import personal_data
 from frontdesk.conversations import api as conversations_api
 from frontdesk.conversations import pages as conversations_pages
 from frontdesk.conversations import sockets as conversations_sockets
 from frontdesk.conversations.housekeeping import run_housekeeping
 from frontdesk.conversations.writer import MessageWriter
-from frontdesk.db import create_engine, create_session_factory
+from frontdesk.db import Base, create_engine, create_session_factory
 from frontdesk.errors import install_problem_handlers
 from frontdesk.feedback import api as feedback_api
 from frontdesk.feedback.mail import run_mail_sender
@@ -55,6 +56,8 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # A table that points at contacts without a domain answering for it would survive erasure: refuse to start.
+    personal_data.require_complete(Base.metadata)
     owns_engine = engine is None
     engine = engine or create_engine(settings.database_url, single_sqlite_writer=True)
 

@@ -85,6 +85,9 @@ async def _visitor_chat(workspace: WorkspaceHandle, person: Person) -> None:
             data=VisitorMessage(
                 body=f"Hello, I am {person.name}: parcel {person.token} never arrived",
                 name=person.name,
+                # Typed into the widget: however it is stored (on the contact, or as an unverified claim on the
+                # visitor or conversation), erasure must reach it, and the scan below looks for it everywhere.
+                email=person.email,
                 client_id=f"cid-{person.token}",
             ),
             outbox=Outbox(),
