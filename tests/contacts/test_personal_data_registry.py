@@ -16,7 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from frontdesk.app import create_app
 from frontdesk.contacts import personal_data
 from frontdesk.conversations.personal_data import erased_values
-from frontdesk.db import create_session_factory
+from frontdesk.db import Base, create_session_factory
 from frontdesk.settings import Settings
 from frontdesk.surveys import service as surveys
 from frontdesk.surveys.models import SurveyRecipient
@@ -66,10 +66,10 @@ def test_two_domains_cannot_claim_the_same_table() -> None:
 
 
 def test_a_new_chat_column_is_erased_unless_declared_kept() -> None:
-    class Base(DeclarativeBase):
+    class ProbeBase(DeclarativeBase):
         pass
 
-    class Chat(Base):
+    class Chat(ProbeBase):
         __tablename__ = "chats"
         id: Mapped[int] = mapped_column(primary_key=True)
         claimed_email: Mapped[str | None] = mapped_column(String(320))
@@ -139,3 +139,18 @@ async def test_merging_two_recipients_of_one_survey_keeps_the_answer_whichever_c
     timeline = (await client.get(f"/api/v1/contacts/{keep}/timeline", headers=h)).json()["items"]
     merged = next(item for item in timeline if item["kind"] == "merged")
     assert [a["score"] for a in merged["data"]["records_not_taken"]["surveys"]["survey_answers"]] == [None]
+
+
+def test_the_app_refuses_to_start_while_a_table_that_points_at_contacts_has_no_owner(settings: Settings) -> None:
+    probe = Table(
+        "loyalty_cards_probe",
+        Base.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("holder", ForeignKey("contacts.id")),
+    )
+    try:
+        with pytest.raises(RuntimeError, match="loyalty_cards_probe"):
+            create_app(settings)
+    finally:
+        Base.metadata.remove(probe)
+    create_app(settings)
