@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from frontdesk.contacts.models import Contact
 from frontdesk.contacts.service import decode_cursor, encode_cursor
+from frontdesk.conversations.identity import claim_read
 from frontdesk.conversations.models import (
     AuthorType,
     Conversation,
@@ -132,6 +133,7 @@ async def to_read(*, session: AsyncSession, conversation: Conversation) -> Conve
         resolution_seconds=conversation.resolution_seconds,
         csat_rating=conversation.csat_rating,
         csat_comment=conversation.csat_comment,
+        identity_claim=await claim_read(session=session, conversation=conversation),
     )
 
 
