@@ -3,8 +3,8 @@
 An e-mail address (and name) typed into the widget is a claim: it is kept on the visitor, shown to agents
 as unverified, and never used to find, join or reveal another contact. It becomes verified in one of three
 ways, and only then may the visitor's contact be merged into the contact that owns the address:
-- the address's owner opens the link e-mailed to it (signed like the survey links, bound to this visitor and
-  to the moment of this claim, so a later claim by the same visitor makes the old link useless);
+- the address's owner opens the link e-mailed to it (signed like the survey links, plus a MAC of this exact
+  claim: a later claim by the same visitor makes the old link useless);
 - an agent merges by hand from the conversation;
 - the address already belongs to the visitor's own contact (which only ever joins on verified identity).
 A site's signed ``user_hash`` is the fourth, handled where visitors start (``visitors.do_start_visitor``).
@@ -15,8 +15,11 @@ address on a contact would later match imports, orders and other claims as if it
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -83,23 +86,30 @@ async def do_claim_identity(*, session: AsyncSession, visitor: Visitor, email: s
 
 
 def verification_token(visitor: Visitor) -> str:
-    """The signed link token for the visitor's current claim; it expires ``VERIFY_VALID_FOR`` after it."""
+    """The link token for the visitor's current claim: a signed link (workspace, visitor, expiry) followed by
+    a MAC of exactly this claim (address and the instant it was made), so it confirms nothing else."""
     assert visitor.claimed_at is not None
-    return sign_link(
+    link = sign_link(
         workspace_id=visitor.workspace_id,
         purpose=VERIFY_PURPOSE,
         subject_id=visitor.id,
         valid_for=VERIFY_VALID_FOR,
         now=visitor.claimed_at,
     )
+    return f"{link}.{_claim_mac(visitor)}"
+
+
+def _claim_mac(visitor: Visitor) -> str:
+    assert visitor.claimed_email is not None and visitor.claimed_at is not None
+    key = hmac.new(
+        get_settings().secret_key.encode(), f"identity-claims:{visitor.workspace_id}".encode(), hashlib.sha256
+    ).digest()
+    claim = f"{visitor.id}:{email_key(visitor.claimed_email)}:{visitor.claimed_at.astimezone(UTC).isoformat()}"
+    return base64.urlsafe_b64encode(hmac.new(key, claim.encode(), hashlib.sha256).digest()).rstrip(b"=").decode()
 
 
 def verification_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/verify/{token}"
-
-
-def _link_time(claimed_at: datetime) -> int:
-    return int((claimed_at + VERIFY_VALID_FOR).timestamp())
 
 
 async def _queue_confirmation_email(session: AsyncSession, visitor: Visitor) -> None:
@@ -138,15 +148,16 @@ async def _queue_confirmation_email(session: AsyncSession, visitor: Visitor) -> 
 
 async def visitor_for_link(*, session: AsyncSession, token: str) -> Visitor:
     """The visitor whose current claim this genuine, unexpired link confirms; ``InvalidLink`` otherwise."""
-    claims = read_link(token, purpose=VERIFY_PURPOSE)
+    link, _, mac = token.rpartition(".")
+    claims = read_link(link, purpose=VERIFY_PURPOSE)
     visitor = await session.scalar(
         select(Visitor)
         .where(Visitor.id == claims.subject_id, Visitor.workspace_id == claims.workspace_id)
         .with_for_update()
     )
-    if visitor is None or visitor.claimed_at is None:
+    if visitor is None or visitor.claimed_email is None:
         raise InvalidLink("this link is not valid")
-    if _link_time(visitor.claimed_at) != int(claims.expires_at.timestamp()):
+    if not hmac.compare_digest(_claim_mac(visitor), mac):
         raise InvalidLink("this link was for an earlier address; use the newest e-mail you received")
     return visitor
 
