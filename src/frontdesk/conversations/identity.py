@@ -45,7 +45,7 @@ ANONYMOUS_NAME_PREFIX = "Visitor "
 
 @dataclass(frozen=True)
 class Confirmation:
-    contact_id: int
+    contact_id: int | None
     # The visitor's former contact, merged into ``contact_id`` now; None when nothing was merged.
     merged_contact_id: int | None
     already_verified: bool
@@ -169,7 +169,8 @@ async def do_confirm_claim(*, session: AsyncSession, visitor: Visitor, how: str,
     """
     if visitor.claimed_email is None:
         raise InvalidInput("this visitor has not given an e-mail address", field="email")
-    if visitor.claim_verified_at is not None and visitor.contact_id is not None:
+    if visitor.claim_verified_at is not None:
+        # Even when its contact has since been erased: a replayed link must not bring the address back.
         return Confirmation(contact_id=visitor.contact_id, merged_contact_id=None, already_verified=True)
     workspace_id = visitor.workspace_id
     owner_id = await owner_of(session=session, workspace_id=workspace_id, email=visitor.claimed_email)
