@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -307,3 +308,48 @@ async def test_forged_expired_replaced_and_other_workspace_links_are_refused(
     assert visitor.claim_verified_at is None
     assert await session.scalar(select(func.count(Contact.id))) == 2  # nothing merged
     assert owner
+
+
+async def test_no_sequence_of_unverified_claims_changes_anyone_elses_record(
+    session: AsyncSession, workspace: WorkspaceHandle
+) -> None:
+    """Generated sequences of visitors typing known, unknown and differently-cased addresses and names."""
+    rng = random.Random(2026)
+    owners = {
+        f"owner{i}@shop.example": await workspace.contact(name=f"Owner {i}", emails=[f"owner{i}@shop.example"])
+        for i in range(3)
+    }
+    addresses = [*owners, "OWNER1@Shop.example", "free@shop.example", "Free@shop.example", None]
+    visitors = [await _visitor(session, workspace) for _ in range(4)]
+    for step in range(60):
+        data = VisitorMessage(
+            body=f"line {step}", email=rng.choice(addresses), name=rng.choice([None, "Owner 1", "Mallory"])
+        )
+        await do_visitor_message(session=session, visitor=rng.choice(visitors), data=data, outbox=Outbox())
+        await session.commit()
+
+    owner_ids = set(owners.values())
+    emails = {
+        (row[0], row[1])
+        for row in await session.execute(select(ContactEmail.contact_id, ContactEmail.email_normalized))
+    }
+    assert emails == {(contact_id, address) for address, contact_id in owners.items()}
+    conversation_contacts = set(await session.scalars(select(Conversation.contact_id)))
+    assert not conversation_contacts & owner_ids and None not in conversation_contacts
+    assert not {visitor.contact_id for visitor in visitors} & owner_ids
+    assert await session.scalar(select(func.count(Contact.id))) == len(owners) + len(visitors)
+    assert all(visitor.claim_verified_at is None for visitor in visitors if visitor.claimed_email)
+
+
+async def test_a_claim_on_a_later_message_reaches_the_inbox_live(
+    session: AsyncSession, workspace: WorkspaceHandle
+) -> None:
+    visitor = await _visitor(session, workspace)
+    await do_visitor_message(session=session, visitor=visitor, data=VisitorMessage(body="hi"), outbox=Outbox())
+    outbox = Outbox()
+    await do_visitor_message(
+        session=session, visitor=visitor, data=VisitorMessage(body="mail me", email="me@shop.example"), outbox=outbox
+    )
+    updates = [event for _, event in outbox.events if event.get("type") == "conversation"]
+    assert updates and updates[0]["conversation"]["identity_claim"]["email"] == "me@shop.example"
+    assert updates[0]["conversation"]["identity_claim"]["verified"] is False

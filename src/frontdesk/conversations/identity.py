@@ -251,15 +251,27 @@ async def claim_read(*, session: AsyncSession, conversation: Conversation) -> Id
     verified = visitor.claim_verified_at is not None
     matches, email_status = None, None
     if not verified:
-        owner_id = await owner_of(session=session, workspace_id=visitor.workspace_id, email=visitor.claimed_email)
-        matches = owner_id if owner_id != conversation.contact_id else None
-        email_status = await session.scalar(
-            select(OutboxEmail.status).where(
-                OutboxEmail.workspace_id == visitor.workspace_id,
-                OutboxEmail.purpose == VERIFY_PURPOSE,
-                OutboxEmail.subject_id == visitor.id,
+        # One round trip: this runs for every conversation an inbox lists.
+        owner_id, email_status = (
+            await session.execute(
+                select(
+                    select(ContactEmail.contact_id)
+                    .where(
+                        ContactEmail.workspace_id == visitor.workspace_id,
+                        ContactEmail.email_normalized == email_key(visitor.claimed_email),
+                    )
+                    .scalar_subquery(),
+                    select(OutboxEmail.status)
+                    .where(
+                        OutboxEmail.workspace_id == visitor.workspace_id,
+                        OutboxEmail.purpose == VERIFY_PURPOSE,
+                        OutboxEmail.subject_id == visitor.id,
+                    )
+                    .scalar_subquery(),
+                )
             )
-        )
+        ).one()
+        matches = owner_id if owner_id != conversation.contact_id else None
     return IdentityClaimRead(
         email=visitor.claimed_email,
         name=visitor.claimed_name,
