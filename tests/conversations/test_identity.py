@@ -353,3 +353,21 @@ async def test_a_claim_on_a_later_message_reaches_the_inbox_live(
     updates = [event for _, event in outbox.events if event.get("type") == "conversation"]
     assert updates and updates[0]["conversation"]["identity_claim"]["email"] == "me@shop.example"
     assert updates[0]["conversation"]["identity_claim"]["verified"] is False
+
+
+async def test_confirmation_mail_goes_once_per_address_and_interval(
+    session: AsyncSession, workspace: WorkspaceHandle, mail_configured: None
+) -> None:
+    for _ in range(5):  # five fresh visitors typing the same stranger's address
+        visitor = await _visitor(session, workspace)
+        await do_visitor_message(
+            session=session,
+            visitor=visitor,
+            data=VisitorMessage(body="x", email="victim@mail.example"),
+            outbox=Outbox(),
+        )
+        await session.commit()
+    sent = await session.scalar(
+        select(func.count(OutboxEmail.id)).where(OutboxEmail.to_address == "victim@mail.example")
+    )
+    assert sent == 1

@@ -21,7 +21,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.merge import do_merge_contacts
@@ -40,6 +40,7 @@ from frontdesk.workspaces.models import Workspace
 
 VERIFY_PURPOSE = "identity"
 VERIFY_VALID_FOR = timedelta(days=3)
+MAIL_INTERVAL = timedelta(minutes=15)
 ANONYMOUS_NAME_PREFIX = "Visitor "
 
 
@@ -80,7 +81,7 @@ async def do_claim_identity(*, session: AsyncSession, visitor: Visitor, email: s
     owner_id = await owner_of(session=session, workspace_id=visitor.workspace_id, email=address)
     if owner_id is not None and owner_id == visitor.contact_id:
         visitor.claim_verified_at, visitor.claim_verified_by = now, "contact"
-    elif get_settings().smtp_url:
+    elif get_settings().smtp_url and not await _recently_mailed(session, visitor.workspace_id, address):
         await _queue_confirmation_email(session, visitor)
     await session.flush()
 
@@ -110,6 +111,22 @@ def _claim_mac(visitor: Visitor) -> str:
 
 def verification_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/verify/{token}"
+
+
+async def _recently_mailed(session: AsyncSession, workspace_id: int, address: str) -> bool:
+    """Anyone can type any address, as often as new visitors can be made: one confirmation e-mail per address
+    and ``MAIL_INTERVAL`` keeps Frontdesk from being used to flood someone's mailbox."""
+    recent = await session.scalar(
+        select(OutboxEmail.id)
+        .where(
+            OutboxEmail.workspace_id == workspace_id,
+            OutboxEmail.purpose == VERIFY_PURPOSE,
+            func.lower(OutboxEmail.to_address) == address.lower(),
+            OutboxEmail.created_at > utcnow() - MAIL_INTERVAL,
+        )
+        .limit(1)
+    )
+    return recent is not None
 
 
 async def _queue_confirmation_email(session: AsyncSession, visitor: Visitor) -> None:
