@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -10,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from frontdesk.contacts.models import Contact, ContactEmail
 from frontdesk.conversations.models import Conversation, Visitor
 from frontdesk.workspaces.models import Role
+from tests.conversations.chat_clients import SITE, allow_site
 from tests.conversations.chat_clients import Visitor as WidgetVisitor
-from tests.conversations.chat_clients import allow_site
 from tests.factories import WorkspaceHandle
 from tests.workspaces.test_console_auth import csrf_of, login
 
@@ -143,3 +145,25 @@ async def test_the_widget_never_shows_the_owners_history_after_a_claim(
         assert [m["body"] for m in ready["messages"]] == ["it's me, Olga"]
     finally:
         await intruder.close()
+
+
+@pytest.mark.parametrize(
+    "identity",
+    [
+        {"user_id": "u-1", "user_hash": 12345},
+        {"user_id": "u-1", "user_hash": ["a"]},
+        {"user_id": "u-1", "user_hash": "é" * 64},
+        {"user_id": "u" * 300, "user_hash": "0" * 64},
+    ],
+)
+async def test_a_malformed_user_hash_leaves_the_visitor_anonymous_without_an_error(
+    client: httpx.AsyncClient, engine: AsyncEngine, workspace: WorkspaceHandle, identity: dict[str, object]
+) -> None:
+    token = await allow_site(engine, workspace.id)
+    response = await client.post(
+        "/widget/api/session",
+        content=json.dumps({"widget_token": token, **identity}),
+        headers={"Origin": SITE, "Content-Type": "text/plain"},
+    )
+    assert response.status_code == 200
+    assert response.json()["identity_verified"] is False and response.json()["identity_error"]

@@ -24,6 +24,7 @@ from frontdesk.db import utcnow
 from frontdesk.errors import InvalidInput, NotFound
 
 VISITOR_TOKEN_PREFIX = "fdv_"
+MAX_USER_ID = 200  # visitors.external_user_id
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,7 @@ async def do_start_visitor(
                 Visitor.workspace_id == settings.workspace_id,
             )
         )
-    proven = bool(
-        user_id
-        and given_hash
-        and hmac.compare_digest(user_hash(settings.identity_secret, user_id), given_hash.strip().lower())
-    )
+    proven = bool(user_id and _hash_proves(settings, user_id, given_hash))
     if visitor is not None and proven and visitor.external_user_id not in (None, user_id):
         # Another signed-in user on a browser proven to be someone else's: a fresh visitor, so the first
         # user's conversations are not shown to the second.
@@ -117,9 +114,21 @@ async def do_start_visitor(
                 visitor.external_user_id = user_id
                 await _adopt_identified_contact(session, visitor)
         else:
-            error = "user_hash does not match user_id; continuing as an anonymous visitor"
+            error = (
+                f"user_id is longer than {MAX_USER_ID} characters; continuing as an anonymous visitor"
+                if len(user_id) > MAX_USER_ID
+                else "user_hash does not match user_id; continuing as an anonymous visitor"
+            )
     await session.flush()
     return VisitorSession(visitor=visitor, new_token=new_token, identity_verified=verified, identity_error=error)
+
+
+def _hash_proves(settings: ChatSettings, user_id: str, given_hash: object) -> bool:
+    """Whatever the page sent (any JSON value, any length) either proves the id or does not; never an error."""
+    if not isinstance(given_hash, str) or len(user_id) > MAX_USER_ID:
+        return False
+    expected = user_hash(settings.identity_secret, user_id).encode()
+    return hmac.compare_digest(expected, given_hash.strip().lower().encode())
 
 
 async def _adopt_identified_contact(session: AsyncSession, visitor: Visitor) -> None:
