@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.models import Contact, ContactEmail, ContactEvent
-from frontdesk.conversations.identity import VERIFY_PURPOSE, claim_read, verification_token
+from frontdesk.conversations.identity import VERIFY_PURPOSE, claim_read, do_forget_claims_of, verification_token
 from frontdesk.conversations.models import Conversation, Visitor
 from frontdesk.conversations.schemas import VisitorMessage
 from frontdesk.conversations.service import Outbox, list_messages
@@ -371,3 +371,26 @@ async def test_confirmation_mail_goes_once_per_address_and_interval(
         select(func.count(OutboxEmail.id)).where(OutboxEmail.to_address == "victim@mail.example")
     )
     assert sent == 1
+
+
+async def test_forgetting_an_address_clears_every_claim_of_it_and_its_mail(
+    session: AsyncSession, workspace: WorkspaceHandle, other_workspace: WorkspaceHandle, mail_configured: None
+) -> None:
+    strangers = [await _visitor(session, workspace) for _ in range(2)]
+    for visitor, address in zip(strangers, ["gone@shop.example", "Gone@Shop.example"], strict=True):
+        await do_visitor_message(
+            session=session, visitor=visitor, data=VisitorMessage(body="x", email=address, name="G"), outbox=Outbox()
+        )
+    elsewhere = await _visitor(session, other_workspace)
+    await do_visitor_message(
+        session=session, visitor=elsewhere, data=VisitorMessage(body="x", email="gone@shop.example"), outbox=Outbox()
+    )
+    await session.commit()
+
+    forgotten = await do_forget_claims_of(session=session, workspace_id=workspace.id, emails=["GONE@shop.example"])
+    await session.commit()
+    assert forgotten == 2
+    assert all(v.claimed_email is None and v.claimed_name is None and v.claimed_at is None for v in strangers)
+    assert elsewhere.claimed_email == "gone@shop.example"  # another workspace's data is not touched
+    remaining = await session.scalars(select(OutboxEmail.workspace_id))
+    assert list(remaining) == [other_workspace.id]

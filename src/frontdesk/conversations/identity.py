@@ -21,7 +21,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.merge import do_merge_contacts
@@ -256,6 +256,34 @@ async def _own_contact(session: AsyncSession, visitor: Visitor) -> Contact:
     )
     visitor.contact_id = contact.id
     return contact
+
+
+async def do_forget_claims_of(*, session: AsyncSession, workspace_id: int, emails: list[str]) -> int:
+    """Erasure: claims of these addresses, by any visitor, and their confirmation e-mails go; how many claims.
+
+    Meant for the contacts registry's erase hook: a stranger who typed an erased person's address holds that
+    person's data on their own visitor row, which erasing the person's own visitors does not reach.
+    """
+    keys = sorted({email_key(email) for email in emails})
+    if not keys:
+        return 0
+    claimants = list(
+        await session.scalars(
+            select(Visitor).where(Visitor.workspace_id == workspace_id, func.lower(Visitor.claimed_email).in_(keys))
+        )
+    )
+    for visitor in claimants:
+        visitor.claimed_email = visitor.claimed_name = None
+        visitor.claimed_at = visitor.claim_verified_at = visitor.claim_verified_by = None
+    await session.execute(
+        delete(OutboxEmail).where(
+            OutboxEmail.workspace_id == workspace_id,
+            OutboxEmail.purpose == VERIFY_PURPOSE,
+            func.lower(OutboxEmail.to_address).in_(keys),
+        )
+    )
+    await session.flush()
+    return len(claimants)
 
 
 async def claim_read(*, session: AsyncSession, conversation: Conversation) -> IdentityClaimRead | None:
