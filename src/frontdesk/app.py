@@ -26,6 +26,7 @@ from frontdesk.contacts import api as contacts_api
 from frontdesk.contacts import pages as contacts_pages
 from frontdesk.contacts import personal_data
 from frontdesk.conversations import api as conversations_api
+from frontdesk.conversations import identity_pages as conversations_identity
 from frontdesk.conversations import pages as conversations_pages
 from frontdesk.conversations import sockets as conversations_sockets
 from frontdesk.conversations.housekeeping import run_housekeeping
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(contacts_pages.router)
     app.include_router(conversations_api.router)
     app.include_router(conversations_pages.router)
+    app.include_router(conversations_identity.router)
     app.include_router(conversations_sockets.router)
     app.include_router(widget_routes.router)
     app.include_router(surveys_api.router)

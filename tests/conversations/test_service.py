@@ -128,23 +128,6 @@ async def test_resolve_then_new_visitor_message_reopens(session: AsyncSession, w
     assert again.id == conversation.id and again.status == "open" and again.resolved_at is None
 
 
-async def test_giving_a_known_email_merges_the_visitor_into_that_contact(
-    session: AsyncSession, workspace: WorkspaceHandle
-) -> None:
-    known = await workspace.contact(name="Known Customer", emails=["known@shop.example"], stage="customer")
-    visitor = await _visitor(session, workspace)
-    await do_visitor_message(session=session, visitor=visitor, data=VisitorMessage(body="hi"), outbox=Outbox())
-    conversation, _, _ = await do_visitor_message(
-        session=session,
-        visitor=visitor,
-        data=VisitorMessage(body="it's me", email="KNOWN@shop.example"),
-        outbox=Outbox(),
-    )
-    await session.commit()
-    assert visitor.contact_id == known and conversation.contact_id == known
-    assert await session.scalar(select(func.count(Contact.id))) == 1
-
-
 async def test_user_hash_proves_identity_and_a_wrong_one_is_refused(
     session: AsyncSession, workspace: WorkspaceHandle
 ) -> None:

@@ -54,7 +54,9 @@ async def _inbox_context(session: DbSession, user: ConsoleUser, view: str, statu
     }
 
 
-async def _conversation_context(session: DbSession, user: ConsoleUser, conversation_id: int) -> dict[str, Any]:
+async def _conversation_context(
+    request: Request, session: DbSession, user: ConsoleUser, conversation_id: int
+) -> dict[str, Any]:
     workspace_id = user.principal.workspace_id
     conversation = await service.get_conversation(
         session=session, workspace_id=workspace_id, conversation_id=conversation_id
@@ -79,6 +81,7 @@ async def _conversation_context(session: DbSession, user: ConsoleUser, conversat
         "agents": [a for a in await list_agents(session=session, workspace_id=workspace_id) if a.is_active],
         "presence": await routing.presence_by_agent(session=session, workspace_id=workspace_id),
         "canned_replies": {reply.shortcut: reply.body for reply in canned},
+        "mail_configured": bool(request.app.state.settings.smtp_url),
     }
 
 
@@ -102,7 +105,7 @@ async def conversation_page(
     status: str = "",
     team: str = "",
 ) -> Any:
-    selected = await _conversation_context(session, user, conversation_id)
+    selected = await _conversation_context(request, session, user, conversation_id)
     context = await _inbox_context(session, user, view, status or selected["conversation"].status, team)
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "conversation":
         return render(request, "partials/conversation.html", user=user, selected=selected, **context)

@@ -33,6 +33,23 @@ class AgentMessageRead(MessageRead):
     sentiment: float | None = Field(default=None, description="-1 (negative) to +1 (positive); visitor lines")
 
 
+class IdentityClaimRead(BaseModel):
+    """Who the visitor says they are: typed into the widget, so unverified until ``verified`` is true."""
+
+    email: str
+    name: str | None
+    claimed_at: datetime
+    verified: bool = Field(description="false: nobody has proven the address is the visitor's")
+    verified_at: datetime | None
+    verified_by: str | None = Field(description="link (the address's owner confirmed), agent, or contact")
+    matches_contact_id: int | None = Field(
+        description="another contact that holds this address; records join only once the claim is verified"
+    )
+    verification_email: str | None = Field(
+        description="status of the confirmation e-mail (pending, sending, sent, failed); null: none was queued"
+    )
+
+
 class ConversationRead(BaseModel):
     id: int
     status: ConversationStatus
@@ -51,6 +68,7 @@ class ConversationRead(BaseModel):
     resolution_seconds: float | None
     csat_rating: int | None
     csat_comment: str | None
+    identity_claim: IdentityClaimRead | None = None
 
 
 class ConversationPage(BaseModel):

@@ -13,6 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from frontdesk.contacts.models import Contact
 from frontdesk.contacts.service import decode_cursor, encode_cursor
+from frontdesk.conversations.identity import claim_read
 from frontdesk.conversations.models import (
     AuthorType,
     Conversation,
@@ -20,6 +21,7 @@ from frontdesk.conversations.models import (
     Message,
     MessageKind,
     Team,
+    Visitor,
 )
 from frontdesk.conversations.routing import get_team
 from frontdesk.conversations.schemas import AgentMessageRead, ConversationRead, MessageRead
@@ -98,7 +100,8 @@ async def list_conversations(
 
 
 async def to_read(*, session: AsyncSession, conversation: Conversation) -> ConversationRead:
-    # One round trip for the four names around the conversation: this runs for every event an inbox shows.
+    # One round trip for the four names around the conversation, and whether the visitor claims an address:
+    # this runs for every event an inbox shows.
     names = (
         await session.execute(
             select(
@@ -110,10 +113,12 @@ async def to_read(*, session: AsyncSession, conversation: Conversation) -> Conve
                 .order_by(Message.seq.desc())
                 .limit(1)
                 .scalar_subquery(),
+                # Whether the visitor typed an address: most have not, and then no claim needs reading.
+                select(Visitor.claimed_email).where(Visitor.id == conversation.visitor_id).scalar_subquery(),
             )
         )
     ).one()
-    contact_name, assignee_name, team, last_message = names
+    contact_name, assignee_name, team, last_message, claimed_email = names
     return ConversationRead(
         id=conversation.id,
         status=ConversationStatus(conversation.status),
@@ -132,6 +137,7 @@ async def to_read(*, session: AsyncSession, conversation: Conversation) -> Conve
         resolution_seconds=conversation.resolution_seconds,
         csat_rating=conversation.csat_rating,
         csat_comment=conversation.csat_comment,
+        identity_claim=await claim_read(session=session, conversation=conversation) if claimed_email else None,
     )
 
 
