@@ -97,6 +97,20 @@ async def _visitor_chat(workspace: WorkspaceHandle, person: Person) -> None:
         person.contact_id, person.conversation_id = conversation.contact_id, conversation.id
 
 
+async def _stranger_claims(workspace: WorkspaceHandle, person: Person) -> None:
+    """Someone else types the person's address into the widget: an unverified claim on the stranger's visitor."""
+    async with create_session_factory(workspace.engine)() as session:
+        settings = await get_chat_settings(session=session, workspace_id=workspace.id)
+        started = await do_start_visitor(session=session, settings=settings, visitor_token=None)
+        await do_visitor_message(
+            session=session,
+            visitor=started.visitor,
+            data=VisitorMessage(body="Where is my order?", email=person.email, client_id="cid-stranger"),
+            outbox=Outbox(),
+        )
+        await session.commit()
+
+
 async def _rate(workspace: WorkspaceHandle, person: Person, rating: int) -> None:
     async with create_session_factory(workspace.engine)() as session:
         conversation = await session.get(Conversation, person.conversation_id)
@@ -163,6 +177,7 @@ async def build_world(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> 
         person.referral_code = (
             await _call(client, "get", f"/api/v1/contacts/{person.contact_id}/referral-code", headers=h)
         )["code"]
+    await _stranger_claims(workspace, erased)
     await _rate(workspace, erased, 2)
     await _rate(workspace, survivor, 5)
     # The survivor buys for the erased person: a relationship both timelines mention, by name.

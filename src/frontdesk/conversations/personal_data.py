@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import String, case, cast, delete, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.contacts.models import Contact
+from frontdesk.contacts.models import Contact, ContactEmail
 from frontdesk.contacts.personal_data import PersonalDataOwner, register, rowcount
+from frontdesk.conversations.identity import do_forget_claims_of
 from frontdesk.conversations.models import AuthorType, Conversation, Message, Visitor
 
 ERASED_TEXT = "[erased]"
@@ -87,6 +88,10 @@ async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
             {
                 "id": v.id,
                 "external_user_id": v.external_user_id,
+                "claimed_email": v.claimed_email,
+                "claimed_name": v.claimed_name,
+                "claimed_at": v.claimed_at.isoformat() if v.claimed_at else None,
+                "claim_verified_by": v.claim_verified_by,
                 "created_at": v.created_at.isoformat(),
                 "last_seen_at": v.last_seen_at.isoformat(),
             }
@@ -148,10 +153,15 @@ async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:
         .values(erased_values(Conversation, CONVERSATION_KEPT, {}))
     )
     visitors = await session.execute(delete(Visitor).where(Visitor.id.in_(visitor_ids)))
+    # Someone else may have typed this person's address into the widget: the claim sits on the stranger's
+    # visitor row, which deleting the person's own visitors does not reach.
+    emails = list(await session.scalars(select(ContactEmail.email).where(ContactEmail.contact_id == contact.id)))
+    claims = await do_forget_claims_of(session=session, workspace_id=contact.workspace_id, emails=emails)
     return {
         "conversations_anonymised": len(conversation_ids),
         "messages_anonymised": rowcount(lines),
         "visitors": rowcount(visitors),
+        "claims_by_other_visitors": claims,
     }
 
 
