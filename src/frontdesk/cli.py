@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -15,11 +14,12 @@ import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from frontdesk.commerce import importer as orders_importer
 from frontdesk.commerce.figures import refresh_workspace
 from frontdesk.contacts import importer
+from frontdesk.csvsafe import CsvWriter
 from frontdesk.db import create_engine, create_session_factory, migrate, migrate_url
 from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD, do_create_demo
 from frontdesk.errors import DomainError
@@ -152,6 +152,13 @@ def demo(
     )
 
 
+def _engine_of(session: AsyncSession) -> AsyncEngine:
+    engine = session.bind
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("the CLI's sessions are bound to an engine")
+    return engine
+
+
 def _import_progress(label: str) -> Progress:
     return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err)
 
@@ -232,7 +239,7 @@ def contacts_import(
     _print_report(report)
     if report_file is not None:
         with report_file.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
+            writer = CsvWriter(out)
             writer.writerow(["row", "field", "message"])
             writer.writerows([e.row, e.field, e.message] for e in report.errors)
     if report.failed:
@@ -251,12 +258,13 @@ def contacts_export(
         stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
         count = -1
         try:
-            writer = csv.writer(stream)
+            writer = CsvWriter(stream)
             with Progress(
                 TextColumn("[bold]exporting"), MofNCompleteColumn(), console=err, disable=output is None
             ) as progress:
                 task = progress.add_task("export", total=None)
-                async for row in importer.export_rows(session=session, workspace_id=workspace):
+                factory = create_session_factory(_engine_of(session))
+                async for row in importer.export_rows(factory=factory, workspace_id=workspace):
                     writer.writerow(row)
                     count += 1
                     progress.advance(task)
@@ -301,7 +309,7 @@ def orders_import(
     )
     if report_file is not None:
         with report_file.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
+            writer = CsvWriter(out)
             writer.writerow(["row", "external_id", "field", "message"])
             writer.writerows([e.row, e.external_id or "", e.field, e.message] for e in report.errors)
     if report.failed:

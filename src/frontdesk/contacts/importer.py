@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.contacts.models import (
     AttributeDefinition,
@@ -30,6 +30,7 @@ from frontdesk.contacts.models import (
 from frontdesk.contacts.schemas import ContactCreate, ImportReport, ImportRowError
 from frontdesk.contacts.service import (
     LIST_FIELDS,
+    MAX_PAGE_SIZE,
     TEXT_FIELDS,
     ContactFilters,
     attribute_definitions_by_key,
@@ -37,6 +38,7 @@ from frontdesk.contacts.service import (
     list_contacts,
 )
 from frontdesk.contacts.validation import email_key
+from frontdesk.csvsafe import unquote_cell
 from frontdesk.db import Base, is_power_of_two, refresh_planner_statistics, utcnow
 from frontdesk.errors import InvalidInput, errors_from_pydantic
 
@@ -46,6 +48,7 @@ ALIASES = {"email": "emails", "phone": "phones", "tag": "tags", "role": "roles"}
 ATTRIBUTE_PREFIX = "attributes."
 LIST_SEPARATOR = ";"
 MAX_REPORTED_ERRORS = 1000
+EXPORT_PAGE_SIZE = MAX_PAGE_SIZE
 
 ProgressCallback = Callable[[int], None]
 
@@ -106,7 +109,8 @@ def row_to_payload(columns: list[str], values: list[str]) -> dict[str, Any]:
     payload: dict[str, Any] = {}
     attributes: dict[str, Any] = {}
     for name, value in zip(columns, values, strict=False):
-        value = value.strip()
+        # An export writes formula-like text with a quote in front (frontdesk.csvsafe): import takes it off.
+        value = unquote_cell(value.strip())
         if name == "id" or value == "":
             continue
         if name.startswith(ATTRIBUTE_PREFIX):
@@ -350,34 +354,50 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _export_row(contact: Contact, attribute_keys: list[str]) -> list[str]:
+    values = {
+        **{column: getattr(contact, column) for column in COLUMNS if hasattr(contact, column)},
+        "emails": contact.email_addresses,
+        "phones": contact.phone_numbers,
+        "tags": contact.tags,
+    }
+    return [
+        str(contact.id),
+        *(_cell(values.get(column)) for column in COLUMNS),
+        *(_cell(contact.attributes.get(key)) for key in attribute_keys),
+    ]
+
+
 async def export_rows(
-    *, session: AsyncSession, workspace_id: int, page_size: int = 200, filters: ContactFilters | None = None
+    *,
+    factory: async_sessionmaker[AsyncSession],
+    workspace_id: int,
+    page_size: int = EXPORT_PAGE_SIZE,
+    filters: ContactFilters | None = None,
 ) -> AsyncIterator[list[str]]:
-    """The header, then one row per contact (all, or those ``filters`` keep), in the format ``import_rows`` reads."""
-    definitions = await attribute_definitions_by_key(session=session, workspace_id=workspace_id)
+    """The header, then one row per contact (all, or those ``filters`` keep), in the format ``import_rows`` reads.
+
+    Every page of contacts is read in a session of its own, closed before its rows are yielded: the
+    caller may hold rows as long as it likes (a slow download) without holding a database connection,
+    which on SQLite is the serving process's only one. Pages follow the id downwards (keyset), so every
+    contact that exists when the export starts appears exactly once; contacts created meanwhile are not in it.
+    """
+    async with factory() as session:
+        definitions = await attribute_definitions_by_key(session=session, workspace_id=workspace_id)
     attribute_keys = sorted(definitions)
     yield ["id", *COLUMNS, *(ATTRIBUTE_PREFIX + key for key in attribute_keys)]
     cursor: str | None = None
     while True:
-        contacts, cursor = await list_contacts(
-            session=session,
-            workspace_id=workspace_id,
-            filters=filters or ContactFilters(),
-            limit=page_size,
-            cursor=cursor,
-        )
-        for contact in contacts:
-            values = {
-                **{column: getattr(contact, column) for column in COLUMNS if hasattr(contact, column)},
-                "emails": contact.email_addresses,
-                "phones": contact.phone_numbers,
-                "tags": contact.tags,
-            }
-            yield [
-                str(contact.id),
-                *(_cell(values.get(column)) for column in COLUMNS),
-                *(_cell(contact.attributes.get(key)) for key in attribute_keys),
-            ]
-        session.expunge_all()  # keep memory flat on large workspaces
+        async with factory() as session:
+            contacts, cursor = await list_contacts(
+                session=session,
+                workspace_id=workspace_id,
+                filters=filters or ContactFilters(),
+                limit=page_size,
+                cursor=cursor,
+            )
+            page = [_export_row(contact, attribute_keys) for contact in contacts]
+        for row in page:
+            yield row
         if cursor is None:
             return
