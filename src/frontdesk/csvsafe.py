@@ -14,7 +14,7 @@ one more, so the one quote ``unquote_cell`` removes on import gives back exactly
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Protocol
 
@@ -54,9 +54,12 @@ def format_cell(value: Cell) -> str:
     return text
 
 
-def format_row(cells: Iterable[Cell]) -> str:
+def format_row(cells: Sequence[Cell]) -> str:
     """One CSV line (RFC 4180 quoting, CRLF end), text cells neutralised."""
-    return ",".join(format_cell(cell) for cell in cells) + LINE_END
+    line = ",".join(format_cell(cell) for cell in cells)
+    if line == "" and cells:  # one empty cell, not an empty line (as the csv module writes it)
+        line = '""'
+    return line + LINE_END
 
 
 class CsvWriter:
@@ -65,9 +68,9 @@ class CsvWriter:
     def __init__(self, stream: _Writable) -> None:
         self.stream = stream
 
-    def writerow(self, cells: Iterable[Cell]) -> None:
+    def writerow(self, cells: Sequence[Cell]) -> None:
         self.stream.write(format_row(cells))
 
-    def writerows(self, rows: Iterable[Iterable[Cell]]) -> None:
+    def writerows(self, rows: Iterable[Sequence[Cell]]) -> None:
         for cells in rows:
             self.writerow(cells)
