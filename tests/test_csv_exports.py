@@ -15,7 +15,7 @@ import io
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 import httpx
 import pytest
@@ -25,6 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.main import get_command
+from typer.models import OptionInfo
 from typer.testing import CliRunner
 
 from frontdesk import csvsafe
@@ -69,14 +70,21 @@ def _csv_routes(app: FastAPI) -> dict[str, APIRoute]:
     return found
 
 
-def _csv_commands() -> dict[str, Any]:
+def _file_writing_commands() -> dict[str, Any]:
+    """Commands with an option naming a file to write (--output, --report): every one of them writes CSV."""
     found: dict[str, Any] = {}
 
     def walk(command: Any, prefix: str) -> None:
         for name, sub in getattr(command, "commands", {}).items():
             path = f"{prefix} {name}".strip()
-            if sub.callback is not None and "CsvWriter" in inspect.getsource(sub.callback):
-                found[path] = sub
+            hints = get_type_hints(sub.callback, include_extras=True) if sub.callback else {}
+            for hint in hints.values():
+                if get_origin(hint) is not Annotated:
+                    continue
+                base, *metadata = get_args(hint)
+                is_option = any(isinstance(meta, OptionInfo) for meta in metadata)
+                if is_option and Path in (base, *get_args(base)):
+                    found[path] = sub
             walk(sub, path)
 
     walk(get_command(cli_app), "")
@@ -148,7 +156,7 @@ async def test_every_csv_route_neutralises_formulas(
 async def test_every_csv_command_neutralises_formulas(
     client: httpx.AsyncClient, workspace: WorkspaceHandle, cli_env: None, tmp_path: Path
 ) -> None:
-    commands = _csv_commands()
+    commands = _file_writing_commands()
     await _hostile_workspace(client, workspace)
     bad_contacts = tmp_path / "contacts.csv"
     bad_contacts.write_text("name,vat_number,department\n-x,=1+1,@here\n@y,,+\n")

@@ -8,11 +8,9 @@ single bad row leaves the database as it was.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Table, insert, select
@@ -59,13 +57,18 @@ class _Batch:
 
 
 @dataclass
-class _ImportState:
+class ImportProgress:
+    """An import as far as it got: its report can be given even when the import stopped half-way."""
+
     atomic: bool
     total_rows: int = 0
     created: int = 0
     errors: list[ImportRowError] = field(default_factory=list)
     failed_rows: set[int] = field(default_factory=set)
     seen_emails: dict[str, int] = field(default_factory=dict)
+    last_row: int = 0  # the last line read
+    stored_through_row: int = 0  # the last line whose batch was committed
+    complete: bool = False
 
     def fail(self, line: int, field_name: str, message: str) -> None:
         self.failed_rows.add(line)
@@ -79,6 +82,8 @@ class _ImportState:
             failed=len(self.failed_rows),
             atomic=self.atomic,
             errors=self.errors,
+            complete=self.complete,
+            stored_through_row=self.stored_through_row,
         )
 
 
@@ -126,7 +131,7 @@ def row_to_payload(columns: list[str], values: list[str]) -> dict[str, Any]:
 
 
 def _validate_row(
-    state: _ImportState, line: int, payload: dict[str, Any], definitions: dict[str, AttributeDefinition]
+    state: ImportProgress, line: int, payload: dict[str, Any], definitions: dict[str, AttributeDefinition]
 ) -> tuple[ContactCreate, dict[str, Any]] | None:
     try:
         data = ContactCreate.model_validate(payload)
@@ -152,7 +157,7 @@ def _validate_row(
     return data, attributes
 
 
-async def _reject_taken_emails(session: AsyncSession, workspace_id: int, state: _ImportState, batch: _Batch) -> None:
+async def _reject_taken_emails(session: AsyncSession, workspace_id: int, state: ImportProgress, batch: _Batch) -> None:
     keys = {email_key(email): line for line, data, _ in batch.rows for email in data.emails}
     if not keys:
         return
@@ -243,7 +248,7 @@ async def _write_batch(session: AsyncSession, workspace_id: int, batch: _Batch, 
 
 
 async def _write_rows_one_by_one(
-    session: AsyncSession, workspace_id: int, state: _ImportState, batch: _Batch, actor: str
+    session: AsyncSession, workspace_id: int, state: ImportProgress, batch: _Batch, actor: str
 ) -> int:
     """After a batch lost a race for an e-mail address: write each row on its own to find the loser."""
     written = 0
@@ -266,11 +271,16 @@ async def import_rows(
     actor: str,
     batch_size: int = 2000,
     on_progress: ProgressCallback | None = None,
+    progress: ImportProgress | None = None,
 ) -> ImportReport:
-    """Validate and write ``rows`` (line number, values). Commits per batch, or once at the end if ``atomic``."""
+    """Validate and write ``rows`` (line number, values). Commits per batch, or once at the end if ``atomic``.
+
+    ``progress`` (given by the caller, or made here) holds what was stored so far, so a caller can still
+    report which rows were stored when the import stops half-way (a lost connection, an interrupt).
+    """
     definitions = await attribute_definitions_by_key(session=session, workspace_id=workspace_id)
     columns = check_header(header, definitions)
-    state = _ImportState(atomic=atomic)
+    state = progress or ImportProgress(atomic=atomic)
     batch = _Batch()
     batches_written = 0
 
@@ -280,15 +290,18 @@ async def import_rows(
             batch.rows.clear()  # nothing will be kept: validate the rest, write no more
             return
         try:
-            state.created += await _write_batch(session, workspace_id, batch, actor)
+            written = await _write_batch(session, workspace_id, batch, actor)
             if not atomic:
                 await session.commit()
         except IntegrityError:
             if atomic:
                 raise
             await session.rollback()
-            state.created += await _write_rows_one_by_one(session, workspace_id, state, batch, actor)
+            written = await _write_rows_one_by_one(session, workspace_id, state, batch, actor)
             await session.commit()
+        state.created += written
+        if not atomic:
+            state.stored_through_row = state.last_row
         batch.rows.clear()
         nonlocal batches_written
         batches_written += 1
@@ -297,7 +310,17 @@ async def import_rows(
 
     for line, values in rows:
         state.total_rows += 1
-        validated = _validate_row(state, line, row_to_payload(columns, values), definitions)
+        state.last_row = line
+        extra = [index for index in range(len(columns), len(values)) if values[index].strip()]
+        if extra:
+            state.fail(
+                line,
+                f"column {extra[0] + 1}",
+                f"the row has {len(values)} cells but the header names {len(columns)} columns",
+            )
+            validated = None
+        else:
+            validated = _validate_row(state, line, row_to_payload(columns, values), definitions)
         if validated is not None:
             batch.rows.append((line, *validated))
         if len(batch.rows) >= batch_size:
@@ -311,34 +334,9 @@ async def import_rows(
             state.created = 0
         else:
             await session.commit()
+            state.stored_through_row = state.last_row
+    state.complete = True
     return state.report()
-
-
-def read_csv(stream: TextIO) -> tuple[list[str] | None, Iterator[tuple[int, list[str]]]]:
-    reader = csv.reader(stream)
-    header = next(reader, None)
-
-    def numbered() -> Iterator[tuple[int, list[str]]]:
-        for values in reader:
-            if any(value.strip() for value in values):
-                yield reader.line_num, values
-
-    return header, numbered()
-
-
-async def import_csv_text(
-    *, session: AsyncSession, workspace_id: int, text: str, atomic: bool, actor: str, batch_size: int = 2000
-) -> ImportReport:
-    header, rows = read_csv(io.StringIO(text))
-    return await import_rows(
-        session=session,
-        workspace_id=workspace_id,
-        header=header,
-        rows=rows,
-        atomic=atomic,
-        actor=actor,
-        batch_size=batch_size,
-    )
 
 
 # --- export -----------------------------------------------------------------------------------------------
