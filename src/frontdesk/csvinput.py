@@ -107,12 +107,14 @@ def _reader(binary: BinaryIO) -> tuple[io.TextIOWrapper, Header, Rows]:
     reader = csv.reader(stream, strict=True)
 
     def next_record() -> list[str] | None:
+        line = reader.line_num + 1  # where the row starts (a quoted cell may span lines)
         try:
             return next(reader, None)
         except csv.Error as exc:
-            line = reader.line_num
             if "field larger than field limit" in str(exc):
                 raise _refuse(f"line {line}: a cell is longer than {MAX_CELL_CHARS} characters") from None
+            if "unexpected end of data" in str(exc):
+                raise _refuse(f"line {line}: a quoted cell of this row is never closed (\" missing)") from None
             raise _refuse(f"line {line}: the file is not valid CSV ({exc})") from None
 
     header = next_record()
