@@ -12,19 +12,29 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
+from frontdesk.app import create_app
 from frontdesk.cli import app as cli_app
 from frontdesk.commerce.models import Order
+from frontdesk.contacts import importer as contacts_importer
 from frontdesk.contacts.models import Contact, ContactEvent
 from frontdesk.db import create_session_factory
+from frontdesk.settings import Settings
 from tests.factories import WorkspaceHandle
 
-ENTRY_POINTS = ["api contacts", "api contacts atomic", "api orders", "cli contacts", "cli contacts atomic", "cli orders"]
+ENTRY_POINTS = [
+    "api contacts",
+    "api contacts atomic",
+    "api orders",
+    "cli contacts",
+    "cli contacts atomic",
+    "cli orders",
+]
 CONTACT_COLUMNS = ["name", "emails", "phones", "country", "vat_number", "tags", "kind"]
 ORDER_COLUMNS = ["external_id", "ordered_at", "buyer_email", "currency", "sku", "quantity", "unit_price"]
 
@@ -147,6 +157,7 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "cell over the csv limit": (b"name\nAnn\n" + b"x" * 200_000 + b"\n", "line 3: a cell is longer than 131072"),
     "unclosed quote": (b'name\nAnn\n"Bob\nCy\n', "line 3: a quoted cell of this row is never closed"),
     "empty": (b"", "the file is empty"),
+    "a column without a name": (b"name,,emails\nAnn,,a@x.example\n", "column 2 has no name in the header line"),
     "blank lines only": (b"\r\n\r\n", "the file is empty"),
     "header only (contacts)": (CONTACTS_HEADER, "a header line but no rows"),
     "header only (orders)": (ORDERS_HEADER, "a header line but no rows"),
@@ -246,29 +257,66 @@ async def test_a_row_wider_than_the_header_is_rejected_by_row_and_column(
 
 # --- any bytes at all ---------------------------------------------------------------------------------------
 
-_TOKENS = ["Ann", "Bob", "é", "日本", " ", ",", '"', "'", ";", "=1+1", "@", "-", "+", "\t", "\r", "\n", "\r\n",
-           "\x00", "\x1b", "a1@x.example", "b2@x.example", "not-an-email", "DE", "XX", "DE136695976", "+46701234567",
-           "person", "organisation", "2026-09-01T10:00:00Z", "2026-13-45", "EUR", "XYZ", "TEA-1", "1", "0", "-3",
-           "3.50", "1e309", "99999999999999999999999", "O-1", "O-2"]  # fmt: skip
-_cells = st.lists(st.sampled_from(_TOKENS), max_size=4).map("".join)
-_header = st.one_of(
-    st.lists(st.sampled_from(CONTACT_COLUMNS), min_size=1, max_size=5, unique=True),
-    st.permutations(ORDER_COLUMNS).map(list),
-    st.lists(_cells, min_size=1, max_size=3),
+_CLEAN = ["Ann", "Bob", "Cy Dee", "José", "日本", "a1@x.example", "b2@x.example", "c3@x.example", "DE", "SE",
+          "DE136695976", "+46701234567", "person", "organisation", "vip", "2026-09-01T10:00:00Z", "EUR", "TEA-1",
+          "1", "2", "3.50", "O-1", "O-2", "O-3"]  # fmt: skip
+_ODD = [" ", ",", '"', "'", ";", "=1+1", "@", "-", "+", "\t", "\r", "\n", "\r\n", "\x1b", "not-an-email",
+        "XX", "2026-13-45", "XYZ", "0", "-3", "1e309", "99999999999999999999999", "TEA-9", "x" * 400]  # fmt: skip
+_cells = st.one_of(
+    st.sampled_from(_CLEAN),
+    st.lists(st.sampled_from(_CLEAN * 3 + _ODD), min_size=1, max_size=3).map("".join),
+    st.just(""),
 )
+_FITTING = {
+    "name": ["Ann", "Bob", "Cy Dee", "José"],
+    "emails": ["a1@x.example", "b2@x.example", "c3@x.example;d4@x.example"],
+    "buyer_email": ["a1@x.example", "b2@x.example"],
+    "phones": ["+46701234567"],
+    "country": ["DE", "SE"],
+    "vat_number": ["DE136695976"],
+    "tags": ["vip", "vip;new"],
+    "kind": ["person", "organisation"],
+    "external_id": ["O-1", "O-2", "O-3", "O-4"],
+    "ordered_at": ["2026-09-01T10:00:00Z", "2026-09-02 11:00:00+02:00"],
+    "currency": ["EUR", "SEK"],
+    "sku": ["TEA-1"],
+    "quantity": ["1", "2"],
+    "unit_price": ["3.50", "12"],
+}
+
+
+def _cell_for(column: str) -> st.SearchStrategy[str]:
+    """Mostly a value that fits the column, sometimes any cell."""
+    choices = _FITTING.get(column, ["x"]) * 8 + [""]
+    return st.sampled_from(choices).flatmap(lambda value: st.just(value) if value else _cells)
+
+
+_contact_header = st.lists(st.sampled_from(CONTACT_COLUMNS[1:]), max_size=4, unique=True).map(
+    lambda columns: ["name", *columns]
+)
+_order_header = st.permutations(ORDER_COLUMNS).map(list)
+_any_header = st.lists(_cells, min_size=1, max_size=3)
 
 
 @st.composite
-def csv_files(draw: st.DrawFn) -> bytes:
-    if draw(st.integers(0, 9)) == 0:
+def csv_files(draw: st.DrawFn, kind: str) -> bytes:
+    """Mostly CSV that gets past the header (so rows are stored and rejected), sometimes broken in any way."""
+    damage = draw(st.sampled_from(["none"] * 6 + ["any header", "other encoding", "changed byte", "any bytes"]))
+    if damage == "any bytes":
         return draw(st.binary(max_size=300))
-    header = draw(_header)
-    rows = draw(st.lists(st.lists(_cells, min_size=0, max_size=len(header) + 2), max_size=6))
+    known = _order_header if kind == "orders" else _contact_header
+    header = draw(_any_header if damage == "any header" else known)
+    fitting = st.tuples(*(_cell_for(column) for column in header)).map(list)
+    row = st.sampled_from([True] * 5 + [False]).flatmap(
+        lambda fits: fitting if fits else st.lists(_cells, max_size=len(header) + 2)
+    )
+    rows = draw(st.lists(row, min_size=1, max_size=8))
     line_end = draw(st.sampled_from(["\n", "\r\n", "\r"]))
-    text = line_end.join(",".join(row) for row in [header, *rows]) + draw(st.sampled_from(["", line_end]))
-    encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "latin-1", "cp1252", "utf-16"]))
-    content = text.encode(encoding, errors="replace")
-    if draw(st.booleans()) and content:  # a flipped byte somewhere
+    text = line_end.join(",".join(cells) for cells in [header, *rows]) + draw(st.sampled_from(["", line_end]))
+    text = text.replace("O-", f"O{draw(st.integers(0, 2**32))}-")  # new orders, not ones an earlier example stored
+    encodings = ["latin-1", "cp1252", "utf-16", "utf-8-sig"] if damage == "other encoding" else ["utf-8"]
+    content = text.encode(draw(st.sampled_from(encodings)), errors="replace")
+    if damage == "changed byte":
         at = draw(st.integers(0, len(content) - 1))
         content = content[:at] + bytes([draw(st.integers(0, 255))]) + content[at + 1 :]
     return content
@@ -276,23 +324,100 @@ def csv_files(draw: st.DrawFn) -> bytes:
 
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
 @settings(
-    max_examples=25,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(content=csv_files())
+@given(data=st.data())
 async def test_any_bytes_get_a_clear_answer_and_stored_rows_are_the_reported_ones(
     entry: str,
-    content: bytes,
+    data: st.DataObject,
     client: httpx.AsyncClient,
     workspace: WorkspaceHandle,
     engine: AsyncEngine,
     cli_env: None,
     tmp_path: Path,
 ) -> None:
+    content = data.draw(csv_files("orders" if entry.endswith("orders") else "contacts"), label="file")
     await workspace.product("TEA-1")
     before = await _stored(engine, workspace.id)
     outcome = await run_import(entry, content, client=client, workspace=workspace, tmp_path=tmp_path)
     allowed = {200, 422} if entry.startswith("api") else {0, 1, 2}
     assert outcome.status in allowed, (outcome.status, outcome.detail)
+    stored_some = bool(outcome.report and outcome.report["created"])
+    event(f"answer {outcome.status}, {'rows stored' if stored_some else 'nothing stored'}")
     await _check_stored_is_reported(entry, outcome, engine, workspace.id, before)
+
+
+# --- an import that stops half-way --------------------------------------------------------------------------
+
+FIVE_CONTACTS = b"name,emails\n" + b"".join(f"P{n},p{n}@x.example\n".encode() for n in range(5))
+
+
+@pytest.fixture
+def second_batch_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database fails while the second batch of contacts is written (a lost connection, a full disk)."""
+    real = contacts_importer._write_batch
+    calls = 0
+
+    async def failing(*args: Any, **kwargs: Any) -> int:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("the database went away")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(contacts_importer, "_write_batch", failing)
+
+
+@pytest.mark.usefixtures("second_batch_fails")
+@pytest.mark.parametrize("atomic", [False, True], ids=["batches", "atomic"])
+async def test_an_api_import_that_stops_half_way_reports_the_rows_it_stored(
+    atomic: bool, engine: AsyncEngine, settings: Settings, workspace: WorkspaceHandle
+) -> None:
+    app = create_app(settings.model_copy(update={"import_batch_size": 2}), engine=engine)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        before = await _stored(engine, workspace.id)
+        response = await client.post(
+            "/api/v1/contacts/import",
+            params={"atomic": str(atomic).lower()},
+            files={"file": ("c.csv", FIVE_CONTACTS, "text/csv")},
+            headers=workspace.headers,
+        )
+    assert response.status_code == 500
+    lines = await _imported_lines(engine, workspace.id, before.event_id)
+    if atomic:  # one transaction: nothing of it is left, and there is nothing to report
+        assert lines == []
+        return
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert "rows up to line 3 were stored" in body["detail"]
+    assert body["report"]["complete"] is False and body["report"]["stored_through_row"] == 3
+    assert sorted(lines) == [2, 3] and body["report"]["created"] == 2
+
+
+@pytest.mark.usefixtures("second_batch_fails", "cli_env")
+@pytest.mark.parametrize("atomic", [False, True], ids=["batches", "atomic"])
+async def test_a_cli_import_that_stops_half_way_still_writes_its_report(
+    atomic: bool, engine: AsyncEngine, workspace: WorkspaceHandle, tmp_path: Path
+) -> None:
+    file = tmp_path / "contacts.csv"
+    file.write_bytes(FIVE_CONTACTS)
+    report = tmp_path / "report.csv"
+    args = ["contacts", "import", str(file), "--workspace", str(workspace.id), "--batch-size", "2"]
+    args += ["--report", str(report), *(["--atomic"] if atomic else [])]
+    before = await _stored(engine, workspace.id)
+    result = await asyncio.to_thread(CliRunner().invoke, cli_app, args)
+    assert result.exit_code != 0
+    assert isinstance(result.exception, RuntimeError)  # a crash, not bad input: it is not hidden
+    lines = await _imported_lines(engine, workspace.id, before.event_id)
+    stopped = list(csv.DictReader(report.open(encoding="utf-8", newline="")))[-1]
+    assert stopped["field"] == "import"
+    if atomic:
+        assert lines == []
+        assert "no rows were stored" in stopped["message"] and "no contacts were stored" in result.output
+    else:
+        assert sorted(lines) == [2, 3]
+        assert stopped["row"] == "3" and "rows up to line 3 were stored" in stopped["message"]
+        assert "contacts up to line 3 were stored" in " ".join(result.output.split())

@@ -114,10 +114,12 @@ def _reader(binary: BinaryIO) -> tuple[io.TextIOWrapper, Header, Rows]:
             if "field larger than field limit" in str(exc):
                 raise _refuse(f"line {line}: a cell is longer than {MAX_CELL_CHARS} characters") from None
             if "unexpected end of data" in str(exc):
-                raise _refuse(f"line {line}: a quoted cell of this row is never closed (\" missing)") from None
+                raise _refuse(f'line {line}: a quoted cell of this row is never closed (" missing)') from None
             raise _refuse(f"line {line}: the file is not valid CSV ({exc})") from None
 
     header = next_record()
+    while header and not header[-1].strip():
+        header.pop()  # spreadsheets often save empty columns after the last named one
 
     def numbered() -> Rows:
         while (values := next_record()) is not None:
@@ -144,7 +146,16 @@ def check(binary: BinaryIO) -> int:
     return count
 
 
+def unnamed_column(header: list[str]) -> InvalidInput | None:
+    """The error for a header with a column without a name (between named ones), if it has one."""
+    for index, name in enumerate(header):
+        if not name.strip():
+            return InvalidInput(f"column {index + 1} has no name in the header line", field=FIELD)
+    return None
+
+
 def read(binary: BinaryIO) -> tuple[Header, Rows]:
-    """The header and the non-blank rows as (line number, cells); the header is line 1. ``check`` first."""
+    """The header (without empty trailing columns) and the non-blank rows as (line number, cells); the header is
+    line 1. ``check`` first."""
     _, header, rows = _reader(binary)
     return header, rows

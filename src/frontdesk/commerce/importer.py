@@ -18,6 +18,7 @@ from frontdesk.commerce.figures import refresh_customers, refresh_rfm
 from frontdesk.commerce.orders import write_orders
 from frontdesk.commerce.records import LINE_COLUMNS, ORDER_COLUMNS, CsvOrderReader, OrderRecord, group_rows
 from frontdesk.commerce.schemas import OrderImportError, OrderImportReport
+from frontdesk.csvinput import unnamed_column
 from frontdesk.db import is_power_of_two, refresh_planner_statistics
 from frontdesk.errors import FieldError, InvalidInput
 
@@ -30,6 +31,8 @@ ProgressCallback = Callable[[int], None]
 def check_header(header: list[str] | None) -> list[str]:
     if not header:
         raise InvalidInput("the file is empty; the first row must name the columns", field="file")
+    if (unnamed := unnamed_column(header)) is not None:
+        raise unnamed
     columns = [column.strip().lower() for column in header]
     unknown = [column for column in columns if column not in ORDER_COLUMNS + LINE_COLUMNS]
     if unknown:

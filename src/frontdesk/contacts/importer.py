@@ -36,6 +36,7 @@ from frontdesk.contacts.service import (
     list_contacts,
 )
 from frontdesk.contacts.validation import email_key
+from frontdesk.csvinput import unnamed_column
 from frontdesk.csvsafe import unquote_cell
 from frontdesk.db import Base, is_power_of_two, refresh_planner_statistics, utcnow
 from frontdesk.errors import InvalidInput, errors_from_pydantic
@@ -91,6 +92,8 @@ def check_header(header: list[str] | None, definitions: dict[str, AttributeDefin
     """Canonical column names; an unknown column stops the import before any row is read."""
     if not header:
         raise InvalidInput("the file is empty: the first line must name the columns", field="file")
+    if (unnamed := unnamed_column(header)) is not None:
+        raise unnamed
     columns: list[str] = []
     for raw in header:
         name = ALIASES.get(raw.strip().lower(), raw.strip().lower())
