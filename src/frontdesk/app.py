@@ -47,6 +47,7 @@ from frontdesk.settings import Settings, get_settings
 from frontdesk.surveys import api as surveys_api
 from frontdesk.surveys import pages as surveys_pages
 from frontdesk.surveys import public as surveys_public
+from frontdesk.web import api_docs
 from frontdesk.web.console import error_page, install_console_handlers
 from frontdesk.widget import routes as widget_routes
 from frontdesk.workspaces import api as workspaces_api
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         description="Customer registry, live chat and customer success. Authenticate with "
         "`Authorization: Bearer KEY` (an API key of your workspace). Errors are `application/problem+json`.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # web/api_docs.py serves Swagger UI from vendored files, not a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(complaints_api.router)
     app.include_router(feedback_api.router)
     app.include_router(referrals_api.router)
+    app.include_router(api_docs.router)
     for console_pages in (surveys_pages, reviews_pages, complaints_pages, referrals_pages):
         app.include_router(console_pages.router)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -26,12 +25,11 @@ from frontdesk.commerce.schemas import (
     RangeRead,
     RevenueSplit,
 )
-from frontdesk.contacts.importer import read_csv
 from frontdesk.contacts.service import get_contact
 from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, ReferralCodeParam, Viewer, require_time_zones
 from frontdesk.errors import InvalidInput
 from frontdesk.referrals import service as referrals
-from frontdesk.uploads import read_text_upload
+from frontdesk.uploads import import_interrupted, read_csv_upload
 
 router = APIRouter(prefix="/api/v1", tags=["commerce"])
 Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)]
@@ -111,11 +109,21 @@ async def _attribute_order(session: DbSession, workspace_id: int, order_id: int,
 
 @router.post("/orders/import", response_model=OrderImportReport, summary="Import orders from a CSV file")
 async def import_orders(file: UploadFile, session: DbSession, principal: Editor, settings: AppSettings) -> Any:
-    text = await read_text_upload(file, settings)
-    header, rows = read_csv(io.StringIO(text))
-    return await importer.import_orders(
-        session=session, workspace_id=principal.workspace_id, header=header, rows=rows, actor=principal.label
-    )
+    header, rows = await read_csv_upload(file, settings)
+    report = OrderImportReport(total_rows=0, orders=0, failed=0, errors=[])
+    try:
+        return await importer.import_orders(
+            session=session,
+            workspace_id=principal.workspace_id,
+            header=header,
+            rows=rows,
+            actor=principal.label,
+            report=report,
+        )
+    except Exception as exc:
+        if report.stored_through_row == 0:
+            raise
+        return import_interrupted(exc, report.model_dump())
 
 
 @router.get("/orders", response_model=OrderPage, summary="List orders, newest first")

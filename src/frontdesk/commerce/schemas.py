@@ -170,6 +170,10 @@ class OrderImportReport(OrderWriteResult):
     orders: int
     failed: int
     errors: list[OrderImportError]
+    complete: bool = Field(True, description="False when the import stopped before the end of the file")
+    stored_through_row: int = Field(
+        0, description="Orders up to this line were stored, except those in errors; none after it (0: none)"
+    )
 
 
 class CustomerFiguresRead(BaseModel):

@@ -325,3 +325,7 @@ class ImportReport(BaseModel):
     failed: int
     atomic: bool
     errors: list[ImportRowError]
+    complete: bool = Field(True, description="False when the import stopped before the end of the file")
+    stored_through_row: int = Field(
+        0, description="Rows up to this line were stored, except those in errors; none after it (0: none)"
+    )

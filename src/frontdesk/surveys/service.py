@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from collections.abc import Iterable
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.contacts.models import Contact, ContactEmail
 from frontdesk.contacts.service import decode_cursor, encode_cursor
 from frontdesk.conversations.models import Conversation
+from frontdesk.csvsafe import CsvWriter
 from frontdesk.db import UTCDateTime, insert_missing, utcnow
 from frontdesk.errors import Conflict, InvalidInput, NotFound
 from frontdesk.feedback.links import InvalidLink, read_link, sign_link
@@ -235,7 +235,7 @@ async def links_csv(*, session: AsyncSession, workspace_id: int, survey_id: int,
         .order_by(SurveyRecipient.id)
     )
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(["contact_id", "name", "email", "link", "expires_at", "answered"])
     for recipient, name in rows.all():
         expires = recipient.invited_at + timedelta(days=survey.valid_days)
