@@ -53,7 +53,9 @@ class ReviewRead(BaseModel):
     product_id: int
     sku: str
     product_name: str
-    contact_id: int | None = Field(description="Nothing once the contact was erased (the row stays, anonymised, for the figures)")
+    contact_id: int | None = Field(
+        description="Nothing once the contact was erased (the row stays, anonymised, for the figures)"
+    )
     contact_name: str
     order_id: int | None
     verified_purchase: bool
