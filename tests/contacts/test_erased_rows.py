@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frontdesk.app import create_app
@@ -57,8 +57,8 @@ async def _anonymised(engine: AsyncEngine) -> dict[str, int]:
     """How many rows of each kind have lost their contact."""
     async with create_session_factory(engine)() as session:
 
-        async def count(*where: object) -> int:
-            return int(await session.scalar(select(func.count()).where(*where)) or 0)  # type: ignore[arg-type]
+        async def count(*where: ColumnElement[bool]) -> int:
+            return int(await session.scalar(select(func.count()).where(*where)) or 0)
 
         return {
             "reviews": await count(Review.contact_id.is_(None)),
