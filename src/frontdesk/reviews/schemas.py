@@ -103,7 +103,7 @@ class PublicProduct(BaseModel):
 class PublicReviews(BaseModel):
     product: PublicProduct
     average: float | None = Field(description="Average stars of approved reviews, 1 decimal")
-    count: int
+    count: int = Field(description="Approved ratings, an erased reviewer's included (their review is not listed)")
     distribution: dict[str, int] = Field(description='Approved reviews per star, {"1": n, ..., "5": n}')
     items: list[PublicReview]
     next_cursor: str | None
