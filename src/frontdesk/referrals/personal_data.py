@@ -5,7 +5,9 @@ referral naming them, anonymised on their side only, so the referral report stil
 - as referrer: the link to them and the code they shared go; the referred contact, their order and the date stay
   (the referred contact was still referred, and still counts in the referral rate);
 - as referred: the link to them, the code and the order that came with it go; the referrer and the date stay (the
-  referrer still brought someone: "contacts referred" and their count in the report do not move).
+  referrer still brought someone: "contacts referred" and their count in the report do not move). The referral
+  rate does lose them if they were a new customer: commerce forgets their first order date, which made them one,
+  so they leave its numerator and denominator together (docs/registry.md).
 Any column added later that is not declared kept for that side is emptied too.
 
 Merging moves the duplicate's code, referrals made and referral received to the contact that stays, except:
