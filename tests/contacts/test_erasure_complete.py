@@ -48,13 +48,18 @@ async def _figures(client: httpx.AsyncClient, workspace: WorkspaceHandle, world:
     nps = (await client.get("/api/v1/reports/nps", headers=h)).json()
     reviews = (await client.get(f"/api/v1/public/{await _site_key(client, workspace)}/products/TEA-1/reviews")).json()
     complaints = (await client.get("/api/v1/reports/complaint-rate", headers=h)).json()
+    referrals = (await client.get("/api/v1/reports/referrals", headers=h)).json()
     revenue = (await client.get("/api/v1/reports/revenue-split", headers=h)).json()
     chat = (await client.get(f"/api/v1/conversations/{world.erased.conversation_id}", headers=h)).json()
     return {
         "nps": nps["overall"],
         "csat": (nps["chat_csat_average"], nps["chat_csat_ratings"]),
         "review_average": (reviews["average"], reviews["count"]),
-        "complaints": (complaints["complaints"], complaints["orders"]),
+        "review_distribution": reviews["distribution"],
+        "complaints": (complaints["complaints"], complaints["orders"], complaints["rate"]),
+        "complaints_over_time": complaints["over_time"],
+        "referred_contacts": referrals["referred_contacts"],
+        "referral_rate": (referrals["referral_rate"], referrals["referred_new_customers"], referrals["new_customers"]),
         "revenue": revenue,
         "chat_times": (chat["first_response_seconds"], chat["resolution_seconds"], chat["csat_rating"]),
     }
@@ -107,15 +112,20 @@ async def test_erasure_leaves_nothing_of_the_person_in_any_column_of_any_table(
     assert {line["body"] for line in lines} == {"[erased]"}
     named = [(line["author_type"], line["author_name"] is not None) for line in lines]
     assert [entry for entry in named if entry[0] != "system"] == [("visitor", False), ("agent", True), ("agent", True)]
-    # What the figures keep: orders (revenue, complaint rate's orders), the chat's times and rating.
+    # What the figures keep: orders (revenue, complaint rate's orders), the chat's times and rating, and the
+    # anonymised rating, answer, complaint and referrals (docs/registry.md).
     figures_after = await _figures(mail_client, workspace, world)
-    for kept in ("revenue", "chat_times", "csat"):
+    for kept in ("revenue", "chat_times", "csat", "nps", "review_average", "review_distribution", "complaints",
+                 "complaints_over_time", "referred_contacts"):  # fmt: skip
         assert figures_after[kept] == figures_before[kept], kept
-    assert figures_after["complaints"] == (1, 2)  # the erased person's complaint goes; both orders still count
-    # What cannot be kept without a schema change (docs/registry.md): the erased person's rating, answer and
-    # complaint, which now count as if never given.
-    assert figures_after["review_average"] == (5.0, 1)
-    assert figures_after["nps"] == {"answers": 1, "promoters": 1, "passives": 0, "detractors": 0, "nps": 100.0}
+    assert figures_before["review_average"] == (3.0, 2) and figures_before["nps"]["answers"] == 2
+    assert figures_before["complaints"][:2] == (2, 2) and figures_before["referred_contacts"] == 2
+    # The one figure that moves: the erased person was a referred *new customer*, and "new customer" is their
+    # per-customer figures, which commerce forgets on erasure (commerce/personal_data.py). They leave the
+    # numerator and the denominator together, as they leave every per-customer figure. Erasing a referrer
+    # leaves the rate unchanged (tests/referrals/test_referrals.py).
+    assert figures_before["referral_rate"] == (50.0, 1, 2)
+    assert figures_after["referral_rate"] == (0.0, 0, 1)
 
 
 async def test_export_holds_every_domains_rows(

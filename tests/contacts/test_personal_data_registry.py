@@ -15,7 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from frontdesk.app import create_app
 from frontdesk.contacts import personal_data
-from frontdesk.conversations.personal_data import erased_values
+from frontdesk.contacts.personal_data import erased_values
 from frontdesk.db import Base, create_session_factory
 from frontdesk.settings import Settings
 from frontdesk.surveys import service as surveys

@@ -69,7 +69,9 @@ class ComplaintEventRead(BaseModel):
 
 class ComplaintRead(BaseModel):
     id: int
-    contact_id: int
+    contact_id: int | None = Field(
+        description="Nothing once the contact was erased (the row stays, anonymised, for the figures)"
+    )
     contact_name: str
     source: ComplaintSource
     conversation_id: int | None

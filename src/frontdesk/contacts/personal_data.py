@@ -21,6 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.models import Contact
 
+# What an anonymised row shows where the person's words were, when the column cannot be empty.
+ERASED_TEXT = "[erased]"
+# Who an anonymised row is from, wherever a name is shown.
+ERASED_CONTACT_NAME = "Erased customer"
+
 # The contacts domain's own tables, handled by contacts/privacy.py and contacts/merge.py directly.
 CORE_TABLES = frozenset(
     {
@@ -114,6 +119,25 @@ def require_complete(metadata: MetaData) -> None:
             + ": register a PersonalDataOwner in the domain's personal_data module and import it in "
             "frontdesk/models_registry.py"
         )
+
+
+def erased_values(model: Any, kept: frozenset[str], replaced: dict[str, Any]) -> dict[str, Any]:
+    """The new value of every column of ``model`` that is not kept: ``replaced``'s, else nothing (NULL).
+
+    Hooks that anonymise rather than delete name what they keep for the figures, so a column added later is
+    erased by default; one that cannot be emptied (NOT NULL) stops erasure until the hook says how to treat it.
+    """
+    values: dict[str, Any] = {}
+    for column in model.__table__.columns:
+        if column.name in kept:
+            continue
+        if column.name in replaced:
+            values[column.name] = replaced[column.name]
+        elif column.nullable:
+            values[column.name] = None
+        else:
+            raise RuntimeError(f"{model.__tablename__}.{column.name} is required: say how erasure treats it")
+    return values
 
 
 def rowcount(result: Any) -> int:

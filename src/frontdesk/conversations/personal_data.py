@@ -19,11 +19,9 @@ from sqlalchemy import String, case, cast, delete, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.models import Contact, ContactEmail
-from frontdesk.contacts.personal_data import PersonalDataOwner, register, rowcount
+from frontdesk.contacts.personal_data import ERASED_TEXT, PersonalDataOwner, erased_values, register, rowcount
 from frontdesk.conversations.identity import do_forget_claims_of
 from frontdesk.conversations.models import AuthorType, Conversation, Message, Visitor
-
-ERASED_TEXT = "[erased]"
 
 
 def _visitor_ids(contact_id: int) -> Any:
@@ -112,21 +110,6 @@ CONVERSATION_KEPT = frozenset(
 MESSAGE_KEPT = frozenset(
     {"id", "workspace_id", "conversation_id", "seq", "author_type", "author_agent_id", "kind", "created_at"}
 )
-
-
-def erased_values(model: Any, kept: frozenset[str], replaced: dict[str, Any]) -> dict[str, Any]:
-    """The new value of every column of ``model`` that is not kept: ``replaced``'s, else nothing (NULL)."""
-    values: dict[str, Any] = {}
-    for column in model.__table__.columns:
-        if column.name in kept:
-            continue
-        if column.name in replaced:
-            values[column.name] = replaced[column.name]
-        elif column.nullable:
-            values[column.name] = None
-        else:
-            raise RuntimeError(f"{model.__tablename__}.{column.name} is required: say how erasure treats it")
-    return values
 
 
 async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:

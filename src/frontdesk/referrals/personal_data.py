@@ -1,10 +1,14 @@
 """Referral codes and referrals in a contact's export, erasure and merge.
 
-Erasure deletes the person's code and every referral naming them, as referrer or as referred: both
-``referrals.referrer_id`` and ``referred_id`` are required, so a referral cannot outlive either side without a
-schema change. The referral report then counts neither (a contact the erased person referred is no longer
-"referred"); docs/registry.md says so. Keeping the counts would need those columns nullable (ON DELETE SET
-NULL). The code itself is never handed to anyone else (codes are not reused).
+Erasure deletes the person's code (it is theirs alone; codes are never handed to anyone else) and keeps every
+referral naming them, anonymised on their side only, so the referral report still counts it:
+- as referrer: the link to them and the code they shared go; the referred contact, their order and the date stay
+  (the referred contact was still referred, and still counts in the referral rate);
+- as referred: the link to them, the code and the order that came with it go; the referrer and the date stay (the
+  referrer still brought someone: "contacts referred" and their count in the report do not move). The referral
+  rate does lose them if they were a new customer: commerce forgets their first order date, which made them one,
+  so they leave its numerator and denominator together (docs/registry.md).
+Any column added later that is not declared kept for that side is emptied too.
 
 Merging moves the duplicate's code, referrals made and referral received to the contact that stays, except:
 - both have a code (one per contact): the stayer's is kept; links with the duplicate's code stop working;
@@ -17,12 +21,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.models import Contact
-from frontdesk.contacts.personal_data import PersonalDataOwner, register, rowcount
+from frontdesk.contacts.personal_data import PersonalDataOwner, erased_values, register, rowcount
 from frontdesk.referrals.models import Referral, ReferralCode
+
+# What a referral keeps when one side is erased: the other side and what the referral report counts.
+KEPT_WITHOUT_REFERRER = frozenset({"id", "workspace_id", "referred_id", "order_id", "created_at"})
+KEPT_WITHOUT_REFERRED = frozenset({"id", "workspace_id", "referrer_id", "created_at"})
 
 
 def _document(referral: Referral) -> dict[str, Any]:
@@ -47,11 +55,12 @@ async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
 
 
 async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:
-    referrals = await session.execute(
-        delete(Referral).where(or_(Referral.referrer_id == contact.id, Referral.referred_id == contact.id))
-    )
+    referrals = 0
+    for side, kept in ((Referral.referrer_id, KEPT_WITHOUT_REFERRER), (Referral.referred_id, KEPT_WITHOUT_REFERRED)):
+        values = erased_values(Referral, kept, {"code": ""})
+        referrals += rowcount(await session.execute(update(Referral).where(side == contact.id).values(values)))
     codes = await session.execute(delete(ReferralCode).where(ReferralCode.contact_id == contact.id))
-    return {"referrals": rowcount(referrals), "referral_codes": rowcount(codes)}
+    return {"referrals_anonymised": referrals, "referral_codes": rowcount(codes)}
 
 
 async def merge(*, session: AsyncSession, target: Contact, duplicate: Contact) -> dict[str, Any]:
@@ -76,8 +85,12 @@ async def merge(*, session: AsyncSession, target: Contact, duplicate: Contact) -
             )
     dropped = []
     # The stayer's own referral, unless the duplicate made it (that one becomes a self-referral below).
+    # (An erased referrer is NULL, which ``!=`` would not match.)
     target_referred = await session.scalar(
-        select(Referral).where(Referral.referred_id == target.id, Referral.referrer_id != duplicate.id)
+        select(Referral).where(
+            Referral.referred_id == target.id,
+            or_(Referral.referrer_id.is_(None), Referral.referrer_id != duplicate.id),
+        )
     )
     rows = await session.scalars(
         select(Referral).where(or_(Referral.referrer_id == duplicate.id, Referral.referred_id == duplicate.id))

@@ -31,9 +31,13 @@ class ReferralCreate(BaseModel):
 
 class ReferralRead(BaseModel):
     id: int
-    referrer_id: int
+    referrer_id: int | None = Field(
+        description="Nothing once the contact was erased (the row stays, anonymised, for the figures)"
+    )
     referrer_name: str
-    referred_id: int
+    referred_id: int | None = Field(
+        description="Nothing once the contact was erased (the row stays, anonymised, for the figures)"
+    )
     referred_name: str
     order_id: int | None
     code: str

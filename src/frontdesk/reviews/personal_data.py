@@ -1,10 +1,12 @@
 """Reviews in a contact's export, erasure and merge.
 
-Erasure deletes the person's reviews, rating included: ``reviews.contact_id`` is required (a review is one
-buyer's word on a product), so a review cannot outlive its author without a schema change. The product's
-public average and count therefore drop the erased person's rating, exactly as if it had never been given;
-docs/registry.md says so. Keeping the rating would need ``contact_id`` nullable (ON DELETE SET NULL) and
-the title, body and reply blanked.
+Erasure keeps each of the person's reviews as an anonymous rating, so the product's average, count and
+distribution do not move: what stays is the product, the 1-5 rating, the status (only approved ratings count),
+whether the purchase was verified, the dates and who moderated it. Everything else is emptied, and so is any
+column added later that is not declared kept: the link to the contact, the title and text, the business's reply
+(it quotes and names the customer), a rejection reason (it may quote them), the sentiment of their words and the
+order it rests on (the shop's order number leads back to the buyer). Public pages never list an anonymous
+review, they only count its rating (docs/registry.md).
 
 Merging moves the duplicate's reviews to the contact that stays. Both may have reviewed the same product
 (one review per buyer and product): the stayer's review is kept, and the duplicate's goes into the merge
@@ -15,12 +17,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.models import Contact
-from frontdesk.contacts.personal_data import PersonalDataOwner, register, rowcount
+from frontdesk.contacts.personal_data import PersonalDataOwner, erased_values, register, rowcount
 from frontdesk.reviews.models import Review
+
+# What an erased person's review keeps: what the product's figures and the moderation history count.
+KEPT = frozenset(
+    {
+        "id", "workspace_id", "product_id", "verified_purchase", "rating", "status", "moderated_by", "moderated_at",
+        "created_at", "updated_at",
+    }
+)  # fmt: skip
 
 
 def _document(review: Review) -> dict[str, Any]:
@@ -45,7 +55,9 @@ async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
 
 
 async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:
-    return {"reviews": rowcount(await session.execute(delete(Review).where(Review.contact_id == contact.id)))}
+    values = erased_values(Review, KEPT, {"title": "", "body": ""})
+    anonymised = await session.execute(update(Review).where(Review.contact_id == contact.id).values(values))
+    return {"reviews_anonymised": rowcount(anonymised)}
 
 
 async def merge(*, session: AsyncSession, target: Contact, duplicate: Contact) -> dict[str, Any]:

@@ -53,7 +53,9 @@ class ReviewRead(BaseModel):
     product_id: int
     sku: str
     product_name: str
-    contact_id: int
+    contact_id: int | None = Field(
+        description="Nothing once the contact was erased (the row stays, anonymised, for the figures)"
+    )
     contact_name: str
     order_id: int | None
     verified_purchase: bool
@@ -101,7 +103,7 @@ class PublicProduct(BaseModel):
 class PublicReviews(BaseModel):
     product: PublicProduct
     average: float | None = Field(description="Average stars of approved reviews, 1 decimal")
-    count: int
+    count: int = Field(description="Approved ratings, an erased reviewer's included (their review is not listed)")
     distribution: dict[str, int] = Field(description='Approved reviews per star, {"1": n, ..., "5": n}')
     items: list[PublicReview]
     next_cursor: str | None

@@ -1,10 +1,11 @@
 """Survey invitations and answers in a contact's export, erasure and merge.
 
-Erasure deletes the person's recipient rows (the address they were sent to, the score, the comment) and the
-invitation e-mails written for them. ``survey_recipients.contact_id`` is required (an answer is one
-recipient's), so the score cannot stay without a schema change: NPS results drop the erased person's answer,
-exactly as if they had never answered; docs/registry.md says so. Keeping the score would need ``contact_id``
-nullable (ON DELETE SET NULL) with the e-mail and comment blanked.
+Erasure keeps each of the person's recipient rows as an anonymous answer, so NPS does not move: what stays is
+the survey, the 0-10 score and the dates (invited, answered). Everything else is emptied, and so is any column
+added later that is not declared kept: the link to the contact, the address the invitation went to, the comment
+and its sentiment. The invitation e-mails written for them are deleted, and the survey link stops working (an
+anonymous answer can no longer be changed). An anonymous answer belongs to no segment, so NPS per segment no
+longer counts it; the overall NPS and NPS over time do.
 
 Merging moves the duplicate's invitations to the contact that stays. When both were sent the same survey (one
 recipient per survey and contact), the answered row is kept (the stayer's if both answered); the other goes
@@ -15,14 +16,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.models import Contact
-from frontdesk.contacts.personal_data import PersonalDataOwner, register, rowcount
+from frontdesk.contacts.personal_data import PersonalDataOwner, erased_values, register, rowcount
 from frontdesk.feedback.personal_data import forget_emails
 from frontdesk.surveys.models import Survey, SurveyRecipient
 from frontdesk.surveys.service import LINK_PURPOSE
+
+# What an erased person's answer keeps: what NPS, and NPS over time, count.
+KEPT = frozenset({"id", "workspace_id", "survey_id", "invited_at", "score", "first_answered_at", "answered_at"})
 
 
 def _document(recipient: SurveyRecipient, survey: Survey | None = None) -> dict[str, Any]:
@@ -58,8 +62,10 @@ async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:
     emails = await forget_emails(
         session=session, workspace_id=contact.workspace_id, purpose=LINK_PURPOSE, subject_ids=ids
     )
-    removed = await session.execute(delete(SurveyRecipient).where(SurveyRecipient.id.in_(ids)))
-    return {"survey_recipients": rowcount(removed), "survey_emails": emails}
+    anonymised = await session.execute(
+        update(SurveyRecipient).where(SurveyRecipient.id.in_(ids)).values(erased_values(SurveyRecipient, KEPT, {}))
+    )
+    return {"survey_answers_anonymised": rowcount(anonymised), "survey_emails": emails}
 
 
 async def merge(*, session: AsyncSession, target: Contact, duplicate: Contact) -> dict[str, Any]:

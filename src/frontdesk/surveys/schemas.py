@@ -83,7 +83,9 @@ class NpsResults(BaseModel):
 
 class AnswerRead(BaseModel):
     recipient_id: int
-    contact_id: int
+    contact_id: int | None = Field(
+        description="Nothing once the contact was erased (the row stays, anonymised, for the figures)"
+    )
     contact_name: str
     score: int
     comment: str | None

@@ -12,6 +12,7 @@ from sqlalchemy import exists, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.models import Contact, ContactEmail
+from frontdesk.contacts.personal_data import ERASED_CONTACT_NAME
 from frontdesk.contacts.service import decode_cursor, encode_cursor
 from frontdesk.conversations.models import Conversation
 from frontdesk.csvsafe import CsvWriter
@@ -250,7 +251,8 @@ async def recipient_for_link(
 ) -> tuple[SurveyRecipient, Survey]:
     claims = read_link(token, purpose=LINK_PURPOSE, now=now)
     recipient = await session.get(SurveyRecipient, claims.subject_id)
-    if recipient is None or recipient.workspace_id != claims.workspace_id:
+    # An erased recipient's answer stays anonymous for NPS; the link that reached them no longer works.
+    if recipient is None or recipient.workspace_id != claims.workspace_id or recipient.contact_id is None:
         raise InvalidLink("this survey is no longer available")
     survey = await get_survey(session=session, workspace_id=recipient.workspace_id, survey_id=recipient.survey_id)
     return recipient, survey
@@ -349,9 +351,10 @@ async def list_answers(
     *, session: AsyncSession, workspace_id: int, survey_id: int, limit: int, cursor: str | None
 ) -> tuple[list[AnswerRead], str | None]:
     await get_survey(session=session, workspace_id=workspace_id, survey_id=survey_id)
+    # Outer join: an erased recipient's answer still counts in NPS, so it is listed, anonymously.
     statement = (
         select(SurveyRecipient, Contact.name)
-        .join(Contact, Contact.id == SurveyRecipient.contact_id)
+        .outerjoin(Contact, Contact.id == SurveyRecipient.contact_id)
         .where(*_answered(workspace_id, survey_id, None, None))
     )
     if cursor:
@@ -361,7 +364,7 @@ async def list_answers(
         AnswerRead(
             recipient_id=recipient.id,
             contact_id=recipient.contact_id,
-            contact_name=name,
+            contact_name=ERASED_CONTACT_NAME if recipient.contact_id is None else name,
             score=recipient.score,
             comment=recipient.comment,
             sentiment=recipient.sentiment,
