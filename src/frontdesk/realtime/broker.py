@@ -113,6 +113,9 @@ class RedisBroker:
     to be sent again in the background until Redis takes it. Subscriptions are the local fan-out's channels:
     whenever the pub/sub connection is (re)made, all of them are subscribed again, and every local subscriber
     is told to resync (``overflow``), because events may have passed while the connection was down.
+
+    Timeouts use ``asyncio.timeout``, not ``asyncio.wait_for``: on Python 3.11 ``wait_for`` swallows a
+    cancellation that arrives as its inner call completes, and the reader would then never stop.
     """
 
     def __init__(self, url: str, prefix: str = "frontdesk:", *, timeout: float = 2.0) -> None:
@@ -138,7 +141,8 @@ class RedisBroker:
 
     async def start(self) -> None:
         try:
-            await asyncio.wait_for(self._connect(), self._timeout)
+            async with asyncio.timeout(self._timeout):
+                await self._connect()
         except Exception:  # the process serves anyway: one process's live chat works, the rest follows
             log.exception("redis is not reachable at startup; retrying in the background")
             await self._drop_pubsub()
@@ -155,13 +159,15 @@ class RedisBroker:
             log.warning("%d events were never published: redis was unreachable", len(self._backlog))
         await self._drop_pubsub()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._redis.aclose(), self._timeout)
+            async with asyncio.timeout(self._timeout):
+                await self._redis.aclose()
 
     async def publish(self, channel: str, event: Event) -> None:
         frame = json.dumps(event)
         if not self._backlog:  # events wait behind older ones still queued, so each channel stays in order
             try:
-                await asyncio.wait_for(self._redis.publish(self._prefix + channel, frame), self._timeout)
+                async with asyncio.timeout(self._timeout):
+                    await self._redis.publish(self._prefix + channel, frame)
                 return
             except asyncio.CancelledError:
                 raise
@@ -179,10 +185,12 @@ class RedisBroker:
             while self._backlog:
                 channel, frame = self._backlog[0]
                 try:
-                    await asyncio.wait_for(self._redis.publish(self._prefix + channel, frame), self._timeout)
+                    async with asyncio.timeout(self._timeout):
+                        await self._redis.publish(self._prefix + channel, frame)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
+                    log.debug("replay failed", exc_info=True)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 2.0)
                     continue
@@ -204,7 +212,8 @@ class RedisBroker:
         pubsub, self._pubsub = self._pubsub, None
         if pubsub is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(pubsub.aclose(), self._timeout)  # type: ignore[no-untyped-call]
+                async with asyncio.timeout(self._timeout):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def _reconnect(self) -> None:
         """Until Redis answers again; then every local subscriber resyncs from the database."""
@@ -213,7 +222,8 @@ class RedisBroker:
             async with self._lock:
                 await self._drop_pubsub()
                 try:
-                    await asyncio.wait_for(self._connect(), self._timeout)
+                    async with asyncio.timeout(self._timeout):
+                        await self._connect()
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -233,9 +243,8 @@ class RedisBroker:
                 await self._reconnect()
                 continue
             try:
-                message = await asyncio.wait_for(
-                    pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0), self._timeout + 1.0
-                )
+                async with asyncio.timeout(self._timeout + 1.0):
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -262,7 +271,8 @@ class RedisBroker:
             new = [channel for channel in channels if self.fanout.add(channel, queue)]
             if new and self._pubsub is not None and not self._broken.is_set():
                 try:
-                    await asyncio.wait_for(self._pubsub.subscribe(*(self._prefix + c for c in new)), self._timeout)
+                    async with asyncio.timeout(self._timeout):
+                        await self._pubsub.subscribe(*(self._prefix + c for c in new))
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -275,9 +285,8 @@ class RedisBroker:
                 gone = [channel for channel in channels if self.fanout.remove(channel, queue)]
                 if gone and self._pubsub is not None and not self._broken.is_set():
                     try:
-                        await asyncio.wait_for(
-                            self._pubsub.unsubscribe(*(self._prefix + c for c in gone)), self._timeout
-                        )
+                        async with asyncio.timeout(self._timeout):
+                            await self._pubsub.unsubscribe(*(self._prefix + c for c in gone))
                     except asyncio.CancelledError:
                         raise
                     except Exception:  # a channel left subscribed only costs the events nobody reads
