@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frontdesk.conversations.visitors import get_chat_settings
 from frontdesk.db import create_session_factory
+from frontdesk.realtime.sequence import SeenSequence
 from tests.factories import PASSWORD
 
 SITE = "http://shop.example:8080"
@@ -36,6 +37,10 @@ class Visitor:
         self.visitor_token: str | None = None
         self.socket: Any = None
         self.messages: dict[int, dict[str, Any]] = {}
+        self.seen = SeenSequence()
+        # How each message first arrived: "live" (message or ack event) or "resync" (a reload after a gap).
+        self.route: dict[int, str] = {}
+        self.duplicates = 0  # deliveries of a number already held, dropped as the widget drops them
         self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
 
@@ -50,13 +55,22 @@ class Visitor:
         data: dict[str, Any] = response.json()
         if response.status_code == 200:
             self.visitor_token = data["visitor_token"]
+            self.seen.record({"type": "ready", **data})
             for message in data["messages"]:
-                self.messages[message["seq"]] = message
+                self._keep(message, "resync")
         return {"status": response.status_code, **data}
 
     @property
     def last_seq(self) -> int:
-        return max(self.messages, default=0)
+        """Where to resume: the last number with nothing missing below it (as the widget does)."""
+        return self.seen.through
+
+    def _keep(self, message: dict[str, Any], route: str) -> None:
+        if message["seq"] in self.messages:
+            self.duplicates += 1
+            return
+        self.messages[message["seq"]] = message
+        self.route[message["seq"]] = route
 
     async def connect(self) -> dict[str, Any]:
         self.socket = await websockets.connect(
@@ -78,11 +92,12 @@ class Visitor:
     async def _read(self) -> None:
         async for raw in self.socket:
             event = json.loads(raw)
-            carried = event.get("messages", []) if event["type"] == "ready" else []
-            if event["type"] in {"message", "ack"}:
-                carried = [event["message"]]
-            for message in carried:
-                self.messages[message["seq"]] = message
+            self.seen.record(event)
+            if event["type"] == "ready":
+                for message in event.get("messages", []):
+                    self._keep(message, "resync")
+            elif event["type"] in {"message", "ack"}:
+                self._keep(event["message"], "live")
             await self.events.put(event)
 
     async def expect(self, kind: str) -> dict[str, Any]:
@@ -100,6 +115,10 @@ class Visitor:
                     if message["body"] == body:
                         return message
                 await self.events.get()
+
+    async def resume(self) -> None:
+        """Asks for everything after the resume point (what the widget does when it notices a gap)."""
+        await self.socket.send(json.dumps({"type": "resume", "after_seq": self.last_seq}))
 
     async def send(self, body: str, client_id: str | None = None, **extra: Any) -> str:
         client_id = client_id or uuid.uuid4().hex
@@ -126,6 +145,15 @@ class Agent:
         self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
         self.csrf = ""
+        # What the console holds of each conversation, kept as console.js keeps it: by sequence number, with
+        # gaps and "resync" events answered by a fetch (through the API with ``api_headers`` when given).
+        self.api_headers: dict[str, str] | None = None
+        self.messages: dict[int, dict[int, dict[str, Any]]] = {}
+        self.seen: dict[int, SeenSequence] = {}
+        self.route: dict[tuple[int, int], str] = {}
+        self.duplicates = 0
+        self.resync_events = 0
+        self._syncing: asyncio.Task[None] | None = None
 
     async def login(self) -> None:
         response = await self.http.post("/login", data={"email": self.email, "password": PASSWORD})
@@ -146,7 +174,52 @@ class Agent:
         async for raw in self.socket:
             data = json.loads(raw)
             for event in data if isinstance(data, list) else [data]:
+                if event["type"] == "message":
+                    self._keep(event["conversation_id"], event["message"], "live")
+                elif event["type"] == "resync":
+                    self.resync_events += 1
+                    self._sync_soon(0.0)
                 await self.events.put(event)
+            if any(seen.has_gap() for seen in self.seen.values()):
+                self._sync_soon(0.5)
+
+    def _keep(self, conversation_id: int, message: dict[str, Any], route: str) -> None:
+        held = self.messages.setdefault(conversation_id, {})
+        seen = self.seen.setdefault(conversation_id, SeenSequence())
+        if message["seq"] in held:
+            self.duplicates += 1
+            return
+        held[message["seq"]] = message
+        seen.add(message["seq"])
+        self.route[(conversation_id, message["seq"])] = route
+
+    def _sync_soon(self, delay: float) -> None:
+        if self.api_headers is None or (self._syncing is not None and not self._syncing.done()):
+            return
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            await self.sync()
+
+        self._syncing = asyncio.create_task(later())
+
+    async def sync(self, conversation_ids: list[int] | None = None) -> None:
+        """Fetches what is missing of each conversation after its resume point, as the console does."""
+        assert self.api_headers is not None
+        for conversation_id in conversation_ids or list(self.messages):
+            seen = self.seen.setdefault(conversation_id, SeenSequence())
+            response = await self.http.get(
+                f"/api/v1/conversations/{conversation_id}/messages",
+                params={"after_seq": seen.through},
+                headers=self.api_headers,
+            )
+            response.raise_for_status()
+            for message in response.json()["items"]:
+                self._keep(conversation_id, message, "resync")
+
+    def transcript(self, conversation_id: int) -> list[tuple[int, str, str]]:
+        held = self.messages.get(conversation_id, {})
+        return [(seq, m["author_type"], m["body"]) for seq, m in sorted(held.items())]
 
     async def expect(self, kind: str, **match: Any) -> dict[str, Any]:
         async with asyncio.timeout(WAIT_SECONDS):
@@ -173,4 +246,6 @@ class Agent:
             await self.socket.close()
         if self._reader is not None:
             self._reader.cancel()
+        if self._syncing is not None:
+            self._syncing.cancel()
         await self.http.aclose()
