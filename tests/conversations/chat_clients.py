@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from typing import Any
@@ -125,9 +126,14 @@ class Visitor:
         await self.socket.send(json.dumps({"type": "send", "client_id": client_id, "body": body, **extra}))
         return client_id
 
+    async def close_socket(self) -> None:
+        """Drops the connection (if any) but keeps what was received, as a page that stays open does."""
+        await self.close()
+
     async def close(self) -> None:
         if self.socket is not None:
-            await self.socket.close()
+            with contextlib.suppress(Exception):
+                await self.socket.close()
         if self._reader is not None:
             self._reader.cancel()
         self.socket = None
@@ -241,11 +247,16 @@ class Agent:
         frame = {"type": "send", "conversation_id": conversation_id, "body": body, "client_id": client_id}
         await self.socket.send(json.dumps(frame))
 
-    async def close(self) -> None:
+    async def close_socket(self) -> None:
         if self.socket is not None:
-            await self.socket.close()
+            with contextlib.suppress(Exception):
+                await self.socket.close()
         if self._reader is not None:
             self._reader.cancel()
+        self.socket = None
+
+    async def close(self) -> None:
+        await self.close_socket()
         if self._syncing is not None:
             self._syncing.cancel()
         await self.http.aclose()
