@@ -113,3 +113,32 @@ async def test_visitor_and_agent_chat_resolve_and_rate(
     finally:
         await agent_context.close()
         await visitor_context.close()
+
+
+async def test_a_site_that_is_not_allowed_gets_a_hidden_widget_and_one_clear_console_message(
+    browser: Browser,
+    server_url: str,
+    engine: AsyncEngine,
+    workspace: WorkspaceHandle,
+    shop_site: tuple[str, dict[str, str]],
+) -> None:
+    site_url, page = shop_site
+    token = await allow_site(engine, workspace.id, "https://the-real-shop.example")  # not this site
+    page["html"] = SHOP_PAGE.format(server=server_url, token=token)
+    context = await browser.new_context()
+    visitor = await context.new_page()
+    messages: list[str] = []
+    visitor.on("console", lambda message: messages.append(message.text))
+    try:
+        await visitor.goto(site_url)
+        await visitor.wait_for_function("() => window.__frontdeskWidget === true")
+        await expect(visitor.locator(".fdw-bubble")).to_have_count(0, timeout=5000)
+        await visitor.wait_for_timeout(1500)  # time enough for a retry loop, if there were one
+        from_widget = [text for text in messages if text.startswith("Frontdesk:")]
+        assert from_widget == [
+            f"Frontdesk: this site ({site_url}) is not allowed to use this chat; "
+            "add it under Settings → Live chat → Sites allowed to show the widget."
+        ]
+        assert not any("CORS" in text for text in messages)  # the refusal itself was readable
+    finally:
+        await context.close()
