@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError
 
 from frontdesk.conversations import routing
 from frontdesk.conversations.actions import post_agent_message
@@ -122,12 +121,14 @@ class AgentSocket:
         """Whether ``conversation_id`` names a conversation of the agent's workspace (remembered per socket)."""
         if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
             return False
+        if not 0 < conversation_id < 2**63:  # ids are 64-bit: anything beyond names no conversation
+            return False
         if conversation_id in self.allowed_conversations:
             return True
         try:
             async with self.factory() as session:
                 await get_conversation(session=session, workspace_id=self.workspace_id, conversation_id=conversation_id)
-        except (DomainError, DBAPIError):  # unknown, another workspace's, or beyond the database's integers
+        except DomainError:  # unknown, or another workspace's
             return False
         self.allowed_conversations.add(conversation_id)
         return True
