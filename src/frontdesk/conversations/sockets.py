@@ -23,7 +23,7 @@ from frontdesk.conversations.schemas import AgentMessageCreate, MessageRead
 from frontdesk.conversations.service import conversation_channel, get_conversation, inbox_channel
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.realtime.broker import OVERFLOW, Broker
-from frontdesk.realtime.sockets import serve_socket
+from frontdesk.realtime.sockets import serve_socket, until_subscribed
 from frontdesk.workspaces.models import Agent, Role
 from frontdesk.workspaces.service import get_login
 
@@ -64,7 +64,7 @@ class AgentSocket:
         try:
             # Subscribed before saying "online": another console's "closed" notice that lands after this write
             # is heard, and answered (see _answer_closed_console).
-            await subscribed.wait()
+            await until_subscribed(relay, subscribed)
             await self._presence(self.status)
             await self.send({"type": "ready", "agent_id": self.agent_id})
             while True:

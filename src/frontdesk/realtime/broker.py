@@ -174,9 +174,21 @@ class RedisBroker:
             except Exception:
                 log.warning("redis publish failed; delivering locally and replaying later", exc_info=True)
         self.fanout.deliver(channel, frame)
+        if len(self._backlog) == self._backlog.maxlen:  # the oldest goes; subscribers find it by number
+            self._forget_local(self._backlog.popleft())
         self._delivered_locally[(channel, frame)] += 1
         self._backlog.append((channel, frame))
         self._backlog_ready.set()
+
+    def _forget_local(self, key: tuple[str, Frame]) -> bool:
+        """Counts off one echo of a frame this process delivered itself; False when none was expected."""
+        if self._delivered_locally[key] <= 0:
+            self._delivered_locally.pop(key, None)
+            return False
+        self._delivered_locally[key] -= 1
+        if not self._delivered_locally[key]:
+            del self._delivered_locally[key]
+        return True
 
     async def _replay(self) -> None:
         delay = 0.1
@@ -255,10 +267,7 @@ class RedisBroker:
                 continue
             channel = message["channel"].decode()[len(self._prefix) :]
             frame = message["data"].decode()
-            if self._delivered_locally and self._delivered_locally[(channel, frame)] > 0:
-                self._delivered_locally[(channel, frame)] -= 1
-                if not self._delivered_locally[(channel, frame)]:
-                    del self._delivered_locally[(channel, frame)]
+            if self._delivered_locally and self._forget_local((channel, frame)):
                 continue
             self.fanout.deliver(channel, frame)
 

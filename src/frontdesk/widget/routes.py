@@ -37,7 +37,7 @@ from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.realtime.broker import OVERFLOW, Broker
 from frontdesk.realtime.ratelimit import RateLimiter
 from frontdesk.realtime.sequence import SeenSequence
-from frontdesk.realtime.sockets import serve_socket
+from frontdesk.realtime.sockets import serve_socket, until_subscribed
 from frontdesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -242,7 +242,7 @@ class VisitorSocket:
         self.conversation_id = conversation_id
         subscribed = asyncio.Event()
         self.relay = asyncio.create_task(self._relay(conversation_channel(conversation_id), subscribed))
-        await subscribed.wait()
+        await until_subscribed(self.relay, subscribed)
 
     async def _stop_relay(self) -> None:
         if self.relay is not None:
