@@ -39,8 +39,10 @@ class Visitor:
         self.socket: Any = None
         self.messages: dict[int, dict[str, Any]] = {}
         self.seen = SeenSequence()
-        # How each message first arrived: "live" (message or ack event) or "resync" (a reload after a gap).
+        # How each message first arrived: "live" (message or ack event), "load" (the session answer or the
+        # first ready after connecting) or "resync" (a later reload: after a gap, an overflow, Redis coming back).
         self.route: dict[int, str] = {}
+        self._loading = False
         self.duplicates = 0  # deliveries of a number already held, dropped as the widget drops them
         self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
@@ -58,7 +60,7 @@ class Visitor:
             self.visitor_token = data["visitor_token"]
             self.seen.record({"type": "ready", **data})
             for message in data["messages"]:
-                self._keep(message, "resync")
+                self._keep(message, "load")
         return {"status": response.status_code, **data}
 
     @property
@@ -87,6 +89,7 @@ class Visitor:
                 }
             )
         )
+        self._loading = True
         self._reader = asyncio.create_task(self._read())
         return await self.expect("ready")
 
@@ -96,7 +99,8 @@ class Visitor:
             self.seen.record(event)
             if event["type"] == "ready":
                 for message in event.get("messages", []):
-                    self._keep(message, "resync")
+                    self._keep(message, "load" if self._loading else "resync")
+                self._loading = False
             elif event["type"] in {"message", "ack"}:
                 self._keep(event["message"], "live")
             await self.events.put(event)
@@ -157,6 +161,8 @@ class Agent:
         self.messages: dict[int, dict[int, dict[str, Any]]] = {}
         self.seen: dict[int, SeenSequence] = {}
         self.route: dict[tuple[int, int], str] = {}
+        # The first number heard live of each conversation: what lies below was history, loaded, not missed.
+        self.first_heard: dict[int, int] = {}
         self.duplicates = 0
         self.resync_events = 0
         self._syncing: asyncio.Task[None] | None = None
@@ -181,6 +187,7 @@ class Agent:
             data = json.loads(raw)
             for event in data if isinstance(data, list) else [data]:
                 if event["type"] == "message":
+                    self.first_heard.setdefault(event["conversation_id"], event["message"]["seq"])
                     self._keep(event["conversation_id"], event["message"], "live")
                 elif event["type"] == "resync":
                     self.resync_events += 1
@@ -209,7 +216,7 @@ class Agent:
 
         self._syncing = asyncio.create_task(later())
 
-    async def sync(self, conversation_ids: list[int] | None = None) -> None:
+    async def sync(self, conversation_ids: list[int] | None = None, route: str = "resync") -> None:
         """Fetches what is missing of each conversation after its resume point, as the console does."""
         assert self.api_headers is not None
         for conversation_id in conversation_ids or list(self.messages):
@@ -221,7 +228,8 @@ class Agent:
             )
             response.raise_for_status()
             for message in response.json()["items"]:
-                self._keep(conversation_id, message, "resync")
+                history = message["seq"] < self.first_heard.get(conversation_id, message["seq"] + 1)
+                self._keep(conversation_id, message, "load" if history else route)
 
     def transcript(self, conversation_id: int) -> list[tuple[int, str, str]]:
         held = self.messages.get(conversation_id, {})

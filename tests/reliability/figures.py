@@ -18,7 +18,8 @@ class ClientFigures:
     expected: int = 0  # messages of the database this client should show
     held: int = 0
     live: int = 0  # first arrived as an event (live, or replayed once Redis took it)
-    resynced: int = 0  # first arrived by a reload after a gap or a "resync"
+    resynced: int = 0  # first arrived by a reload after a gap, an overflow or Redis coming back
+    loaded: int = 0  # first arrived with the page (session answer, first ready, a console opening a chat)
     lost: int = 0
     doubled: int = 0  # shown twice, or shown with another number than the database's
     duplicates_dropped: int = 0  # deliveries of a number already held (dropped by sequence number)
@@ -47,6 +48,7 @@ class Figures:
             **{k: v for k, v in asdict(self).items() if k not in {"clients", "extra"}},
             "delivered_live": sum(client.live for client in self.clients),
             "recovered_by_resync": sum(client.resynced for client in self.clients),
+            "loaded_with_the_page": sum(client.loaded for client in self.clients),
             "lost": self.lost,
             "doubled": self.doubled,
             **self.extra,
@@ -83,6 +85,8 @@ def compare(
             figures.live += 1
         elif route.get(seq) == "resync":
             figures.resynced += 1
+        elif route.get(seq) == "load":
+            figures.loaded += 1
     return figures
 
 
@@ -98,7 +102,7 @@ def agent_figures(name: str, agent: Agent, conversations: dict[int, list[dict[st
     for conversation_id, stored in conversations.items():
         route = {seq: how for (cid, seq), how in agent.route.items() if cid == conversation_id}
         one = compare(name, agent.messages.get(conversation_id, {}), route, stored)
-        for key in ("expected", "held", "live", "resynced", "lost", "doubled", "out_of_place"):
+        for key in ("expected", "held", "live", "resynced", "loaded", "lost", "doubled", "out_of_place"):
             setattr(total, key, getattr(total, key) + getattr(one, key))
     total.duplicates_dropped = agent.duplicates
     return total

@@ -31,6 +31,9 @@ QUEUE_LIMIT = 1000
 # Events kept for Redis while it is away; beyond this the oldest go (subscribers find them by sequence number).
 BACKLOG_LIMIT = 100_000
 KEEPALIVE = "_keepalive"
+# Between two attempts to reach Redis again (publish replay, pub/sub reconnection): live delivery resumes at
+# most this long after Redis is back, at the price of a few refused connections a second while it is away.
+RETRY_MAX_SECONDS = 0.5
 
 
 class Broker(Protocol):
@@ -204,7 +207,7 @@ class RedisBroker:
                 except Exception:
                     log.debug("replay failed", exc_info=True)
                     await asyncio.sleep(delay)
-                    delay = min(delay * 2, 2.0)
+                    delay = min(delay * 2, RETRY_MAX_SECONDS)
                     continue
                 delay = 0.1
                 self._backlog.popleft()
@@ -246,7 +249,7 @@ class RedisBroker:
                         self.fanout.deliver(channel, OVERFLOW)
                     return
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 1.0)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
 
     async def _read(self) -> None:
         while True:
