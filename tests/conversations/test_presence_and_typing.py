@@ -45,7 +45,7 @@ async def test_an_agent_stays_online_while_any_of_their_consoles_is_connected(
         await second.close()
 
 
-async def test_a_typing_frame_for_another_workspaces_conversation_is_refused_and_not_published(
+async def test_frames_naming_another_workspaces_conversation_are_refused_and_not_published(
     server_url: str, engine: AsyncEngine, workspace: WorkspaceHandle, other_workspace: WorkspaceHandle
 ) -> None:
     theirs = Visitor(server_url, await allow_site(engine, other_workspace.id))
@@ -63,10 +63,15 @@ async def test_a_typing_frame_for_another_workspaces_conversation_is_refused_and
         for conversation_id in (conversation_of[theirs], 2**70, "1", None):
             await agent.socket.send(json.dumps({"type": "typing", "conversation_id": conversation_id}))
             assert (await agent.expect("error"))["field"] == "conversation_id"
+        for conversation_id in (conversation_of[theirs], 2**70, "1"):
+            await agent.send_over_socket(conversation_id, "hijack", client_id=f"x-{conversation_id}")
+            assert (await agent.expect("error"))["field"] == "conversation_id"
         await agent.socket.send(json.dumps({"type": "typing", "conversation_id": conversation_of[ours]}))
         assert (await ours.expect("typing"))["author_type"] == "agent"  # the same frame works in one's own
         await asyncio.sleep(0.3)
-        assert all(event["type"] != "typing" for event in list(theirs.events._queue))  # type: ignore[attr-defined]
+        heard = list(theirs.events._queue)  # type: ignore[attr-defined]
+        assert all(event["type"] != "typing" for event in heard)
+        assert [body for _, _, body in theirs.transcript()] == ["hello"]  # their own line only
     finally:
         for client in (theirs, ours, agent):
             await client.close()

@@ -178,24 +178,30 @@ class AgentSocket:
                 {"type": "error", "client_id": frame.get("client_id"), **errors_from_pydantic(exc.errors())[0]}
             )
             return
+        if not await self._conversation_allowed(conversation_id):
+            await self.send(
+                {
+                    "type": "error",
+                    "client_id": data.client_id,
+                    "field": "conversation_id",
+                    "message": "no such conversation in your workspace",
+                }
+            )
+            return
+        assert isinstance(conversation_id, int)
         try:
             async with self.factory() as session:
                 message, _, outbox = await post_agent_message(
                     session=session,
                     workspace_id=self.workspace_id,
-                    conversation_id=int(conversation_id or 0),
+                    conversation_id=conversation_id,
                     agent_id=self.agent_id,
                     data=data,
                 )
                 read = MessageRead.model_validate(message).model_dump(mode="json")
-        except (DomainError, ValueError) as exc:
+        except DomainError as exc:  # e.g. deleted since it was checked
             await self.send(
-                {
-                    "type": "error",
-                    "client_id": data.client_id,
-                    "message": getattr(exc, "detail", "conversation_id must be a number"),
-                    "field": "conversation_id",
-                }
+                {"type": "error", "client_id": data.client_id, "message": exc.detail, "field": "conversation_id"}
             )
             return
         try:
