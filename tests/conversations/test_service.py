@@ -94,7 +94,9 @@ async def test_notes_never_reach_the_visitor(session: AsyncSession, workspace: W
         outbox=outbox,
     )
     await session.commit()
-    assert all(channel == inbox_channel(workspace.id) for channel, _ in outbox.events)
+    to_visitor = [event for channel, event in outbox.events if channel != inbox_channel(workspace.id)]
+    # The visitor hears only that the number is taken (so it is not a gap), never the note.
+    assert to_visitor == [{"type": "seq", "conversation_id": conversation.id, "seq": 2}]
     visible = await list_messages(session=session, conversation=conversation, include_notes=False)
     assert [m.body for m in visible] == ["hi"]
     assert conversation.first_response_at is None  # a note is not a response
