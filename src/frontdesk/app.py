@@ -30,6 +30,8 @@ from frontdesk.db import create_engine, create_session_factory
 from frontdesk.errors import install_problem_handlers
 from frontdesk.feedback import api as feedback_api
 from frontdesk.feedback.mail import run_mail_sender
+from frontdesk.guard import InputGuard
+from frontdesk.openapi import install_openapi
 from frontdesk.realtime.broker import create_broker
 from frontdesk.referrals import api as referrals_api
 from frontdesk.referrals import pages as referrals_pages
@@ -99,6 +101,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.chat_limits = widget_routes.ChatLimits.from_settings(settings)
     app.state.message_writer = MessageWriter(app.state.session_factory, broker)
     install_problem_handlers(app, html_page=error_page)
+    install_openapi(app)
+    app.add_middleware(InputGuard)
     install_console_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(workspaces_api.router)

@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Query, Request
+from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.db import MAX_ID
 from frontdesk.errors import InvalidInput
+from frontdesk.inputs import PathId as PathId  # an id in a URL; routes import it from here
 from frontdesk.settings import Settings
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.service import Principal, authenticate_api_key
@@ -60,9 +60,6 @@ Viewer = Annotated[Principal, require_role(Role.viewer)]
 Editor = Annotated[Principal, require_role(Role.agent)]
 Admin = Annotated[Principal, require_role(Role.admin)]
 
-
-# An id in a URL: a positive 64-bit integer, so an absurd one is a 422 on that parameter, not a driver crash.
-PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 # A referrer's code arriving with a new contact or order; the outcome is in the `Referral` response header.
 ReferralCodeParam = Annotated[
