@@ -59,6 +59,16 @@ def _storable_text(value: str) -> str:
     return value
 
 
+def parse_id(text: str) -> int | None:
+    """The id written in ``text`` (ASCII digits, 1 to 2^63-1), or None. ``str.isdigit`` alone would pass
+    "²" (which ``int`` refuses) and "١٢" (which ``int`` reads as 12: two spellings of one reference)."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
 def bounded_time(value: datetime) -> datetime:
     """An aware time within ``EARLIEST``..``LATEST`` once in UTC (0001-01-01T00:00+14:00 overflows there)."""
     if value.tzinfo is None or value.utcoffset() is None:

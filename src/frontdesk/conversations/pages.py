@@ -18,7 +18,7 @@ from frontdesk.conversations.schemas import AgentMessageCreate
 from frontdesk.conversations.visitors import get_chat_settings, normalize_origin
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, InvalidInput, errors_from_pydantic
-from frontdesk.inputs import AfterSeq
+from frontdesk.inputs import AfterSeq, parse_id
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.service import list_agents
@@ -157,7 +157,7 @@ async def update_conversation(
         changes["status"] = str(form["status"])
     if "assignee_id" in form:
         raw = str(form["assignee_id"]).strip()
-        changes["assignee_id"] = int(raw) if raw.isdigit() else None
+        changes["assignee_id"] = parse_id(raw)
     if form.get("team"):
         changes["team"] = str(form["team"])
     conversation = await service.get_conversation(
