@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,6 +73,33 @@ ReferralCodeParam = Annotated[
         "(an unknown code or a self-referral is a 422 and nothing is stored)",
     ),
 ]
+
+
+def _query_names(dependant: Dependant) -> frozenset[str]:
+    names: set[str] = set()
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        names.update(param.alias for param in current.query_params)
+        pending.extend(current.dependencies)
+    return frozenset(names)
+
+
+_QUERY_NAMES: dict[int, frozenset[str]] = {}
+
+
+async def refuse_unknown_query(request: Request) -> None:
+    """API operations refuse query parameters they do not read, as bodies refuse unknown fields: a misspelt
+    filter must be an error, not a list of everything."""
+    route = request.scope.get("route")
+    if not request.url.path.startswith("/api/") or not isinstance(route, APIRoute):
+        return
+    allowed = _QUERY_NAMES.get(id(route))
+    if allowed is None:
+        allowed = _QUERY_NAMES[id(route)] = _query_names(route.dependant)
+    for name in request.query_params:
+        if name not in allowed:
+            raise InvalidInput(f"{name!r} is not a parameter of this operation", field=name or "query")
 
 
 def require_time_zones(**values: datetime | None) -> None:

@@ -7,13 +7,17 @@ past year 9999) is refused as invalid input naming the field, never a crash afte
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Form, Path, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from frontdesk.db import MAX_ID
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 # Any string in a request body without a tighter bound of its own; message bodies and notes set their own.
 MAX_TEXT = 20_000
@@ -69,6 +73,14 @@ def parse_id(text: str) -> int | None:
     return value if 1 <= value <= MAX_ID else None
 
 
+def _written_time(value: Any) -> Any:
+    """Times are written as ISO 8601 text, as the OpenAPI says: a bare number (which Pydantic would read as
+    seconds since 1970) is refused rather than guessed at."""
+    if isinstance(value, int | float | Decimal) or (isinstance(value, str) and _NUMBER.fullmatch(value.strip())):
+        raise ValueError("must be a date and time such as 2026-05-01T10:00:00Z")
+    return value
+
+
 def bounded_time(value: datetime) -> datetime:
     """An aware time within ``EARLIEST``..``LATEST`` once in UTC (0001-01-01T00:00+14:00 overflows there)."""
     if value.tzinfo is None or value.utcoffset() is None:
@@ -97,8 +109,8 @@ FormId = Annotated[int, Form(ge=1, le=MAX_ID)]
 # A message sequence number to resume after (0: from the start).
 AfterSeq = Annotated[int, Query(ge=0, le=MAX_ID, description="Only messages after this sequence number")]
 
-BoundedDateTime = Annotated[datetime, AfterValidator(bounded_time)]
-BoundedDate = Annotated[date, AfterValidator(bounded_date)]
+BoundedDateTime = Annotated[datetime, BeforeValidator(_written_time), AfterValidator(bounded_time)]
+BoundedDate = Annotated[date, BeforeValidator(_written_time), AfterValidator(bounded_date)]
 # Text any database stores: no NUL, valid Unicode. Request models check this for every field already;
 # the type is for values that arrive outside one (a console form, a socket frame field).
 StorableText = Annotated[str, AfterValidator(_storable_text)]

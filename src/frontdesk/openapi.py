@@ -5,10 +5,10 @@ documents its errors by construction:
 
 - 400, 413, 422 on every operation (the input guard and validation answer for the query string and body
   of any request);
-- 401 and 403 on operations that need an API key;
-- 404 on operations with a path parameter;
+- 401, 403 and 429 on operations that need an API key (API keys are rate limited);
+- 404 on operations that name a record (in the path, the query or the body), which may not exist;
 - 409 on operations that write (a unique key or a concurrent write can conflict);
-- 429 on operations that declare it (rate-limited ones).
+- any other 4xx a route declares itself.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ DESCRIPTIONS = {
     400: "The body could not be read",
     401: "No API key, or an unknown or revoked one",
     403: "The API key's role may not do this",
-    404: "No such record in this workspace",
+    404: "A record the request names does not exist in this workspace",
     409: "The change conflicts with existing data",
     413: "The body is too large",
     422: "Invalid input; `errors` names each field",
@@ -61,8 +61,8 @@ WRITES = {"post", "put", "patch", "delete"}
 def error_statuses(method: str, operation: dict[str, Any]) -> set[int]:
     statuses = {400, 413, 422}
     if operation.get("security"):
-        statuses |= {401, 403}
-    if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):
+        statuses |= {401, 403, 429}
+    if operation.get("parameters") or operation.get("requestBody"):
         statuses.add(404)
     if method in WRITES:
         statuses.add(409)
