@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, get_origin
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.dependencies.models import Dependant
@@ -75,17 +75,19 @@ ReferralCodeParam = Annotated[
 ]
 
 
-def _query_names(dependant: Dependant) -> frozenset[str]:
-    names: set[str] = set()
+def _query_names(dependant: Dependant) -> dict[str, bool]:
+    """The query parameters an operation reads, each with whether it may repeat (a list)."""
+    names: dict[str, bool] = {}
     pending = [dependant]
     while pending:
         current = pending.pop()
-        names.update(param.alias for param in current.query_params)
+        for param in current.query_params:
+            names[param.alias] = get_origin(param.field_info.annotation) in (list, tuple, set)
         pending.extend(current.dependencies)
-    return frozenset(names)
+    return names
 
 
-_QUERY_NAMES: dict[int, frozenset[str]] = {}
+_QUERY_NAMES: dict[int, dict[str, bool]] = {}
 
 
 async def refuse_unknown_query(request: Request) -> None:
@@ -100,6 +102,8 @@ async def refuse_unknown_query(request: Request) -> None:
     for name in request.query_params:
         if name not in allowed:
             raise InvalidInput(f"{name!r} is not a parameter of this operation", field=name or "query")
+        if not allowed[name] and len(request.query_params.getlist(name)) > 1:
+            raise InvalidInput("give it once", field=name)
 
 
 def require_time_zones(**values: datetime | None) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import Form, Path, Query
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from frontdesk.db import MAX_ID
 
@@ -119,6 +119,12 @@ StorableText = Annotated[str, AfterValidator(_storable_text)]
 QueryTime = Annotated[BoundedDateTime | None, Query(description="With a time zone, e.g. 2026-01-01T00:00:00Z")]
 
 
+def _takes_bool(annotation: Any) -> bool:
+    if annotation is bool or annotation is Any:
+        return True
+    return any(_takes_bool(argument) for argument in get_args(annotation))
+
+
 class RequestModel(BaseModel):
     """The base of every request body: unknown fields are refused (a typo is not silently ignored), every
     string is bounded in length and storable on both databases, wherever it sits in the body."""
@@ -127,9 +133,16 @@ class RequestModel(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _storable(cls, value: Any) -> Any:
+    def _storable(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, str | dict | list) and (found := first_text_problem(value)) is not None:
             where, problem = found
             suffix = f" (at {'.'.join(str(part) for part in where)})" if where else ""
             raise ValueError(problem + suffix)
+        if (
+            isinstance(value, bool)
+            and info.field_name
+            and not _takes_bool(cls.model_fields[info.field_name].annotation)
+        ):
+            # Pydantic would read true as 1: a number field given a yes/no is a mistake to report.
+            raise ValueError("must be a number or text, not true or false")
         return value
