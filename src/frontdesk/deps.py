@@ -11,6 +11,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from frontdesk.errors import InvalidInput
 from frontdesk.inputs import PathId as PathId  # an id in a URL; routes import it from here
@@ -90,9 +91,9 @@ def _query_names(dependant: Dependant) -> dict[str, bool]:
 _QUERY_NAMES: dict[int, dict[str, bool]] = {}
 
 
-async def refuse_unknown_query(request: Request) -> None:
+async def refuse_unknown_query(request: HTTPConnection) -> None:
     """API operations refuse query parameters they do not read, as bodies refuse unknown fields: a misspelt
-    filter must be an error, not a list of everything."""
+    filter must be an error, not a list of everything. (An HTTPConnection: it runs for sockets too.)"""
     route = request.scope.get("route")
     if not request.url.path.startswith("/api/") or not isinstance(route, APIRoute):
         return
