@@ -432,3 +432,45 @@ async def test_a_fraction_of_a_minor_unit_compiles_in_a_currency_without_one(
     matched = (await session.scalars(contacts_matching(parse(rule), context))).all()
     expected = {"total_spent > 12.5": [buyer], "avg_order_value <= 0.01": [], "total_spent != 1.25": [buyer]}
     assert list(matched) == expected[rule]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limt=3", "limt"),
+        ("=1", "query"),
+        ("limit=3&limit=4", "limit"),
+        ("since=1700000000", "since"),
+    ],
+)
+async def test_unknown_repeated_and_numeric_time_query_parameters_are_refused(
+    target: Target, query: str, field: str
+) -> None:
+    path = "/api/v1/reports/nps" if field == "since" else "/api/v1/contacts"
+    response = await target.client.get(f"{path}?{query}", headers=target.workspace.headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == field
+
+
+async def test_true_is_not_a_number(target: Target) -> None:
+    response = await target.client.patch(
+        "/api/v1/commerce/settings", json={"lapsed_after_days": True}, headers=target.workspace.headers
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "lapsed_after_days"
+
+
+async def test_every_operation_documents_its_errors_as_problem_json(target: Target) -> None:
+    for path, item in target.app.openapi()["paths"].items():
+        for method, operation in item.items():
+            expected = {"400", "413", "422"}
+            if operation.get("security"):
+                expected |= {"401", "403", "429"}
+            if "{" in path:
+                expected.add("404")
+            if method in {"post", "patch", "put", "delete"}:
+                expected.add("409")
+            assert expected <= operation["responses"].keys(), f"{method} {path}"
+            for status, response in operation["responses"].items():
+                if status.startswith("4"):
+                    assert list(response["content"]) == ["application/problem+json"], f"{method} {path} {status}"
