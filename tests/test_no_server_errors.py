@@ -441,6 +441,8 @@ async def test_a_fraction_of_a_minor_unit_compiles_in_a_currency_without_one(
         ("=1", "query"),
         ("limit=3&limit=4", "limit"),
         ("since=1700000000", "since"),
+        ("q=" + "x" * 10_001, "q"),
+        ("q=a%00b", "q"),
     ],
 )
 async def test_unknown_repeated_and_numeric_time_query_parameters_are_refused(

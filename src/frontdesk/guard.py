@@ -6,7 +6,8 @@ crashed by them.
   anywhere in a JSON body: 422 naming it;
 - JSON nested deeper than ``MAX_DEPTH``: 422 (Python's parser raises RecursionError near depth 1000,
   and every walk over the parsed value would too);
-- bodies over ``MAX_BODY_BYTES``: 413. File uploads (multipart) are bounded by the importers instead.
+- query parameters over ``MAX_QUERY_VALUE`` characters: 422; bodies over ``MAX_BODY_BYTES``: 413. File
+  uploads (multipart) are bounded by the importers instead.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from frontdesk.inputs import first_text_problem, text_problem
 
 MAX_DEPTH = 32
 MAX_BODY_BYTES = 2 * 1024 * 1024
+# No query parameter needs more (a segment rule, the longest, is at most 4,000 characters).
+MAX_QUERY_VALUE = 10_000
 
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _SUSPECT_TEXT = re.compile(rb"\x00|\\u0000|\\u[dD][89a-fA-F]")
@@ -85,6 +88,8 @@ def query_problem(scope: Scope) -> FieldError | None:
     for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
         if (reason := text_problem(name) or text_problem(value)) is not None:
             return FieldError(name if text_problem(name) is None else "query", reason)
+        if len(name) + len(value) > MAX_QUERY_VALUE:
+            return FieldError(name[:100] or "query", f"is longer than {MAX_QUERY_VALUE} characters")
     return None
 
 
