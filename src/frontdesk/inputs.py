@@ -106,8 +106,9 @@ IdRef = Annotated[int, Field(ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 FormId = Annotated[int, Form(ge=1, le=MAX_ID)]
-# A message sequence number to resume after (0: from the start).
-AfterSeq = Annotated[int, Query(ge=0, le=MAX_ID, description="Only messages after this sequence number")]
+# A message sequence number to resume after (0: from the start); sequence numbers are 32-bit columns.
+MAX_SEQ = 2**31 - 1
+AfterSeq = Annotated[int, Query(ge=0, le=MAX_SEQ, description="Only messages after this sequence number")]
 
 BoundedDateTime = Annotated[datetime, BeforeValidator(_written_time), AfterValidator(bounded_time)]
 BoundedDate = Annotated[date, BeforeValidator(_written_time), AfterValidator(bounded_date)]
