@@ -8,7 +8,7 @@ past year 9999) is refused as invalid input naming the field, never a crash afte
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, get_args
 
@@ -57,12 +57,6 @@ def first_text_problem(value: Any, path: tuple[str | int, ...] = ()) -> tuple[tu
     return None
 
 
-def _storable_text(value: str) -> str:
-    if (problem := text_problem(value)) is not None:
-        raise ValueError(problem)
-    return value
-
-
 def parse_id(text: str) -> int | None:
     """The id written in ``text`` (ASCII digits, 1 to 2^63-1), or None. ``str.isdigit`` alone would pass
     "²" (which ``int`` refuses) and "١٢" (which ``int`` reads as 12: two spellings of one reference)."""
@@ -94,30 +88,16 @@ def bounded_time(value: datetime) -> datetime:
     return value
 
 
-def bounded_date(value: date) -> date:
-    if not EARLIEST.date() <= value < LATEST.date():
-        raise ValueError(f"must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
-    return value
-
-
 # A reference to a record in a body: a positive 64-bit integer, the range of every id column.
 IdRef = Annotated[int, Field(ge=1, le=MAX_ID)]
-# The same in a URL, a query string or a console form.
+# The same in a URL or a console form (in a query string: ``Annotated[IdRef | None, Query(...)]``).
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
-QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 FormId = Annotated[int, Form(ge=1, le=MAX_ID)]
 # A message sequence number to resume after (0: from the start); sequence numbers are 32-bit columns.
 MAX_SEQ = 2**31 - 1
 AfterSeq = Annotated[int, Query(ge=0, le=MAX_SEQ, description="Only messages after this sequence number")]
 
 BoundedDateTime = Annotated[datetime, BeforeValidator(_written_time), AfterValidator(bounded_time)]
-BoundedDate = Annotated[date, BeforeValidator(_written_time), AfterValidator(bounded_date)]
-# Text any database stores: no NUL, valid Unicode. Request models check this for every field already;
-# the type is for values that arrive outside one (a console form, a socket frame field).
-StorableText = Annotated[str, AfterValidator(_storable_text)]
-
-
-QueryTime = Annotated[BoundedDateTime | None, Query(description="With a time zone, e.g. 2026-01-01T00:00:00Z")]
 
 
 def _takes_bool(annotation: Any) -> bool:
