@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -32,9 +32,12 @@ from frontdesk.conversations import sockets as conversations_sockets
 from frontdesk.conversations.housekeeping import run_housekeeping
 from frontdesk.conversations.writer import MessageWriter
 from frontdesk.db import Base, create_engine, create_session_factory
+from frontdesk.deps import refuse_unknown_query
 from frontdesk.errors import install_problem_handlers
 from frontdesk.feedback import api as feedback_api
 from frontdesk.feedback.mail import run_mail_sender
+from frontdesk.guard import InputGuard
+from frontdesk.openapi import install_openapi
 from frontdesk.realtime.broker import create_broker
 from frontdesk.referrals import api as referrals_api
 from frontdesk.referrals import pages as referrals_pages
@@ -99,6 +102,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         docs_url=None,  # web/api_docs.py serves Swagger UI from vendored files, not a CDN
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_query)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -107,6 +111,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.chat_limits = widget_routes.ChatLimits.from_settings(settings)
     app.state.message_writer = MessageWriter(app.state.session_factory, broker)
     install_problem_handlers(app, html_page=error_page)
+    install_openapi(app)
+    app.add_middleware(InputGuard)
     install_console_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(workspaces_api.router)

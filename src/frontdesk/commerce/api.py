@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, UploadFile
@@ -28,6 +27,7 @@ from frontdesk.commerce.schemas import (
 from frontdesk.contacts.service import get_contact
 from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, ReferralCodeParam, Viewer, require_time_zones
 from frontdesk.errors import InvalidInput
+from frontdesk.inputs import BoundedDateTime, IdRef
 from frontdesk.referrals import service as referrals
 from frontdesk.uploads import import_interrupted, read_csv_upload
 
@@ -132,7 +132,7 @@ async def list_orders(
     principal: Viewer,
     limit: Limit = 50,
     cursor: Cursor = None,
-    contact_id: Annotated[int | None, Query(ge=1, description="Orders this contact placed or received")] = None,
+    contact_id: Annotated[IdRef | None, Query(description="Orders this contact placed or received")] = None,
     status: OrderStatus | None = None,
 ) -> OrderPage:
     rows, next_cursor = await service.list_orders(
@@ -179,8 +179,8 @@ async def contact_lifecycle(contact_id: PathId, session: DbSession, principal: V
 async def revenue_split(
     session: DbSession,
     principal: Viewer,
-    since: Annotated[datetime | None, Query(description="Orders at or after this time")] = None,
-    until: Annotated[datetime | None, Query(description="Orders before this time")] = None,
+    since: Annotated[BoundedDateTime | None, Query(description="Orders at or after this time")] = None,
+    until: Annotated[BoundedDateTime | None, Query(description="Orders before this time")] = None,
 ) -> RevenueSplit:
     require_time_zones(since=since, until=until)
     return await service.revenue_split(session=session, workspace_id=principal.workspace_id, since=since, until=until)

@@ -26,10 +26,12 @@ from frontdesk.commerce.schemas import (
     OrderCreate,
     currency_code,
     minor_units,
+    order_total_problem,
     to_minor,
 )
 from frontdesk.db import MAX_ID
 from frontdesk.errors import FieldError, errors_from_pydantic
+from frontdesk.inputs import bounded_time
 
 ORDER_COLUMNS = ("external_id", "ordered_at", "buyer_email", "buyer_id", "buyer_name", "recipient_email",
                  "recipient_id", "channel", "status", "currency", "for_resale")  # fmt: skip
@@ -198,6 +200,8 @@ class CsvOrderReader:
             if price_minor > MAX_UNIT_PRICE * units:
                 return None
             lines.append((sku, int(quantity), price_minor))
+        if order_total_problem([(quantity, price) for _, quantity, price in lines], currency) is not None:
+            return None
         resale = cell(first, "for_resale")
         return OrderRecord(
             external_id=external_id,
@@ -219,7 +223,7 @@ def _fast_time(value: str) -> datetime | None:
     if not _TIME.fullmatch(value):
         return None
     try:
-        return datetime.fromisoformat(value)
+        return bounded_time(datetime.fromisoformat(value))
     except ValueError:
         return None
 

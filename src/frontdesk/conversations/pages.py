@@ -18,6 +18,7 @@ from frontdesk.conversations.schemas import AgentMessageCreate
 from frontdesk.conversations.visitors import get_chat_settings, normalize_origin
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, InvalidInput, errors_from_pydantic
+from frontdesk.inputs import AfterSeq, parse_id
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.service import list_agents
@@ -114,7 +115,7 @@ async def conversation_page(
 
 @router.get("/inbox/{conversation_id}/messages")
 async def message_rows(
-    request: Request, conversation_id: PathId, session: DbSession, user: ConsoleAgent, after_seq: int = 0
+    request: Request, conversation_id: PathId, session: DbSession, user: ConsoleAgent, after_seq: AfterSeq = 0
 ) -> Any:
     conversation = await service.get_conversation(
         session=session, workspace_id=user.principal.workspace_id, conversation_id=conversation_id
@@ -159,7 +160,7 @@ async def update_conversation(
         changes["status"] = str(form["status"])
     if "assignee_id" in form:
         raw = str(form["assignee_id"]).strip()
-        changes["assignee_id"] = int(raw) if raw.isdigit() else None
+        changes["assignee_id"] = parse_id(raw)
     if form.get("team"):
         changes["team"] = str(form["team"])
     conversation = await service.get_conversation(

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from frontdesk.contacts.validation import normalize_email
 from frontdesk.conversations.models import AuthorType, ConversationStatus, MessageKind
-from frontdesk.db import MAX_ID
+from frontdesk.inputs import IdRef, RequestModel
 
 MAX_BODY = 5000
 ClientId = Field(default_factory=lambda: uuid.uuid4().hex, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -81,24 +81,20 @@ class MessagePage(BaseModel):
     last_seq: int
 
 
-class AgentMessageCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AgentMessageCreate(RequestModel):
     body: str = Field(min_length=1, max_length=MAX_BODY)
     kind: MessageKind = MessageKind.message
     client_id: str = ClientId
 
 
-class ConversationUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConversationUpdate(RequestModel):
     status: ConversationStatus | None = None
-    assignee_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="null unassigns")
+    assignee_id: IdRef | None = Field(default=None, description="null unassigns")
     team: str | None = Field(default=None, max_length=40)
 
 
-class VisitorMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class VisitorMessage(RequestModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     client_id: str = ClientId
     body: str = Field(min_length=1, max_length=MAX_BODY)
@@ -112,8 +108,8 @@ class VisitorMessage(BaseModel):
         return normalize_email(value) if value else None
 
 
-class RatingCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class RatingCreate(RequestModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     rating: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=2000)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from frontdesk.contacts.schemas import RecordId
+from frontdesk.inputs import IdRef, RequestModel
 
 CodeText = Annotated[str, Field(min_length=4, max_length=20, description="A customer's referral code")]
 
@@ -19,14 +19,14 @@ class ReferralCodeRead(BaseModel):
     link: str
 
 
-class ReferralCreate(BaseModel):
+class ReferralCreate(RequestModel):
     """Attribute a new contact (and, optionally, their first order) to the owner of a code."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     referral_code: CodeText
-    contact_id: RecordId
-    order_id: RecordId | None = None
+    contact_id: IdRef
+    order_id: IdRef | None = None
 
 
 class ReferralRead(BaseModel):

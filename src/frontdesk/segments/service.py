@@ -18,6 +18,7 @@ from frontdesk.contacts.service import ContactFilters, decode_cursor, encode_cur
 from frontdesk.csvsafe import format_row
 from frontdesk.db import utcnow
 from frontdesk.errors import Conflict, InvalidInput, NotFound
+from frontdesk.inputs import parse_id
 from frontdesk.segments.compiler import Context, contacts_matching
 from frontdesk.segments.models import Segment
 from frontdesk.segments.rules import Rule, RuleError, from_json, parse, to_json, to_text
@@ -138,9 +139,10 @@ async def resolve(*, session: AsyncSession, workspace_id: int, ref: str) -> tupl
     if ref in BUILTIN_BY_KEY:
         read = _read_builtin(BUILTIN_BY_KEY[ref])
         return read, parse(read.rule)
-    if not ref.isdigit() or len(ref) > 18:
+    segment_id = parse_id(ref)
+    if segment_id is None:
         raise NotFound(f"no segment {ref!r}; built-in ones are {', '.join(BUILTIN_BY_KEY)}")
-    segment = await get_saved(session=session, workspace_id=workspace_id, segment_id=int(ref))
+    segment = await get_saved(session=session, workspace_id=workspace_id, segment_id=segment_id)
     return read_saved(segment), parse(segment.rule)
 
 

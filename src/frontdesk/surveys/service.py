@@ -23,6 +23,7 @@ from frontdesk.feedback.models import OutboxEmail
 from frontdesk.feedback.periods import Period, bucket_of
 from frontdesk.feedback.sentiment import sentiment
 from frontdesk.feedback.text import plain_text
+from frontdesk.inputs import parse_id
 from frontdesk.segments import service as segments
 from frontdesk.segments.models import Segment
 from frontdesk.segments.rules import Rule, parse
@@ -96,7 +97,7 @@ async def to_reads(*, session: AsyncSession, surveys: list[Survey]) -> list[Surv
         ).all()
     }
     names = {segment.id: segment.name for segment in segments.builtin_segments()}
-    saved_ids = {int(survey.segment) for survey in surveys if survey.segment.isdigit()}
+    saved_ids = {segment_id for survey in surveys if (segment_id := parse_id(survey.segment)) is not None}
     names |= {
         str(segment_id): name
         for segment_id, name in (
