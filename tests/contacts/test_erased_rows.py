@@ -272,6 +272,12 @@ async def test_no_get_of_the_api_or_the_console_fails_on_an_anonymised_row(
     }
     spec = (await mail_client.get("/api/v1/openapi.json")).json()
     api = [path for path, operations in spec["paths"].items() if "get" in operations]
+    # API operations refuse query parameters they do not declare: ask for approved reviews only where it exists.
+    with_status = {
+        path
+        for path, operations in spec["paths"].items()
+        if any(p["name"] == "status" for p in operations.get("get", {}).get("parameters", []))
+    }
     signed_in = await mail_client.post("/login", data={"email": workspace.admin_email, "password": PASSWORD})
     assert signed_in.status_code == 303
     console = _console_get_paths()
@@ -282,7 +288,8 @@ async def test_no_get_of_the_api_or_the_console_fails_on_an_anonymised_row(
     for path in api + console:
         url = re.sub(r"{(\w+)}", lambda match: str(ids.get(match.group(1), 1)), path)
         headers = workspace.headers if path.startswith("/api/") else {}
-        for params in ({}, {"status": "approved"}) if "review" in path else ({},):
+        takes_status = path in with_status or not path.startswith("/api/")
+        for params in ({}, {"status": "approved"}) if "review" in path and takes_status else ({},):
             response = await mail_client.get(url, params=params, headers=headers)
             if response.status_code >= 500 or response.status_code == 422:
                 failed[f"{url} {params}"] = (response.status_code, response.text[:300])
