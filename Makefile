@@ -31,8 +31,15 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
+# The reliability tests start (and kill) a redis-server of their own on a free port.
+REDIS_SERVER ?= $(shell command -v redis-server || echo /usr/bin/redis-server)
+
+$(REDIS_SERVER):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server
+
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test $(CHROMIUM)
+install-test: $(VENV)/.installed-test $(CHROMIUM) $(REDIS_SERVER)
 
 ## run: install, migrate ./var/frontdesk.db, load the demo workspace and serve on http://127.0.0.1:8000
 run: install

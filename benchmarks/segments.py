@@ -38,11 +38,12 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk import csvinput
 from frontdesk.commerce.importer import import_orders
 from frontdesk.commerce.models import CustomerFigures
 from frontdesk.commerce.schemas import ProductCreate
 from frontdesk.commerce.service import do_upsert_product
-from frontdesk.contacts.importer import insert_contacts, read_csv, table_of
+from frontdesk.contacts.importer import insert_contacts, table_of
 from frontdesk.contacts.models import Contact, ContactTag
 from frontdesk.db import create_engine, create_session_factory, migrate
 from frontdesk.segments import service as segments_service
@@ -276,8 +277,8 @@ async def bench(name: str, url: str, args: argparse.Namespace, orders_file: Path
         started = time.perf_counter()
         await build_contacts(session, workspace.id, args.contacts)
         contacts_seconds = time.perf_counter() - started
-        with orders_file.open(newline="") as stream:
-            header, rows = read_csv(stream)
+        with orders_file.open("rb") as stream:
+            header, rows = csvinput.read(stream)
             started = time.perf_counter()
             report = await import_orders(
                 session=session,

@@ -9,28 +9,36 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from frontdesk import __version__
+from frontdesk import (
+    __version__,
+    models_registry,  # noqa: F401  (every table, and every domain's personal-data hooks, in this process)
+)
 from frontdesk.commerce import api as commerce_api
 from frontdesk.commerce.housekeeping import run_analytics_refresh
 from frontdesk.complaints import api as complaints_api
 from frontdesk.complaints import pages as complaints_pages
 from frontdesk.contacts import api as contacts_api
 from frontdesk.contacts import pages as contacts_pages
+from frontdesk.contacts import personal_data
 from frontdesk.conversations import api as conversations_api
+from frontdesk.conversations import identity_pages as conversations_identity
 from frontdesk.conversations import pages as conversations_pages
 from frontdesk.conversations import sockets as conversations_sockets
 from frontdesk.conversations.housekeeping import run_housekeeping
 from frontdesk.conversations.writer import MessageWriter
-from frontdesk.db import create_engine, create_session_factory
+from frontdesk.db import Base, create_engine, create_session_factory
+from frontdesk.deps import refuse_unknown_query
 from frontdesk.errors import install_problem_handlers
 from frontdesk.feedback import api as feedback_api
 from frontdesk.feedback.mail import run_mail_sender
+from frontdesk.guard import InputGuard
 from frontdesk.middleware import install_middleware
+from frontdesk.openapi import install_openapi
 from frontdesk.realtime.broker import create_broker
 from frontdesk.realtime.ratelimit import AppLimits
 from frontdesk.referrals import api as referrals_api
@@ -44,6 +52,7 @@ from frontdesk.settings import Settings, get_settings
 from frontdesk.surveys import api as surveys_api
 from frontdesk.surveys import pages as surveys_pages
 from frontdesk.surveys import public as surveys_public
+from frontdesk.web import api_docs
 from frontdesk.web.console import error_page, install_console_handlers
 from frontdesk.widget import routes as widget_routes
 from frontdesk.workspaces import api as workspaces_api
@@ -54,6 +63,8 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 def create_app(settings: Settings | None = None, engine: AsyncEngine | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # A table that points at contacts without a domain answering for it would survive erasure: refuse to start.
+    personal_data.require_complete(Base.metadata)
     owns_engine = engine is None
     engine = engine or create_engine(settings.database_url, single_sqlite_writer=True)
 
@@ -90,9 +101,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         description="Customer registry, live chat and customer success. Authenticate with "
         "`Authorization: Bearer KEY` (an API key of your workspace). Errors are `application/problem+json`.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # web/api_docs.py serves Swagger UI from vendored files, not a CDN
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_query)],
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -100,9 +112,12 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.broker = broker
     app.state.rate_limits = limits = AppLimits.from_settings(settings)
     app.state.chat_limits = widget_routes.ChatLimits(visitor=limits.visitor_messages, ip=limits.ip_requests)
-    install_middleware(app, settings, api_limit=limits.api_requests)
     app.state.message_writer = MessageWriter(app.state.session_factory, broker)
     install_problem_handlers(app, html_page=error_page)
+    install_openapi(app)
+    # Added first, so it runs inside the rate limit and the security headers: its refusals carry them too.
+    app.add_middleware(InputGuard)
+    install_middleware(app, settings, api_limit=limits.api_requests)
     install_console_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(workspaces_api.router)
@@ -114,6 +129,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(contacts_pages.router)
     app.include_router(conversations_api.router)
     app.include_router(conversations_pages.router)
+    app.include_router(conversations_identity.router)
     app.include_router(conversations_sockets.router)
     app.include_router(widget_routes.router)
     app.include_router(surveys_api.router)
@@ -123,6 +139,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(complaints_api.router)
     app.include_router(feedback_api.router)
     app.include_router(referrals_api.router)
+    app.include_router(api_docs.router)
     for console_pages in (surveys_pages, reviews_pages, complaints_pages, referrals_pages):
         app.include_router(console_pages.router)
 

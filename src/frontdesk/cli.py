@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -17,11 +16,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from frontdesk import csvinput
 from frontdesk.commerce import importer as orders_importer
 from frontdesk.commerce.figures import refresh_workspace
+from frontdesk.commerce.schemas import OrderImportReport
 from frontdesk.contacts import importer
+from frontdesk.csvsafe import CsvWriter
 from frontdesk.db import create_engine, create_session_factory, migrate, migrate_url
 from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD, do_create_demo
 from frontdesk.errors import DomainError
@@ -172,6 +174,13 @@ def demo(
     )
 
 
+def _engine_of(session: AsyncSession) -> AsyncEngine:
+    engine = session.bind
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError("the CLI's sessions are bound to an engine")
+    return engine
+
+
 def _import_progress(label: str) -> Progress:
     return Progress(TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err)
 
@@ -181,15 +190,15 @@ ImportRun = Callable[[AsyncSession, Any, Any, Callable[[int], None]], Awaitable[
 
 def _import_csv(file: Path, workspace: int, run: ImportRun, *, counts_done: bool) -> Any:
     """Run an importer over ``file`` with a progress bar; ``counts_done``: it reports rows done so far,
-    else rows done since its last report."""
-    with file.open(encoding="utf-8-sig", newline="") as stream:
-        total = max(sum(1 for _ in stream) - 1, 0)
+    else rows done since its last report. The whole file is checked first (``frontdesk.csvinput``): a file
+    that is not UTF-8 CSV stops the command, naming the line, before anything is written."""
 
     async def work(session: AsyncSession) -> Any:
         await get_workspace(session=session, workspace_id=workspace)
-        with file.open(encoding="utf-8-sig", newline="") as stream, _import_progress("importing") as progress:
+        with file.open("rb") as binary, _import_progress("importing") as progress:
+            total = csvinput.check(binary)
             task = progress.add_task("import", total=total)
-            header, rows = importer.read_csv(stream)
+            header, rows = csvinput.read(binary)
 
             def advance(n: int) -> None:
                 if counts_done:
@@ -224,6 +233,32 @@ def _print_report(report: Any) -> None:
         err.print("[yellow]--atomic: nothing was written because some rows are invalid.[/yellow]")
 
 
+def _row(error: Any) -> int:
+    return int(error.row)
+
+
+def _print_stopped(stored_through_row: int, noun: str) -> None:
+    if stored_through_row:
+        err.print(
+            f"[yellow]The import stopped: {noun} up to line {stored_through_row} were stored (except the rejected "
+            f"ones), none after it. Fix the cause and import the rows after line {stored_through_row}.[/yellow]"
+        )
+    else:
+        err.print(f"[yellow]The import stopped; no {noun} were stored.[/yellow]")
+
+
+def _write_report(path: Path, header: list[str], rows: Iterable[list[Any]], stopped_after: int | None) -> None:
+    """Every rejected row; when the import stopped half-way, a last line says up to which line rows were stored."""
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = CsvWriter(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+        if stopped_after is not None:
+            stored = f"rows up to line {stopped_after} were stored" if stopped_after else "no rows were stored"
+            message = f"the import stopped: {stored} (except the rows listed above), none after it"
+            writer.writerow([stopped_after, *([""] * (len(header) - 3)), "import", message])
+
+
 @contacts_app.command("import")
 def contacts_import(
     file: Annotated[Path, typer.Argument(help="CSV file with a header line", exists=True, dir_okay=False)],
@@ -236,7 +271,9 @@ def contacts_import(
     kind, audience, department, market, stage, roles, tags, vat_number, eori_number, is_reseller and
     attributes.KEY; list columns separate values with ';'. Exits 1 when a row was rejected."""
 
-    def run(session: AsyncSession, header: Any, rows: Any, progress: Callable[[int], None]) -> Awaitable[Any]:
+    progress = importer.ImportProgress(atomic=atomic)
+
+    def run(session: AsyncSession, header: Any, rows: Any, advance: Callable[[int], None]) -> Awaitable[Any]:
         return importer.import_rows(
             session=session,
             workspace_id=workspace,
@@ -245,16 +282,21 @@ def contacts_import(
             atomic=atomic,
             actor="cli:import",
             batch_size=batch_size,
-            on_progress=progress,
+            on_progress=advance,
+            progress=progress,
         )
 
-    report = _import_csv(file, workspace, run, counts_done=False)
-    _print_report(report)
-    if report_file is not None:
-        with report_file.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(["row", "field", "message"])
-            writer.writerows([e.row, e.field, e.message] for e in report.errors)
+    try:
+        report = _import_csv(file, workspace, run, counts_done=False)
+        _print_report(report)
+    finally:
+        # Also when the import stopped half-way (an error, Ctrl-C): the report says which rows were stored.
+        if not progress.complete:
+            _print_stopped(progress.stored_through_row, "contacts")
+        if report_file is not None:
+            errors = progress.report().errors
+            _write_report(report_file, ["row", "field", "message"], ([e.row, e.field, e.message] for e in errors),
+                          None if progress.complete else progress.stored_through_row)  # fmt: skip
     if report.failed:
         raise typer.Exit(1)
 
@@ -271,12 +313,13 @@ def contacts_export(
         stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
         count = -1
         try:
-            writer = csv.writer(stream)
+            writer = CsvWriter(stream)
             with Progress(
                 TextColumn("[bold]exporting"), MofNCompleteColumn(), console=err, disable=output is None
             ) as progress:
                 task = progress.add_task("export", total=None)
-                async for row in importer.export_rows(session=session, workspace_id=workspace):
+                factory = create_session_factory(_engine_of(session))
+                async for row in importer.export_rows(factory=factory, workspace_id=workspace):
                     writer.writerow(row)
                     count += 1
                     progress.advance(task)
@@ -302,7 +345,9 @@ def orders_import(
     order again never counts it twice; a changed status (refunded, cancelled) is applied. Exits 1 when an
     order was rejected."""
 
-    def run(session: AsyncSession, header: Any, rows: Any, progress: Callable[[int], None]) -> Awaitable[Any]:
+    progress = OrderImportReport(total_rows=0, orders=0, failed=0, errors=[])
+
+    def run(session: AsyncSession, header: Any, rows: Any, advance: Callable[[int], None]) -> Awaitable[Any]:
         return orders_importer.import_orders(
             session=session,
             workspace_id=workspace,
@@ -310,20 +355,24 @@ def orders_import(
             rows=rows,
             actor="cli:import",
             batch_size=batch_size,
-            on_progress=progress,
+            on_progress=advance,
+            report=progress,
         )
 
-    report = _import_csv(file, workspace, run, counts_done=True)
-    _print_errors(report.errors, report.failed, "orders")
-    err.print(
-        f"{report.total_rows} rows, {report.orders} orders read: {report.created} new, {report.unchanged} already "
-        f"stored, {report.status_changed} with a new status, {report.failed} rejected."
-    )
-    if report_file is not None:
-        with report_file.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(["row", "external_id", "field", "message"])
-            writer.writerows([e.row, e.external_id or "", e.field, e.message] for e in report.errors)
+    try:
+        report = _import_csv(file, workspace, run, counts_done=True)
+        _print_errors(report.errors, report.failed, "orders")
+        err.print(
+            f"{report.total_rows} rows, {report.orders} orders read: {report.created} new, {report.unchanged} "
+            f"already stored, {report.status_changed} with a new status, {report.failed} rejected."
+        )
+    finally:
+        if not progress.complete:
+            _print_stopped(progress.stored_through_row, "orders")
+        if report_file is not None:
+            rows = ([e.row, e.external_id or "", e.field, e.message] for e in sorted(progress.errors, key=_row))
+            _write_report(report_file, ["row", "external_id", "field", "message"], rows,
+                          None if progress.complete else progress.stored_through_row)  # fmt: skip
     if report.failed:
         raise typer.Exit(1)
 

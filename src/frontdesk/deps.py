@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, get_origin
 
-from fastapi import Depends, HTTPException, Path, Query, Request
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
-from frontdesk.db import MAX_ID
 from frontdesk.errors import InvalidInput
+from frontdesk.inputs import PathId as PathId  # an id in a URL; routes import it from here
 from frontdesk.settings import Settings
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.service import Principal, authenticate_api_key
@@ -61,9 +64,6 @@ Editor = Annotated[Principal, require_role(Role.agent)]
 Admin = Annotated[Principal, require_role(Role.admin)]
 
 
-# An id in a URL: a positive 64-bit integer, so an absurd one is a 422 on that parameter, not a driver crash.
-PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
 # A referrer's code arriving with a new contact or order; the outcome is in the `Referral` response header.
 ReferralCodeParam = Annotated[
     str | None,
@@ -74,6 +74,37 @@ ReferralCodeParam = Annotated[
         "(an unknown code or a self-referral is a 422 and nothing is stored)",
     ),
 ]
+
+
+def _query_names(dependant: Dependant) -> dict[str, bool]:
+    """The query parameters an operation reads, each with whether it may repeat (a list)."""
+    names: dict[str, bool] = {}
+    pending = [dependant]
+    while pending:
+        current = pending.pop()
+        for param in current.query_params:
+            names[param.alias] = get_origin(param.field_info.annotation) in (list, tuple, set)
+        pending.extend(current.dependencies)
+    return names
+
+
+_QUERY_NAMES: dict[int, dict[str, bool]] = {}
+
+
+async def refuse_unknown_query(request: HTTPConnection) -> None:
+    """API operations refuse query parameters they do not read, as bodies refuse unknown fields: a misspelt
+    filter must be an error, not a list of everything. (An HTTPConnection: it runs for sockets too.)"""
+    route = request.scope.get("route")
+    if not request.url.path.startswith("/api/") or not isinstance(route, APIRoute):
+        return
+    allowed = _QUERY_NAMES.get(id(route))
+    if allowed is None:
+        allowed = _QUERY_NAMES[id(route)] = _query_names(route.dependant)
+    for name in request.query_params:
+        if name not in allowed:
+            raise InvalidInput(f"{name!r} is not a parameter of this operation", field=name or "query")
+        if not allowed[name] and len(request.query_params.getlist(name)) > 1:
+            raise InvalidInput("give it once", field=name)
 
 
 def require_time_zones(**values: datetime | None) -> None:

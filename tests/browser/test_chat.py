@@ -113,3 +113,98 @@ async def test_visitor_and_agent_chat_resolve_and_rate(
     finally:
         await agent_context.close()
         await visitor_context.close()
+
+
+async def test_a_site_that_is_not_allowed_gets_a_hidden_widget_and_one_clear_console_message(
+    browser: Browser,
+    server_url: str,
+    engine: AsyncEngine,
+    workspace: WorkspaceHandle,
+    shop_site: tuple[str, dict[str, str]],
+) -> None:
+    site_url, page = shop_site
+    token = await allow_site(engine, workspace.id, "https://the-real-shop.example")  # not this site
+    page["html"] = SHOP_PAGE.format(server=server_url, token=token)
+    context = await browser.new_context()
+    visitor = await context.new_page()
+    messages: list[str] = []
+    visitor.on("console", lambda message: messages.append(message.text))
+    try:
+        await visitor.goto(site_url)
+        await visitor.wait_for_function("() => window.__frontdeskWidget === true")
+        await expect(visitor.locator(".fdw-bubble")).to_have_count(0, timeout=5000)
+        await visitor.wait_for_timeout(1500)  # time enough for a retry loop, if there were one
+        from_widget = [text for text in messages if text.startswith("Frontdesk:")]
+        assert from_widget == [
+            f"Frontdesk: this site ({site_url}) is not allowed to use this chat; "
+            "add it under Settings → Live chat → Sites allowed to show the widget."
+        ]
+        assert not any("CORS" in text for text in messages)  # the refusal itself was readable
+    finally:
+        await context.close()
+
+
+FAKE_SOCKET = """
+window.WebSocket = class {
+  constructor(url) { this.url = url; this.readyState = 0; this.sent = []; window.__fakeSocket = this;
+    setTimeout(() => { this.readyState = 1; if (this.onopen) this.onopen(); }, 0); }
+  send(data) { this.sent.push(JSON.parse(data)); }
+  close() { this.readyState = 3; }
+  deliver(event) { this.onmessage({ data: JSON.stringify(event) }); }
+};
+"""
+
+
+async def test_the_widget_shows_lines_in_sequence_order_once_and_asks_for_what_it_missed(
+    browser: Browser,
+    server_url: str,
+    engine: AsyncEngine,
+    workspace: WorkspaceHandle,
+    shop_site: tuple[str, dict[str, str]],
+) -> None:
+    """Events delivered out of order, twice, and with a hole, through a stand-in for the WebSocket."""
+    site_url, page = shop_site
+    token = await allow_site(engine, workspace.id, site_url)
+    page["html"] = SHOP_PAGE.format(server=server_url, token=token)
+    context = await browser.new_context()
+    await context.add_init_script(FAKE_SOCKET)
+    visitor = await context.new_page()
+
+    def line(seq: int, body: str, author: str = "agent") -> dict[str, object]:
+        message = {"seq": seq, "client_id": f"c{seq}", "body": body, "author_type": author, "author_name": "Ann"}
+        return {"type": "message", "conversation_id": 5, "message": message}
+
+    try:
+        await visitor.goto(site_url)
+        await visitor.wait_for_function("() => window.__fakeSocket && window.__fakeSocket.sent.length > 0")
+        hello = await visitor.evaluate("() => window.__fakeSocket.sent[0]")
+        assert hello["type"] == "hello" and hello["after_seq"] == 0
+        first = {"seq": 1, "client_id": "v1", "body": "one", "author_type": "visitor"}
+        ready = {"type": "ready", "conversation": {"id": 5, "status": "open"}, "messages": [first], "through_seq": 1}
+        for event in (
+            ready,
+            line(3, "three"),
+            {"type": "seq", "conversation_id": 5, "seq": 4},
+            line(2, "two"),
+            line(3, "three"),
+            line(6, "six"),
+        ):
+            await visitor.evaluate("(event) => window.__fakeSocket.deliver(event)", event)
+        bodies = visitor.locator(".fdw-log .fdw-body")
+        await expect(bodies).to_have_text(["one", "two", "three", "six"])  # in order, "three" once
+        # 5 is missing below 6: the widget asks for everything after 4, the last number with nothing missing.
+        await visitor.wait_for_function("() => window.__fakeSocket.sent.some((f) => f.type === 'resume')", timeout=5000)
+        resume = await visitor.evaluate("() => window.__fakeSocket.sent.find((f) => f.type === 'resume')")
+        assert resume == {"type": "resume", "after_seq": 4}
+        await visitor.evaluate(
+            "(event) => window.__fakeSocket.deliver(event)",
+            {
+                "type": "ready",
+                "conversation": {"id": 5, "status": "open"},
+                "through_seq": 6,
+                "messages": [line(5, "five")["message"], line(6, "six")["message"]],
+            },
+        )
+        await expect(bodies).to_have_text(["one", "two", "three", "five", "six"])
+    finally:
+        await context.close()

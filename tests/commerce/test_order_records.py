@@ -96,8 +96,8 @@ def test_rows_group_by_neighbouring_external_ids() -> None:
     rows = [(2, [" A ", "x"]), (3, ["A", "y"]), (4, ["", "z"]), (5, ["", "w"]), (6, ["A", "v"])]
     grouped = list(group_rows(columns, rows))
     assert grouped == [
-        CsvOrder(2, [["A", "x"], ["A", "y"]]),
-        CsvOrder(4, [["", "z"]]),  # no external id: an order of its own, which OrderCreate rejects
-        CsvOrder(5, [["", "w"]]),
-        CsvOrder(6, [["A", "v"]]),  # not next to the first A: another order (re-sent, counted once)
+        CsvOrder(2, [["A", "x"], ["A", "y"]], last_row=3),
+        CsvOrder(4, [["", "z"]], last_row=4),  # no external id: an order of its own, which OrderCreate rejects
+        CsvOrder(5, [["", "w"]], last_row=5),
+        CsvOrder(6, [["A", "v"]], last_row=6),  # not next to the first A: another order (re-sent, counted once)
     ]

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from frontdesk.realtime.broker import RedisBroker
 from tests.conftest import Database
 from tests.conversations.chat_clients import Agent, Visitor, allow_site
+from tests.conversations.test_presence_and_typing import online, wait_until_online
 from tests.factories import WorkspaceHandle
 from tests.live_server import LiveServer
 
@@ -64,3 +65,28 @@ async def test_redis_broker_delivers_across_brokers_and_stops_after_unsubscribe(
     finally:
         await one.close()
         await two.close()
+
+
+async def test_an_agent_with_consoles_on_two_processes_stays_online_when_one_closes(
+    database: Database, engine: AsyncEngine, workspace: WorkspaceHandle, redis_url: str, tmp_path: Path
+) -> None:
+    first = LiveServer(database.url, tmp_path, redis_url=redis_url)
+    second = LiveServer(database.url, tmp_path, redis_url=redis_url)
+    first.start()
+    second.start()
+    consoles = [Agent(first.url, workspace.admin_email), Agent(second.url, workspace.admin_email)]
+    try:
+        for console in consoles:
+            await console.login()
+            await console.connect()
+        await wait_until_online(engine, workspace.id, True)
+        await consoles[0].close()  # its process marks the agent offline; the other process answers
+        await asyncio.sleep(1.0)
+        assert await online(engine, workspace.id), "the console on the other process is still connected"
+        await consoles[1].close()
+        await wait_until_online(engine, workspace.id, False)
+    finally:
+        for console in consoles:
+            await console.close()
+        first.stop()
+        second.stop()

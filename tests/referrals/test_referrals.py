@@ -100,3 +100,44 @@ async def test_attribution_refuses_self_referral_and_double_counting_and_the_rat
         ("Bob", "Rita Referrer"),
         ("Ann", "Rita Referrer"),
     ]
+
+
+async def test_erasing_a_referrer_keeps_the_referral_rate_and_every_count_of_the_report(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
+    h = workspace.headers
+    await workspace.product("TEA-1")
+    rita = await workspace.contact(name="Rita Referrer")
+    sam = await workspace.contact(name="Sam Other")
+    codes = {
+        c: (await client.get(f"/api/v1/contacts/{c}/referral-code", headers=h)).json()["code"] for c in (rita, sam)
+    }
+    referred = []
+    for name, referrer in (("Ann", rita), ("Bob", rita), ("Cid", sam)):
+        contact = await client.post(
+            "/api/v1/contacts", params={"referral_code": codes[referrer]}, json={"name": name}, headers=h
+        )
+        referred.append(contact.json()["id"])
+    dee = await workspace.contact(name="Dee Direct")
+    # The referrers were customers long before; the range's new customers are Ann, Bob, Cid and Dee.
+    for n, buyer in enumerate((rita, sam)):
+        await workspace.order(f"OLD-{n}", buyer, "TEA-1", ordered_at="2026-01-05T12:00:00Z")
+    for n, buyer in enumerate([*referred, dee]):
+        await workspace.order(f"NEW-{n}", buyer, "TEA-1", ordered_at="2026-07-01T12:00:00Z")
+    in_range = {"since": "2026-06-01T00:00:00Z"}
+    before = (await client.get("/api/v1/reports/referrals", params=in_range, headers=h)).json()
+    assert (before["referral_rate"], before["referred_new_customers"], before["new_customers"]) == (75.0, 3, 4)
+
+    assert (await client.delete(f"/api/v1/contacts/{rita}", headers=h)).status_code == 204
+
+    after = (await client.get("/api/v1/reports/referrals", params=in_range, headers=h)).json()
+    for figure in ("referral_rate", "referred_new_customers", "new_customers", "referred_contacts"):
+        assert after[figure] == before[figure], figure
+    # Top referrers are people: Rita's referrals still count above, under nobody's name here.
+    assert [t["name"] for t in after["top_referrers"]] == ["Sam Other"]
+    listed = (await client.get("/api/v1/referrals", headers=h)).json()["items"]
+    assert sorted((r["referrer_name"], r["referred_name"], r["code"]) for r in listed) == [
+        ("Erased customer", "Ann", ""),
+        ("Erased customer", "Bob", ""),
+        ("Sam Other", "Cid", codes[sam]),
+    ]

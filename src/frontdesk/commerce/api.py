@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, UploadFile
@@ -26,12 +24,12 @@ from frontdesk.commerce.schemas import (
     RangeRead,
     RevenueSplit,
 )
-from frontdesk.contacts.importer import read_csv
 from frontdesk.contacts.service import get_contact
 from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, ReferralCodeParam, Viewer, require_time_zones
 from frontdesk.errors import InvalidInput
+from frontdesk.inputs import BoundedDateTime, IdRef
 from frontdesk.referrals import service as referrals
-from frontdesk.uploads import read_text_upload
+from frontdesk.uploads import import_interrupted, read_csv_upload
 
 router = APIRouter(prefix="/api/v1", tags=["commerce"])
 Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)]
@@ -111,11 +109,21 @@ async def _attribute_order(session: DbSession, workspace_id: int, order_id: int,
 
 @router.post("/orders/import", response_model=OrderImportReport, summary="Import orders from a CSV file")
 async def import_orders(file: UploadFile, session: DbSession, principal: Editor, settings: AppSettings) -> Any:
-    text = await read_text_upload(file, settings)
-    header, rows = read_csv(io.StringIO(text))
-    return await importer.import_orders(
-        session=session, workspace_id=principal.workspace_id, header=header, rows=rows, actor=principal.label
-    )
+    header, rows = await read_csv_upload(file, settings)
+    report = OrderImportReport(total_rows=0, orders=0, failed=0, errors=[])
+    try:
+        return await importer.import_orders(
+            session=session,
+            workspace_id=principal.workspace_id,
+            header=header,
+            rows=rows,
+            actor=principal.label,
+            report=report,
+        )
+    except Exception as exc:
+        if report.stored_through_row == 0:
+            raise
+        return import_interrupted(exc, report.model_dump())
 
 
 @router.get("/orders", response_model=OrderPage, summary="List orders, newest first")
@@ -124,7 +132,7 @@ async def list_orders(
     principal: Viewer,
     limit: Limit = 50,
     cursor: Cursor = None,
-    contact_id: Annotated[int | None, Query(ge=1, description="Orders this contact placed or received")] = None,
+    contact_id: Annotated[IdRef | None, Query(description="Orders this contact placed or received")] = None,
     status: OrderStatus | None = None,
 ) -> OrderPage:
     rows, next_cursor = await service.list_orders(
@@ -171,8 +179,8 @@ async def contact_lifecycle(contact_id: PathId, session: DbSession, principal: V
 async def revenue_split(
     session: DbSession,
     principal: Viewer,
-    since: Annotated[datetime | None, Query(description="Orders at or after this time")] = None,
-    until: Annotated[datetime | None, Query(description="Orders before this time")] = None,
+    since: Annotated[BoundedDateTime | None, Query(description="Orders at or after this time")] = None,
+    until: Annotated[BoundedDateTime | None, Query(description="Orders before this time")] = None,
 ) -> RevenueSplit:
     require_time_zones(since=since, until=until)
     return await service.revenue_split(session=session, workspace_id=principal.workspace_id, since=since, until=until)

@@ -18,6 +18,7 @@ from frontdesk.commerce.figures import refresh_customers, refresh_rfm
 from frontdesk.commerce.orders import write_orders
 from frontdesk.commerce.records import LINE_COLUMNS, ORDER_COLUMNS, CsvOrderReader, OrderRecord, group_rows
 from frontdesk.commerce.schemas import OrderImportError, OrderImportReport
+from frontdesk.csvinput import unnamed_column
 from frontdesk.db import is_power_of_two, refresh_planner_statistics
 from frontdesk.errors import FieldError, InvalidInput
 
@@ -30,6 +31,8 @@ ProgressCallback = Callable[[int], None]
 def check_header(header: list[str] | None) -> list[str]:
     if not header:
         raise InvalidInput("the file is empty; the first row must name the columns", field="file")
+    if (unnamed := unnamed_column(header)) is not None:
+        raise unnamed
     columns = [column.strip().lower() for column in header]
     unknown = [column for column in columns if column not in ORDER_COLUMNS + LINE_COLUMNS]
     if unknown:
@@ -51,6 +54,7 @@ async def import_orders(
     actor: str,
     batch_size: int = 20_000,
     on_progress: ProgressCallback | None = None,
+    report: OrderImportReport | None = None,
 ) -> OrderImportReport:
     """Validate and write orders batch by batch (one commit each), then refresh the figures of every buyer
     the import touched and the RFM scores.
@@ -59,9 +63,13 @@ async def import_orders(
     large import refreshes the whole workspace in one pass. Until then the stored orders are in the order
     lists but not yet in the figures; an interrupted import is caught up by the next refresh (daily, or
     ``frontdesk analytics refresh``).
+
+    ``report`` (given by the caller, or made here) is kept up to date batch by batch, so a caller can still
+    say which rows were stored (``stored_through_row``) when the import stops half-way.
     """
     columns = check_header(header)
-    report = OrderImportReport(total_rows=0, orders=0, failed=0, errors=[])
+    report = report or OrderImportReport(total_rows=0, orders=0, failed=0, errors=[])
+    report.complete = False
     reader = CsvOrderReader(columns)
     external_id_at = columns.index("external_id")
     orders = group_rows(columns, rows)
@@ -77,6 +85,7 @@ async def import_orders(
         for order in orders:
             batch.orders += 1
             batch.rows += len(order.rows)
+            batch.last_row = order.last_row
             record = reader.read(order)
             if isinstance(record, OrderRecord):
                 batch.records.append(record)
@@ -94,6 +103,7 @@ async def import_orders(
                     session=session, workspace_id=workspace_id, orders=batch.records, actor=actor, refresh=False
                 )
                 await session.commit()
+                report.stored_through_row = batch.last_row
                 break
             except IntegrityError:
                 # Another import or request stored some of these orders (or buyers) meanwhile: the retry
@@ -136,6 +146,7 @@ async def import_orders(
     report.errors.sort(key=lambda error: error.row)
     await refresh_rfm(session=session, workspace_id=workspace_id)
     await session.commit()
+    report.complete = True
     return report
 
 
@@ -146,3 +157,4 @@ class _Batch:
     failures: list[tuple[int, str | None, FieldError]] = field(default_factory=list)
     orders: int = 0
     rows: int = 0
+    last_row: int = 0  # the file line the batch's last order ends on

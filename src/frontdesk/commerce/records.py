@@ -26,10 +26,12 @@ from frontdesk.commerce.schemas import (
     OrderCreate,
     currency_code,
     minor_units,
+    order_total_problem,
     to_minor,
 )
 from frontdesk.db import MAX_ID
 from frontdesk.errors import FieldError, errors_from_pydantic
+from frontdesk.inputs import bounded_time
 
 ORDER_COLUMNS = ("external_id", "ordered_at", "buyer_email", "buyer_id", "buyer_name", "recipient_email",
                  "recipient_id", "channel", "status", "currency", "for_resale")  # fmt: skip
@@ -84,10 +86,13 @@ class CsvOrder:
 
     first_row: int
     rows: list[list[str]] = field(default_factory=list)
+    last_row: int = 0
+    too_long: tuple[int, int, int] | None = None  # (line, cells, first extra column) of a row wider than the header
 
 
 def group_rows(columns: list[str], rows: Iterable[tuple[int, list[str]]]) -> Iterator[CsvOrder]:
-    """Cells stripped, short rows padded; a row with an empty external_id is an order of its own."""
+    """Cells stripped, short rows padded; a row with an empty external_id is an order of its own. A row with
+    more (non-empty) cells than the header has columns is kept, and noted in ``too_long``."""
     width = len(columns)
     key = columns.index("external_id")
     current: CsvOrder | None = None
@@ -96,6 +101,7 @@ def group_rows(columns: list[str], rows: Iterable[tuple[int, list[str]]]) -> Ite
         cells = [value.strip() for value in values]
         if len(cells) < width:
             cells += [""] * (width - len(cells))
+        extra = next((index for index in range(width, len(cells)) if cells[index]), None)
         external_id = cells[key]
         if current is None or external_id != current_id or not external_id:
             if current is not None:
@@ -103,6 +109,9 @@ def group_rows(columns: list[str], rows: Iterable[tuple[int, list[str]]]) -> Ite
             current = CsvOrder(line)
             current_id = external_id
         current.rows.append(cells)
+        current.last_row = line
+        if extra is not None and current.too_long is None:
+            current.too_long = (line, len(cells), extra + 1)
     if current is not None:
         yield current
 
@@ -118,6 +127,11 @@ class CsvOrderReader:
         self._at = {name: position.get(name, -1) for name in ORDER_COLUMNS + LINE_COLUMNS}
 
     def read(self, order: CsvOrder) -> OrderRecord | FieldError:
+        if order.too_long is not None:
+            line, cells, column = order.too_long
+            return FieldError(
+                f"column {column}", f"row {line} has {cells} cells but the header names {len(self.columns)} columns"
+            )
         fast = self.fast(order.rows)
         if fast is not None:
             return fast
@@ -186,6 +200,8 @@ class CsvOrderReader:
             if price_minor > MAX_UNIT_PRICE * units:
                 return None
             lines.append((sku, int(quantity), price_minor))
+        if order_total_problem([(quantity, price) for _, quantity, price in lines], currency) is not None:
+            return None
         resale = cell(first, "for_resale")
         return OrderRecord(
             external_id=external_id,
@@ -207,7 +223,7 @@ def _fast_time(value: str) -> datetime | None:
     if not _TIME.fullmatch(value):
         return None
     try:
-        return datetime.fromisoformat(value)
+        return bounded_time(datetime.fromisoformat(value))
     except ValueError:
         return None
 

@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Annotated
 
 import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from frontdesk.commerce.models import OrderStatus
+from frontdesk.inputs import BoundedDateTime, IdRef, RequestModel
 
 # ISO 4217 currencies without a minor unit; every other currency counts in hundredths.
 ZERO_DECIMAL_CURRENCIES = frozenset({"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX",
@@ -45,12 +46,25 @@ def currency_code(value: str) -> str:
 MAX_LINES = 500
 MAX_QUANTITY = 1_000_000
 MAX_UNIT_PRICE = Decimal("1000000000")
+# An order's total in minor units (10 billion EUR, a trillion yen). Totals are summed per customer and per
+# workspace in 64-bit integers: at this bound a sum overflows only past 9.2 million such orders.
+MAX_ORDER_TOTAL_MINOR = 10**12
+
+
+def order_total_problem(lines_minor: list[tuple[int, int]], currency: str) -> str | None:
+    """Why (quantity, unit price in minor units) lines make a total too large to sum, or None."""
+    total = sum(quantity * price for quantity, price in lines_minor)
+    if total > MAX_ORDER_TOTAL_MINOR:
+        limit = from_minor(MAX_ORDER_TOTAL_MINOR, currency)
+        return f"the order's total is over {limit} {currency}, the most one order may be"
+    return None
+
 
 CurrencyCode = Annotated[str, AfterValidator(currency_code)]
 Sku = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
 
 
-class ProductCreate(BaseModel):
+class ProductCreate(RequestModel):
     sku: Sku
     name: str = Field(min_length=1, max_length=300)
     range: str = Field(min_length=1, max_length=200, description="The product range; created if new")
@@ -71,38 +85,29 @@ class RangeRead(BaseModel):
     products: int
 
 
-class OrderLineCreate(BaseModel):
+class OrderLineCreate(RequestModel):
     sku: Sku
     quantity: int = Field(ge=1, le=MAX_QUANTITY)
     unit_price: Decimal = Field(ge=0, le=MAX_UNIT_PRICE, description="Price of one unit, e.g. 12.50")
 
 
-class OrderCreate(BaseModel):
+class OrderCreate(RequestModel):
     external_id: str = Field(
         min_length=1, max_length=100, description="Your order number: sending it again never counts it twice"
     )
-    buyer_id: int | None = Field(default=None, ge=1, description="The contact who bought")
+    buyer_id: IdRef | None = Field(default=None, description="The contact who bought")
     buyer_email: str | None = Field(
         default=None, max_length=320, description="Or their e-mail; an unknown address creates the contact"
     )
     buyer_name: str | None = Field(default=None, max_length=300)
-    recipient_id: int | None = Field(
-        default=None, ge=1, description="The consumer the goods were for, if not the buyer"
-    )
+    recipient_id: IdRef | None = Field(default=None, description="The consumer the goods were for, if not the buyer")
     recipient_email: str | None = Field(default=None, max_length=320)
     channel: str = Field(default="web", min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     status: OrderStatus = OrderStatus.completed
     currency: CurrencyCode
-    ordered_at: datetime
+    ordered_at: BoundedDateTime
     for_resale: bool | None = Field(default=None, description="Bought to resell; by default the buyer's reseller flag")
     lines: list[OrderLineCreate] = Field(min_length=1, max_length=MAX_LINES)
-
-    @field_validator("ordered_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("needs a time zone, e.g. 2026-05-01T10:00:00Z")
-        return value
 
     @model_validator(mode="after")
     def _buyer_given(self) -> OrderCreate:
@@ -110,15 +115,18 @@ class OrderCreate(BaseModel):
             raise ValueError("give buyer_id or buyer_email (one of them)")
         if self.recipient_id is not None and self.recipient_email is not None:
             raise ValueError("give recipient_id or recipient_email, not both")
+        lines_minor: list[tuple[int, int]] = []
         for index, line in enumerate(self.lines):
             try:
-                to_minor(line.unit_price, self.currency)
+                lines_minor.append((line.quantity, to_minor(line.unit_price, self.currency)))
             except ValueError as exc:
                 raise ValueError(f"lines[{index}].unit_price {exc}") from None
+        if (problem := order_total_problem(lines_minor, self.currency)) is not None:
+            raise ValueError(problem)
         return self
 
 
-class OrderStatusChange(BaseModel):
+class OrderStatusChange(RequestModel):
     status: OrderStatus
 
 
@@ -170,6 +178,10 @@ class OrderImportReport(OrderWriteResult):
     orders: int
     failed: int
     errors: list[OrderImportError]
+    complete: bool = Field(True, description="False when the import stopped before the end of the file")
+    stored_through_row: int = Field(
+        0, description="Orders up to this line were stored, except those in errors; none after it (0: none)"
+    )
 
 
 class CustomerFiguresRead(BaseModel):
@@ -209,7 +221,7 @@ class CommerceSettingsRead(BaseModel):
     occasional_max_orders: int
 
 
-class CommerceSettingsUpdate(BaseModel):
+class CommerceSettingsUpdate(RequestModel):
     currency: CurrencyCode | None = None
     lapsed_after_days: int | None = Field(default=None, ge=1, le=3650)
     churned_after_days: int | None = Field(default=None, ge=1, le=3650)

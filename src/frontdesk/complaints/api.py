@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -19,6 +18,7 @@ from frontdesk.complaints.schemas import (
 )
 from frontdesk.deps import DbSession, Editor, PathId, Viewer, require_time_zones
 from frontdesk.feedback.periods import Period
+from frontdesk.inputs import BoundedDateTime, IdRef
 
 router = APIRouter(prefix="/api/v1", tags=["complaints"])
 Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)]
@@ -45,8 +45,8 @@ async def list_complaints(
     limit: Limit = 50,
     cursor: Cursor = None,
     status: ComplaintStatus | None = None,
-    contact_id: Annotated[int | None, Query(ge=1)] = None,
-    owner_id: Annotated[int | None, Query(ge=1)] = None,
+    contact_id: Annotated[IdRef | None, Query()] = None,
+    owner_id: Annotated[IdRef | None, Query()] = None,
 ) -> ComplaintPage:
     rows, next_cursor = await service.list_complaints(
         session=session,
@@ -99,8 +99,8 @@ async def complaint_rate(
     session: DbSession,
     principal: Viewer,
     period: Period = Period.month,
-    since: Annotated[datetime | None, Query(description="From this time")] = None,
-    until: Annotated[datetime | None, Query(description="Before this time")] = None,
+    since: Annotated[BoundedDateTime | None, Query(description="From this time")] = None,
+    until: Annotated[BoundedDateTime | None, Query(description="Before this time")] = None,
 ) -> ComplaintRate:
     require_time_zones(since=since, until=until)
     return await service.complaint_rate(

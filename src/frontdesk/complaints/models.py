@@ -53,7 +53,8 @@ class Complaint(Base):
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"))
-    contact_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("contacts.id", ondelete="CASCADE"))
+    # Nothing once the customer is erased: the complaint still counts in the complaint rate, its texts emptied.
+    contact_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("contacts.id", ondelete="SET NULL"))
     source: Mapped[str] = mapped_column(String(20))
     # What it was raised from; one of these at most, matching the source.
     conversation_id: Mapped[int | None] = mapped_column(

@@ -5,35 +5,29 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from frontdesk.complaints.models import Category, ComplaintSource, ComplaintStatus, Severity
-from frontdesk.contacts.schemas import RecordId
+from frontdesk.inputs import BoundedDateTime, IdRef, RequestModel
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValueError("needs a time zone, e.g. 2026-12-01T17:00:00Z")
-    return value
-
-
-class ComplaintCreate(BaseModel):
+class ComplaintCreate(RequestModel):
     """Name exactly one of: the contact, or the conversation, review or survey answer it comes from."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True)
 
-    contact_id: RecordId | None = None
-    conversation_id: RecordId | None = None
-    review_id: RecordId | None = None
-    survey_answer_id: RecordId | None = Field(default=None, description="recipient_id of a survey answer")
+    contact_id: IdRef | None = None
+    conversation_id: IdRef | None = None
+    review_id: IdRef | None = None
+    survey_answer_id: IdRef | None = Field(default=None, description="recipient_id of a survey answer")
     summary: Annotated[str, Field(min_length=1, max_length=300)]
     description: Annotated[str, Field(max_length=20_000)] = ""
     category: Category = Category.other
     severity: Severity = Severity.medium
-    owner_id: RecordId | None = Field(default=None, description="The agent who owns it")
-    due_at: datetime | None = Field(default=None, description="Default: the workspace's complaint_due_days from now")
-
-    _due_aware = field_validator("due_at")(_aware)
+    owner_id: IdRef | None = Field(default=None, description="The agent who owns it")
+    due_at: BoundedDateTime | None = Field(
+        default=None, description="Default: the workspace's complaint_due_days from now"
+    )
 
     @model_validator(mode="after")
     def _one_origin(self) -> ComplaintCreate:
@@ -45,19 +39,17 @@ class ComplaintCreate(BaseModel):
         return self
 
 
-class ComplaintUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class ComplaintUpdate(RequestModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     summary: Annotated[str | None, Field(min_length=1, max_length=300)] = None
     description: Annotated[str | None, Field(max_length=20_000)] = None
     category: Category | None = None
     severity: Severity | None = None
     status: ComplaintStatus | None = None
-    owner_id: RecordId | None = None
-    due_at: datetime | None = None
+    owner_id: IdRef | None = None
+    due_at: BoundedDateTime | None = None
     resolution: Annotated[str | None, Field(max_length=20_000)] = None
-
-    _due_aware = field_validator("due_at")(_aware)
 
 
 class ComplaintEventRead(BaseModel):
@@ -69,7 +61,9 @@ class ComplaintEventRead(BaseModel):
 
 class ComplaintRead(BaseModel):
     id: int
-    contact_id: int
+    contact_id: int | None = Field(
+        description="Nothing once the contact was erased (the row stays, anonymised, for the figures)"
+    )
     contact_name: str
     source: ComplaintSource
     conversation_id: int | None

@@ -20,6 +20,7 @@ from frontdesk.complaints.schemas import (
     ComplaintUpdate,
 )
 from frontdesk.contacts.models import Contact
+from frontdesk.contacts.personal_data import ERASED_CONTACT_NAME
 from frontdesk.contacts.service import decode_cursor, encode_cursor, get_referenced_contact
 from frontdesk.contacts.timeline import record_event
 from frontdesk.conversations.models import Conversation
@@ -43,6 +44,13 @@ async def _owner(session: AsyncSession, workspace_id: int, owner_id: int | None)
     return agent
 
 
+def _known(contact_id: int | None, field: str) -> int:
+    # An anonymised review or answer counts in the figures, but there is nobody left to follow up with.
+    if contact_id is None:
+        raise InvalidInput("the customer who gave this was erased: a complaint needs someone to follow up", field=field)
+    return contact_id
+
+
 async def _origin(session: AsyncSession, workspace_id: int, data: ComplaintCreate) -> tuple[int, ComplaintSource]:
     """The contact the complaint is about, and where it was raised from."""
     if data.conversation_id is not None:
@@ -57,23 +65,23 @@ async def _origin(session: AsyncSession, workspace_id: int, data: ComplaintCreat
             raise InvalidInput("the visitor of this conversation is not a known contact yet", field="conversation_id")
         return conversation.contact_id, ComplaintSource.conversation
     if data.review_id is not None:
-        contact_id = await session.scalar(
-            select(Review.contact_id).where(Review.workspace_id == workspace_id, Review.id == data.review_id)
+        review = await session.scalar(
+            select(Review).where(Review.workspace_id == workspace_id, Review.id == data.review_id)
         )
-        if contact_id is None:
+        if review is None:
             raise InvalidInput(f"no review {data.review_id} in this workspace", field="review_id")
-        return contact_id, ComplaintSource.review
+        return _known(review.contact_id, "review_id"), ComplaintSource.review
     if data.survey_answer_id is not None:
-        contact_id = await session.scalar(
-            select(SurveyRecipient.contact_id).where(
+        answer = await session.scalar(
+            select(SurveyRecipient).where(
                 SurveyRecipient.workspace_id == workspace_id,
                 SurveyRecipient.id == data.survey_answer_id,
                 SurveyRecipient.score.is_not(None),
             )
         )
-        if contact_id is None:
+        if answer is None:
             raise InvalidInput(f"no survey answer {data.survey_answer_id} in this workspace", field="survey_answer_id")
-        return contact_id, ComplaintSource.survey
+        return _known(answer.contact_id, "survey_answer_id"), ComplaintSource.survey
     assert data.contact_id is not None
     await get_referenced_contact(
         session=session, workspace_id=workspace_id, contact_id=data.contact_id, field="contact_id"
@@ -86,7 +94,7 @@ def _event(session: AsyncSession, complaint: Complaint, kind: str, actor: str, *
 
 
 async def _timeline(session: AsyncSession, complaint: Complaint, kind: str, actor: str) -> None:
-    contact = await session.get(Contact, complaint.contact_id)
+    contact = await session.get(Contact, complaint.contact_id) if complaint.contact_id is not None else None
     if contact is not None:
         data = {"complaint_id": complaint.id, "summary": complaint.summary, "severity": complaint.severity}
         record_event(session=session, contact=contact, kind=kind, actor=actor, data=data)
@@ -209,7 +217,7 @@ async def to_reads(
         ComplaintRead(
             id=c.id,
             contact_id=c.contact_id,
-            contact_name=names.get(c.contact_id, ""),
+            contact_name=ERASED_CONTACT_NAME if c.contact_id is None else names.get(c.contact_id, ""),
             source=ComplaintSource(c.source),
             conversation_id=c.conversation_id,
             review_id=c.review_id,
@@ -262,6 +270,7 @@ async def suggestions(*, session: AsyncSession, workspace_id: int, limit: int = 
     settings = await get_feedback_settings(session=session, workspace_id=workspace_id)
     stars, score = settings.complaint_star_threshold, settings.complaint_score_threshold
     found: list[ComplaintSuggestion] = []
+    # Inner joins: an erased person's low score stays in the figures but cannot become a complaint (_known).
     reviews = await session.execute(
         select(Review, Contact.name)
         .join(Contact, Contact.id == Review.contact_id)
@@ -274,6 +283,7 @@ async def suggestions(*, session: AsyncSession, workspace_id: int, limit: int = 
         .limit(limit)
     )
     for review, name in reviews.all():
+        assert review.contact_id is not None
         found.append(
             ComplaintSuggestion(
                 source=ComplaintSource.review, field="review_id", id=review.id, contact_id=review.contact_id,
@@ -313,7 +323,7 @@ async def suggestions(*, session: AsyncSession, workspace_id: int, limit: int = 
         .limit(limit)
     )
     for answer, name in answers.all():
-        assert answer.score is not None and answer.answered_at is not None
+        assert answer.contact_id is not None and answer.score is not None and answer.answered_at is not None
         found.append(
             ComplaintSuggestion(
                 source=ComplaintSource.survey, field="survey_answer_id", id=answer.id, contact_id=answer.contact_id,

@@ -29,7 +29,7 @@ from frontdesk.referrals import service as referrals
 from frontdesk.segments import service as segments_service
 from frontdesk.segments.rules import Rule
 from frontdesk.segments.schemas import RuleInput
-from frontdesk.uploads import read_text_upload
+from frontdesk.uploads import import_interrupted, read_csv_upload
 
 router = APIRouter(prefix="/api/v1", tags=["contacts"])
 
@@ -111,15 +111,23 @@ async def import_contacts(
     settings: AppSettings,
     atomic: Annotated[bool, Query(description="Write nothing if any row is bad")] = False,
 ) -> Any:
-    text = await read_text_upload(file, settings)
-    report = await importer.import_csv_text(
-        session=session,
-        workspace_id=principal.workspace_id,
-        text=text,
-        atomic=atomic,
-        actor=principal.label,
-        batch_size=settings.import_batch_size,
-    )
+    header, rows = await read_csv_upload(file, settings)
+    progress = importer.ImportProgress(atomic=atomic)
+    try:
+        report = await importer.import_rows(
+            session=session,
+            workspace_id=principal.workspace_id,
+            header=header,
+            rows=rows,
+            atomic=atomic,
+            actor=principal.label,
+            batch_size=settings.import_batch_size,
+            progress=progress,
+        )
+    except Exception as exc:
+        if progress.stored_through_row == 0:
+            raise
+        return import_interrupted(exc, progress.report().model_dump())
     if atomic and report.failed:
         return problem(
             422,
@@ -175,7 +183,6 @@ async def erase_contact(
 async def export_contact(contact_id: PathId, session: DbSession, principal: Admin) -> dict[str, Any]:
     contact = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     document = await privacy.export_contact(session=session, contact=contact)
-    document.update(await commerce_service.export_purchases(session=session, contact=contact))
     return document
 
 

@@ -8,16 +8,14 @@ single bad row leaves the database as it was.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.contacts.models import (
     AttributeDefinition,
@@ -30,6 +28,7 @@ from frontdesk.contacts.models import (
 from frontdesk.contacts.schemas import ContactCreate, ImportReport, ImportRowError
 from frontdesk.contacts.service import (
     LIST_FIELDS,
+    MAX_PAGE_SIZE,
     TEXT_FIELDS,
     ContactFilters,
     attribute_definitions_by_key,
@@ -37,6 +36,8 @@ from frontdesk.contacts.service import (
     list_contacts,
 )
 from frontdesk.contacts.validation import email_key
+from frontdesk.csvinput import unnamed_column
+from frontdesk.csvsafe import unquote_cell
 from frontdesk.db import Base, is_power_of_two, refresh_planner_statistics, utcnow
 from frontdesk.errors import InvalidInput, errors_from_pydantic
 
@@ -46,6 +47,7 @@ ALIASES = {"email": "emails", "phone": "phones", "tag": "tags", "role": "roles"}
 ATTRIBUTE_PREFIX = "attributes."
 LIST_SEPARATOR = ";"
 MAX_REPORTED_ERRORS = 1000
+EXPORT_PAGE_SIZE = MAX_PAGE_SIZE
 
 ProgressCallback = Callable[[int], None]
 
@@ -56,13 +58,18 @@ class _Batch:
 
 
 @dataclass
-class _ImportState:
+class ImportProgress:
+    """An import as far as it got: its report can be given even when the import stopped half-way."""
+
     atomic: bool
     total_rows: int = 0
     created: int = 0
     errors: list[ImportRowError] = field(default_factory=list)
     failed_rows: set[int] = field(default_factory=set)
     seen_emails: dict[str, int] = field(default_factory=dict)
+    last_row: int = 0  # the last line read
+    stored_through_row: int = 0  # the last line whose batch was committed
+    complete: bool = False
 
     def fail(self, line: int, field_name: str, message: str) -> None:
         self.failed_rows.add(line)
@@ -76,6 +83,8 @@ class _ImportState:
             failed=len(self.failed_rows),
             atomic=self.atomic,
             errors=self.errors,
+            complete=self.complete,
+            stored_through_row=self.stored_through_row,
         )
 
 
@@ -83,6 +92,8 @@ def check_header(header: list[str] | None, definitions: dict[str, AttributeDefin
     """Canonical column names; an unknown column stops the import before any row is read."""
     if not header:
         raise InvalidInput("the file is empty: the first line must name the columns", field="file")
+    if (unnamed := unnamed_column(header)) is not None:
+        raise unnamed
     columns: list[str] = []
     for raw in header:
         name = ALIASES.get(raw.strip().lower(), raw.strip().lower())
@@ -106,7 +117,8 @@ def row_to_payload(columns: list[str], values: list[str]) -> dict[str, Any]:
     payload: dict[str, Any] = {}
     attributes: dict[str, Any] = {}
     for name, value in zip(columns, values, strict=False):
-        value = value.strip()
+        # An export writes formula-like text with a quote in front (frontdesk.csvsafe): import takes it off.
+        value = unquote_cell(value.strip())
         if name == "id" or value == "":
             continue
         if name.startswith(ATTRIBUTE_PREFIX):
@@ -122,7 +134,7 @@ def row_to_payload(columns: list[str], values: list[str]) -> dict[str, Any]:
 
 
 def _validate_row(
-    state: _ImportState, line: int, payload: dict[str, Any], definitions: dict[str, AttributeDefinition]
+    state: ImportProgress, line: int, payload: dict[str, Any], definitions: dict[str, AttributeDefinition]
 ) -> tuple[ContactCreate, dict[str, Any]] | None:
     try:
         data = ContactCreate.model_validate(payload)
@@ -148,7 +160,7 @@ def _validate_row(
     return data, attributes
 
 
-async def _reject_taken_emails(session: AsyncSession, workspace_id: int, state: _ImportState, batch: _Batch) -> None:
+async def _reject_taken_emails(session: AsyncSession, workspace_id: int, state: ImportProgress, batch: _Batch) -> None:
     keys = {email_key(email): line for line, data, _ in batch.rows for email in data.emails}
     if not keys:
         return
@@ -239,7 +251,7 @@ async def _write_batch(session: AsyncSession, workspace_id: int, batch: _Batch, 
 
 
 async def _write_rows_one_by_one(
-    session: AsyncSession, workspace_id: int, state: _ImportState, batch: _Batch, actor: str
+    session: AsyncSession, workspace_id: int, state: ImportProgress, batch: _Batch, actor: str
 ) -> int:
     """After a batch lost a race for an e-mail address: write each row on its own to find the loser."""
     written = 0
@@ -262,11 +274,16 @@ async def import_rows(
     actor: str,
     batch_size: int = 2000,
     on_progress: ProgressCallback | None = None,
+    progress: ImportProgress | None = None,
 ) -> ImportReport:
-    """Validate and write ``rows`` (line number, values). Commits per batch, or once at the end if ``atomic``."""
+    """Validate and write ``rows`` (line number, values). Commits per batch, or once at the end if ``atomic``.
+
+    ``progress`` (given by the caller, or made here) holds what was stored so far, so a caller can still
+    report which rows were stored when the import stops half-way (a lost connection, an interrupt).
+    """
     definitions = await attribute_definitions_by_key(session=session, workspace_id=workspace_id)
     columns = check_header(header, definitions)
-    state = _ImportState(atomic=atomic)
+    state = progress or ImportProgress(atomic=atomic)
     batch = _Batch()
     batches_written = 0
 
@@ -276,15 +293,18 @@ async def import_rows(
             batch.rows.clear()  # nothing will be kept: validate the rest, write no more
             return
         try:
-            state.created += await _write_batch(session, workspace_id, batch, actor)
+            written = await _write_batch(session, workspace_id, batch, actor)
             if not atomic:
                 await session.commit()
         except IntegrityError:
             if atomic:
                 raise
             await session.rollback()
-            state.created += await _write_rows_one_by_one(session, workspace_id, state, batch, actor)
+            written = await _write_rows_one_by_one(session, workspace_id, state, batch, actor)
             await session.commit()
+        state.created += written
+        if not atomic:
+            state.stored_through_row = state.last_row
         batch.rows.clear()
         nonlocal batches_written
         batches_written += 1
@@ -293,7 +313,17 @@ async def import_rows(
 
     for line, values in rows:
         state.total_rows += 1
-        validated = _validate_row(state, line, row_to_payload(columns, values), definitions)
+        state.last_row = line
+        extra = [index for index in range(len(columns), len(values)) if values[index].strip()]
+        if extra:
+            state.fail(
+                line,
+                f"column {extra[0] + 1}",
+                f"the row has {len(values)} cells but the header names {len(columns)} columns",
+            )
+            validated = None
+        else:
+            validated = _validate_row(state, line, row_to_payload(columns, values), definitions)
         if validated is not None:
             batch.rows.append((line, *validated))
         if len(batch.rows) >= batch_size:
@@ -307,34 +337,9 @@ async def import_rows(
             state.created = 0
         else:
             await session.commit()
+            state.stored_through_row = state.last_row
+    state.complete = True
     return state.report()
-
-
-def read_csv(stream: TextIO) -> tuple[list[str] | None, Iterator[tuple[int, list[str]]]]:
-    reader = csv.reader(stream)
-    header = next(reader, None)
-
-    def numbered() -> Iterator[tuple[int, list[str]]]:
-        for values in reader:
-            if any(value.strip() for value in values):
-                yield reader.line_num, values
-
-    return header, numbered()
-
-
-async def import_csv_text(
-    *, session: AsyncSession, workspace_id: int, text: str, atomic: bool, actor: str, batch_size: int = 2000
-) -> ImportReport:
-    header, rows = read_csv(io.StringIO(text))
-    return await import_rows(
-        session=session,
-        workspace_id=workspace_id,
-        header=header,
-        rows=rows,
-        atomic=atomic,
-        actor=actor,
-        batch_size=batch_size,
-    )
 
 
 # --- export -----------------------------------------------------------------------------------------------
@@ -350,34 +355,50 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _export_row(contact: Contact, attribute_keys: list[str]) -> list[str]:
+    values = {
+        **{column: getattr(contact, column) for column in COLUMNS if hasattr(contact, column)},
+        "emails": contact.email_addresses,
+        "phones": contact.phone_numbers,
+        "tags": contact.tags,
+    }
+    return [
+        str(contact.id),
+        *(_cell(values.get(column)) for column in COLUMNS),
+        *(_cell(contact.attributes.get(key)) for key in attribute_keys),
+    ]
+
+
 async def export_rows(
-    *, session: AsyncSession, workspace_id: int, page_size: int = 200, filters: ContactFilters | None = None
+    *,
+    factory: async_sessionmaker[AsyncSession],
+    workspace_id: int,
+    page_size: int = EXPORT_PAGE_SIZE,
+    filters: ContactFilters | None = None,
 ) -> AsyncIterator[list[str]]:
-    """The header, then one row per contact (all, or those ``filters`` keep), in the format ``import_rows`` reads."""
-    definitions = await attribute_definitions_by_key(session=session, workspace_id=workspace_id)
+    """The header, then one row per contact (all, or those ``filters`` keep), in the format ``import_rows`` reads.
+
+    Every page of contacts is read in a session of its own, closed before its rows are yielded: the
+    caller may hold rows as long as it likes (a slow download) without holding a database connection,
+    which on SQLite is the serving process's only one. Pages follow the id downwards (keyset), so every
+    contact that exists when the export starts appears exactly once; contacts created meanwhile are not in it.
+    """
+    async with factory() as session:
+        definitions = await attribute_definitions_by_key(session=session, workspace_id=workspace_id)
     attribute_keys = sorted(definitions)
     yield ["id", *COLUMNS, *(ATTRIBUTE_PREFIX + key for key in attribute_keys)]
     cursor: str | None = None
     while True:
-        contacts, cursor = await list_contacts(
-            session=session,
-            workspace_id=workspace_id,
-            filters=filters or ContactFilters(),
-            limit=page_size,
-            cursor=cursor,
-        )
-        for contact in contacts:
-            values = {
-                **{column: getattr(contact, column) for column in COLUMNS if hasattr(contact, column)},
-                "emails": contact.email_addresses,
-                "phones": contact.phone_numbers,
-                "tags": contact.tags,
-            }
-            yield [
-                str(contact.id),
-                *(_cell(values.get(column)) for column in COLUMNS),
-                *(_cell(contact.attributes.get(key)) for key in attribute_keys),
-            ]
-        session.expunge_all()  # keep memory flat on large workspaces
+        async with factory() as session:
+            contacts, cursor = await list_contacts(
+                session=session,
+                workspace_id=workspace_id,
+                filters=filters or ContactFilters(),
+                limit=page_size,
+                cursor=cursor,
+            )
+            page = [_export_row(contact, attribute_keys) for contact in contacts]
+        for row in page:
+            yield row
         if cursor is None:
             return

@@ -8,8 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.commerce.figures import forget_customers, refresh_customers
-from frontdesk.commerce.models import LifecycleChange, Order
+from frontdesk.contacts import personal_data
 from frontdesk.contacts.models import (
     Contact,
     ContactEmail,
@@ -22,6 +21,7 @@ from frontdesk.contacts.models import (
 from frontdesk.contacts.schemas import ContactWrite
 from frontdesk.contacts.service import SCALAR_FIELDS, apply_write, snapshot, to_read
 from frontdesk.contacts.timeline import record_event
+from frontdesk.db import Base
 from frontdesk.errors import InvalidInput, errors_from_pydantic
 from frontdesk.workspaces.models import AuditEntry
 
@@ -63,10 +63,13 @@ def merged_state(target: dict[str, Any], duplicate: dict[str, Any]) -> tuple[dic
 
 
 async def do_merge_contacts(*, session: AsyncSession, target: Contact, duplicate: Contact, actor: str) -> Contact:
-    """Fold ``duplicate`` into ``target``: contact data, notes, timeline and relationships move; then it goes.
+    """Fold ``duplicate`` into ``target``: contact data, notes, timeline and relationships move, and every
+    domain moves its rows (orders, chats, reviews, survey answers, complaints, referrals); then it goes.
 
-    Values of the duplicate that conflict with the target's are kept in the merge event, so nothing is lost.
+    Values of the duplicate that conflict with the target's, and rows a domain could not move (a second review
+    of the same product, ...), are kept in the merge event, so nothing is lost.
     """
+    personal_data.require_complete(Base.metadata)
     if target.id == duplicate.id:
         raise InvalidInput("a contact cannot be merged into itself", field="duplicate_id")
     duplicate_read = (await to_read(session=session, contact=duplicate)).model_dump(mode="json")
@@ -87,7 +90,11 @@ async def do_merge_contacts(*, session: AsyncSession, target: Contact, duplicate
         update(ContactEvent).where(ContactEvent.contact_id == duplicate.id).values(contact_id=target.id)
     )
     await _move_relationships(session, target=target, duplicate=duplicate)
-    await _move_purchases(session, target=target, duplicate=duplicate)
+    records_not_taken: dict[str, Any] = {}
+    for owner in personal_data.owners():
+        kept_aside = await owner.merge(session=session, target=target, duplicate=duplicate)
+        if kept_aside:
+            records_not_taken[owner.domain] = kept_aside
 
     apply_write(target, data, data.attributes)
     await session.flush()
@@ -96,7 +103,12 @@ async def do_merge_contacts(*, session: AsyncSession, target: Contact, duplicate
         contact=target,
         kind="merged",
         actor=actor,
-        data={"duplicate_id": duplicate.id, "duplicate": duplicate_read, "values_not_taken": set_aside},
+        data={
+            "duplicate_id": duplicate.id,
+            "duplicate": duplicate_read,
+            "values_not_taken": set_aside,
+            "records_not_taken": records_not_taken,
+        },
     )
     session.add(
         AuditEntry(
@@ -108,22 +120,10 @@ async def do_merge_contacts(*, session: AsyncSession, target: Contact, duplicate
             details={"duplicate_id": duplicate.id},
         )
     )
-    await forget_customers(session=session, contact_ids=[duplicate.id])
     await session.execute(delete(Contact).where(Contact.id == duplicate.id))
     session.expunge(duplicate)
     await session.flush()
-    await refresh_customers(session=session, workspace_id=target.workspace_id, contact_ids=[target.id])
     return target
-
-
-async def _move_purchases(session: AsyncSession, *, target: Contact, duplicate: Contact) -> None:
-    """The duplicate's orders (bought or received) and stage history become the target's; the target's
-    figures are recomputed from all of them once the duplicate is gone."""
-    for column in (Order.buyer_id, Order.recipient_id):
-        await session.execute(update(Order).where(column == duplicate.id).values({column: target.id}))
-    await session.execute(
-        update(LifecycleChange).where(LifecycleChange.contact_id == duplicate.id).values(contact_id=target.id)
-    )
 
 
 async def _move_relationships(session: AsyncSession, *, target: Contact, duplicate: Contact) -> None:

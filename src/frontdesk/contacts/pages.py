@@ -337,7 +337,6 @@ async def export_personal_data(contact_id: PathId, session: DbSession, user: Con
         session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id
     )
     document = await privacy.export_contact(session=session, contact=contact)
-    document.update(await commerce_service.export_purchases(session=session, contact=contact))
     return JSONResponse(
         document, headers={"Content-Disposition": f'attachment; filename="contact-{contact_id}-export.json"'}
     )

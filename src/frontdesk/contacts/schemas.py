@@ -18,13 +18,13 @@ from frontdesk.contacts.models import (
     RelationshipKind,
     Stage,
 )
-from frontdesk.db import MAX_ID
+from frontdesk.inputs import IdRef, RequestModel
 
 TAG_PATTERN = re.compile(r"^[\w][\w .:/&+-]{0,49}$")
 ATTRIBUTE_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 
 ShortText = Annotated[str, Field(max_length=150)]
-RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]
+RecordId = IdRef  # the name other domains import
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -34,10 +34,10 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
-class ContactWrite(BaseModel):
+class ContactWrite(RequestModel):
     """A complete, valid contact: what a create must supply and what a patch must leave behind."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     kind: ContactKind = ContactKind.person
     first_name: ShortText | None = None
@@ -182,10 +182,8 @@ class ContactCreate(ContactWrite):
     pass
 
 
-class ContactUpdate(BaseModel):
+class ContactUpdate(RequestModel):
     """A partial change: only the fields sent are changed. ``null`` clears an optional field."""
-
-    model_config = ConfigDict(extra="forbid")
 
     kind: ContactKind | None = None
     first_name: str | None = None
@@ -215,9 +213,7 @@ class RelationshipRead(BaseModel):
     other_contact_name: str
 
 
-class RelationshipCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RelationshipCreate(RequestModel):
     kind: RelationshipKind
     to_contact_id: RecordId = Field(
         description="acts_for: the organisation this user acts for; buys_for: the consumer this customer buys for"
@@ -254,14 +250,12 @@ class ContactPage(BaseModel):
     next_cursor: str | None
 
 
-class MergeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MergeRequest(RequestModel):
     duplicate_id: RecordId = Field(description="The contact merged into this one and then removed")
 
 
-class NoteCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class NoteCreate(RequestModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     body: str = Field(min_length=1, max_length=20000)
 
@@ -280,8 +274,8 @@ class TimelinePage(BaseModel):
     items: list[TimelineEntry]
 
 
-class AttributeDefinitionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class AttributeDefinitionCreate(RequestModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     key: str = Field(description="lower_snake_case, used in the API and CSV (column attributes.KEY)")
     label: str = Field(min_length=1, max_length=200)
@@ -325,3 +319,7 @@ class ImportReport(BaseModel):
     failed: int
     atomic: bool
     errors: list[ImportRowError]
+    complete: bool = Field(True, description="False when the import stopped before the end of the file")
+    stored_through_row: int = Field(
+        0, description="Rows up to this line were stored, except those in errors; none after it (0: none)"
+    )

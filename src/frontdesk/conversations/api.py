@@ -21,6 +21,7 @@ from frontdesk.conversations.schemas import (
 )
 from frontdesk.deps import DbSession, Editor, PathId, Viewer
 from frontdesk.errors import InvalidInput
+from frontdesk.inputs import AfterSeq, IdRef
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
 
@@ -30,10 +31,10 @@ async def list_conversations(
     session: DbSession,
     principal: Viewer,
     status: ConversationStatus | None = None,
-    assignee_id: Annotated[int | None, Query(ge=1)] = None,
+    assignee_id: Annotated[IdRef | None, Query()] = None,
     unassigned: bool = False,
     team: Annotated[str | None, Query(max_length=40)] = None,
-    contact_id: Annotated[int | None, Query(ge=1)] = None,
+    contact_id: Annotated[IdRef | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> ConversationPage:
@@ -64,7 +65,7 @@ async def read_messages(
     conversation_id: PathId,
     session: DbSession,
     principal: Viewer,
-    after_seq: Annotated[int, Query(ge=0, description="Only messages after this sequence number")] = 0,
+    after_seq: AfterSeq = 0,
     include_notes: bool = True,
 ) -> MessagePage:
     conversation = await service.get_conversation(

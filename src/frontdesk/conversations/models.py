@@ -101,6 +101,15 @@ class Visitor(Base):
     )
     # The site's own user id, once proven with user_hash.
     external_user_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    # What the visitor typed into the widget: a claim, never trusted to join records until verified (by the
+    # link e-mailed to the address, or by an agent). Kept here, so it goes when the visitor is erased.
+    claimed_email: Mapped[str | None] = mapped_column(String(320), default=None)
+    claimed_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    claim_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # "link" (the address's owner opened the e-mailed link), "agent" (merged by hand), "contact" (it is
+    # already the address of the visitor's own, verified contact).
+    claim_verified_by: Mapped[str | None] = mapped_column(String(20), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

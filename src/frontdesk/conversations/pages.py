@@ -18,6 +18,7 @@ from frontdesk.conversations.schemas import AgentMessageCreate
 from frontdesk.conversations.visitors import get_chat_settings, normalize_origin
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, InvalidInput, errors_from_pydantic
+from frontdesk.inputs import AfterSeq, parse_id
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.service import list_agents
@@ -54,7 +55,9 @@ async def _inbox_context(session: DbSession, user: ConsoleUser, view: str, statu
     }
 
 
-async def _conversation_context(session: DbSession, user: ConsoleUser, conversation_id: int) -> dict[str, Any]:
+async def _conversation_context(
+    request: Request, session: DbSession, user: ConsoleUser, conversation_id: int
+) -> dict[str, Any]:
     workspace_id = user.principal.workspace_id
     conversation = await service.get_conversation(
         session=session, workspace_id=workspace_id, conversation_id=conversation_id
@@ -79,6 +82,7 @@ async def _conversation_context(session: DbSession, user: ConsoleUser, conversat
         "agents": [a for a in await list_agents(session=session, workspace_id=workspace_id) if a.is_active],
         "presence": await routing.presence_by_agent(session=session, workspace_id=workspace_id),
         "canned_replies": {reply.shortcut: reply.body for reply in canned},
+        "mail_configured": bool(request.app.state.settings.smtp_url),
     }
 
 
@@ -102,7 +106,7 @@ async def conversation_page(
     status: str = "",
     team: str = "",
 ) -> Any:
-    selected = await _conversation_context(session, user, conversation_id)
+    selected = await _conversation_context(request, session, user, conversation_id)
     context = await _inbox_context(session, user, view, status or selected["conversation"].status, team)
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "conversation":
         return render(request, "partials/conversation.html", user=user, selected=selected, **context)
@@ -111,7 +115,7 @@ async def conversation_page(
 
 @router.get("/inbox/{conversation_id}/messages")
 async def message_rows(
-    request: Request, conversation_id: PathId, session: DbSession, user: ConsoleAgent, after_seq: int = 0
+    request: Request, conversation_id: PathId, session: DbSession, user: ConsoleAgent, after_seq: AfterSeq = 0
 ) -> Any:
     conversation = await service.get_conversation(
         session=session, workspace_id=user.principal.workspace_id, conversation_id=conversation_id
@@ -156,7 +160,7 @@ async def update_conversation(
         changes["status"] = str(form["status"])
     if "assignee_id" in form:
         raw = str(form["assignee_id"]).strip()
-        changes["assignee_id"] = int(raw) if raw.isdigit() else None
+        changes["assignee_id"] = parse_id(raw)
     if form.get("team"):
         changes["team"] = str(form["team"])
     conversation = await service.get_conversation(

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from frontdesk.contacts.validation import normalize_email
 from frontdesk.conversations.models import AuthorType, ConversationStatus, MessageKind
-from frontdesk.db import MAX_ID
+from frontdesk.inputs import IdRef, RequestModel
 
 MAX_BODY = 5000
 ClientId = Field(default_factory=lambda: uuid.uuid4().hex, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -33,6 +33,23 @@ class AgentMessageRead(MessageRead):
     sentiment: float | None = Field(default=None, description="-1 (negative) to +1 (positive); visitor lines")
 
 
+class IdentityClaimRead(BaseModel):
+    """Who the visitor says they are: typed into the widget, so unverified until ``verified`` is true."""
+
+    email: str
+    name: str | None
+    claimed_at: datetime
+    verified: bool = Field(description="false: nobody has proven the address is the visitor's")
+    verified_at: datetime | None
+    verified_by: str | None = Field(description="link (the address's owner confirmed), agent, or contact")
+    matches_contact_id: int | None = Field(
+        description="another contact that holds this address; records join only once the claim is verified"
+    )
+    verification_email: str | None = Field(
+        description="status of the confirmation e-mail (pending, sending, sent, failed); null: none was queued"
+    )
+
+
 class ConversationRead(BaseModel):
     id: int
     status: ConversationStatus
@@ -51,6 +68,7 @@ class ConversationRead(BaseModel):
     resolution_seconds: float | None
     csat_rating: int | None
     csat_comment: str | None
+    identity_claim: IdentityClaimRead | None = None
 
 
 class ConversationPage(BaseModel):
@@ -63,24 +81,20 @@ class MessagePage(BaseModel):
     last_seq: int
 
 
-class AgentMessageCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AgentMessageCreate(RequestModel):
     body: str = Field(min_length=1, max_length=MAX_BODY)
     kind: MessageKind = MessageKind.message
     client_id: str = ClientId
 
 
-class ConversationUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ConversationUpdate(RequestModel):
     status: ConversationStatus | None = None
-    assignee_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="null unassigns")
+    assignee_id: IdRef | None = Field(default=None, description="null unassigns")
     team: str | None = Field(default=None, max_length=40)
 
 
-class VisitorMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class VisitorMessage(RequestModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     client_id: str = ClientId
     body: str = Field(min_length=1, max_length=MAX_BODY)
@@ -94,8 +108,8 @@ class VisitorMessage(BaseModel):
         return normalize_email(value) if value else None
 
 
-class RatingCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class RatingCreate(RequestModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     rating: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=2000)

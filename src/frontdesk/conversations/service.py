@@ -3,6 +3,7 @@ the change causes in an ``Outbox``; the caller publishes them only after its com
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from frontdesk.contacts.models import Contact
 from frontdesk.contacts.service import decode_cursor, encode_cursor
+from frontdesk.conversations.identity import claim_read
 from frontdesk.conversations.models import (
     AuthorType,
     Conversation,
@@ -20,6 +22,7 @@ from frontdesk.conversations.models import (
     Message,
     MessageKind,
     Team,
+    Visitor,
 )
 from frontdesk.conversations.routing import get_team
 from frontdesk.conversations.schemas import AgentMessageRead, ConversationRead, MessageRead
@@ -30,6 +33,7 @@ from frontdesk.realtime.broker import Broker, Event
 from frontdesk.workspaces.models import Agent
 
 MESSAGES: Table = Base.metadata.tables["messages"]
+log = logging.getLogger(__name__)
 
 
 def conversation_channel(conversation_id: int) -> str:
@@ -50,9 +54,13 @@ class Outbox:
         self.events.append((channel, event))
 
     async def publish(self, broker: Broker) -> None:
-        for channel, event in self.events:
-            await broker.publish(channel, event)
-        self.events.clear()
+        """Hands every event to the broker; one that fails is logged and the others still go."""
+        events, self.events = self.events, []
+        for channel, event in events:
+            try:
+                await broker.publish(channel, event)
+            except Exception:  # the brokers retry themselves; this only guards against a bug losing the rest
+                log.exception("could not publish a %s event on %s", event.get("type"), channel)
 
 
 @dataclass
@@ -98,7 +106,8 @@ async def list_conversations(
 
 
 async def to_read(*, session: AsyncSession, conversation: Conversation) -> ConversationRead:
-    # One round trip for the four names around the conversation: this runs for every event an inbox shows.
+    # One round trip for the four names around the conversation, and whether the visitor claims an address:
+    # this runs for every event an inbox shows.
     names = (
         await session.execute(
             select(
@@ -110,10 +119,12 @@ async def to_read(*, session: AsyncSession, conversation: Conversation) -> Conve
                 .order_by(Message.seq.desc())
                 .limit(1)
                 .scalar_subquery(),
+                # Whether the visitor typed an address: most have not, and then no claim needs reading.
+                select(Visitor.claimed_email).where(Visitor.id == conversation.visitor_id).scalar_subquery(),
             )
         )
     ).one()
-    contact_name, assignee_name, team, last_message = names
+    contact_name, assignee_name, team, last_message, claimed_email = names
     return ConversationRead(
         id=conversation.id,
         status=ConversationStatus(conversation.status),
@@ -132,6 +143,7 @@ async def to_read(*, session: AsyncSession, conversation: Conversation) -> Conve
         resolution_seconds=conversation.resolution_seconds,
         csat_rating=conversation.csat_rating,
         csat_comment=conversation.csat_comment,
+        identity_claim=await claim_read(session=session, conversation=conversation) if claimed_email else None,
     )
 
 
@@ -156,11 +168,20 @@ def conversation_summary(conversation: Conversation) -> Event:
 
 
 def add_message_events(outbox: Outbox, message: Message, *, workspace_id: int, summary: Event) -> None:
-    """The message for the agents (with the list summary) and, unless it is a note, for the visitor."""
+    """The message for the agents (with the list summary) and, unless it is a note, for the visitor.
+
+    Every sequence number reaches the visitor's channel: a note's as a bare ``seq`` event, so the widget can
+    tell a number it was never meant to see from one it missed (and then fetches).
+    """
     event: Event = {"type": "message", "conversation_id": message.conversation_id}
     if message.kind == MessageKind.message.value:
         visitor_copy = MessageRead.model_validate(message).model_dump(mode="json")
         outbox.add(conversation_channel(message.conversation_id), {**event, "message": visitor_copy})
+    else:
+        outbox.add(
+            conversation_channel(message.conversation_id),
+            {"type": "seq", "conversation_id": message.conversation_id, "seq": message.seq},
+        )
     agent_copy = AgentMessageRead.model_validate(message).model_dump(mode="json")
     outbox.add(inbox_channel(workspace_id), {**event, "message": agent_copy, "conversation": summary})
 
@@ -185,12 +206,17 @@ async def do_post_message(
     """Store a message with the next sequence number; a retry with the same client id returns the first.
 
     Returns the message and whether it was created now. A concurrent retry that loses the race raises
-    ``IntegrityError``; callers roll back and call again, and then find the winner's message.
+    ``IntegrityError``; callers roll back and call again, and then find the winner's message. A retry announces
+    the stored message again: the first attempt may have been stored and never announced (its process died
+    between commit and publish), and clients drop what they already have by sequence number.
     """
     existing = await session.scalar(
         select(Message).where(Message.conversation_id == conversation.id, Message.client_id == client_id)
     )
     if existing is not None:
+        add_message_events(
+            outbox, existing, workspace_id=conversation.workspace_id, summary=conversation_summary(conversation)
+        )
         return existing, False
     if kind is MessageKind.note and author_type is not AuthorType.agent:
         raise InvalidInput("only agents write private notes", field="kind")

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk import security
@@ -16,8 +16,7 @@ from frontdesk.contacts.merge import do_merge_contacts
 from frontdesk.contacts.models import ContactEmail
 from frontdesk.contacts.schemas import ContactCreate
 from frontdesk.contacts.service import do_create_contact, get_contact
-from frontdesk.contacts.validation import email_key, normalize_email
-from frontdesk.conversations import routing
+from frontdesk.conversations import identity, routing
 from frontdesk.conversations.models import AuthorType, ChatSettings, Conversation, Message, Visitor
 from frontdesk.conversations.schemas import VisitorMessage
 from frontdesk.conversations.service import Outbox, conversation_event, do_post_message, inbox_channel
@@ -25,6 +24,7 @@ from frontdesk.db import utcnow
 from frontdesk.errors import InvalidInput, NotFound
 
 VISITOR_TOKEN_PREFIX = "fdv_"
+MAX_USER_ID = 200  # visitors.external_user_id
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,11 @@ async def do_start_visitor(
                 Visitor.workspace_id == settings.workspace_id,
             )
         )
+    proven = bool(user_id and _hash_proves(settings, user_id, given_hash))
+    if visitor is not None and proven and visitor.external_user_id not in (None, user_id):
+        # Another signed-in user on a browser proven to be someone else's: a fresh visitor, so the first
+        # user's conversations are not shown to the second.
+        visitor = None
     new_token = None
     if visitor is None:
         new_token = VISITOR_TOKEN_PREFIX + secrets.token_urlsafe(24)
@@ -103,20 +108,35 @@ async def do_start_visitor(
     visitor.last_seen_at = utcnow()
     verified, error = False, None
     if user_id:
-        expected = user_hash(settings.identity_secret, user_id)
-        if given_hash and hmac.compare_digest(expected, given_hash.strip().lower()):
+        if proven:
             verified = True
             if visitor.external_user_id != user_id:
                 visitor.external_user_id = user_id
                 await _adopt_identified_contact(session, visitor)
         else:
-            error = "user_hash does not match user_id; continuing as an anonymous visitor"
+            error = (
+                f"user_id is longer than {MAX_USER_ID} characters; continuing as an anonymous visitor"
+                if len(user_id) > MAX_USER_ID
+                else "user_hash does not match user_id; continuing as an anonymous visitor"
+            )
     await session.flush()
     return VisitorSession(visitor=visitor, new_token=new_token, identity_verified=verified, identity_error=error)
 
 
+def _hash_proves(settings: ChatSettings, user_id: str, given_hash: object) -> bool:
+    """Whatever the page sent (any JSON value, any length) either proves the id or does not; never an error."""
+    if not isinstance(given_hash, str) or len(user_id) > MAX_USER_ID:
+        return False
+    expected = user_hash(settings.identity_secret, user_id).encode()
+    return hmac.compare_digest(expected, given_hash.strip().lower().encode())
+
+
 async def _adopt_identified_contact(session: AsyncSession, visitor: Visitor) -> None:
-    """A proven user id: share the contact of the same user's other browsers."""
+    """A proven user id: the contact of the same user's other browsers takes this browser over.
+
+    Verified identity, so records may join: the anonymous contact this browser chatted under before signing
+    in (no address of its own, no other browser) is merged into the user's contact, its chats with it.
+    """
     known = await session.scalar(
         select(Visitor.contact_id)
         .where(
@@ -127,8 +147,26 @@ async def _adopt_identified_contact(session: AsyncSession, visitor: Visitor) -> 
         )
         .limit(1)
     )
-    if known is not None:
-        visitor.contact_id = known
+    if known is None or known == visitor.contact_id:
+        return
+    previous, visitor.contact_id = visitor.contact_id, known
+    if previous is not None and await _only_anonymous(session, visitor, previous):
+        await session.flush()
+        await identity.move_chats(
+            session, workspace_id=visitor.workspace_id, from_contact_id=previous, to_contact_id=known
+        )
+        target = await get_contact(session=session, workspace_id=visitor.workspace_id, contact_id=known)
+        duplicate = await get_contact(session=session, workspace_id=visitor.workspace_id, contact_id=previous)
+        await do_merge_contacts(session=session, target=target, duplicate=duplicate, actor="widget (user_hash)")
+
+
+async def _only_anonymous(session: AsyncSession, visitor: Visitor, contact_id: int) -> bool:
+    """The contact exists only for this browser: no e-mail address, no other visitor."""
+    has_email = await session.scalar(select(ContactEmail.id).where(ContactEmail.contact_id == contact_id).limit(1))
+    others = await session.scalar(
+        select(Visitor.id).where(Visitor.contact_id == contact_id, Visitor.id != visitor.id).limit(1)
+    )
+    return has_email is None and others is None
 
 
 async def current_conversation(*, session: AsyncSession, visitor: Visitor) -> Conversation | None:
@@ -150,7 +188,7 @@ async def _ensure_contact(session: AsyncSession, visitor: Visitor, name: str | N
     contact = await do_create_contact(
         session=session,
         workspace_id=visitor.workspace_id,
-        data=ContactCreate(name=name or f"Visitor {visitor.id}", stage="prospect", tags=["chat"]),
+        data=ContactCreate(name=name or identity.anonymous_name(visitor), stage="prospect", tags=["chat"]),
         actor="widget",
     )
     visitor.contact_id = contact.id
@@ -158,39 +196,14 @@ async def _ensure_contact(session: AsyncSession, visitor: Visitor, name: str | N
 
 
 async def do_link_email(*, session: AsyncSession, visitor: Visitor, email: str, name: str | None) -> int:
-    """Give the visitor's contact this address, or fold it into the contact that already has it."""
-    address = normalize_email(email)
+    """Keep the address the visitor typed as their unverified claim (see ``identity``); their contact's id.
+
+    Nothing is merged and no other contact is looked at for access: records join only once the claim is
+    verified (the e-mailed link, an agent, or the site's ``user_hash``).
+    """
     contact_id = await _ensure_contact(session, visitor, name)
-    owner_id = await session.scalar(
-        select(ContactEmail.contact_id).where(
-            ContactEmail.workspace_id == visitor.workspace_id, ContactEmail.email_normalized == email_key(address)
-        )
-    )
-    contact = await get_contact(session=session, workspace_id=visitor.workspace_id, contact_id=contact_id)
-    if owner_id == contact_id:
-        return contact_id
-    if owner_id is not None:
-        existing = await get_contact(session=session, workspace_id=visitor.workspace_id, contact_id=owner_id)
-        await do_merge_contacts(session=session, target=existing, duplicate=contact, actor="widget")
-        await session.execute(update(Visitor).where(Visitor.contact_id == contact_id).values(contact_id=existing.id))
-        await session.execute(
-            update(Conversation).where(Conversation.contact_id == contact_id).values(contact_id=existing.id)
-        )
-        visitor.contact_id = existing.id
-        return existing.id
-    session.add(
-        ContactEmail(
-            workspace_id=visitor.workspace_id,
-            contact_id=contact.id,
-            email=address,
-            email_normalized=email_key(address),
-            position=len(contact.emails),
-        )
-    )
-    if name and contact.name.startswith("Visitor "):
-        contact.name = name
-    await session.flush()
-    return contact.id
+    await identity.do_claim_identity(session=session, visitor=visitor, email=email, name=name)
+    return contact_id
 
 
 async def _open_conversation(session: AsyncSession, visitor: Visitor, data: VisitorMessage) -> Conversation:
@@ -211,12 +224,16 @@ async def _open_conversation(session: AsyncSession, visitor: Visitor, data: Visi
     return conversation
 
 
-async def _link_email(session: AsyncSession, visitor: Visitor, data: VisitorMessage) -> None:
-    if data.email:
-        try:
-            await do_link_email(session=session, visitor=visitor, email=data.email, name=data.name)
-        except ValueError as exc:
-            raise InvalidInput(str(exc), field="email") from None
+async def _link_email(session: AsyncSession, visitor: Visitor, data: VisitorMessage) -> bool:
+    """Whether the visitor's claim changed (agents then get the conversation again, with the claim)."""
+    if not data.email:
+        return False
+    before = (visitor.claimed_email, visitor.claimed_name)
+    try:
+        await do_link_email(session=session, visitor=visitor, email=data.email, name=data.name)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="email") from None
+    return (visitor.claimed_email, visitor.claimed_name) != before
 
 
 async def do_visitor_message(
@@ -226,9 +243,8 @@ async def do_visitor_message(
     conversation = await current_conversation(session=session, visitor=visitor)
     opened = conversation is None
     if conversation is None:
-        # The e-mail first: it may fold the visitor into a known contact, whom the new conversation belongs to.
-        await _link_email(session, visitor, data)
         conversation = await _open_conversation(session, visitor, data)
+        await _link_email(session, visitor, data)
     message, created = await do_post_message(
         session=session,
         conversation=conversation,
@@ -240,9 +256,8 @@ async def do_visitor_message(
     )
     if not created:
         return conversation, message, False
-    if not opened:
-        await _link_email(session, visitor, data)
-    if opened or (visitor.contact_id and conversation.contact_id != visitor.contact_id):
+    claim_changed = not opened and await _link_email(session, visitor, data)
+    if opened or claim_changed or (visitor.contact_id and conversation.contact_id != visitor.contact_id):
         conversation.contact_id = visitor.contact_id
         await session.flush()
         outbox.add(

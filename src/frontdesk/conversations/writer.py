@@ -27,6 +27,7 @@ from frontdesk.conversations.service import (
     add_message_events,
     conversation_channel,
     conversation_event,
+    conversation_summary,
     do_post_message,
     inbox_channel,
 )
@@ -222,6 +223,13 @@ async def write_lines(*, session: AsyncSession, lines: list[_Line], outbox: Outb
                     inbox_channel(conversations[conversation_id].workspace_id),
                     await conversation_event(session=session, conversation=conversation_obj),
                 )
+    for (conversation_id, _), message in stored.items():
+        # A retry of a stored line is announced again: the first attempt's events may never have gone out.
+        conversation_obj = await session.get(Conversation, conversation_id)
+        if conversation_obj is not None:
+            add_message_events(
+                outbox, message, workspace_id=message.workspace_id, summary=conversation_summary(conversation_obj)
+            )
     found = {**stored, **created}
     return [
         MessageRead.model_validate(found[(line.conversation_id, line.client_id)]).model_dump(mode="json")

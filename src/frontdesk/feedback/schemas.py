@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
+from frontdesk.inputs import RequestModel
+
 
 class FeedbackSettingsRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -16,9 +18,7 @@ class FeedbackSettingsRead(BaseModel):
     referral_landing_url: str | None
 
 
-class FeedbackSettingsUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FeedbackSettingsUpdate(RequestModel):
     complaint_star_threshold: Annotated[int | None, Field(ge=1, le=5)] = None
     complaint_score_threshold: Annotated[int | None, Field(ge=0, le=10)] = None
     complaint_due_days: Annotated[int | None, Field(ge=1, le=365)] = None

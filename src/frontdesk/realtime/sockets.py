@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -24,3 +25,15 @@ async def serve_socket(websocket: WebSocket, loop: Callable[[], Awaitable[None]]
         log.exception("WebSocket %s failed", websocket.url.path)
         with contextlib.suppress(Exception):
             await websocket.close(code=1011, reason="server error; reconnect")
+
+
+async def until_subscribed(relay: asyncio.Task[None], subscribed: asyncio.Event) -> None:
+    """Waits until ``relay`` has subscribed; if it failed before that, raises its error instead of waiting on."""
+    waiter = asyncio.ensure_future(subscribed.wait())
+    try:
+        await asyncio.wait({relay, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+    if not subscribed.is_set():
+        relay.result()  # raises the relay's error (or CancelledError)
+        raise RuntimeError("the relay ended before it subscribed")

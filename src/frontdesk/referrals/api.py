@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from frontdesk.contacts.service import get_referenced_contact
 from frontdesk.deps import AppSettings, DbSession, Editor, PathId, Viewer, require_time_zones
 from frontdesk.errors import Conflict
+from frontdesk.inputs import BoundedDateTime, IdRef
 from frontdesk.referrals import service
 from frontdesk.referrals.schemas import ReferralCodeRead, ReferralCreate, ReferralPage, ReferralReport
 
@@ -73,7 +73,7 @@ async def list_referrals(
     principal: Viewer,
     limit: Limit = 50,
     cursor: Cursor = None,
-    referrer_id: Annotated[int | None, Query(ge=1)] = None,
+    referrer_id: Annotated[IdRef | None, Query()] = None,
 ) -> ReferralPage:
     items, next_cursor = await service.list_referrals(
         session=session, workspace_id=principal.workspace_id, limit=limit, cursor=cursor, referrer_id=referrer_id
@@ -85,8 +85,8 @@ async def list_referrals(
 async def referral_report(
     session: DbSession,
     principal: Viewer,
-    since: Annotated[datetime | None, Query(description="New customers / referrals from this time")] = None,
-    until: Annotated[datetime | None, Query(description="... before this time")] = None,
+    since: Annotated[BoundedDateTime | None, Query(description="New customers / referrals from this time")] = None,
+    until: Annotated[BoundedDateTime | None, Query(description="... before this time")] = None,
     top: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> ReferralReport:
     require_time_zones(since=since, until=until)

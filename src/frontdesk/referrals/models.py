@@ -31,8 +31,9 @@ class Referral(Base):
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"))
-    referrer_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("contacts.id", ondelete="CASCADE"))
-    referred_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("contacts.id", ondelete="CASCADE"))
+    # Nothing once that side is erased: the referral still counts in the referral report.
+    referrer_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("contacts.id", ondelete="SET NULL"))
+    referred_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("contacts.id", ondelete="SET NULL"))
     # The order that came with the code, when the code arrived with an order.
     order_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("orders.id", ondelete="SET NULL"), default=None)
     code: Mapped[str] = mapped_column(String(20))

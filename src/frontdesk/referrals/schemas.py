@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from frontdesk.contacts.schemas import RecordId
+from frontdesk.inputs import IdRef, RequestModel
 
 CodeText = Annotated[str, Field(min_length=4, max_length=20, description="A customer's referral code")]
 
@@ -19,21 +19,25 @@ class ReferralCodeRead(BaseModel):
     link: str
 
 
-class ReferralCreate(BaseModel):
+class ReferralCreate(RequestModel):
     """Attribute a new contact (and, optionally, their first order) to the owner of a code."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     referral_code: CodeText
-    contact_id: RecordId
-    order_id: RecordId | None = None
+    contact_id: IdRef
+    order_id: IdRef | None = None
 
 
 class ReferralRead(BaseModel):
     id: int
-    referrer_id: int
+    referrer_id: int | None = Field(
+        description="Nothing once the contact was erased (the row stays, anonymised, for the figures)"
+    )
     referrer_name: str
-    referred_id: int
+    referred_id: int | None = Field(
+        description="Nothing once the contact was erased (the row stays, anonymised, for the figures)"
+    )
     referred_name: str
     order_id: int | None
     code: str

@@ -13,6 +13,7 @@ from frontdesk.commerce.figures import get_commerce_settings
 from frontdesk.commerce.models import CustomerFigures, Order, OrderStatus
 from frontdesk.commerce.schemas import from_minor
 from frontdesk.contacts.models import Contact
+from frontdesk.contacts.personal_data import ERASED_CONTACT_NAME
 from frontdesk.contacts.service import decode_cursor, encode_cursor, get_contact
 from frontdesk.db import insert_missing
 from frontdesk.errors import Conflict, InvalidInput
@@ -121,10 +122,11 @@ async def list_referrals(
     *, session: AsyncSession, workspace_id: int, limit: int, cursor: str | None, referrer_id: int | None = None
 ) -> tuple[list[ReferralRead], str | None]:
     referrer, referred = Contact.__table__.alias("referrer"), Contact.__table__.alias("referred")
+    # Outer joins: a referral whose referrer or referred contact was erased still counts, so it is listed.
     statement = (
         select(Referral, referrer.c.name, referred.c.name)
-        .join(referrer, referrer.c.id == Referral.referrer_id)
-        .join(referred, referred.c.id == Referral.referred_id)
+        .outerjoin(referrer, referrer.c.id == Referral.referrer_id)
+        .outerjoin(referred, referred.c.id == Referral.referred_id)
         .where(Referral.workspace_id == workspace_id)
     )
     if referrer_id is not None:
@@ -136,9 +138,9 @@ async def list_referrals(
         ReferralRead(
             id=row.id,
             referrer_id=row.referrer_id,
-            referrer_name=referrer_name,
+            referrer_name=ERASED_CONTACT_NAME if row.referrer_id is None else referrer_name,
             referred_id=row.referred_id,
-            referred_name=referred_name,
+            referred_name=ERASED_CONTACT_NAME if row.referred_id is None else referred_name,
             order_id=row.order_id,
             code=row.code,
             created_at=row.created_at,
@@ -176,6 +178,7 @@ async def report(
         or 0
     )
     referred_contacts = int(await session.scalar(select(func.count()).where(*referred_in_range)) or 0)
+    # Top referrers are people: an erased referrer's referrals count above but are listed under nobody.
     rows = await session.execute(
         select(
             Referral.referrer_id,

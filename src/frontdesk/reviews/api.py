@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from frontdesk.conversations.visitors import settings_for_widget_token
 from frontdesk.deps import AppSettings, DbSession, Editor, PathId, Viewer
+from frontdesk.inputs import IdRef
 from frontdesk.reviews import service
 from frontdesk.reviews.models import Review, ReviewStatus
 from frontdesk.reviews.schemas import (
@@ -51,7 +52,7 @@ async def list_reviews(
     cursor: Cursor = None,
     status: ReviewStatus | None = None,
     sku: Annotated[str | None, Query(max_length=100)] = None,
-    contact_id: Annotated[int | None, Query(ge=1)] = None,
+    contact_id: Annotated[IdRef | None, Query()] = None,
 ) -> ReviewPage:
     rows, next_cursor = await service.list_reviews(
         session=session,

@@ -29,7 +29,8 @@ class Review(Base):
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"))
     product_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("products.id", ondelete="CASCADE"))
-    contact_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("contacts.id", ondelete="CASCADE"))
+    # Nothing once the buyer is erased: the rating stays in the product's figures, every text is emptied.
+    contact_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("contacts.id", ondelete="SET NULL"))
     # The completed order the review rests on.
     order_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("orders.id", ondelete="SET NULL"))
     verified_purchase: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -51,7 +51,7 @@ async def moderate(
     action: Annotated[str, Form()] = "",
     rejection_reason: Annotated[str, Form()] = "",
     reply: Annotated[str | None, Form()] = None,
-    back: Annotated[str, Form()] = "pending",
+    back: Annotated[ReviewStatus, Form()] = ReviewStatus.pending,
 ) -> Any:
     user.principal.require(Role.agent)
     fields: dict[str, Any] = {"status": action or None, "rejection_reason": rejection_reason or None, "reply": reply}
@@ -59,9 +59,9 @@ async def moderate(
         data = ReviewModeration.model_validate({key: value for key, value in fields.items() if value is not None})
     except ValidationError as exc:
         error = errors_from_pydantic(list(exc.errors()))[0]
-        return await _queue(request, session, user, ReviewStatus(back), error=error, error_review=review_id)
+        return await _queue(request, session, user, back, error=error, error_review=review_id)
     await service.do_moderate(
         session=session, workspace_id=user.principal.workspace_id, review_id=review_id, data=data, actor=user.email
     )
     await session.commit()
-    return RedirectResponse(f"/reviews?status={ReviewStatus(back).value}", status_code=303)
+    return RedirectResponse(f"/reviews?status={back.value}", status_code=303)

@@ -12,6 +12,7 @@ from frontdesk.deps import DbSession
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.feedback.links import InvalidLink
 from frontdesk.feedback.public import link_error, workspace_name
+from frontdesk.inputs import FormId
 from frontdesk.reviews import service
 from frontdesk.reviews.schemas import ReviewWrite
 from frontdesk.web.console import render
@@ -51,7 +52,7 @@ async def write_review(
     request: Request,
     token: str,
     session: DbSession,
-    product_id: Annotated[int, Form()],
+    product_id: FormId,
     rating: Annotated[str, Form()] = "",
     title: Annotated[str, Form()] = "",
     body: Annotated[str, Form()] = "",

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from frontdesk.contacts.schemas import RecordId
+from frontdesk.inputs import IdRef, RequestModel
 from frontdesk.reviews.models import ReviewStatus
 
 Rating = Annotated[int, Field(ge=1, le=5, description="Stars, 1 to 5")]
@@ -15,10 +15,10 @@ Title = Annotated[str, Field(min_length=1, max_length=200)]
 Body = Annotated[str, Field(min_length=1, max_length=5000)]
 
 
-class ReviewWrite(BaseModel):
+class ReviewWrite(RequestModel):
     """A review as the buyer writes it; markup is removed, what is left must not be empty."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     rating: Rating
     title: Title
@@ -28,12 +28,12 @@ class ReviewWrite(BaseModel):
 class ReviewCreate(ReviewWrite):
     """A review sent by the business on a buyer's behalf (e.g. collected on its own site)."""
 
-    contact_id: RecordId
+    contact_id: IdRef
     sku: Annotated[str, Field(min_length=1, max_length=100)]
 
 
-class ReviewModeration(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class ReviewModeration(RequestModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     status: Literal[ReviewStatus.approved, ReviewStatus.rejected] | None = None
     rejection_reason: Annotated[str | None, Field(max_length=500)] = None
@@ -53,7 +53,9 @@ class ReviewRead(BaseModel):
     product_id: int
     sku: str
     product_name: str
-    contact_id: int
+    contact_id: int | None = Field(
+        description="Nothing once the contact was erased (the row stays, anonymised, for the figures)"
+    )
     contact_name: str
     order_id: int | None
     verified_purchase: bool
@@ -101,7 +103,7 @@ class PublicProduct(BaseModel):
 class PublicReviews(BaseModel):
     product: PublicProduct
     average: float | None = Field(description="Average stars of approved reviews, 1 decimal")
-    count: int
+    count: int = Field(description="Approved ratings, an erased reviewer's included (their review is not listed)")
     distribution: dict[str, int] = Field(description='Approved reviews per star, {"1": n, ..., "5": n}')
     items: list[PublicReview]
     next_cursor: str | None

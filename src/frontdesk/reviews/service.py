@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.commerce.models import Order, OrderLine, OrderStatus, Product
 from frontdesk.commerce.service import get_order
 from frontdesk.contacts.models import Contact
+from frontdesk.contacts.personal_data import ERASED_CONTACT_NAME
 from frontdesk.contacts.service import decode_cursor, encode_cursor, get_referenced_contact
 from frontdesk.db import utcnow
 from frontdesk.errors import InvalidInput, NotFound
@@ -149,7 +150,7 @@ async def to_reads(*, session: AsyncSession, reviews: list[Review]) -> list[Revi
             sku=products[review.product_id].sku,
             product_name=products[review.product_id].name,
             contact_id=review.contact_id,
-            contact_name=names.get(review.contact_id, ""),
+            contact_name=ERASED_CONTACT_NAME if review.contact_id is None else names.get(review.contact_id, ""),
             order_id=review.order_id,
             verified_purchase=review.verified_purchase,
             rating=review.rating,
@@ -204,7 +205,11 @@ def _author(contact: Contact | None) -> str:
 async def public_reviews(
     *, session: AsyncSession, workspace_id: int, sku: str, limit: int = 20, cursor: str | None = None
 ) -> PublicReviews:
-    """What anyone may see of a product's reviews: approved ones only, with their summary."""
+    """What anyone may see of a product's reviews: approved ones only, with their summary.
+
+    The summary (average, count, distribution) counts every approved rating, an erased reviewer's included; the
+    list shows only reviews whose author is still a customer, since an erased one has no text left to show.
+    """
     product = await session.scalar(select(Product).where(Product.workspace_id == workspace_id, Product.sku == sku))
     if product is None:
         raise NotFound(f"no product with SKU {sku!r}", field="sku")
@@ -213,6 +218,7 @@ async def public_reviews(
     per_star = {star: int(n) for star, n in (await session.execute(stars)).all()}
     count = sum(per_star.values())
     average = round(sum(star * n for star, n in per_star.items()) / count, 1) if count else None
+    # The inner join leaves out anonymised reviews (no contact): their rating is in the summary above.
     statement = select(Review, Contact).join(Contact, Contact.id == Review.contact_id).where(*approved)
     if cursor:
         statement = statement.where(Review.id < decode_cursor(cursor))

@@ -16,11 +16,25 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, false, func, not_, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Float,
+    Numeric,
+    Select,
+    and_,
+    cast,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.sql.elements import literal
 
 from frontdesk.commerce.models import CustomerFigures, Lifecycle
-from frontdesk.commerce.schemas import to_minor
+from frontdesk.commerce.schemas import minor_units
 from frontdesk.contacts.models import Contact, ContactTag
 from frontdesk.conversations.models import Conversation, Message
 from frontdesk.db import UTCDateTime
@@ -67,6 +81,15 @@ OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
+
+
+def _minor(value: Decimal, currency: str) -> ColumnElement[Any]:
+    """An amount in the currency's minor unit as a literal. Rules allow two decimals in every currency: a
+    fraction of a yen stays a fraction (compared as a float, exact at these magnitudes) rather than an error."""
+    scaled = value * minor_units(currency)
+    if scaled == scaled.to_integral_value():
+        return literal(int(scaled), BigInteger())
+    return literal(float(scaled), Float())
 
 
 def _ordered(column: ColumnElement[Any], op: str, value: Any) -> ColumnElement[bool]:
@@ -144,9 +167,9 @@ def _comparison(rule: Comparison, ctx: Context) -> ColumnElement[bool]:
         if op in {"is null", "is not null"}:
             return orders == 0 if op == "is null" else orders > 0
         assert isinstance(value, Decimal)
-        # 64-bit arithmetic: orders x amount in cents outgrows PostgreSQL's 32-bit integer for big customers.
-        amount = literal(to_minor(value, ctx.currency), BigInteger())
-        return and_(orders > 0, _ordered(spent, op, amount * orders))
+        # Decimal arithmetic: orders x amount in cents outgrows 32 bits for big customers, and 64 bits for a
+        # rule's largest amount (SQLite turns an overflowing product into a float by itself).
+        return and_(orders > 0, _ordered(spent, op, _minor(value, ctx.currency) * cast(orders, Numeric())))
     if spec.kind == Kind.days:
         column = {
             "days_since_last_order": CustomerFigures.last_order_at,
@@ -157,11 +180,12 @@ def _comparison(rule: Comparison, ctx: Context) -> ColumnElement[bool]:
             return column.is_(None) if op == "is null" else column.is_not(None)
         assert isinstance(value, int)
         return _days_since(column, op, value, ctx.now)
+    operand: Any = value
     if field in CONTACT_COLUMNS:
         column = getattr(Contact, field)
     elif field == "total_spent":
         column = _figure("total_spent_minor")
-        value = to_minor(value, ctx.currency) if isinstance(value, Decimal) else value
+        operand = _minor(value, ctx.currency) if isinstance(value, Decimal) else value
     else:
         column = _figure(field)
     if op == "is null":
@@ -171,7 +195,7 @@ def _comparison(rule: Comparison, ctx: Context) -> ColumnElement[bool]:
     if value == ALL:  # ranges = all: bought from every range the workspace has (and it has some)
         every = and_(literal(ctx.range_count) > 0, column == ctx.range_count)
         return every if op == "=" else not_(every)
-    condition = _ordered(column, op, value)
+    condition = _ordered(column, op, operand)
     return and_(column.is_not(None), condition) if spec.nullable else condition
 
 

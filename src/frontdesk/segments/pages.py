@@ -100,11 +100,12 @@ async def segment_size(segment: str, request: Request, session: DbSession, user:
     return render(request, "partials/segment_size.html", user=user, size=size)
 
 
-@router.get("/segments/{segment}/export.csv")
+@router.get("/segments/{segment}/export.csv", responses={200: {"content": {"text/csv": {}}}})
 async def export_csv(segment: str, request: Request, session: DbSession, user: ConsoleAgent) -> StreamingResponse:
     workspace_id = user.principal.workspace_id
     read, rule = await service.resolve(session=session, workspace_id=workspace_id, ref=segment)
     ctx = await service.context(session=session, workspace_id=workspace_id)
+    await session.close()  # the export reads with short sessions of its own; don't hold a connection meanwhile
     return StreamingResponse(
         service.export_csv(factory=request.app.state.session_factory, workspace_id=workspace_id, rule=rule, ctx=ctx),
         media_type="text/csv",

@@ -31,6 +31,12 @@ from frontdesk.contacts.models import Audience, ContactKind, Market, Stage
 
 MAX_RULE_LENGTH = 4000
 MAX_DEPTH = 30
+# Each number's range, wide enough for any real comparison and narrow enough that the compiled query never
+# overflows: days become a time ``now - days`` (Python's datetimes end in year 9999), amounts are compared in
+# minor units (64-bit), counts with 32-bit columns.
+MAX_WHOLE_NUMBER = 10**9
+MAX_DAYS = 365_000
+MAX_AMOUNT = 10**12
 
 
 class Kind(enum.StrEnum):
@@ -164,16 +170,18 @@ def _check_value(field: str, spec: FieldSpec, op: str, value: Any, where: dict[s
     if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
         raise RuleError(f"{field} takes a number", **where)
     number = Decimal(str(value))
+    # The range first: quantizing a number such as 1E+999999 or one with 40 digits raises.
     if spec.kind == Kind.score:
-        if number != number.quantize(Decimal("0.001")) or abs(number) > 1:
+        if not (number.is_finite() and abs(number) <= 1) or number != number.quantize(Decimal("0.001")):
             raise RuleError(f"{field} takes a score from -1 to 1 with at most three decimals", **where)
         return number
     if spec.kind == Kind.money:
-        if number != number.quantize(Decimal("0.01")) or abs(number) > 10**12:
-            raise RuleError(f"{field} takes an amount with at most two decimals", **where)
+        if not (number.is_finite() and abs(number) <= MAX_AMOUNT) or number != number.quantize(Decimal("0.01")):
+            raise RuleError(f"{field} takes an amount up to {MAX_AMOUNT} with at most two decimals", **where)
         return number
-    if number != number.to_integral_value() or abs(number) > 10**9:
-        raise RuleError(f"{field} takes a whole number", **where)
+    limit = MAX_DAYS if spec.kind == Kind.days else MAX_WHOLE_NUMBER
+    if not (number.is_finite() and abs(number) <= limit) or number != number.to_integral_value():
+        raise RuleError(f"{field} takes a whole number from -{limit} to {limit}", **where)
     return int(number)
 
 

@@ -7,8 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
+from frontdesk.inputs import RequestModel
 
-class RuleInput(BaseModel):
+
+class RuleInput(RequestModel):
     """A rule in its text form (``rule``) or its JSON form (``rule_json``): one of the two."""
 
     rule: str | None = Field(default=None, max_length=4000, examples=['country = "DE" and orders >= 2'])
@@ -26,7 +28,7 @@ class SegmentCreate(RuleInput):
     description: str | None = Field(default=None, max_length=1000)
 
 
-class SegmentUpdate(BaseModel):
+class SegmentUpdate(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=1000)
     rule: str | None = Field(default=None, max_length=4000)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,8 +15,10 @@ from frontdesk.commerce.figures import get_commerce_settings
 from frontdesk.commerce.models import ProductRange
 from frontdesk.contacts import importer as contacts_importer
 from frontdesk.contacts.service import ContactFilters, decode_cursor, encode_cursor
+from frontdesk.csvsafe import format_row
 from frontdesk.db import utcnow
 from frontdesk.errors import Conflict, InvalidInput, NotFound
+from frontdesk.inputs import parse_id
 from frontdesk.segments.compiler import Context, contacts_matching
 from frontdesk.segments.models import Segment
 from frontdesk.segments.rules import Rule, RuleError, from_json, parse, to_json, to_text
@@ -139,9 +139,10 @@ async def resolve(*, session: AsyncSession, workspace_id: int, ref: str) -> tupl
     if ref in BUILTIN_BY_KEY:
         read = _read_builtin(BUILTIN_BY_KEY[ref])
         return read, parse(read.rule)
-    if not ref.isdigit() or len(ref) > 18:
+    segment_id = parse_id(ref)
+    if segment_id is None:
         raise NotFound(f"no segment {ref!r}; built-in ones are {', '.join(BUILTIN_BY_KEY)}")
-    segment = await get_saved(session=session, workspace_id=workspace_id, segment_id=int(ref))
+    segment = await get_saved(session=session, workspace_id=workspace_id, segment_id=segment_id)
     return read_saved(segment), parse(segment.rule)
 
 
@@ -212,17 +213,18 @@ async def do_delete_segment(*, session: AsyncSession, workspace_id: int, segment
 async def export_csv(
     *, factory: async_sessionmaker[AsyncSession], workspace_id: int, rule: Rule, ctx: Context
 ) -> AsyncIterator[str]:
-    """The segment's contacts as CSV text, chunk by chunk, in the format the contact import reads.
+    """The segment's contacts as CSV text, a page at a time, in the format the contact import reads; cells a
+    spreadsheet would run as formulas are neutralised (``frontdesk.csvsafe``).
 
-    Streams with its own session: the request's session is closed before a streaming response is sent.
+    Reads with sessions of its own, one per page (``contacts.importer.export_rows``): the request's session
+    is closed before a streaming response is sent, and no connection is held while the client downloads.
     """
-    async with factory() as reader:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        async for row in contacts_importer.export_rows(
-            session=reader, workspace_id=workspace_id, filters=ContactFilters(within=members(rule, ctx))
-        ):
-            writer.writerow(row)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+    chunk: list[str] = []
+    async for row in contacts_importer.export_rows(
+        factory=factory, workspace_id=workspace_id, filters=ContactFilters(within=members(rule, ctx))
+    ):
+        chunk.append(format_row(row))
+        if len(chunk) >= contacts_importer.EXPORT_PAGE_SIZE:
+            yield "".join(chunk)
+            chunk.clear()
+    yield "".join(chunk)

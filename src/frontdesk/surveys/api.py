@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from frontdesk.deps import AppSettings, DbSession, Editor, PathId, Viewer, require_time_zones
 from frontdesk.feedback.periods import Period
+from frontdesk.inputs import BoundedDateTime
 from frontdesk.surveys import service
 from frontdesk.surveys.schemas import AnswerPage, NpsResults, SendReport, SurveyCreate, SurveyPage, SurveyRead
 
 router = APIRouter(prefix="/api/v1", tags=["surveys"])
 Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
-Since = Annotated[datetime | None, Query(description="Answers at or after this time")]
-Until = Annotated[datetime | None, Query(description="Answers before this time")]
+Since = Annotated[BoundedDateTime | None, Query(description="Answers at or after this time")]
+Until = Annotated[BoundedDateTime | None, Query(description="Answers before this time")]
 SegmentFilter = Annotated[str | None, Query(description="Only answers of this segment's members (id or key)")]
 
 

@@ -48,8 +48,8 @@ class SurveyRecipient(Base):
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"))
     survey_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("surveys.id", ondelete="CASCADE"))
-    # An answer is personal data: erasing the contact erases it.
-    contact_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("contacts.id", ondelete="CASCADE"))
+    # Nothing once the recipient is erased: the score stays in NPS, the address and comment are emptied.
+    contact_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("contacts.id", ondelete="SET NULL"))
     email: Mapped[str | None] = mapped_column(String(320), default=None)
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     score: Mapped[int | None] = mapped_column(Integer, default=None)

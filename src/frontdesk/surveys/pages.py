@@ -132,7 +132,7 @@ async def send_survey(survey_id: PathId, request: Request, session: DbSession, u
     return RedirectResponse(f"/surveys/{survey_id}?sent={report.added}", status_code=303)
 
 
-@router.get("/surveys/{survey_id}/links.csv")
+@router.get("/surveys/{survey_id}/links.csv", responses={200: {"content": {"text/csv": {}}}})
 async def export_links(survey_id: PathId, request: Request, session: DbSession, user: ConsoleAgent) -> Response:
     user.principal.require(Role.agent)
     text = await service.links_csv(

@@ -7,11 +7,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from frontdesk.inputs import RequestModel
 from frontdesk.surveys.models import DEFAULT_QUESTION, SurveyStatus
 
 
-class SurveyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class SurveyCreate(RequestModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
     question: Annotated[str, Field(min_length=1, max_length=300)] = DEFAULT_QUESTION
@@ -49,8 +50,8 @@ class SendReport(BaseModel):
     mail_configured: bool
 
 
-class AnswerCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class AnswerCreate(RequestModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     score: Annotated[int, Field(ge=0, le=10)]
     comment: Annotated[str, Field(max_length=5000)] = ""
@@ -83,7 +84,9 @@ class NpsResults(BaseModel):
 
 class AnswerRead(BaseModel):
     recipient_id: int
-    contact_id: int
+    contact_id: int | None = Field(
+        description="Nothing once the contact was erased (the row stays, anonymised, for the figures)"
+    )
     contact_name: str
     score: int
     comment: str | None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from collections.abc import Iterable
@@ -13,8 +12,10 @@ from sqlalchemy import exists, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.models import Contact, ContactEmail
+from frontdesk.contacts.personal_data import ERASED_CONTACT_NAME
 from frontdesk.contacts.service import decode_cursor, encode_cursor
 from frontdesk.conversations.models import Conversation
+from frontdesk.csvsafe import CsvWriter
 from frontdesk.db import UTCDateTime, insert_missing, utcnow
 from frontdesk.errors import Conflict, InvalidInput, NotFound
 from frontdesk.feedback.links import InvalidLink, read_link, sign_link
@@ -22,6 +23,7 @@ from frontdesk.feedback.models import OutboxEmail
 from frontdesk.feedback.periods import Period, bucket_of
 from frontdesk.feedback.sentiment import sentiment
 from frontdesk.feedback.text import plain_text
+from frontdesk.inputs import parse_id
 from frontdesk.segments import service as segments
 from frontdesk.segments.models import Segment
 from frontdesk.segments.rules import Rule, parse
@@ -95,7 +97,7 @@ async def to_reads(*, session: AsyncSession, surveys: list[Survey]) -> list[Surv
         ).all()
     }
     names = {segment.id: segment.name for segment in segments.builtin_segments()}
-    saved_ids = {int(survey.segment) for survey in surveys if survey.segment.isdigit()}
+    saved_ids = {segment_id for survey in surveys if (segment_id := parse_id(survey.segment)) is not None}
     names |= {
         str(segment_id): name
         for segment_id, name in (
@@ -235,7 +237,7 @@ async def links_csv(*, session: AsyncSession, workspace_id: int, survey_id: int,
         .order_by(SurveyRecipient.id)
     )
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(["contact_id", "name", "email", "link", "expires_at", "answered"])
     for recipient, name in rows.all():
         expires = recipient.invited_at + timedelta(days=survey.valid_days)
@@ -250,7 +252,8 @@ async def recipient_for_link(
 ) -> tuple[SurveyRecipient, Survey]:
     claims = read_link(token, purpose=LINK_PURPOSE, now=now)
     recipient = await session.get(SurveyRecipient, claims.subject_id)
-    if recipient is None or recipient.workspace_id != claims.workspace_id:
+    # An erased recipient's answer stays anonymous for NPS; the link that reached them no longer works.
+    if recipient is None or recipient.workspace_id != claims.workspace_id or recipient.contact_id is None:
         raise InvalidLink("this survey is no longer available")
     survey = await get_survey(session=session, workspace_id=recipient.workspace_id, survey_id=recipient.survey_id)
     return recipient, survey
@@ -349,9 +352,10 @@ async def list_answers(
     *, session: AsyncSession, workspace_id: int, survey_id: int, limit: int, cursor: str | None
 ) -> tuple[list[AnswerRead], str | None]:
     await get_survey(session=session, workspace_id=workspace_id, survey_id=survey_id)
+    # Outer join: an erased recipient's answer still counts in NPS, so it is listed, anonymously.
     statement = (
         select(SurveyRecipient, Contact.name)
-        .join(Contact, Contact.id == SurveyRecipient.contact_id)
+        .outerjoin(Contact, Contact.id == SurveyRecipient.contact_id)
         .where(*_answered(workspace_id, survey_id, None, None))
     )
     if cursor:
@@ -361,7 +365,7 @@ async def list_answers(
         AnswerRead(
             recipient_id=recipient.id,
             contact_id=recipient.contact_id,
-            contact_name=name,
+            contact_name=ERASED_CONTACT_NAME if recipient.contact_id is None else name,
             score=recipient.score,
             comment=recipient.comment,
             sentiment=recipient.sentiment,

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from frontdesk.conversations import routing
 from frontdesk.conversations.csat import do_rate
-from frontdesk.conversations.models import ChatSettings, Conversation, Visitor
+from frontdesk.conversations.models import ChatSettings, Conversation, Message, Visitor
 from frontdesk.conversations.schemas import MessageRead, RatingCreate, VisitorMessage
 from frontdesk.conversations.service import (
     Outbox,
@@ -36,11 +36,14 @@ from frontdesk.conversations.writer import MessageWriter
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.realtime.broker import OVERFLOW, Broker
 from frontdesk.realtime.ratelimit import Limit
-from frontdesk.realtime.sockets import serve_socket
+from frontdesk.realtime.sequence import SeenSequence
+from frontdesk.realtime.sockets import serve_socket, until_subscribed
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 WIDGET_JS = Path(__file__).parent / "static" / "widget.js"
+MESSAGES_PER_PAGE = 500  # list_messages' default limit
+GAP_WAIT_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,29 @@ def _client_ip(request: Request | WebSocket) -> str:
 
 
 def _cors(response: Response, origin: str) -> Response:
+    """Lets the page at ``origin`` read the answer (no credentials are involved: the visitor token is in the body)."""
+    if not origin:
+        return response
     response.headers["Access-Control-Allow-Origin"] = origin
     response.headers["Vary"] = "Origin"
     return response
+
+
+def _conversation_summary(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "id": conversation.id,
+        "status": conversation.status,
+        "last_seq": conversation.last_seq,
+        "csat_rating": conversation.csat_rating,
+    }
+
+
+def _through_seq(conversation: Conversation, messages: list[Message]) -> int:
+    """The sequence number up to which ``messages`` (read after ``conversation``) hold every line the visitor
+    may see: the conversation's last one, unless the page was cut at its limit."""
+    if len(messages) >= MESSAGES_PER_PAGE:
+        return messages[-1].seq
+    return max([conversation.last_seq, *(m.seq for m in messages)])
 
 
 async def _conversation_state(session: Any, visitor: Visitor, settings: ChatSettings) -> dict[str, Any]:
@@ -79,15 +102,9 @@ async def _conversation_state(session: Any, visitor: Visitor, settings: ChatSett
         for key, team in teams.items()
     }
     return {
-        "conversation": None
-        if conversation is None
-        else {
-            "id": conversation.id,
-            "status": conversation.status,
-            "last_seq": conversation.last_seq,
-            "csat_rating": conversation.csat_rating,
-        },
+        "conversation": None if conversation is None else _conversation_summary(conversation),
         "messages": [MessageRead.model_validate(m).model_dump(mode="json") for m in messages],
+        "through_seq": _through_seq(conversation, messages) if conversation else 0,
         "online": online,
         "welcome_message": settings.welcome_message,
         "offline_message": settings.offline_message,
@@ -111,24 +128,24 @@ async def start_session(request: Request) -> Response:
         if not isinstance(body, dict):
             raise ValueError
     except ValueError:
-        return JSONResponse({"error": "invalid", "field": "body", "message": "send a JSON object"}, status_code=422)
+        invalid = {"error": "invalid", "field": "body", "message": "send a JSON object"}
+        return _cors(JSONResponse(invalid, status_code=422), origin)
     factory = request.app.state.session_factory
     async with factory() as session:
         try:
             settings = await settings_for_widget_token(session=session, token=str(body.get("widget_token", "")))
         except DomainError:
-            return JSONResponse(
-                {"error": "unknown_widget", "field": "widget_token", "message": "unknown widget token"}, status_code=404
-            )
+            unknown = {"error": "unknown_widget", "field": "widget_token", "message": "unknown widget token"}
+            return _cors(JSONResponse(unknown, status_code=404), origin)
         if not origin_allowed(settings, origin):
-            return JSONResponse(
-                {
-                    "error": "origin_not_allowed",
-                    "field": "origin",
-                    "message": f"{origin or 'this page'} is not an allowed origin",
-                },
-                status_code=403,
-            )
+            # Readable by the refused page (CORS), so the widget can say why it stays hidden instead of retrying.
+            refusal = {
+                "error": "origin_not_allowed",
+                "field": "origin",
+                "origin": origin or None,
+                "message": f"{origin or 'this page'} is not an allowed origin",
+            }
+            return _cors(JSONResponse(refusal, status_code=403), origin)
         started = await do_start_visitor(
             session=session,
             settings=settings,
@@ -157,17 +174,28 @@ class VisitorSocket:
         self.visitor_id: int | None = None
         self.workspace_id: int | None = None
         self.conversation_id: int | None = None
-        self.last_seq = 0
         self.relay: asyncio.Task[None] | None = None
         self.rate_key = ""
+        self.seen = SeenSequence()
+        self.gap_check: asyncio.TimerHandle | None = None
+        self.gap_fill: asyncio.Task[None] | None = None
 
     async def send(self, frame: dict[str, Any]) -> None:
-        carried = frame.get("messages", []) if frame["type"] == "ready" else []
-        if frame["type"] in {"message", "ack"}:
-            carried = [frame["message"]]
-        for message in carried:
-            self.last_seq = max(self.last_seq, int(message["seq"]))
+        self.seen.record(frame)
         await self.websocket.send_text(json.dumps(frame))
+        if self.seen.has_gap() and self.gap_check is None:
+            # Events of one conversation can cross (two processes wrote it) or be lost (Redis went away): what
+            # is still missing shortly after is fetched, so the widget never waits for a line that won't come.
+            self.gap_check = asyncio.get_running_loop().call_later(GAP_WAIT_SECONDS, self._fill_gap)
+
+    def _fill_gap(self) -> None:
+        self.gap_check = None
+        if self.seen.has_gap() and self.relay is not None and not self.relay.done():
+            self.gap_fill = asyncio.get_running_loop().create_task(self._resume_quietly())
+
+    async def _resume_quietly(self) -> None:
+        with contextlib.suppress(Exception):  # the socket closed meanwhile: the widget resumes on reconnect
+            await self._resume(self.seen.through)
 
     async def run(self) -> None:
         hello = await self.websocket.receive_json()
@@ -200,15 +228,19 @@ class VisitorSocket:
             while True:
                 await self._handle(await self.websocket.receive_json())
         finally:
+            if self.gap_check is not None:
+                self.gap_check.cancel()
             await self._stop_relay()
 
     async def _follow(self, conversation_id: int) -> None:
         """Relay the conversation's events from now on; returns once subscribed, so no event can slip by."""
         await self._stop_relay()
+        if conversation_id != self.conversation_id:
+            self.seen = SeenSequence()
         self.conversation_id = conversation_id
         subscribed = asyncio.Event()
         self.relay = asyncio.create_task(self._relay(conversation_channel(conversation_id), subscribed))
-        await subscribed.wait()
+        await until_subscribed(self.relay, subscribed)
 
     async def _stop_relay(self) -> None:
         if self.relay is not None:
@@ -223,7 +255,7 @@ class VisitorSocket:
             while True:
                 frame = await queue.get()
                 if frame == OVERFLOW:
-                    await self._resume(self.last_seq)
+                    await self._resume(self.seen.through)
                 else:
                     await self.send(json.loads(frame))
 
@@ -240,13 +272,9 @@ class VisitorSocket:
         await self.send(
             {
                 "type": "ready",
-                "conversation": {
-                    "id": conversation.id,
-                    "status": conversation.status,
-                    "last_seq": conversation.last_seq,
-                    "csat_rating": conversation.csat_rating,
-                },
+                "conversation": _conversation_summary(conversation),
                 "messages": [MessageRead.model_validate(m).model_dump(mode="json") for m in messages],
+                "through_seq": _through_seq(conversation, messages),
             }
         )
 
@@ -327,12 +355,14 @@ class VisitorSocket:
                     }
                 )
                 return
-        if self.conversation_id != conversation.id:
-            # The first message created the conversation: listen on its channel before anyone can answer.
-            await self._follow(conversation.id)
-        # Stored and committed: now acknowledge, then tell everybody else.
-        await self.send(ack)
-        await outbox.publish(self.broker)
+        try:
+            if self.conversation_id != conversation.id:
+                # The first message created the conversation: listen on its channel before anyone can answer.
+                await self._follow(conversation.id)
+            # Stored and committed: now acknowledge, then tell everybody else, even if the visitor has left.
+            await self.send(ack)
+        finally:
+            await outbox.publish(self.broker)
 
     async def _rate(self, frame: dict[str, Any]) -> None:
         try:
@@ -353,8 +383,10 @@ class VisitorSocket:
                 await self.send({"type": "error", "field": "rating", "message": exc.detail})
                 return
             await session.commit()
-        await self.send({"type": "rated", "rating": data.rating})
-        await outbox.publish(self.broker)
+        try:
+            await self.send({"type": "rated", "rating": data.rating})
+        finally:
+            await outbox.publish(self.broker)
 
 
 @router.websocket("/widget/ws")

@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from frontdesk.contacts.validation import normalize_email
+from frontdesk.inputs import RequestModel
 from frontdesk.workspaces.models import Role
 
 
@@ -16,8 +17,8 @@ class WorkspaceRead(BaseModel):
     created_at: datetime
 
 
-class AgentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class AgentCreate(RequestModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     email: str
     display_name: str = Field(min_length=1, max_length=200)
@@ -30,8 +31,8 @@ class AgentCreate(BaseModel):
         return normalize_email(value)
 
 
-class AgentUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class AgentUpdate(RequestModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     display_name: str | None = Field(default=None, min_length=1, max_length=200)
     password: str | None = Field(default=None, min_length=10, max_length=200)
@@ -50,8 +51,8 @@ class AgentRead(BaseModel):
     created_at: datetime
 
 
-class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class ApiKeyCreate(RequestModel):
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=200)
     role: Role = Role.admin

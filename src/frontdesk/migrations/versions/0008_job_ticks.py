@@ -1,7 +1,7 @@
 """job ticks: scheduled work runs once per tick across processes
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-29 23:10:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import frontdesk.db
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

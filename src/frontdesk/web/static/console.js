@@ -15,6 +15,31 @@
     var items = document.querySelectorAll("#messages li[data-seq]");
     return items.length ? Number(items[items.length - 1].dataset.seq) : 0;
   }
+  // The resume point: the last number with nothing missing below it (lines are kept in order, so a hole shows
+  // as two neighbours more than one apart). A line missed below a later one is fetched, not skipped.
+  function throughSeq() {
+    var items = document.querySelectorAll("#messages li[data-seq]");
+    for (var i = 1; i < items.length; i++) {
+      if (Number(items[i].dataset.seq) !== Number(items[i - 1].dataset.seq) + 1) return Number(items[i - 1].dataset.seq);
+    }
+    return lastSeq();
+  }
+  function hasGap() { return throughSeq() !== lastSeq(); }
+  // Puts a line where its number belongs (events may arrive out of order); false when it is already shown.
+  function placeLine(box, li) {
+    var seq = Number(li.dataset.seq);
+    if (box.querySelector('li[data-seq="' + seq + '"]')) return false;
+    var later = Array.prototype.find.call(box.querySelectorAll("li[data-seq]"), function (node) {
+      return Number(node.dataset.seq) > seq;
+    });
+    box.insertBefore(li, later || null);
+    return true;
+  }
+  var gapTimer = null;
+  function checkGap() {
+    if (!hasGap() || gapTimer) return;
+    gapTimer = setTimeout(function () { gapTimer = null; if (hasGap()) resync(); }, 500);
+  }
   function scrollDown() { var m = messagesEl(); if (m) m.scrollTop = m.scrollHeight; }
 
   function appendHtml(html) {
@@ -22,18 +47,13 @@
     if (!box) return;
     var holder = document.createElement("ol");
     holder.innerHTML = html; // server-rendered and escaped by Jinja2
-    Array.prototype.forEach.call(holder.querySelectorAll("li[data-seq]"), function (li) {
-      if (!box.querySelector('li[data-seq="' + li.dataset.seq + '"]') && Number(li.dataset.seq) > lastSeq()) {
-        box.appendChild(li);
-      }
-    });
+    Array.prototype.forEach.call(holder.querySelectorAll("li[data-seq]"), function (li) { placeLine(box, li); });
     scrollDown();
   }
 
   function appendMessage(msg) {
     var box = messagesEl();
     if (!box || box.querySelector('li[data-seq="' + msg.seq + '"]')) return;
-    if (msg.seq !== lastSeq() + 1) { resync(); return; } // a gap: fetch what we missed, in order
     var li = document.createElement("li");
     li.className = "msg " + msg.author_type + " " + msg.kind;
     li.dataset.seq = String(msg.seq);
@@ -55,14 +75,15 @@
     body.className = "body";
     body.textContent = msg.body;
     li.appendChild(meta); li.appendChild(body);
-    box.appendChild(li);
+    placeLine(box, li);
     scrollDown();
+    checkGap(); // a number beyond a hole: what is missing is fetched unless it arrives meanwhile
   }
 
   function resync() {
     var id = currentId();
     if (!id) return;
-    fetch("/inbox/" + id + "/messages?after_seq=" + lastSeq(), { credentials: "same-origin" })
+    fetch("/inbox/" + id + "/messages?after_seq=" + throughSeq(), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : ""; }).then(appendHtml);
   }
 

@@ -12,7 +12,8 @@
   var base = new URL(script.src, location.href).origin;
   var key = "frontdesk:" + token + ":";
   var state = {
-    visitorToken: localStorage.getItem(key + "visitor"), conversation: null, lastSeq: 0, online: {},
+    // through: every sequence number up to it is shown (or not meant for visitors); above: those beyond a gap.
+    visitorToken: localStorage.getItem(key + "visitor"), conversation: null, through: 0, above: {}, online: {},
     open: false, unread: 0, socket: null, backoff: 500, typingAt: 0, team: null, profile: null,
     pending: JSON.parse(localStorage.getItem(key + "pending") || "[]"), settings: {}
   };
@@ -102,6 +103,29 @@
   }
   teamSelect.addEventListener("change", renderHeader);
 
+  // ---- sequence numbers: nothing missed, nothing twice, always in order --------------------------------------
+  function sawSeq(seq) {
+    if (seq <= state.through || state.above[seq]) return false;
+    state.above[seq] = true;
+    while (state.above[state.through + 1]) { delete state.above[state.through + 1]; state.through += 1; }
+    return true;
+  }
+  function coverSeq(through) {
+    if (!(through > state.through)) return;
+    state.through = through;
+    Object.keys(state.above).forEach(function (s) { if (Number(s) <= through) delete state.above[s]; });
+    while (state.above[state.through + 1]) { delete state.above[state.through + 1]; state.through += 1; }
+  }
+  function hasGap() { return Object.keys(state.above).length > 0; }
+  function checkGap() {
+    // A number beyond a gap: the server fills it within half a second; if not, ask for what is missing.
+    if (!hasGap() || state.gapTimer) return;
+    state.gapTimer = setTimeout(function () {
+      state.gapTimer = null;
+      if (hasGap()) send({ type: "resume", after_seq: state.through });
+    }, 1500);
+  }
+
   function showMessage(msg, pending) {
     var existing = log.querySelector('[data-client-id="' + msg.client_id + '"]');
     if (existing) existing.remove();
@@ -111,9 +135,17 @@
     if (msg.seq) li.setAttribute("data-seq", String(msg.seq));
     if (msg.author_type === "agent") li.appendChild(el("div", { "class": "fdw-meta" }, msg.author_name || "Agent"));
     li.appendChild(el("div", { "class": "fdw-body" }, msg.body));
-    log.appendChild(li);
+    // In sequence order even when lines arrive out of order; lines not yet stored stay last.
+    var later = null;
+    if (msg.seq) {
+      later = Array.prototype.find.call(log.querySelectorAll("li"), function (node) {
+        var seq = node.getAttribute("data-seq");
+        return !seq || Number(seq) > msg.seq;
+      }) || null;
+    }
+    log.insertBefore(li, later);
     log.scrollTop = log.scrollHeight;
-    if (msg.seq) state.lastSeq = Math.max(state.lastSeq, msg.seq);
+    if (msg.seq) sawSeq(msg.seq);
     if (!pending && msg.author_type === "agent" && !state.open) {
       state.unread += 1; badge.textContent = String(state.unread); badge.hidden = false;
     }
@@ -170,7 +202,10 @@
     if (event.type === "ready") {
       if (event.conversation) state.conversation = event.conversation;
       (event.messages || []).forEach(function (m) { showMessage(m, false); });
+      coverSeq(event.through_seq || 0);
       flushPending();
+    } else if (event.type === "seq") {
+      sawSeq(event.seq); // a number the visitor is not meant to see (an agents' note)
     } else if (event.type === "ack") {
       state.pending = state.pending.filter(function (f) { return f.client_id !== event.client_id; }); savePending();
       if (!state.conversation) state.conversation = { id: event.conversation_id, status: "open" };
@@ -194,6 +229,7 @@
         state.pending = state.pending.filter(function (f) { return f.client_id !== event.client_id; }); savePending();
       }
     }
+    checkGap();
     renderHeader();
     showRating();
   }
@@ -203,27 +239,44 @@
     state.socket = ws;
     ws.onopen = function () {
       state.backoff = 500;
-      ws.send(JSON.stringify({ type: "hello", widget_token: token, visitor_token: state.visitorToken, after_seq: state.lastSeq }));
+      // Resume from the last number with nothing missing below it: a line missed earlier is fetched too.
+      ws.send(JSON.stringify({ type: "hello", widget_token: token, visitor_token: state.visitorToken, after_seq: state.through }));
     };
     ws.onmessage = function (e) { handle(JSON.parse(e.data)); };
     ws.onclose = function (e) {
-      if (e.code === 4403 || e.code === 4404) return; // refused for good: wrong site or token
+      if (e.code === 4403 || e.code === 4404) { refused({ error: e.code === 4403 ? "origin_not_allowed" : "unknown_widget" }); return; }
       setTimeout(connect, state.backoff); state.backoff = Math.min(state.backoff * 2, 15000);
     };
+  }
+
+  // Refused for good (this site is not allowed, or the token is wrong): the widget leaves the page and says why,
+  // once, in the console, rather than showing a chat whose messages would stay "pending" forever.
+  function refused(data) {
+    if (state.refused) return;
+    state.refused = true;
+    if (state.socket) { state.socket.onclose = null; try { state.socket.close(); } catch (e) { /* closed */ } }
+    bubble.remove(); panel.remove();
+    var site = (data && data.origin) || location.origin;
+    var message = data && data.error === "unknown_widget" ?
+      "Frontdesk: the chat widget token on this page is unknown; copy the snippet again from Settings → Live chat." :
+      "Frontdesk: this site (" + site + ") is not allowed to use this chat; add it under Settings → Live chat → Sites allowed to show the widget.";
+    if (window.console) console.error(message);
   }
 
   function start() {
     var body = { widget_token: token, visitor_token: state.visitorToken,
       user_id: script.getAttribute("data-user-id"), user_hash: script.getAttribute("data-user-hash") };
     fetch(base + "/widget/api/session", { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "text/plain" } })
-      .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
+      .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, status: r.status, data: data }; }); })
       .then(function (res) {
-        if (!res.ok) { bubble.hidden = true; if (window.console) console.warn("Frontdesk chat:", res.data.message); return; }
+        if (res.status === 403 || res.status === 404) { refused(res.data); return; }
+        if (!res.ok) { setTimeout(start, 5000); return; }
         var data = res.data;
         state.visitorToken = data.visitor_token; localStorage.setItem(key + "visitor", data.visitor_token);
         state.online = data.online || {}; state.settings = data;
         state.conversation = data.conversation;
         (data.messages || []).forEach(function (m) { showMessage(m, false); });
+        coverSeq(data.through_seq || 0);
         state.pending.forEach(function (f) { showMessage({ client_id: f.client_id, body: f.body, author_type: "visitor" }, true); });
         renderHeader(); showRating();
         connect();

@@ -1,0 +1,168 @@
+"""One guard in front of every HTTP route: the query string, the path and the body are checked before any
+endpoint parses them, so no endpoint (typed or reading its raw body, authenticated or public) can be
+crashed by them.
+
+- text no database can store (NUL, lone surrogates) in the path, a query parameter, a form field or
+  anywhere in a JSON body: 422 naming it;
+- JSON nested deeper than ``MAX_DEPTH``: 422 (Python's parser raises RecursionError near depth 1000,
+  and every walk over the parsed value would too);
+- query parameters over ``MAX_QUERY_VALUE`` characters: 422; bodies over ``MAX_BODY_BYTES``: 413. File
+  uploads (multipart) are bounded by the importers instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from frontdesk.errors import FieldError, problem
+from frontdesk.inputs import first_text_problem, text_problem
+
+MAX_DEPTH = 32
+MAX_BODY_BYTES = 2 * 1024 * 1024
+# No query parameter needs more (a segment rule, the longest, is at most 4,000 characters).
+MAX_QUERY_VALUE = 10_000
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_SUSPECT_TEXT = re.compile(rb"\x00|\\u0000|\\u[dD][89a-fA-F]")
+_JSON_TYPES = ("application/json", "text/plain", "")
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply arrays and objects nest in ``body``, without parsing it (brackets in strings don't count)."""
+    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH:
+        return 0  # cannot be deeper than the number of brackets: the common case costs two counts
+    depth = deepest = 0
+    for byte in _STRING.sub(b'""', body):
+        if byte in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in b"]}":
+            depth -= 1
+    return deepest
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media in _JSON_TYPES or media.endswith("+json")
+
+
+def body_problem(body: bytes, content_type: str) -> tuple[int, FieldError] | None:
+    """The status and error for a body no endpoint should see, or None."""
+    if len(body) > MAX_BODY_BYTES:
+        return 413, FieldError("body", f"is larger than {MAX_BODY_BYTES // 1024 // 1024} MB")
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "application/x-www-form-urlencoded":
+        for name, value in parse_qsl(body.decode("latin-1"), keep_blank_values=True):
+            if (reason := text_problem(name) or text_problem(value)) is not None:
+                return 422, FieldError(name if text_problem(name) is None else "body", reason)
+        return None
+    if not _is_json(content_type):
+        return None
+    if json_depth(body) > MAX_DEPTH:
+        return 422, FieldError("body", f"nests arrays and objects deeper than {MAX_DEPTH} levels")
+    if not _SUSPECT_TEXT.search(body):
+        return None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None  # not JSON: the endpoint says so in its own words
+    found = first_text_problem(document)
+    if found is None:
+        return None
+    where, reason = found
+    return 422, FieldError(".".join(str(part) for part in where) or "body", reason)
+
+
+def query_problem(scope: Scope) -> FieldError | None:
+    path: str = scope.get("path", "")
+    if (reason := text_problem(path)) is not None:
+        return FieldError("path", reason)
+    raw: bytes = scope.get("query_string", b"")
+    if not raw:
+        return None
+    for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+        if (reason := text_problem(name) or text_problem(value)) is not None:
+            return FieldError(name if text_problem(name) is None else "query", reason)
+        if len(name) + len(value) > MAX_QUERY_VALUE:
+            return FieldError(name[:100] or "query", f"is longer than {MAX_QUERY_VALUE} characters")
+    return None
+
+
+class InputGuard:
+    """ASGI middleware applying the checks above to every HTTP request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        error = query_problem(scope)
+        if error is not None:
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await _refuse(scope, receive, send, 422, error)
+            return
+        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        content_type = _header(scope, b"content-type")
+        if content_type.split(";", 1)[0].strip().lower().startswith("multipart/"):
+            await self.app(scope, receive, send)
+            return
+        body, more = await _read_body(receive)
+        found = (413, FieldError("body", "is too large")) if more else body_problem(body, content_type)
+        if found is not None:
+            await _refuse(scope, receive, send, *found)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return ""
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The body, and whether it went on past the limit (then the rest is not read)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), False
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return b"", True
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks), False
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, error: FieldError) -> None:
+    title = "Content too large" if status == 413 else "Invalid input"
+    response: Any = problem(status, title, f"{error['field']}: {error['message']}", [error])
+    await response(scope, receive, send)

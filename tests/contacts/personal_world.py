@@ -1,0 +1,308 @@
+"""One person with data in every domain, built through the real services and API, and a scan of the database.
+
+Used by the erasure, export and merge tests. Each person's strings are distinctive, so a scan of every column of
+every table can tell whether anything of theirs is left.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import MetaData, Table, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from frontdesk.conversations.csat import do_rate
+from frontdesk.conversations.models import Conversation
+from frontdesk.conversations.schemas import RatingCreate, VisitorMessage
+from frontdesk.conversations.service import Outbox
+from frontdesk.conversations.visitors import do_start_visitor, do_visitor_message, get_chat_settings, user_hash
+from frontdesk.db import create_session_factory
+from frontdesk.surveys import service as surveys
+from frontdesk.surveys.schemas import AnswerCreate
+from tests.factories import WorkspaceHandle
+
+RECENT = (datetime.now(UTC) - timedelta(days=5)).isoformat()  # a customer of last week is "new"
+
+
+@dataclass
+class Person:
+    """What one person put into Frontdesk, and the strings that identify it."""
+
+    first: str
+    last: str
+    email: str
+    phone: str
+    token: str  # a word only this person's message texts contain
+    user_id: str  # the business site's id for them, proven with user_hash
+    contact_id: int = 0
+    conversation_id: int = 0
+    referral_code: str = ""
+    survey_token: str = ""
+    extra_secrets: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.first} {self.last}"
+
+    @property
+    def secrets(self) -> list[str]:
+        return [
+            self.first, self.last, self.name, self.email, self.phone, self.phone.lstrip("+"), self.token,
+            self.user_id, self.referral_code, *self.extra_secrets,
+        ]  # fmt: skip
+
+
+@dataclass
+class World:
+    erased: Person
+    survivor: Person
+    third_id: int  # a contact the erased person referred
+    survey_id: int
+    product_sku: str = "TEA-1"
+
+
+async def _visitor_chat(workspace: WorkspaceHandle, person: Person) -> None:
+    """The person chats on the website, identified by the site (user_hash): a visitor, a contact, a chat."""
+    async with create_session_factory(workspace.engine)() as session:
+        settings = await get_chat_settings(session=session, workspace_id=workspace.id)
+        started = await do_start_visitor(
+            session=session,
+            settings=settings,
+            visitor_token=None,
+            user_id=person.user_id,
+            given_hash=user_hash(settings.identity_secret, person.user_id),
+        )
+        assert started.identity_verified
+        conversation, _, _ = await do_visitor_message(
+            session=session,
+            visitor=started.visitor,
+            data=VisitorMessage(
+                body=f"Hello, I am {person.name}: parcel {person.token} never arrived",
+                name=person.name,
+                # Typed into the widget: however it is stored (on the contact, or as an unverified claim on the
+                # visitor or conversation), erasure must reach it, and the scan below looks for it everywhere.
+                email=person.email,
+                client_id=f"cid-{person.token}",
+            ),
+            outbox=Outbox(),
+        )
+        await session.commit()
+        assert conversation.contact_id is not None
+        person.contact_id, person.conversation_id = conversation.contact_id, conversation.id
+
+
+async def _stranger_claims(workspace: WorkspaceHandle, person: Person) -> None:
+    """Someone else types the person's address into the widget: an unverified claim on the stranger's visitor."""
+    async with create_session_factory(workspace.engine)() as session:
+        settings = await get_chat_settings(session=session, workspace_id=workspace.id)
+        started = await do_start_visitor(session=session, settings=settings, visitor_token=None)
+        await do_visitor_message(
+            session=session,
+            visitor=started.visitor,
+            data=VisitorMessage(body="Where is my order?", email=person.email, client_id="cid-stranger"),
+            outbox=Outbox(),
+        )
+        await session.commit()
+
+
+async def _rate(workspace: WorkspaceHandle, person: Person, rating: int) -> None:
+    async with create_session_factory(workspace.engine)() as session:
+        conversation = await session.get(Conversation, person.conversation_id)
+        assert conversation is not None
+        comment = f"{person.first} says {person.token} was slow"
+        await do_rate(
+            session=session,
+            conversation=conversation,
+            data=RatingCreate(rating=rating, comment=comment),
+            outbox=Outbox(),
+        )
+        await session.commit()
+
+
+async def _answer(workspace: WorkspaceHandle, person: Person, score: int) -> None:
+    async with create_session_factory(workspace.engine)() as session:
+        comment = f"{person.token} late, {person.first}"
+        await surveys.do_answer(
+            session=session, token=person.survey_token, data=AnswerCreate(score=score, comment=comment)
+        )
+        await session.commit()
+
+
+async def _call(client: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> Any:
+    response = await client.request(method.upper(), url, **kwargs)
+    assert response.status_code < 300, response.text
+    return response.json() if response.content else None
+
+
+async def build_world(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> World:
+    """``client`` must be an app with SMTP configured, so that survey invitations go to the outbox."""
+    h = workspace.headers
+    erased = Person(
+        "Zebulon", "Quackenbush", "zebulon.q@erase-me.example", "+447400987654", "XYLOPHONE42", "zq-user-8812"
+    )
+    survivor = Person("Mallory", "Keepwell", "mallory@keep.example", "+447400111222", "QUOKKA77", "mk-user-5531")
+    await workspace.product("TEA-1")
+    for person in (erased, survivor):
+        await _visitor_chat(workspace, person)
+        await _call(
+            client,
+            "patch",
+            f"/api/v1/contacts/{person.contact_id}",
+            json={
+                "first_name": person.first,
+                "last_name": person.last,
+                "emails": [person.email],
+                "phones": [person.phone],
+            },
+            headers=h,
+        )
+        await _call(
+            client,
+            "post",
+            f"/api/v1/contacts/{person.contact_id}/notes",
+            json={"body": f"{person.first} likes {person.token}"},
+            headers=h,
+        )
+        conversation = f"/api/v1/conversations/{person.conversation_id}"
+        for kind in ("message", "note"):
+            body = f"Sorry {person.first}, {person.token} is on its way ({kind})"
+            await _call(client, "post", f"{conversation}/messages", json={"body": body, "kind": kind}, headers=h)
+        await _call(client, "patch", conversation, json={"status": "resolved"}, headers=h)
+        person.referral_code = (
+            await _call(client, "get", f"/api/v1/contacts/{person.contact_id}/referral-code", headers=h)
+        )["code"]
+    await _stranger_claims(workspace, erased)
+    await _rate(workspace, erased, 2)
+    await _rate(workspace, survivor, 5)
+    # The survivor buys for the erased person: a relationship both timelines mention, by name.
+    await _call(
+        client,
+        "post",
+        f"/api/v1/contacts/{survivor.contact_id}/relationships",
+        json={"kind": "buys_for", "to_contact_id": erased.contact_id},
+        headers=h,
+    )
+    # The erased person was referred by the survivor, and referred someone else.
+    await _call(
+        client,
+        "post",
+        "/api/v1/referrals",
+        json={"referral_code": survivor.referral_code, "contact_id": erased.contact_id},
+        headers=h,
+    )
+    third = await _call(
+        client,
+        "post",
+        "/api/v1/contacts",
+        params={"referral_code": erased.referral_code},
+        json={"name": "Tertius Third"},
+        headers=h,
+    )
+    for n, person in enumerate((erased, survivor)):
+        # The shop's own order number is the business's record and stays (commerce/personal_data.py).
+        await workspace.order(f"O-{n}", person.contact_id, "TEA-1", ordered_at=RECENT)
+        review = await _call(
+            client,
+            "post",
+            "/api/v1/reviews",
+            json={
+                "contact_id": person.contact_id,
+                "sku": "TEA-1",
+                "rating": 1 + 4 * n,
+                "title": f"{person.first}'s verdict",
+                "body": f"The {person.token} tea, by {person.name}",
+            },
+            headers=h,
+        )
+        await _call(
+            client,
+            "patch",
+            f"/api/v1/reviews/{review['id']}",
+            json={"status": "approved", "reply": f"Thanks {person.first}!"},
+            headers=h,
+        )
+        complaint = await _call(
+            client,
+            "post",
+            "/api/v1/complaints",
+            json={
+                "contact_id": person.contact_id,
+                "summary": f"{person.first}: late parcel",
+                "description": f"{person.name} lost {person.token}",
+            },
+            headers=h,
+        )
+        await _call(
+            client,
+            "patch",
+            f"/api/v1/complaints/{complaint['id']}",
+            json={"status": "resolved", "resolution": f"Resent {person.token} to {person.email}"},
+            headers=h,
+        )
+    survey = await _call(client, "post", "/api/v1/surveys", json={"name": "NPS", "segment": "new"}, headers=h)
+    sent = await _call(client, "post", f"/api/v1/surveys/{survey['id']}/send", headers=h)
+    assert sent["emails_queued"] == 2, sent
+    links = await client.get(f"/api/v1/surveys/{survey['id']}/links", headers=h)
+    by_name = {row["name"]: row["link"] for row in csv.DictReader(io.StringIO(links.text))}
+    for person, score in ((erased, 2), (survivor, 10)):
+        person.survey_token = by_name[person.name].rsplit("/s/", 1)[1]
+        await _answer(workspace, person, score)
+    return World(erased=erased, survivor=survivor, third_id=third["id"], survey_id=survey["id"])
+
+
+async def reflect(connection: AsyncConnection) -> MetaData:
+    """The schema as the live database has it (not as the models say), so new tables are seen too."""
+    metadata = MetaData()
+    await connection.run_sync(lambda sync: metadata.reflect(sync))
+    return metadata
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+async def find_strings(engine: AsyncEngine, strings: list[str]) -> dict[str, set[str]]:
+    """Which of ``strings`` each table still holds, in any column (case-insensitive, JSON included)."""
+    wanted = [s.lower() for s in strings if s]
+    found: dict[str, set[str]] = {}
+    async with engine.connect() as connection:
+        metadata = await reflect(connection)
+        for table in metadata.sorted_tables:
+            for row in (await connection.execute(select(table))).all():
+                for column, value in zip(table.columns, row, strict=True):
+                    if value is None:
+                        continue
+                    text = _text(value).lower()
+                    for secret in wanted:
+                        if secret in text:
+                            found.setdefault(table.name, set()).add(f"{column.name}: {secret}")
+    return found
+
+
+async def row_counts(engine: AsyncEngine) -> dict[str, int]:
+    async with engine.connect() as connection:
+        metadata = await reflect(connection)
+        return {
+            table.name: int((await connection.execute(select(func.count()).select_from(table))).scalar_one())
+            for table in metadata.sorted_tables
+        }
+
+
+def contact_columns(metadata: MetaData) -> list[tuple[Table, str]]:
+    """Every column of the live schema that points at a contact."""
+    return [
+        (table, column.name)
+        for table in metadata.sorted_tables
+        for column in table.columns
+        if column.name == "contact_id" or any(fk.column.table.name == "contacts" for fk in column.foreign_keys)
+    ]
