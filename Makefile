@@ -66,6 +66,7 @@ benchmark: install-test
 	$(BIN)/python benchmarks/chat_fanout.py
 	$(BIN)/python benchmarks/segments.py
 	$(BIN)/python benchmarks/import_floor.py
+	$(BIN)/python benchmarks/signin_load.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
