@@ -23,7 +23,7 @@ from frontdesk.conversations.schemas import AgentMessageCreate, MessageRead
 from frontdesk.conversations.service import conversation_channel, get_conversation, inbox_channel
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.realtime.broker import OVERFLOW, Broker
-from frontdesk.realtime.sockets import serve_socket, until_subscribed
+from frontdesk.realtime.sockets import BadFrame, receive_frame, serve_socket, until_subscribed
 from frontdesk.workspaces.models import Agent, Role
 from frontdesk.workspaces.service import get_login
 
@@ -68,7 +68,10 @@ class AgentSocket:
             await self._presence(self.status)
             await self.send({"type": "ready", "agent_id": self.agent_id})
             while True:
-                await self._handle(await self.websocket.receive_json())
+                try:
+                    await self._handle(await receive_frame(self.websocket))
+                except BadFrame as refused:
+                    await self.send(refused.as_event())
         finally:
             relay.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):

@@ -37,7 +37,7 @@ from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.realtime.broker import OVERFLOW, Broker
 from frontdesk.realtime.ratelimit import Limit
 from frontdesk.realtime.sequence import SeenSequence
-from frontdesk.realtime.sockets import serve_socket, until_subscribed
+from frontdesk.realtime.sockets import BadFrame, receive_frame, sequence_number, serve_socket, until_subscribed
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -198,7 +198,12 @@ class VisitorSocket:
             await self._resume(self.seen.through)
 
     async def run(self) -> None:
-        hello = await self.websocket.receive_json()
+        try:
+            hello = await receive_frame(self.websocket)
+            after_seq = sequence_number(hello.get("after_seq"))
+        except BadFrame as refused:
+            await self.websocket.close(code=4400, reason=f"{refused.field}: {refused.message}"[:120])
+            return
         async with self.factory() as session:
             try:
                 settings = await settings_for_widget_token(session=session, token=str(hello.get("widget_token", "")))
@@ -224,9 +229,12 @@ class VisitorSocket:
         try:
             if self.conversation_id is not None:
                 await self._follow(self.conversation_id)
-            await self._resume(int(hello.get("after_seq") or 0))
+            await self._resume(after_seq)
             while True:
-                await self._handle(await self.websocket.receive_json())
+                try:
+                    await self._handle(await receive_frame(self.websocket))
+                except BadFrame as refused:
+                    await self.send(refused.as_event())
         finally:
             if self.gap_check is not None:
                 self.gap_check.cancel()
@@ -287,7 +295,7 @@ class VisitorSocket:
             assert self.workspace_id is not None
             await self.broker.publish(inbox_channel(self.workspace_id), event)
         elif kind == "resume":
-            await self._resume(int(frame.get("after_seq") or 0))
+            await self._resume(sequence_number(frame.get("after_seq")))
         elif kind == "rate":
             await self._rate(frame)
         elif kind != "ping":
