@@ -261,7 +261,8 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
             data=RelationshipCreate(kind=RelationshipKind.acts_for, to_contact_id=organisation.id),
             actor=ACTOR,
         )
-    for buyer, consumer in zip(people[-30::2], people[-29::2], strict=False):
+    last = people[-30:]  # pairs of distinct people, however few there are
+    for buyer, consumer in zip(last[0::2], last[1::2], strict=False):
         await do_add_relationship(
             session=session,
             contact=buyer,

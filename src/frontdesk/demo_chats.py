@@ -202,7 +202,7 @@ async def create_demo_chats(
     result = ChatResult()
     now = utcnow()
     known = [c for c in customers if c.primary_email]
-    identified = rng.sample(known, 7)
+    identified = rng.sample(known, min(7, len(known)))
     await _set_presence(session, agents, Presence.online)
     starts = sorted((now - timedelta(days=rng.uniform(0.2, 35)) for _ in range(25)), reverse=True)
     settled = [script for script in SCRIPTS if script.status is ConversationStatus.resolved]
@@ -212,7 +212,7 @@ async def create_demo_chats(
         recent = len(starts) - number
         script = waiting[recent - 1] if recent <= len(waiting) else settled[number % len(settled)]
         # Every fourth visitor is a signed-in shop customer (each once: a user's chats continue one conversation).
-        contact = identified[number // 4] if number % 4 == 0 else None
+        contact = identified[number // 4] if number % 4 == 0 and number // 4 < len(identified) else None
         visitor = await do_start_visitor(
             session=session,
             settings=settings,
@@ -237,7 +237,7 @@ async def create_demo_chats(
             clock.advance(rng, 2, 30)
             clock.resolved = clock.at if script.status is ConversationStatus.resolved else None
             await _change(session, conversation, clock, {"status": script.status.value}, agents)
-        if script.rating is not None and rng.random() < 0.7:  # not every visitor rates
+        if script.rating is not None and (script.rating <= 2 or rng.random() < 0.7):  # not every visitor rates
             await do_rate(
                 session=session,
                 conversation=conversation,
@@ -351,11 +351,10 @@ async def _offline_visitors(
     """Two messages left overnight with an e-mail address: one an existing customer's (so an unverified
     claim that matches a contact, for an agent to merge or not), one nobody has."""
     await _set_presence(session, agents, Presence.offline)
-    customer = rng.choice(known)
-    left = [
-        (customer.name, customer.primary_email or "", "support", OFFLINE_MESSAGE, now - timedelta(hours=9)),
-        (*UNKNOWN_VISITOR[:2], "sales", UNKNOWN_VISITOR[2], now - timedelta(hours=7, minutes=20)),
-    ]
+    left = [(*UNKNOWN_VISITOR[:2], "sales", UNKNOWN_VISITOR[2], now - timedelta(hours=7, minutes=20))]
+    if known:
+        customer = rng.choice(known)
+        left.insert(0, (customer.name, customer.primary_email or "", "support", OFFLINE_MESSAGE, now - timedelta(hours=9)))
     for number, (name, email, team, body, at) in enumerate(left):
         visitor = (await do_start_visitor(session=session, settings=settings, visitor_token=None)).visitor
         data = VisitorMessage(client_id=f"demo-offline-{number}", body=body, team=team, name=name, email=email)
