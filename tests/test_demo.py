@@ -30,9 +30,15 @@ async def test_demo_has_chats_and_feedback_and_their_pages_show_them(
     ws = result.workspace_id
     assert result.conversations >= 25 and result.messages > 2 * result.conversations
 
-    conversations = list(await session.scalars(select(Conversation).where(Conversation.workspace_id == ws).order_by(Conversation.id)))
+    conversations = list(
+        await session.scalars(select(Conversation).where(Conversation.workspace_id == ws).order_by(Conversation.id))
+    )
     statuses = {c.status for c in conversations}
-    assert {ConversationStatus.open.value, ConversationStatus.pending.value, ConversationStatus.resolved.value} <= statuses
+    assert {
+        ConversationStatus.open.value,
+        ConversationStatus.pending.value,
+        ConversationStatus.resolved.value,
+    } <= statuses
     assert len({c.assignee_id for c in conversations if c.assignee_id}) == 2  # Ada and Sam both answer chats
     now = utcnow()
     for conversation in conversations:

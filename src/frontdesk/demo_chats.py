@@ -223,9 +223,13 @@ async def create_demo_chats(
         clock = _Clock(at=start)
         if contact is not None:
             # A signed-in shop customer who confirmed their address earlier: the chat is theirs from the start.
-            await do_claim_identity(session=session, visitor=visitor.visitor, email=contact.primary_email or "", name=None)
+            await do_claim_identity(
+                session=session, visitor=visitor.visitor, email=contact.primary_email or "", name=None
+            )
             await do_confirm_claim(session=session, visitor=visitor.visitor, how="link", actor="demo")
-            visitor.visitor.claimed_at = visitor.visitor.claim_verified_at = start - timedelta(days=rng.randrange(3, 60))
+            visitor.visitor.claimed_at = visitor.visitor.claim_verified_at = start - timedelta(
+                days=rng.randrange(3, 60)
+            )
         name = None if contact is not None or rng.random() < 0.4 else rng.choice(VISITOR_NAMES)
         conversation = await _play(session, visitor.visitor, script, agents, clock, rng, f"demo-{number}", name)
         if number % 5 == 2 and conversation.assignee_id is not None:
@@ -354,7 +358,9 @@ async def _offline_visitors(
     left = [(*UNKNOWN_VISITOR[:2], "sales", UNKNOWN_VISITOR[2], now - timedelta(hours=7, minutes=20))]
     if known:
         customer = rng.choice(known)
-        left.insert(0, (customer.name, customer.primary_email or "", "support", OFFLINE_MESSAGE, now - timedelta(hours=9)))
+        left.insert(
+            0, (customer.name, customer.primary_email or "", "support", OFFLINE_MESSAGE, now - timedelta(hours=9))
+        )
     for number, (name, email, team, body, at) in enumerate(left):
         visitor = (await do_start_visitor(session=session, settings=settings, visitor_token=None)).visitor
         data = VisitorMessage(client_id=f"demo-offline-{number}", body=body, team=team, name=name, email=email)

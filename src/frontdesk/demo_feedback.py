@@ -189,7 +189,7 @@ async def _complaints(
     """Complaints raised from a chat, a review, a survey answer and by an agent, in different states."""
     admin, sam = agents
     phoned_in = rng.choice(customers) if customers else None  # a customer who phoned: the agent raised it by hand
-    raised = [
+    raised: list[tuple[dict[str, int | None], dict[str, object], ComplaintStatus, str | None, int]] = [
         (
             {"conversation_id": chats.low_rated_id},
             dict(
