@@ -64,7 +64,7 @@ async def test_demo_has_chats_and_feedback_and_their_pages_show_them(
     answered = SurveyRecipient.workspace_id == ws, SurveyRecipient.score.is_not(None)
     assert await _count(session, select(func.count()).where(*answered)) >= 20
     months = await session.scalars(select(SurveyRecipient.answered_at).where(*answered))
-    assert len({(at.year, at.month) for at in months}) >= 3  # spread over months
+    assert len({(at.year, at.month) for at in months}) >= 2  # spread over months (two surveys, months apart)
     approved = Review.workspace_id == ws, Review.status == ReviewStatus.approved.value
     assert await _count(session, select(func.count()).where(*approved)) >= 5
     assert await _count(session, select(func.count()).where(*approved, Review.reply.is_not(None))) >= 1

@@ -289,7 +289,7 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
         orders=len(orders),
         conversations=chats.conversations,
         messages=chats.messages,
-        feedback=feedback,
+        feedback={"chat_ratings": chats.ratings, **feedback},
     )
 
 

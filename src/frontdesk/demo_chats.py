@@ -190,7 +190,6 @@ class ChatResult:
     conversations: int = 0
     messages: int = 0
     ratings: int = 0
-    conversation_ids: list[int] = field(default_factory=list)
     low_rated_id: int | None = None
 
 
@@ -204,10 +203,10 @@ async def create_demo_chats(
     known = [c for c in customers if c.primary_email]
     identified = rng.sample(known, min(7, len(known)))
     await _set_presence(session, agents, Presence.online)
-    starts = sorted((now - timedelta(days=rng.uniform(0.2, 35)) for _ in range(25)), reverse=True)
+    starts = sorted(now - timedelta(days=rng.uniform(0.2, 35)) for _ in range(25))
     settled = [script for script in SCRIPTS if script.status is ConversationStatus.resolved]
     waiting = [script for script in SCRIPTS if script.status is not ConversationStatus.resolved]
-    for number, start in enumerate(reversed(starts)):
+    for number, start in enumerate(starts):
         # The most recent few are still open or waiting on the customer; earlier ones were all dealt with.
         recent = len(starts) - number
         script = waiting[recent - 1] if recent <= len(waiting) else settled[number % len(settled)]
@@ -254,7 +253,6 @@ async def create_demo_chats(
         await _backdate(session, conversation, visitor.visitor, clock)
         result.conversations += 1
         result.messages += len(clock.stamps)
-        result.conversation_ids.append(conversation.id)
     await _offline_visitors(session, settings, agents, known, rng, result, now)
     await _set_presence(session, agents, Presence.offline)
     return result
@@ -370,4 +368,3 @@ async def _offline_visitors(
         await _backdate(session, conversation, visitor, clock)
         result.conversations += 1
         result.messages += len(clock.stamps)
-        result.conversation_ids.append(conversation.id)
