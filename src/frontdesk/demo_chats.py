@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, literal, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.contacts.models import Contact
+from frontdesk.contacts.models import Contact, ContactEvent
 from frontdesk.conversations.csat import do_rate
 from frontdesk.conversations.identity import do_claim_identity, do_confirm_claim
 from frontdesk.conversations.models import (
@@ -250,7 +250,7 @@ async def create_demo_chats(
             result.ratings += 1
             if script.rating <= 2:
                 result.low_rated_id = conversation.id
-        await _backdate(session, conversation, visitor.visitor, clock)
+        await _backdate(session, conversation, visitor.visitor, clock, new_contact=contact is None)
         result.conversations += 1
         result.messages += len(clock.stamps)
     await _offline_visitors(session, settings, agents, known, rng, result, now)
@@ -320,8 +320,11 @@ async def _change(
     clock.record(conversation, since)
 
 
-async def _backdate(session: AsyncSession, conversation: Conversation, visitor: Visitor, clock: _Clock) -> None:
-    """Move the conversation's times from "now" to when the script says they happened."""
+async def _backdate(
+    session: AsyncSession, conversation: Conversation, visitor: Visitor, clock: _Clock, *, new_contact: bool = True
+) -> None:
+    """Move the conversation's times from "now" to when the script says they happened; also the contact's,
+    when the visitor became one with their first message (the "new contacts" figures count them then)."""
     when = {seq: literal(at, UTCDateTime) for seq, at in clock.stamps.items()}
     await session.execute(
         update(Message)
@@ -338,6 +341,15 @@ async def _backdate(session: AsyncSession, conversation: Conversation, visitor: 
     visitor.last_seen_at = conversation.last_activity_at
     if visitor.claimed_at is not None and visitor.claim_verified_at is None:
         visitor.claimed_at = started
+    contact = await session.get(Contact, conversation.contact_id) if new_contact and conversation.contact_id else None
+    if contact is not None:
+        contact.created_at = started
+        await session.execute(
+            update(ContactEvent)
+            .where(ContactEvent.contact_id == contact.id, ContactEvent.kind == "created")
+            .values(created_at=started)
+            .execution_options(synchronize_session=False)
+        )
     await session.flush()
 
 
