@@ -273,7 +273,8 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
     for contact in rng.sample(created, min(60, len(created))):
         await do_add_note(session=session, contact=contact, body=rng.choice(NOTES), author="Sam Support")
     orders = await _demo_orders(session, workspace.id, created, rng)
-    customers = [c for c in people if c.id in {order.buyer_id for order in orders}]
+    buyers = {order.buyer_id for order in orders}
+    customers = [c for c in people if c.id in buyers]
     chats = await create_demo_chats(
         session=session, workspace_id=workspace.id, agents=[admin, agent], customers=customers, rng=rng
     )

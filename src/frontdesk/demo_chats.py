@@ -232,7 +232,7 @@ async def create_demo_chats(
         name = None if contact is not None or rng.random() < 0.4 else rng.choice(VISITOR_NAMES)
         conversation = await _play(session, visitor.visitor, script, agents, clock, rng, f"demo-{number}", name)
         if number % 5 == 2 and conversation.assignee_id is not None:
-            # Handed over to the other agent halfway: the inbox shows who assigned it to whom.
+            # Handed over to the other agent for the follow-up: the conversation shows who assigned it to whom.
             other = next(a for a in agents if a.id != conversation.assignee_id)
             clock.advance(rng)
             await _change(session, conversation, clock, {"assignee_id": other.id}, agents)
