@@ -165,7 +165,10 @@ def demo(
 
     result = _run(work)
     state = (
-        f"created with {result.contacts} contacts and {result.orders} orders" if result.created else "already exists"
+        f"created with {result.contacts} contacts, {result.orders} orders, {result.conversations} chats, "
+        + ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in result.feedback.items())
+        if result.created
+        else "already exists"
     )
     err.print(f"Demo Shop (workspace {result.workspace_id}) {state}.")
     err.print(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
@@ -24,6 +24,8 @@ from frontdesk.conversations.models import CannedReply
 from frontdesk.conversations.routing import ensure_default_teams
 from frontdesk.conversations.visitors import get_chat_settings
 from frontdesk.db import utcnow
+from frontdesk.demo_chats import create_demo_chats
+from frontdesk.demo_feedback import create_demo_feedback
 from frontdesk.workspaces.models import Role, Workspace
 from frontdesk.workspaces.schemas import AgentCreate
 from frontdesk.workspaces.service import do_create_agent, do_create_workspace
@@ -133,6 +135,9 @@ class DemoResult:
     created: bool
     contacts: int
     orders: int = 0
+    conversations: int = 0
+    messages: int = 0
+    feedback: dict[str, int] = field(default_factory=dict)
 
 
 def _phone(rng: random.Random, country: str) -> str | None:
@@ -220,12 +225,12 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
     existing = await session.scalar(select(Workspace.id).where(Workspace.name == DEMO_WORKSPACE).limit(1))
     if existing is not None:
         return DemoResult(workspace_id=existing, created=False, contacts=0)
-    workspace, _, _ = await do_create_workspace(
+    workspace, admin, _ = await do_create_workspace(
         session=session,
         name=DEMO_WORKSPACE,
         admin=AgentCreate(email=DEMO_ADMIN_EMAIL, display_name="Ada Admin", password=DEMO_PASSWORD),
     )
-    await do_create_agent(
+    agent = await do_create_agent(
         session=session,
         workspace_id=workspace.id,
         data=AgentCreate(email=DEMO_AGENT_EMAIL, display_name="Sam Support", password=DEMO_PASSWORD, role=Role.agent),
@@ -256,7 +261,8 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
             data=RelationshipCreate(kind=RelationshipKind.acts_for, to_contact_id=organisation.id),
             actor=ACTOR,
         )
-    for buyer, consumer in zip(people[-30::2], people[-29::2], strict=False):
+    last = people[-30:]  # pairs of distinct people, however few there are
+    for buyer, consumer in zip(last[0::2], last[1::2], strict=False):
         await do_add_relationship(
             session=session,
             contact=buyer,
@@ -267,11 +273,32 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
     for contact in rng.sample(created, min(60, len(created))):
         await do_add_note(session=session, contact=contact, body=rng.choice(NOTES), author="Sam Support")
     orders = await _demo_orders(session, workspace.id, created, rng)
-    return DemoResult(workspace_id=workspace.id, created=True, contacts=len(created), orders=orders)
+    buyers = {order.buyer_id for order in orders}
+    customers = [c for c in people if c.id in buyers]
+    chats = await create_demo_chats(
+        session=session, workspace_id=workspace.id, agents=[admin, agent], customers=customers, rng=rng
+    )
+    feedback = await create_demo_feedback(
+        session=session, workspace_id=workspace.id, agents=[admin, agent], orders=orders, chats=chats, rng=rng
+    )
+    # Last, so the referred customers' first orders are in the scores too.
+    await refresh_rfm(session=session, workspace_id=workspace.id)
+    return DemoResult(
+        workspace_id=workspace.id,
+        created=True,
+        contacts=len(created),
+        orders=len(orders),
+        conversations=chats.conversations,
+        messages=chats.messages,
+        feedback={"chat_ratings": chats.ratings, **feedback},
+    )
 
 
-async def _demo_orders(session: AsyncSession, workspace_id: int, contacts: list[Contact], rng: random.Random) -> int:
-    """Two years of orders from about two thirds of the external contacts, through the real order path."""
+async def _demo_orders(
+    session: AsyncSession, workspace_id: int, contacts: list[Contact], rng: random.Random
+) -> list[OrderCreate]:
+    """Two years of orders from about two thirds of the external contacts, through the real order path;
+    the orders written."""
     for range_name, products in DEMO_PRODUCTS.items():
         for sku, name, _ in products:
             await do_upsert_product(
@@ -301,5 +328,4 @@ async def _demo_orders(session: AsyncSession, workspace_id: int, contacts: list[
                 )
             )
     outcome = await write_orders(session=session, workspace_id=workspace_id, orders=orders, actor=ACTOR)
-    await refresh_rfm(session=session, workspace_id=workspace_id)
-    return outcome.result.created
+    return [order for order in orders if order.external_id in outcome.order_ids]
