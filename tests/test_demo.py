@@ -16,6 +16,7 @@ from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, do_create_demo
 from frontdesk.referrals.models import Referral
 from frontdesk.reviews.models import Review, ReviewStatus
 from frontdesk.surveys.models import SurveyRecipient
+from tests.workspaces.test_console_auth import login as sign_in
 
 
 async def _count(session: AsyncSession, statement: object) -> int:
@@ -74,7 +75,7 @@ async def test_demo_has_chats_and_feedback_and_their_pages_show_them(
     assert len(complaint_states) >= 3
     assert await _count(session, select(func.count()).where(Referral.workspace_id == ws)) >= 5
 
-    login = await client.post("/login", data={"email": DEMO_ADMIN_EMAIL, "password": DEMO_PASSWORD})
+    login = await sign_in(client, DEMO_ADMIN_EMAIL, DEMO_PASSWORD)
     assert login.status_code == 303
     pages = {}
     paths = ["/inbox", "/inbox?status=resolved", "/surveys", "/surveys/report", "/reviews", "/reviews?status=approved"]

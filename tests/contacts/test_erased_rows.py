@@ -34,7 +34,8 @@ from frontdesk.settings import Settings
 from frontdesk.surveys import personal_data as surveys_data
 from frontdesk.surveys.models import SurveyRecipient
 from tests.contacts.personal_world import World, build_world, row_counts
-from tests.factories import PASSWORD, WorkspaceHandle
+from tests.factories import WorkspaceHandle
+from tests.workspaces.test_console_auth import login
 
 
 @pytest.fixture
@@ -150,7 +151,7 @@ async def test_api_listings_show_anonymised_rows_as_an_erased_customer(
 async def test_console_pages_render_anonymised_rows(
     mail_client: httpx.AsyncClient, workspace: WorkspaceHandle, erased_world: World
 ) -> None:
-    signed_in = await mail_client.post("/login", data={"email": workspace.admin_email, "password": PASSWORD})
+    signed_in = await login(mail_client, workspace.admin_email)
     assert signed_in.status_code == 303
     complaints = (await mail_client.get("/api/v1/complaints", headers=workspace.headers)).json()["items"]
     erased_complaint = next(c["id"] for c in complaints if c["contact_id"] is None)
@@ -278,7 +279,7 @@ async def test_no_get_of_the_api_or_the_console_fails_on_an_anonymised_row(
         for path, operations in spec["paths"].items()
         if any(p["name"] == "status" for p in operations.get("get", {}).get("parameters", []))
     }
-    signed_in = await mail_client.post("/login", data={"email": workspace.admin_email, "password": PASSWORD})
+    signed_in = await login(mail_client, workspace.admin_email)
     assert signed_in.status_code == 303
     console = _console_get_paths()
     assert len(api) > 30 and {"/reviews", "/complaints/{complaint_id}", "/referrals"} <= set(console)

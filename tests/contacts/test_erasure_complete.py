@@ -25,6 +25,7 @@ NO_PERSONAL_DATA = {
     "agent_sessions",  # agents' console sign-ins
     "attribute_definitions",  # the workspace's custom field definitions (values live on contacts)
     "canned_replies",  # the workspace's reply templates
+    "job_ticks",  # which tick of each scheduled job ran last (job names and numbers)
     "segments",  # saved rules
     "team_members",  # which agent is in which team
 }

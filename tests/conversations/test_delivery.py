@@ -117,6 +117,13 @@ class DyingSocket:
         raise ConnectionResetError("the client is gone")
 
 
+class AlwaysAllowed:
+    """A rate limit that never refuses (this test is about delivery, not limits)."""
+
+    async def hit(self, key: str) -> bool:
+        return True
+
+
 async def test_an_agents_message_is_announced_even_when_the_console_died_before_the_ack(
     engine: AsyncEngine, workspace: WorkspaceHandle
 ) -> None:
@@ -141,7 +148,7 @@ async def test_a_visitors_first_message_is_announced_even_when_the_widget_died_b
         visitor = (await do_start_visitor(session=session, settings=settings, visitor_token=None)).visitor
         await session.commit()
     broker = InProcessBroker()
-    always = SimpleNamespace(allow=lambda key: True)
+    always = AlwaysAllowed()
     websocket = DyingSocket(create_session_factory(engine), chat_limits=SimpleNamespace(visitor=always, ip=always))
     socket = VisitorSocket(websocket, broker)  # type: ignore[arg-type]
     socket.visitor_id, socket.workspace_id = visitor.id, workspace.id
