@@ -10,7 +10,6 @@ import importlib
 import pkgutil
 import re
 import warnings
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -19,7 +18,6 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import frontdesk
-from frontdesk.app import create_app
 from frontdesk.commerce.models import Order
 from frontdesk.complaints import personal_data as complaints_data
 from frontdesk.complaints.models import Complaint, ComplaintEvent
@@ -30,19 +28,11 @@ from frontdesk.referrals import personal_data as referrals_data
 from frontdesk.referrals.models import Referral
 from frontdesk.reviews import personal_data as reviews_data
 from frontdesk.reviews.models import Review
-from frontdesk.settings import Settings
 from frontdesk.surveys import personal_data as surveys_data
 from frontdesk.surveys.models import SurveyRecipient
 from tests.contacts.personal_world import World, build_world, row_counts
 from tests.factories import WorkspaceHandle
 from tests.workspaces.test_console_auth import login
-
-
-@pytest.fixture
-async def mail_client(engine: AsyncEngine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings.model_copy(update={"smtp_url": "smtp://127.0.0.1:9"}), engine=engine)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-        yield client
 
 
 @pytest.fixture

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from frontdesk.app import create_app
 from frontdesk.conversations.visitors import get_chat_settings
 from frontdesk.db import create_session_factory
-from frontdesk.settings import Settings
-from tests.contacts.personal_world import World, build_world, find_strings, reflect, row_counts
+from tests.contacts.personal_world import World, find_strings, reflect, row_counts
 from tests.factories import WorkspaceHandle
 
 # Tables the fixture may leave empty: workspace configuration and agents' own state, which by construction hold
@@ -29,19 +25,6 @@ NO_PERSONAL_DATA = {
     "segments",  # saved rules
     "team_members",  # which agent is in which team
 }
-
-
-@pytest.fixture
-async def mail_client(engine: AsyncEngine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    # SMTP is configured (nothing is sent: no sender runs here), so survey invitations go to the outbox.
-    app = create_app(settings.model_copy(update={"smtp_url": "smtp://127.0.0.1:9"}), engine=engine)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-        yield client
-
-
-@pytest.fixture
-async def world(mail_client: httpx.AsyncClient, workspace: WorkspaceHandle) -> World:
-    return await build_world(mail_client, workspace)
 
 
 async def _figures(client: httpx.AsyncClient, workspace: WorkspaceHandle, world: World) -> dict[str, object]:

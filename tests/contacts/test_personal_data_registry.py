@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -21,20 +20,8 @@ from frontdesk.settings import Settings
 from frontdesk.surveys import service as surveys
 from frontdesk.surveys.models import SurveyRecipient
 from frontdesk.surveys.schemas import AnswerCreate
-from tests.contacts.personal_world import RECENT, World, build_world, reflect
+from tests.contacts.personal_world import RECENT, World, reflect
 from tests.factories import WorkspaceHandle
-
-
-@pytest.fixture
-async def mail_client(engine: AsyncEngine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings.model_copy(update={"smtp_url": "smtp://127.0.0.1:9"}), engine=engine)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-        yield client
-
-
-@pytest.fixture
-async def world(mail_client: httpx.AsyncClient, workspace: WorkspaceHandle) -> World:
-    return await build_world(mail_client, workspace)
 
 
 async def test_every_table_that_points_at_contacts_has_a_registered_owner(engine: AsyncEngine) -> None:
