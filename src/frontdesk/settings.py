@@ -37,7 +37,10 @@ class Settings(BaseSettings):
     # Sign-in attempts per e-mail address, and failed sign-ins per IP address, within the window; then 429 with
     # Retry-After. Checked before the password is hashed, so a flood of guesses costs the server no argon2 time.
     # A success resets its e-mail address's count.
+    # Attempts at one account from one IP address; failures at one account from all addresses together (a
+    # ceiling against guessing from many addresses, high enough that one attacker cannot lock its owner out).
     signin_attempts_per_account: int = Field(default=10, ge=1)
+    signin_failures_per_account: int = Field(default=100, ge=1)
     signin_failures_per_ip: int = Field(default=50, ge=1)
     signin_window_seconds: int = Field(default=900, ge=1)
     # Requests per API key per minute: generous for integrations, a ceiling for a runaway script.

@@ -104,6 +104,34 @@ async def test_failed_sign_ins_are_throttled_per_account_with_retry_after(
         assert (await login(client, other)).status_code == 303
 
 
+def from_address(app: Any, ip: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(ip, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def test_guessing_at_an_account_from_one_address_does_not_lock_its_owner_out_elsewhere(
+    engine: AsyncEngine, settings: Settings, workspace: WorkspaceHandle
+) -> None:
+    app = create_app(settings.model_copy(update={"signin_attempts_per_account": 3}), engine=engine)
+    async with from_address(app, "203.0.113.9") as attacker, from_address(app, "198.51.100.7") as owner:
+        for _ in range(3):
+            assert (await login(attacker, workspace.admin_email, "guess")).status_code == 400
+        assert (await login(attacker, workspace.admin_email)).status_code == 429
+        assert (await login(owner, workspace.admin_email)).status_code == 303
+
+
+async def test_failures_at_one_account_from_many_addresses_meet_a_ceiling(
+    engine: AsyncEngine, settings: Settings, workspace: WorkspaceHandle
+) -> None:
+    app = create_app(settings.model_copy(update={"signin_failures_per_account": 4}), engine=engine)
+    for n in range(4):
+        async with from_address(app, f"203.0.113.{n + 1}") as guesser:
+            assert (await login(guesser, workspace.admin_email, "guess")).status_code == 400
+    async with from_address(app, "203.0.113.99") as guesser:
+        throttled = await login(guesser, workspace.admin_email, "guess")
+        assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
+
+
 async def test_a_successful_sign_in_forgives_the_accounts_earlier_typos(
     engine: AsyncEngine, settings: Settings, workspace: WorkspaceHandle
 ) -> None:

@@ -154,6 +154,7 @@ class AppLimits:
     visitor_messages: Limit
     ip_requests: Limit
     signin_attempts_per_account: Limit
+    signin_failures_per_account: Limit
     signin_failures_per_ip: Limit
     signins_in_flight_per_ip: InFlight
     api_requests: Limit
@@ -169,6 +170,9 @@ class AppLimits:
             ip_requests=limits.limit("ip", per_window(settings.ip_request_burst, settings.ip_requests_per_second)),
             signin_attempts_per_account=limits.limit(
                 "signin-account", RateLimitItemPerSecond(settings.signin_attempts_per_account, window)
+            ),
+            signin_failures_per_account=limits.limit(
+                "signin-account-failures", RateLimitItemPerSecond(settings.signin_failures_per_account, window)
             ),
             signin_failures_per_ip=limits.limit(
                 "signin-ip", RateLimitItemPerSecond(settings.signin_failures_per_ip, window)

@@ -131,13 +131,22 @@ async def _check_password(
 ) -> int | Response:
     """The agent id these credentials sign in as, or the page that refuses them."""
     by_ip, by_account = limits.signin_failures_per_ip, limits.signin_attempts_per_account
+    everywhere = limits.signin_failures_per_account
     account = email_key(email)
-    # Both limits are consulted before the password is hashed, so a flood of guesses costs no argon2 time. An
-    # e-mail address's attempts are counted atomically up front (parallel guesses at one account cannot slip
-    # through) and forgiven by a success; an IP address's failures only, so an office signing in from one
-    # address is not locked out by its own colleagues (parallel attempts from one address are capped instead).
-    if not await by_ip.allows(ip) or not await by_account.hit(account):
-        wait = max(await by_ip.retry_after(ip), await by_account.retry_after(account))
+    # The account's attempts are counted per address they come from: someone guessing at an agent's account
+    # locks out only themselves, never the agent signing in from elsewhere. They are counted atomically up
+    # front (parallel guesses cannot slip through) and forgiven by a success. Failures at the account from
+    # all addresses together have a ceiling too, against guessing from many addresses. An IP address's
+    # failures only, so an office signing in from one address is not locked out by its own colleagues
+    # (parallel attempts from one address are capped instead). All are consulted before the password is
+    # hashed, so a flood of guesses costs no argon2 time.
+    account_here = f"{account} {ip}"
+    if not await by_ip.allows(ip) or not await everywhere.allows(account) or not await by_account.hit(account_here):
+        wait = max(
+            await by_ip.retry_after(ip),
+            await everywhere.retry_after(account),
+            await by_account.retry_after(account_here),
+        )
         return _throttled_page(request, settings, next_url=next_url, email=email, wait=wait)
     if security.password_checks_busy():  # refused before any other work: the database is not touched
         return _busy_page(request, settings, next_url=next_url, email=email)
@@ -151,8 +160,9 @@ async def _check_password(
         return _busy_page(request, settings, next_url=next_url, email=email)
     if agent_id is None:
         await by_ip.hit(ip)
+        await everywhere.hit(account)
         return _login_page(request, settings, next_url=next_url, email=email, error=BAD_CREDENTIALS, status_code=400)
-    await by_account.clear(account)  # the owner got in: earlier typos no longer count against them
+    await by_account.clear(account_here)  # the owner got in: earlier typos no longer count against them
     return agent_id
 
 
