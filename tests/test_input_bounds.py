@@ -8,10 +8,12 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from frontdesk.app import create_app
 from frontdesk.segments.compiler import Context, contacts_matching
 from frontdesk.segments.rules import parse
+from frontdesk.settings import Settings
 from tests import test_no_server_errors as fuzz
 from tests.factories import WorkspaceHandle
 from tests.test_no_server_errors import Target
@@ -154,3 +156,26 @@ async def test_every_operation_documents_its_errors_as_problem_json(target: Targ
             for status, response in operation["responses"].items():
                 if status.startswith("4"):
                     assert list(response["content"]) == ["application/problem+json"], f"{method} {path} {status}"
+
+
+async def test_a_multipart_body_is_refused_everywhere_but_file_uploads(engine: AsyncEngine, settings: Settings) -> None:
+    """Forms are read from multipart bodies too: a console form (or a JSON operation) sent as multipart would
+    otherwise skip the guard's checks (a NUL in a sign-in field reached PostgreSQL)."""
+    app = create_app(settings, engine=engine)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    uploads = {"/api/v1/contacts/import", "/api/v1/orders/import"}
+    files = {"email": (None, "a\x00b@acme.example"), "password": (None, "x"), "csrf_token": (None, "t")}
+    checked = 0
+    for path, route in fuzz.api_routes(app):
+        for method in route.methods & {"POST", "PUT", "PATCH"}:
+            url = path.replace("{", "").replace("}", "")  # any value: the guard answers before routing
+            response = await client.request(method, url, files=files)
+            if path in uploads:
+                assert response.status_code != 415, path
+            else:
+                assert response.status_code == 415, (method, path, response.status_code)
+                assert response.headers["content-type"].startswith("application/problem+json")
+                assert response.json()["errors"][0]["field"] == "body"
+            checked += 1
+    await client.aclose()
+    assert checked > 40 and "/login" in {path for path, _ in fuzz.api_routes(app)}

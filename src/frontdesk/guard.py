@@ -6,8 +6,10 @@ crashed by them.
   anywhere in a JSON body: 422 naming it;
 - JSON nested deeper than ``MAX_DEPTH``: 422 (Python's parser raises RecursionError near depth 1000,
   and every walk over the parsed value would too);
-- query parameters over ``MAX_QUERY_VALUE`` characters: 422; bodies over ``MAX_BODY_BYTES``: 413. File
-  uploads (multipart) are bounded by the importers instead.
+- query parameters over ``MAX_QUERY_VALUE`` characters: 422; bodies over ``MAX_BODY_BYTES``: 413.
+- multipart bodies: only for the operations that take a file upload (their OpenAPI request body is
+  ``multipart/form-data``), which bound and check the file themselves; anywhere else 415. Forms are read
+  from multipart bodies too, so without this a console form sent as multipart would skip every check above.
 """
 
 from __future__ import annotations
@@ -93,11 +95,30 @@ def query_problem(scope: Scope) -> FieldError | None:
     return None
 
 
+def multipart_paths(app: Any) -> list[re.Pattern[str]]:
+    """The paths of the operations whose OpenAPI request body is ``multipart/form-data`` (file uploads)."""
+    patterns = []
+    for path, operations in app.openapi().get("paths", {}).items():
+        for operation in operations.values():
+            content = (operation.get("requestBody") or {}).get("content") or {} if isinstance(operation, dict) else {}
+            if "multipart/form-data" in content:
+                template = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))
+                patterns.append(re.compile(f"^{template}$"))
+    return patterns
+
+
 class InputGuard:
     """ASGI middleware applying the checks above to every HTTP request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._uploads: list[re.Pattern[str]] | None = None  # from the app's OpenAPI, at the first multipart body
+
+    def _takes_uploads(self, scope: Scope) -> bool:
+        if self._uploads is None:
+            self._uploads = multipart_paths(scope["app"])
+        path: str = scope.get("path", "")
+        return any(pattern.match(path) for pattern in self._uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -115,7 +136,11 @@ class InputGuard:
             return
         content_type = _header(scope, b"content-type")
         if content_type.split(";", 1)[0].strip().lower().startswith("multipart/"):
-            await self.app(scope, receive, send)
+            if self._takes_uploads(scope):
+                await self.app(scope, receive, send)
+                return
+            message = "multipart bodies are only for file uploads: send this form as application/x-www-form-urlencoded"
+            await _refuse(scope, receive, send, 415, FieldError("body", message))
             return
         body, more = await _read_body(receive)
         found = (413, FieldError("body", "is too large")) if more else body_problem(body, content_type)
@@ -163,6 +188,6 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, error: FieldError) -> None:
-    title = "Content too large" if status == 413 else "Invalid input"
+    title = {413: "Content too large", 415: "Unsupported media type"}.get(status, "Invalid input")
     response: Any = problem(status, title, f"{error['field']}: {error['message']}", [error])
     await response(scope, receive, send)

@@ -4,7 +4,7 @@ Errors are added from what each operation is (rather than listed by hand on each
 documents its errors by construction:
 
 - 400, 413, 422 on every operation (the input guard and validation answer for the query string and body
-  of any request);
+  of any request), and 415 on those with a body (the guard takes multipart only where a file is uploaded);
 - 401, 403 and 429 on operations that need an API key (API keys are rate limited);
 - 404 on operations that name a record (in the path, the query or the body), which may not exist;
 - 409 on operations that write (a unique key or a concurrent write can conflict);
@@ -52,6 +52,7 @@ DESCRIPTIONS = {
     404: "A record the request names does not exist in this workspace",
     409: "The change conflicts with existing data",
     413: "The body is too large",
+    415: "The body's media type is not one this operation takes (multipart is only for file uploads)",
     422: "Invalid input; `errors` names each field",
     429: "Too many requests; retry after `Retry-After` seconds",
 }
@@ -64,6 +65,8 @@ def error_statuses(method: str, operation: dict[str, Any]) -> set[int]:
         statuses |= {401, 403, 429}
     if operation.get("parameters") or operation.get("requestBody"):
         statuses.add(404)
+    if operation.get("requestBody"):
+        statuses.add(415)
     if method in WRITES:
         statuses.add(409)
     statuses |= {int(code) for code in operation.get("responses", {}) if code.isdigit() and 400 <= int(code) < 500}
