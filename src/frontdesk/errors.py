@@ -72,8 +72,9 @@ def _clean_message(message: str) -> str:
 def _from_pydantic(error: Any) -> FieldError:
     if error.get("type") == "json_invalid":
         reason = (error.get("ctx") or {}).get("error", "")
-        position = error.get("loc", ("body", "?"))[-1]
-        return FieldError("body", f"the body is not valid JSON ({reason} at character {position})")
+        # FastAPI puts the position in loc; model_validate_json leaves loc empty and says where in the reason.
+        where = f" at character {error['loc'][-1]}" if error.get("loc") else ""
+        return FieldError("body", f"the body is not valid JSON ({reason}{where})")
     return FieldError(field_path(error.get("loc", ())), _clean_message(str(error.get("msg", ""))))
 
 

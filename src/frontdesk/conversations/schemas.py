@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from frontdesk.contacts.validation import normalize_email
 from frontdesk.conversations.models import AuthorType, ConversationStatus, MessageKind
-from frontdesk.inputs import IdRef, RequestModel
+from frontdesk.inputs import MAX_SEQ, IdRef, RequestModel
 
 MAX_BODY = 5000
 ClientId = Field(default_factory=lambda: uuid.uuid4().hex, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
@@ -91,6 +92,26 @@ class ConversationUpdate(RequestModel):
     status: ConversationStatus | None = None
     assignee_id: IdRef | None = Field(default=None, description="null unassigns")
     team: str | None = Field(default=None, max_length=40)
+
+
+class WidgetSessionStart(RequestModel):
+    """What widget.js sends on every page load."""
+
+    widget_token: str = Field(max_length=64)
+    visitor_token: str | None = Field(default=None, max_length=64)
+    # The site's word for who is signed in, proven by user_hash. Not refused when malformed: the visitor then
+    # stays anonymous and identity_error says why, so a site's mistake never takes its chat down.
+    user_id: Any = None
+    user_hash: Any = None
+
+
+class WidgetHello(RequestModel):
+    """The first frame on the widget's socket."""
+
+    type: Literal["hello"] = "hello"
+    widget_token: str = Field(max_length=64)
+    visitor_token: str | None = Field(default=None, max_length=64)
+    after_seq: int = Field(default=0, ge=0, le=MAX_SEQ)
 
 
 class VisitorMessage(RequestModel):

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from frontdesk.conversations import routing
 from frontdesk.conversations.csat import do_rate
 from frontdesk.conversations.models import ChatSettings, Conversation, Message, Visitor
-from frontdesk.conversations.schemas import MessageRead, RatingCreate, VisitorMessage
+from frontdesk.conversations.schemas import MessageRead, RatingCreate, VisitorMessage, WidgetHello, WidgetSessionStart
 from frontdesk.conversations.service import (
     Outbox,
     conversation_channel,
@@ -124,16 +124,15 @@ async def start_session(request: Request) -> Response:
             headers={"Retry-After": wait},
         )
     try:
-        body = json.loads(await request.body() or b"{}")
-        if not isinstance(body, dict):
-            raise ValueError
-    except ValueError:
-        invalid = {"error": "invalid", "field": "body", "message": "send a JSON object"}
+        body = WidgetSessionStart.model_validate_json(await request.body() or b"{}")
+    except ValidationError as exc:
+        error = errors_from_pydantic(list(exc.errors()))[0]
+        invalid = {"error": "invalid", "field": error["field"], "message": error["message"]}
         return _cors(JSONResponse(invalid, status_code=422), origin)
     factory = request.app.state.session_factory
     async with factory() as session:
         try:
-            settings = await settings_for_widget_token(session=session, token=str(body.get("widget_token", "")))
+            settings = await settings_for_widget_token(session=session, token=body.widget_token)
         except DomainError:
             unknown = {"error": "unknown_widget", "field": "widget_token", "message": "unknown widget token"}
             return _cors(JSONResponse(unknown, status_code=404), origin)
@@ -149,15 +148,15 @@ async def start_session(request: Request) -> Response:
         started = await do_start_visitor(
             session=session,
             settings=settings,
-            visitor_token=body.get("visitor_token") or None,
-            user_id=str(body["user_id"]) if body.get("user_id") else None,
-            given_hash=body.get("user_hash") or None,
+            visitor_token=body.visitor_token or None,
+            user_id=str(body.user_id) if body.user_id else None,
+            given_hash=body.user_hash or None,
         )
         state = await _conversation_state(session, started.visitor, settings)
         await session.commit()
     payload = {
         **state,
-        "visitor_token": started.new_token or body.get("visitor_token"),
+        "visitor_token": started.new_token or body.visitor_token,
         "identity_verified": started.identity_verified,
         "identity_error": started.identity_error,
     }
@@ -199,14 +198,17 @@ class VisitorSocket:
 
     async def run(self) -> None:
         try:
-            hello = await receive_frame(self.websocket)
-            after_seq = sequence_number(hello.get("after_seq"))
+            hello = WidgetHello.model_validate(await receive_frame(self.websocket))
         except BadFrame as refused:
             await self.websocket.close(code=4400, reason=f"{refused.field}: {refused.message}"[:120])
             return
+        except ValidationError as exc:
+            error = errors_from_pydantic(list(exc.errors()))[0]
+            await self.websocket.close(code=4400, reason=f"{error['field']}: {error['message']}"[:120])
+            return
         async with self.factory() as session:
             try:
-                settings = await settings_for_widget_token(session=session, token=str(hello.get("widget_token", "")))
+                settings = await settings_for_widget_token(session=session, token=hello.widget_token)
             except DomainError:
                 await self.websocket.close(code=4404, reason="unknown widget token")
                 return
@@ -214,7 +216,7 @@ class VisitorSocket:
                 await self.websocket.close(code=4403, reason="origin not allowed")
                 return
             started = await do_start_visitor(
-                session=session, settings=settings, visitor_token=hello.get("visitor_token") or None
+                session=session, settings=settings, visitor_token=hello.visitor_token or None
             )
             if started.new_token is not None:  # the socket only serves visitors who have a session already
                 await self.websocket.close(code=4401, reason="unknown visitor token")
@@ -229,7 +231,7 @@ class VisitorSocket:
         try:
             if self.conversation_id is not None:
                 await self._follow(self.conversation_id)
-            await self._resume(after_seq)
+            await self._resume(hello.after_seq)
             while True:
                 try:
                     await self._handle(await receive_frame(self.websocket))
