@@ -31,7 +31,7 @@ from typer.testing import CliRunner
 from frontdesk import csvsafe
 from frontdesk.app import create_app
 from frontdesk.cli import app as cli_app
-from frontdesk.csvsafe import FORMULA_STARTS, format_row, unquote_cell
+from frontdesk.csvsafe import FORMULA_STARTS, format_row, neutralise, unquote_cell
 from frontdesk.settings import Settings
 from tests.factories import PASSWORD, WorkspaceHandle
 
@@ -204,3 +204,17 @@ def test_any_text_survives_an_export_and_import_unchanged(cells: list[str]) -> N
         return
     assert [unquote_cell(cell) for cell in rows[0]] == cells
     assert not any(cell.startswith(FORMULA_STARTS) for cell in rows[0])
+
+
+@given(st.text())
+def test_a_cell_typed_by_hand_loses_only_a_quote_the_exporter_could_have_added(text: str) -> None:
+    """Import takes off exactly what export puts on: ``'t Hooft`` in a hand-made file stays ``'t Hooft``."""
+    if text.startswith("'") and not text[1:].startswith((*FORMULA_STARTS, "'")):
+        assert unquote_cell(text) == text
+    assert unquote_cell(neutralise(text)) == text
+
+
+def test_a_hand_made_name_with_a_leading_apostrophe_imports_as_written() -> None:
+    assert unquote_cell("'t Hooft") == "'t Hooft"
+    assert unquote_cell("'=SUM(A1)") == "=SUM(A1)"
+    assert unquote_cell("''quoted") == "'quoted"

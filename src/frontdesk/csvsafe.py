@@ -9,7 +9,8 @@ front and enclosed in double quotes, so every spreadsheet shows them as text.
 Numbers the exporter writes itself (``int``, ``float``, ``Decimal``, e.g. an amount of ``-12.50``) are not
 text anyone typed: they are written as they are and stay numbers. Text that only looks like a number
 ("-12.50" in a name) is neutralised like any other text. A cell that already begins with a single quote gets
-one more, so the one quote ``unquote_cell`` removes on import gives back exactly what was exported.
+one more, so ``unquote_cell``, its exact inverse, gives back on import exactly what was exported, and leaves
+a quote that ``neutralise`` could not have added (``'t Hooft``) alone.
 """
 
 from __future__ import annotations
@@ -37,8 +38,11 @@ def neutralise(text: str) -> str:
 
 
 def unquote_cell(text: str) -> str:
-    """The value ``neutralise`` was given: one leading single quote removed (the importer's side)."""
-    return text[1:] if text.startswith(ESCAPE) else text
+    """The value ``neutralise`` was given (the importer's side): its exact inverse, so only a quote that
+    ``neutralise`` could have added goes. A name typed as ``'t Hooft`` in a hand-made file stays as it is."""
+    if text.startswith(ESCAPE) and text[1:].startswith((*FORMULA_STARTS, ESCAPE)):
+        return text[1:]
+    return text
 
 
 def format_cell(value: Cell) -> str:
