@@ -98,14 +98,17 @@ async def _visitor_chat(workspace: WorkspaceHandle, person: Person) -> None:
 
 
 async def _stranger_claims(workspace: WorkspaceHandle, person: Person) -> None:
-    """Someone else types the person's address into the widget: an unverified claim on the stranger's visitor."""
+    """Someone else types the person's name and address into the widget: an unverified claim on the stranger's
+    visitor, and the typed name on the stranger's own contact and chat line."""
     async with create_session_factory(workspace.engine)() as session:
         settings = await get_chat_settings(session=session, workspace_id=workspace.id)
         started = await do_start_visitor(session=session, settings=settings, visitor_token=None)
         await do_visitor_message(
             session=session,
             visitor=started.visitor,
-            data=VisitorMessage(body="Where is my order?", email=person.email, client_id="cid-stranger"),
+            data=VisitorMessage(
+                body="Where is my order?", email=person.email, name=person.name, client_id="cid-stranger"
+            ),
             outbox=Outbox(),
         )
         await session.commit()

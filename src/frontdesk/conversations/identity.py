@@ -29,7 +29,7 @@ from frontdesk.contacts.models import Contact, ContactEmail
 from frontdesk.contacts.schemas import ContactCreate
 from frontdesk.contacts.service import do_create_contact, get_contact
 from frontdesk.contacts.validation import email_key, normalize_email
-from frontdesk.conversations.models import Conversation, Visitor
+from frontdesk.conversations.models import AuthorType, Conversation, Message, Visitor
 from frontdesk.conversations.schemas import IdentityClaimRead
 from frontdesk.db import utcnow
 from frontdesk.errors import Conflict, InvalidInput
@@ -262,7 +262,9 @@ async def do_forget_claims_of(*, session: AsyncSession, workspace_id: int, email
     """Erasure: claims of these addresses, by any visitor, and their confirmation e-mails go; how many claims.
 
     Meant for the contacts registry's erase hook: a stranger who typed an erased person's address holds that
-    person's data on their own visitor row, which erasing the person's own visitors does not reach.
+    person's data on their own visitor row, which erasing the person's own visitors does not reach. The name
+    typed with the address went onto the stranger's own contact and chat lines too: where it is still there,
+    it goes with the claim (the contact takes its anonymous name again).
     """
     keys = sorted({email_key(email) for email in emails})
     if not keys:
@@ -273,6 +275,8 @@ async def do_forget_claims_of(*, session: AsyncSession, workspace_id: int, email
         )
     )
     for visitor in claimants:
+        if visitor.claimed_name:
+            await _forget_claimed_name(session, visitor, visitor.claimed_name)
         visitor.claimed_email = visitor.claimed_name = None
         visitor.claimed_at = visitor.claim_verified_at = visitor.claim_verified_by = None
     await session.execute(
@@ -284,6 +288,24 @@ async def do_forget_claims_of(*, session: AsyncSession, workspace_id: int, email
     )
     await session.flush()
     return len(claimants)
+
+
+async def _forget_claimed_name(session: AsyncSession, visitor: Visitor, name: str) -> None:
+    if visitor.contact_id is not None:
+        await session.execute(
+            update(Contact)
+            .where(Contact.id == visitor.contact_id, Contact.name == name)
+            .values(name=anonymous_name(visitor))
+        )
+    await session.execute(
+        update(Message)
+        .where(
+            Message.conversation_id.in_(select(Conversation.id).where(Conversation.visitor_id == visitor.id)),
+            Message.author_type == AuthorType.visitor.value,
+            Message.author_name == name,
+        )
+        .values(author_name=None)
+    )
 
 
 async def claim_read(*, session: AsyncSession, conversation: Conversation) -> IdentityClaimRead | None:
