@@ -209,6 +209,13 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # connection, taken only as used.
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
+    # SQLite's lower() folds ASCII only, PostgreSQL's every letter: "ZOË@…" must match "zoë@…" on both (an
+    # erasure finding every claim and e-mail of an address depends on it). Python's folding, as email_key's.
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 def create_engine(url: str, *, single_sqlite_writer: bool = False, **kwargs: Any) -> AsyncEngine:
