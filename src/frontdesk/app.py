@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     install_openapi(app)
     # Added first, so it runs inside the rate limit and the security headers: its refusals carry them too.
     app.add_middleware(InputGuard)
-    install_middleware(app, settings, api_limit=limits.api_requests)
+    install_middleware(app, settings, api_limit=limits.api_requests, public_limit=limits.ip_requests)
     install_console_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(workspaces_api.router)

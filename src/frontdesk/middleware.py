@@ -65,33 +65,46 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class ApiRateLimit:
-    """At most ``limit`` requests per API key under ``/api/``, counted before the key is even looked up."""
+# Pages and endpoints customers open without signing in (personal survey and review links, e-mail
+# confirmation, the public reviews page and JSON): counted per IP address, like the widget's session.
+PUBLIC_PREFIXES = ("/api/v1/public/", "/s/", "/r/", "/verify/", "/reviews/")
 
-    def __init__(self, app: ASGIApp, *, limit: Limit) -> None:
+
+class RateLimit:
+    """At most ``api_limit`` requests per API key under ``/api/``, counted before the key is even looked up;
+    at most ``public_limit`` requests per IP address to the public pages (``PUBLIC_PREFIXES``)."""
+
+    def __init__(self, app: ASGIApp, *, api_limit: Limit, public_limit: Limit) -> None:
         self.app = app
-        self.limit = limit
+        self.api_limit = api_limit
+        self.public_limit = public_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path: str = scope["path"]
         authorization = Headers(scope=scope).get("authorization", "")
-        if not authorization:
+        if path.startswith("/api/") and authorization:
+            # Keyed by a digest, so Redis never holds a usable key; unknown keys are limited too (no free guessing).
+            key = security.token_digest(authorization.removeprefix("Bearer ").strip())[:32]
+            limit, who = self.api_limit, "this API key"
+        elif path.startswith(PUBLIC_PREFIXES):
+            client = scope.get("client")
+            key, limit, who = (client[0] if client else "unknown"), self.public_limit, "this address"
+        else:
             await self.app(scope, receive, send)
             return
-        # Keyed by a digest, so Redis never holds a usable key; unknown keys are limited too (no free guessing).
-        key = security.token_digest(authorization.removeprefix("Bearer ").strip())[:32]
-        if await self.limit.hit(key):
+        if await limit.hit(key):
             await self.app(scope, receive, send)
             return
-        wait = await self.limit.retry_after(key)
+        wait = await limit.retry_after(key)
         body = json.dumps(
             {
                 "type": "about:blank",
                 "title": "Too many requests",
                 "status": 429,
-                "detail": f"this API key made too many requests; retry in {wait} seconds",
+                "detail": f"{who} made too many requests; retry in {wait} seconds",
             }
         ).encode()
         await send(
@@ -108,7 +121,7 @@ class ApiRateLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-def install_middleware(app: FastAPI, settings: Settings, *, api_limit: Limit) -> None:
+def install_middleware(app: FastAPI, settings: Settings, *, api_limit: Limit, public_limit: Limit) -> None:
     """The rate limit runs inside the headers middleware, so its 429s carry the security headers too."""
-    app.add_middleware(ApiRateLimit, limit=api_limit)
+    app.add_middleware(RateLimit, api_limit=api_limit, public_limit=public_limit)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)

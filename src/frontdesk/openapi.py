@@ -5,7 +5,8 @@ documents its errors by construction:
 
 - 400, 413, 422 on every operation (the input guard and validation answer for the query string and body
   of any request), and 415 on those with a body (the guard takes multipart only where a file is uploaded);
-- 401, 403 and 429 on operations that need an API key (API keys are rate limited);
+- 401, 403 and 429 on operations that need an API key (API keys are rate limited), 429 on the public ones
+  (limited per IP address);
 - 404 on operations that name a record (in the path, the query or the body), which may not exist;
 - 409 on operations that write (a unique key or a concurrent write can conflict);
 - any other 4xx a route declares itself.
@@ -19,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from frontdesk.errors import PROBLEM_JSON
+from frontdesk.middleware import PUBLIC_PREFIXES
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -59,10 +61,12 @@ DESCRIPTIONS = {
 WRITES = {"post", "put", "patch", "delete"}
 
 
-def error_statuses(method: str, operation: dict[str, Any]) -> set[int]:
+def error_statuses(method: str, operation: dict[str, Any], path: str = "") -> set[int]:
     statuses = {400, 413, 422}
     if operation.get("security"):
         statuses |= {401, 403, 429}
+    if path.startswith(PUBLIC_PREFIXES):  # limited per IP address
+        statuses.add(429)
     if operation.get("parameters") or operation.get("requestBody"):
         statuses.add(404)
     if operation.get("requestBody"):
@@ -79,12 +83,12 @@ def with_problem_responses(document: dict[str, Any]) -> dict[str, Any]:
     schemas.update(PROBLEM_SCHEMAS)
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
-    for path_item in document.get("paths", {}).values():
+    for path, path_item in document.get("paths", {}).items():
         for method, operation in path_item.items():
             if method not in {"get", "put", "post", "patch", "delete", "head", "options"}:
                 continue
             responses = operation.setdefault("responses", {})
-            for status in sorted(error_statuses(method, operation)):
+            for status in sorted(error_statuses(method, operation, path)):
                 declared = responses.get(str(status), {})
                 description = declared.get("description")
                 if not description or description == "Validation Error":  # FastAPI's own, about its own schema

@@ -5,13 +5,16 @@ from __future__ import annotations
 import secrets
 import time
 
+import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frontdesk.app import create_app
 from frontdesk.realtime.ratelimit import RateLimits, per_window
 from frontdesk.settings import Settings
 from frontdesk.workspaces.models import Role
 from tests.factories import WorkspaceHandle
-from tests.workspaces.test_signin import app_client, shared_redis
+from tests.workspaces.test_signin import app_client, from_address, shared_redis
 
 
 async def test_api_requests_are_limited_per_key_with_a_problem_and_retry_after(
@@ -85,3 +88,23 @@ async def test_after_a_redis_failure_limits_count_in_memory_then_share_through_r
     first._redis_retry_at = time.monotonic()  # the retry time has come
     assert await first.limit("visitor", item).hit("v") is False  # back on Redis, where `second` counted 2
     assert first._redis_retry_at is None
+
+
+@pytest.mark.parametrize(
+    "path", ["/s/not-a-token", "/r/not-a-token", "/verify/not-a-token", "/api/v1/public/x/products/y/reviews"]
+)
+async def test_public_pages_are_limited_per_ip_address(engine: AsyncEngine, settings: Settings, path: str) -> None:
+    app = create_app(settings.model_copy(update={"ip_request_burst": 3, "ip_requests_per_second": 0.1}), engine=engine)
+    async with from_address(app, "203.0.113.7") as first, from_address(app, "198.51.100.8") as second:
+        for _ in range(3):
+            assert (await first.get(path)).status_code != 429
+        limited = await first.get(path)
+        assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+        assert limited.headers["content-type"] == "application/problem+json"
+        assert (await second.get(path)).status_code != 429  # another address is not affected
+
+
+async def test_the_openapi_documents_429_on_public_operations(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/api/v1/openapi.json")).json()
+    public = {path: ops for path, ops in spec["paths"].items() if path.startswith("/api/v1/public/")}
+    assert public and all("429" in op["responses"] for ops in public.values() for op in ops.values())
