@@ -85,3 +85,30 @@ async def test_shutdown_is_prompt_while_redis_is_down(own_redis: OwnRedis) -> No
     started = time.monotonic()
     await broker.close()
     assert time.monotonic() - started < 3
+
+
+async def test_a_frame_replayed_after_its_listener_left_does_not_swallow_the_next_identical_one(
+    own_redis: OwnRedis,
+) -> None:
+    """A failed publish is delivered here at once and its echo expected later; if the listener left meanwhile,
+    no echo comes, and a later identical frame (a typing event) from elsewhere must still be delivered."""
+    prefix = f"fd-{secrets.token_hex(3)}:"
+    here, there = RedisBroker(own_redis.url, prefix=prefix, timeout=0.5), RedisBroker(own_redis.url, prefix=prefix)
+    await here.start()
+    await there.start()
+    typing = {"type": "typing", "conversation_id": 7}
+    try:
+        async with here.subscribe("conversation:7") as queue:
+            own_redis.kill()
+            await here.publish("conversation:7", typing)  # fails: delivered locally, replayed later
+            assert json.loads(await _next(queue)) == typing
+        own_redis.start()
+        await asyncio.sleep(1.5)  # reconnected, the backlog replayed to nobody here
+        async with here.subscribe("conversation:7") as queue:
+            await asyncio.sleep(0.3)
+            await there.publish("conversation:7", typing)
+            frames = await _until(queue, json.dumps(typing))
+            assert frames[-1] == json.dumps(typing)
+    finally:
+        await here.close()
+        await there.close()

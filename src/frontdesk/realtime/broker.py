@@ -211,6 +211,8 @@ class RedisBroker:
                     continue
                 delay = 0.1
                 self._backlog.popleft()
+                if channel not in self.fanout.channels():  # nobody here listens: no echo will come to count off
+                    self._forget_local((channel, frame))
             self._backlog_ready.clear()
 
     async def _connect(self) -> None:
@@ -295,6 +297,10 @@ class RedisBroker:
         finally:
             async with self._lock:
                 gone = [channel for channel in channels if self.fanout.remove(channel, queue)]
+                # Echoes of a channel nobody here listens to any more will not arrive: an entry left waiting for
+                # one would swallow the next identical frame (a typing event) after a new subscription.
+                for key in [key for key in self._delivered_locally if key[0] in gone]:
+                    del self._delivered_locally[key]
                 if gone and self._pubsub is not None and not self._broken.is_set():
                     try:
                         async with asyncio.timeout(self._timeout):
