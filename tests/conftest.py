@@ -24,7 +24,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from frontdesk import models_registry  # noqa: F401
 from frontdesk.app import create_app
@@ -123,6 +123,18 @@ def cli_env(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Non
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture
+async def two_processes(
+    engine: AsyncEngine, database: Database
+) -> AsyncIterator[list[async_sessionmaker[AsyncSession]]]:
+    """Session factories on two separate engines (connection pools), as two serving processes have."""
+    other = create_engine(database.url)
+    try:
+        yield [create_session_factory(engine), create_session_factory(other)]
+    finally:
+        await other.dispose()
 
 
 @pytest.fixture

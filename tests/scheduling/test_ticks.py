@@ -8,7 +8,7 @@ import email
 import email.policy
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,26 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from frontdesk.commerce import housekeeping as commerce_housekeeping
 from frontdesk.conversations import housekeeping as conversations_housekeeping
-from frontdesk.db import create_engine, create_session_factory
+from frontdesk.db import create_session_factory
 from frontdesk.feedback import mail
 from frontdesk.feedback.models import OutboxEmail
 from frontdesk.realtime.broker import create_broker
 from frontdesk.scheduling.service import current_tick, do_claim_tick, run_every
 from frontdesk.settings import Settings
-from tests.conftest import Database
 from tests.factories import WorkspaceHandle
-
-
-@pytest.fixture
-async def two_processes(
-    engine: AsyncEngine, database: Database
-) -> AsyncIterator[list[async_sessionmaker[AsyncSession]]]:
-    """Session factories on two separate engines (connection pools), as two serving processes have."""
-    other = create_engine(database.url)
-    try:
-        yield [create_session_factory(engine), create_session_factory(other)]
-    finally:
-        await other.dispose()
 
 
 async def _claim(factory: async_sessionmaker[AsyncSession], job: str, tick: int, holder: str) -> bool:

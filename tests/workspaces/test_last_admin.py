@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from frontdesk.db import create_engine, create_session_factory
+from frontdesk.db import create_session_factory
 from frontdesk.errors import Conflict
 from frontdesk.workspaces import service
 from frontdesk.workspaces.models import Agent, Role
 from frontdesk.workspaces.schemas import AgentUpdate
-from tests.conftest import Database
 from tests.factories import WorkspaceHandle
 
 DEMOTE = AgentUpdate(role=Role.agent)
 DEACTIVATE = AgentUpdate(is_active=False)
-
-
-@pytest.fixture
-async def two_processes(
-    engine: AsyncEngine, database: Database
-) -> AsyncIterator[list[async_sessionmaker[AsyncSession]]]:
-    other = create_engine(database.url)
-    try:
-        yield [create_session_factory(engine), create_session_factory(other)]
-    finally:
-        await other.dispose()
 
 
 async def _change(
