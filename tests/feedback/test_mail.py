@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,6 +15,7 @@ from frontdesk.feedback.mail import deliver_pending
 from frontdesk.feedback.models import EmailStatus, OutboxEmail
 from frontdesk.settings import Settings
 from tests.factories import WorkspaceHandle
+from tests.smtp_server import running_smtp
 
 
 class PlainServer:
@@ -38,17 +37,8 @@ class PlainServer:
 @pytest.fixture
 def plain_server() -> Iterator[tuple[PlainServer, int]]:
     box = PlainServer()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(
-        box, hostname="127.0.0.1", port=port, authenticator=box.authenticate, auth_require_tls=False
-    )
-    controller.start()
-    try:
+    with running_smtp(box, authenticator=box.authenticate, auth_require_tls=False) as port:
         yield box, port
-    finally:
-        controller.stop()
 
 
 async def _queue(engine: AsyncEngine, workspace_id: int) -> int:

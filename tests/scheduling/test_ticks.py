@@ -6,13 +6,11 @@ import asyncio
 import contextlib
 import email
 import email.policy
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from frontdesk.commerce import housekeeping as commerce_housekeeping
@@ -24,6 +22,7 @@ from frontdesk.realtime.broker import create_broker
 from frontdesk.scheduling.service import current_tick, do_claim_tick, run_every
 from frontdesk.settings import Settings
 from tests.factories import WorkspaceHandle
+from tests.smtp_server import running_smtp
 
 
 async def _claim(factory: async_sessionmaker[AsyncSession], job: str, tick: int, holder: str) -> bool:
@@ -108,15 +107,8 @@ class CountingMailbox:
 @pytest.fixture
 def counting_mailbox() -> Iterator[tuple[CountingMailbox, str]]:
     box = CountingMailbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with running_smtp(box) as port:
         yield box, f"smtp://127.0.0.1:{port}"
-    finally:
-        controller.stop()
 
 
 async def test_racing_outbox_senders_in_two_processes_send_each_email_once(

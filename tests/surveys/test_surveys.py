@@ -6,13 +6,11 @@ import csv
 import email
 import email.policy
 import io
-import socket
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,6 +24,7 @@ from frontdesk.surveys import service
 from frontdesk.surveys.models import SurveyRecipient
 from frontdesk.surveys.schemas import AnswerCreate
 from tests.factories import WorkspaceHandle
+from tests.smtp_server import running_smtp
 
 RECENT = (datetime.now(UTC) - timedelta(days=5)).isoformat()  # customers of a week ago are "new"
 
@@ -47,15 +46,8 @@ class Mailbox:
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, str]]:
     box = Mailbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with running_smtp(box) as port:
         yield box, f"smtp://127.0.0.1:{port}"
-    finally:
-        controller.stop()
 
 
 async def _customers(workspace: WorkspaceHandle) -> dict[str, int]:
