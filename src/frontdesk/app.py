@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -43,6 +42,8 @@ from frontdesk.realtime.broker import create_broker
 from frontdesk.realtime.ratelimit import AppLimits
 from frontdesk.referrals import api as referrals_api
 from frontdesk.referrals import pages as referrals_pages
+from frontdesk.reports import api as reports_api
+from frontdesk.reports import pages as reports_pages
 from frontdesk.reviews import api as reviews_api
 from frontdesk.reviews import pages as reviews_pages
 from frontdesk.reviews import public as reviews_public
@@ -139,13 +140,11 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(complaints_api.router)
     app.include_router(feedback_api.router)
     app.include_router(referrals_api.router)
+    app.include_router(reports_api.router)
+    app.include_router(reports_pages.router)
     app.include_router(api_docs.router)
     for console_pages in (surveys_pages, reviews_pages, complaints_pages, referrals_pages):
         app.include_router(console_pages.router)
-
-    @app.get("/", include_in_schema=False)
-    async def home() -> RedirectResponse:
-        return RedirectResponse("/contacts", status_code=303)
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:

@@ -1,0 +1,56 @@
+"""What a report page draws: charts described as data, each with the table of its numbers.
+
+A report turns its figures into ``Chart``s; the page draws each with the vendored chart library and prints its
+numbers as a table under it (for screen readers, and as the fallback), and the CSV download is the same
+tables written out. So the chart, the table and the CSV cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from frontdesk.csvsafe import format_row
+
+ChartKind = Literal["line", "bar", "stacked-bar", "heatmap"]
+Value = float | int | None
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: Sequence[Value]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart. ``labels`` run along the x axis (a heatmap's columns); each series is a line, a set of bars
+    or a heatmap row, with one value per label (``None``: no value, e.g. a rate with nothing to divide by)."""
+
+    key: str  # the chart's anchor on its page and its section in the CSV
+    title: str
+    kind: ChartKind
+    labels: Sequence[str]
+    series: Sequence[Series]
+    unit: str = ""  # "%", "min", "EUR", "" for counts
+    definition: str = ""  # the anchor of its definition in docs/reports.md
+    note: str = ""  # one line under the title
+    # A heatmap's cells may hold a share while the table also shows the count behind it.
+    extra_rows: Sequence[Series] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        for series in (*self.series, *self.extra_rows):
+            if len(series.values) != len(self.labels):
+                raise ValueError(f"chart {self.key}: series {series.name!r} has {len(series.values)} values "
+                                 f"for {len(self.labels)} labels")  # fmt: skip
+
+
+def charts_csv(charts: Sequence[Chart]) -> str:
+    """Every chart's table as one CSV: ``chart, series, label, value, unit``; an empty value is no value."""
+    lines = [format_row(["chart", "series", "label", "value", "unit"])]
+    for chart in charts:
+        for series in (*chart.series, *chart.extra_rows):
+            for label, value in zip(chart.labels, series.values, strict=True):
+                lines.append(format_row([chart.key, series.name, label, value, chart.unit]))
+    return "".join(lines)
