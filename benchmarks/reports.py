@@ -308,6 +308,10 @@ def goal_check(results: Results) -> list[str]:
     return misses
 
 
+def files_size(directory: Path, pattern: str) -> int:
+    return sum(f.stat().st_size for f in directory.glob(pattern))
+
+
 async def run_backend(name: str, url: str, args: argparse.Namespace, state: dict[str, Any], directory: Path) -> Results:
     engine = create_engine(url)
     await migrate(engine)
@@ -322,6 +326,7 @@ async def run_backend(name: str, url: str, args: argparse.Namespace, state: dict
                 started = time.perf_counter()
                 generate(plan, shop, directory)
                 state.update(plan=plan, shop=shop, generated=time.perf_counter() - started)
+                state["parquet_bytes"] = files_size(directory, "*.parquet")
                 started = time.perf_counter()
                 state["duck"] = reference(directory, shop.workspace_id, args.repeat)
                 state["duck_seconds"] = time.perf_counter() - started
@@ -329,8 +334,10 @@ async def run_backend(name: str, url: str, args: argparse.Namespace, state: dict
             started = time.perf_counter()
             seconds = await load(session, plan, shop, state["shop"], directory)
             total = time.perf_counter() - started
-            rows = sum(plan.rows.values()) + plan.contacts
+            rows = sum(plan.rows.values())
             print(f"\n{name}: loaded {rows:,} rows in {total:.1f} s = {total / rows * 100_000:.2f} s per 100k rows")
+            if url.startswith("sqlite"):
+                print(f"  SQLite file: {files_size(directory, 'bench.db*') / 2**30:.2f} GiB")
             for table, spent in seconds.items():
                 count = plan.contacts if table == "contacts" else plan.rows.get(table)
                 per = f" ({spent / count * 100_000:.2f} s per 100k)" if count else ""
@@ -352,6 +359,7 @@ def print_plan(state: dict[str, Any], scale: float) -> None:
     print(f"  generation: {state['generated']:.1f} s for {rows:,} rows = {per_100k:.2f} s per 100k rows; "
           f"at --scale 1 about {per_100k * rows / scale / 100_000 / 60:.0f} min")  # fmt: skip
     print(f"  DuckDB reference figures (all runs): {state['duck_seconds']:.1f} s")
+    print(f"  Parquet files: {state['parquet_bytes'] / 2**30:.2f} GiB")
 
 
 async def main() -> int:
