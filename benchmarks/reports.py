@@ -239,7 +239,9 @@ async def bench_backend(
                     value, by_bucket = result.value, result.by_bucket
             if not problems:
                 problems = compare(check, expected, value, by_bucket, controls.labels())
-            figures.append((check.name, variant, seconds, duck_seconds, problems))
+            # A field's time is its whole report's: marked, so the ratio is read as such.
+            label = f"{check.name} *" if isinstance(check.source, tuple) else check.name
+            figures.append((label, variant, seconds, duck_seconds, problems))
     for segmented in (False, True):
         duck_seconds, expected = duck[("cohort matrix", segmented)]
         got = cohort_results[segmented]
@@ -290,6 +292,7 @@ def print_results(results: Results) -> int:
         for problem in problems:
             print(f"      {problem}")
         mismatches += bool(problems)
+    print("  * Frontdesk's time is the whole report's (the figure is one of its fields), DuckDB's the figure's")
     return mismatches
 
 

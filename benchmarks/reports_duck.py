@@ -9,8 +9,8 @@ shared arithmetic is the definition, not the code under test. The definitions (d
 - new customers: buyers whose first completed order ever falls in the bucket;
 - repeat-purchase rate: of the buyers with a completed order in the bucket, the share with 2 or more
   completed orders up to the bucket's end (whole period: up to the period's end);
-- cohorts: by local month of the first completed order; active[k]: the cohort's buyers with a completed
-  order in month cohort + k (up to the period's last month);
+- cohorts: by local month of the first completed order, one per month of the period (an empty one too);
+  active[k]: the cohort's buyers with a completed order in month cohort + k (up to the period's last month);
 - conversations: conversations created in the bucket; first-response time: minutes from creation to the
   first response, median and 90th percentile (``percentile_cont``), of those created in the bucket and
   answered; CSAT: ratings 4-5 per rating, percent, of conversations created in the bucket;
@@ -72,9 +72,10 @@ def _member(column: str, p: Period) -> str:
     return f"AND {column} IN ({SEGMENT_SQL})" if p.segment else ""
 
 
-def _run(duck: duckdb.DuckDBPyConnection, sql: str, p: Period) -> list[Any]:
+def _run(duck: duckdb.DuckDBPyConnection, sql: str, p: Period, **more: Any) -> list[Any]:
     """``sql``'s rows, given the period's bounds it names ($since, $until): DuckDB refuses unused ones."""
     params = {name: value for name, value in (("since", p.since), ("until", p.until)) if f"${name}" in sql}
+    params.update(more)
     return duck.execute(sql, params).fetchall()
 
 
@@ -132,12 +133,13 @@ def cohorts(duck: duckdb.DuckDBPyConnection, p: Period) -> list[dict[str, Any]]:
                            {_member('buyer_id', p)}),
              firsts AS (SELECT buyer_id, min(m) AS c FROM completed GROUP BY buyer_id)
         SELECT c, completed.m - c AS k, count(*) FROM completed JOIN firsts USING (buyer_id)
-        WHERE c >= {p.first_day.year * 12 + p.first_day.month - 1}
-        GROUP BY c, k ORDER BY c, k""", p)  # fmt: skip
-    last = p.last_day.year * 12 + p.last_day.month - 1
-    found: dict[int, list[int]] = {}
+        WHERE c >= $first
+        GROUP BY c, k ORDER BY c, k""", p, first=p.first_day.year * 12 + p.first_day.month - 1)  # fmt: skip
+    first, last = p.first_day.year * 12 + p.first_day.month - 1, p.last_day.year * 12 + p.last_day.month - 1
+    # Every month of the period is a cohort, an empty one too (customers 0, every active count 0).
+    found: dict[int, list[int]] = {c: [0] * (last - c + 1) for c in range(first, last + 1)}
     for c, k, n in rows:
-        found.setdefault(c, [0] * (last - c + 1))[k] = n
+        found[c][k] = n
     return [{"cohort": f"{c // 12:04d}-{c % 12 + 1:02d}", "customers": active[0], "active": active}
             for c, active in sorted(found.items())]  # fmt: skip
 
