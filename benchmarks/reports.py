@@ -15,7 +15,7 @@ each database, the median of ``--repeat`` runs of:
 Exit code 1 when any figure differs from DuckDB's (or a report fails). The goal: the dashboard under 300 ms
 and every report under 1 s on PostgreSQL, each figure within 5x of DuckDB.
 
-    python benchmarks/reports.py [--scale 1] [--backend sqlite|postgresql|both] [--repeat 5]
+    python benchmarks/reports.py [--scale 1] [--backend sqlite|postgresql|both] [--repeat 5] [--statements]
 """
 
 from __future__ import annotations
@@ -24,12 +24,9 @@ import argparse
 import asyncio
 import math
 import os
-import statistics
 import sys
 import tempfile
 import time
-import traceback
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -40,7 +37,9 @@ os.environ.setdefault("FRONTDESK_PASSWORD_TIME_COST", "1")
 os.environ.setdefault("FRONTDESK_PASSWORD_MEMORY_COST_KIB", "64")
 
 import reports_duck as duck_figures
-from reports_data import Plan, Shop, create_shop, generate, load
+from reports_data import Plan, Shop, create_shop, generate
+from reports_harness import Check, Statements, compare, first_difference, path_of, timed, timed_sync
+from reports_load import load
 from scratch import scratch_postgres_database
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,21 +53,6 @@ from frontdesk.workspaces.models import Role
 ZONE = "Europe/Berlin"
 NOW = datetime.now(UTC).replace(microsecond=0)
 SEGMENT = duck_figures.SEGMENT_RULE
-
-
-@dataclass(frozen=True)
-class Check:
-    """One figure: how DuckDB computes it, and where Frontdesk gives it.
-
-    ``source`` is either a figure function ``(session, controls) -> Figure`` or ``(report key, value path,
-    bucket path)`` into the report's JSON: ``"period.conversations"``, ``"buckets[].conversations"``.
-    """
-
-    name: str
-    duck: Callable[..., Any]
-    source: Callable[[AsyncSession, ReportControls], Awaitable[Any]] | tuple[str, str, str]
-    kind: str = "count"  # count (0 in an empty bucket), rate (None there), money (minor units, 0 there)
-    granularity: Granularity = Granularity.month
 
 
 CHECKS = [
@@ -86,33 +70,6 @@ CHECKS = [
 ]  # fmt: skip
 
 
-def median_time(seconds: list[float]) -> float:
-    return statistics.median(seconds)
-
-
-async def timed(repeat: int, run: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
-    """The median seconds of ``repeat`` runs and the last result (an exception is returned, not raised)."""
-    seconds, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        try:
-            result = await run()
-        except Exception as error:  # a failing report is a printed ERROR and a failed run, not a crash
-            traceback.print_exc(limit=3)
-            return math.nan, error
-        seconds.append(time.perf_counter() - started)
-    return median_time(seconds), result
-
-
-def timed_sync(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
-    seconds, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = run()
-        seconds.append(time.perf_counter() - started)
-    return median_time(seconds), result
-
-
 def controls_for(workspace_id: int, granularity: Granularity, segment: str | None) -> ReportControls:
     zone = ZoneInfo(ZONE)
     today = NOW.astimezone(zone).date()
@@ -128,61 +85,25 @@ def period_of(controls: ReportControls) -> duck_figures.Period:
     )
 
 
-def _path(data: Any, path: str) -> Any:
-    """``data`` (a report's JSON) at ``path``: dotted keys, ``key[]`` maps the rest over a list."""
-    head, _, rest = path.partition(".")
-    many = head.endswith("[]")
-    key = head.removesuffix("[]")
-    if not isinstance(data, dict) or key not in data:
-        fields = ", ".join(data) if isinstance(data, dict) else type(data).__name__
-        raise LookupError(f"no field {key!r} (fields: {fields}); fix the path in benchmarks/reports.py CHECKS")
-    value = data[key]
-    if many:
-        return [_path(item, rest) if rest else item for item in value]
-    return _path(value, rest) if rest else value
-
-
-def _same(a: Any, b: Any) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=0.01)  # 2-decimal rounding at most
-
-
-def compare(check: Check, expected: dict[str, Any], value: Any, by_bucket: Any, labels: list[str]) -> list[str]:
-    """What differs, as short lines naming the bucket; empty when equal. Money may be minor or major units."""
-    empty = None if check.kind == "rate" else 0
-    want_buckets = [expected["by_bucket"].get(label, empty) for label in labels]
-    want_value = expected["value"] if expected["value"] is not None else empty
-    if check.kind == "money" and value is not None and want_value and not _same(value, want_value):
-        want_value = want_value / 100  # shown in major units
-        want_buckets = [w / 100 if w is not None else None for w in want_buckets]
-    problems = []
-    if not _same(value, want_value):
-        problems.append(f"whole period: Frontdesk {value!r}, DuckDB {want_value!r}")
-    if not isinstance(by_bucket, list) or len(by_bucket) != len(labels):
-        size = len(by_bucket) if isinstance(by_bucket, list) else type(by_bucket).__name__
-        problems.append(f"by_bucket: Frontdesk gives {size} values for {len(labels)} buckets")
-        return problems
-    wrong = [(lb, g, w) for lb, g, w in zip(labels, by_bucket, want_buckets, strict=True) if not _same(g, w)]
-    for label, got, want in wrong[:3]:
-        problems.append(f"{label}: Frontdesk {got!r}, DuckDB {want!r}")
-    if len(wrong) > 3:
-        problems.append(f"... and {len(wrong) - 3} more of {len(labels)} buckets")
-    return problems
-
-
 @dataclass
 class Results:
     backend: str
     reports: list[tuple[str, float, float]]  # name, seconds unfiltered, seconds with the segment
     dashboard: float
     figures: list[tuple[str, str, float, float, list[str]]]  # check, variant, Frontdesk s, DuckDB s, problems
+    statements: list[tuple[str, list[tuple[float, str]]]]  # report and variant, its slowest statements
 
 
 async def bench_backend(
-    name: str, session: AsyncSession, shop: Shop, args: argparse.Namespace, duck: dict[tuple[str, bool], Any]
+    name: str,
+    session: AsyncSession,
+    shop: Shop,
+    args: argparse.Namespace,
+    duck: dict[tuple[str, bool], Any],
+    statements: Statements,
 ) -> Results:
     ws = shop.workspace_id
+    slowest: list[tuple[str, list[tuple[float, str]]]] = []
     reports: list[tuple[str, float, float]] = []
     computed: dict[tuple[str, Granularity, bool], Any] = {}
     report_seconds: dict[tuple[str, Granularity, bool], float] = {}
@@ -196,6 +117,9 @@ async def bench_backend(
             computed[(key, granularity, segment is not None)] = result
             report_seconds[(key, granularity, segment is not None)] = seconds
             row.append(seconds)
+            if args.statements:
+                found = await statements.slowest(lambda c=controls, f=compute: f(session, c))  # type: ignore[misc]
+                slowest.append((f"{key} by {granularity.value}{', segment' if segment else ''}", found))
         label = key if granularity is Granularity.month else f"{key} (by day, 24 months)"
         reports.append((label, row[0], row[1]))
     row = []
@@ -210,6 +134,9 @@ async def bench_backend(
     dashboard_seconds, _ = await timed(
         args.repeat, lambda: dashboard(session=session, workspace_id=ws, role=Role.admin, now=NOW)
     )
+    if args.statements:
+        found = await statements.slowest(lambda: dashboard(session=session, workspace_id=ws, role=Role.admin, now=NOW))
+        slowest.append(("dashboard", found))
     figures = []
     for check in CHECKS:
         for segmented in (False, True):
@@ -227,7 +154,7 @@ async def bench_backend(
                 else:
                     try:
                         data = result.model_dump(mode="json")
-                        value, by_bucket = _path(data, value_path), _path(data, bucket_path)
+                        value, by_bucket = path_of(data, value_path), path_of(data, bucket_path)
                     except LookupError as error:
                         problems.append(f"{type(result).__name__}: {error}")
             else:
@@ -250,18 +177,9 @@ async def bench_backend(
             problems = [f"cohorts failed: {got!r}"]
         else:
             mine = [cohort.model_dump() for cohort in got.cohorts]
-            problems = [] if mine == expected else [_first_difference(mine, expected)]
+            problems = [] if mine == expected else [first_difference(mine, expected)]
         figures.append(("cohort matrix", "segment" if segmented else "all", seconds, duck_seconds, problems))
-    return Results(name, reports, dashboard_seconds, figures)
-
-
-def _first_difference(mine: list[dict[str, Any]], expected: list[dict[str, Any]]) -> str:
-    if len(mine) != len(expected):
-        return f"Frontdesk has {len(mine)} cohorts, DuckDB {len(expected)}"
-    for a, b in zip(mine, expected, strict=True):
-        if a != b:
-            return f"cohort {b['cohort']}: Frontdesk {a}, DuckDB {b}"
-    return "differs"
+    return Results(name, reports, dashboard_seconds, figures, slowest)
 
 
 def reference(directory: Path, workspace_id: int, repeat: int) -> dict[tuple[str, bool], Any]:
@@ -293,6 +211,10 @@ def print_results(results: Results) -> int:
             print(f"      {problem}")
         mismatches += bool(problems)
     print("  * Frontdesk's time is the whole report's (the figure is one of its fields), DuckDB's the figure's")
+    for report, found in results.statements:
+        print(f"  slowest statements of {report}:" + ("" if found else " (it ran no SQL)"))
+        for seconds, statement in found:
+            print(f"    {seconds:8.3f} s  {statement[:150]}")
     return mismatches
 
 
@@ -317,6 +239,7 @@ def files_size(directory: Path, pattern: str) -> int:
 
 async def run_backend(name: str, url: str, args: argparse.Namespace, state: dict[str, Any], directory: Path) -> Results:
     engine = create_engine(url)
+    statements = Statements(engine)
     await migrate(engine)
     factory = create_session_factory(engine)
     try:
@@ -345,7 +268,7 @@ async def run_backend(name: str, url: str, args: argparse.Namespace, state: dict
                 count = plan.contacts if table == "contacts" else plan.rows.get(table)
                 per = f" ({spent / count * 100_000:.2f} s per 100k)" if count else ""
                 print(f"  {table:<40}{spent:>8.1f} s{per}")
-            return await bench_backend(name, session, shop, args, state["duck"])
+            return await bench_backend(name, session, shop, args, state["duck"], statements)
     finally:
         await engine.dispose()
 
@@ -370,6 +293,7 @@ async def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every row count (0.01: a quick run)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each timing; the median is printed")
+    parser.add_argument("--statements", action="store_true", help="print each report's three slowest SQL statements")
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("FRONTDESK_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"),

@@ -1,9 +1,9 @@
-"""The raw data of the reports benchmark: generated once as Parquet files, then loaded into each database.
+"""The raw data of the reports benchmark: generated once as Parquet files, then loaded into each database
+(benchmarks/reports_load.py).
 
 The Parquet files are the same rows the databases hold (ids included), so DuckDB computes its figures from
-exactly what Frontdesk reads. Contacts go in through the registry's own bulk insert; every other table by
-``frontdesk.db.bulk_insert`` (binary COPY on PostgreSQL, ``executemany`` on SQLite) with explicit ids; the
-customers' figures, stages and RFM scores are then computed by Frontdesk's own workspace refresh.
+exactly what Frontdesk reads. Only the workspace, its products, teams and agents are made through the ORM in
+each database (create_shop); the generator needs their ids.
 """
 
 from __future__ import annotations
@@ -14,23 +14,22 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Boolean, Float, Integer, String, func, select, text
+from sqlalchemy import Boolean, Float, Integer, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.commerce.figures import refresh_workspace
 from frontdesk.commerce.models import Order, OrderLine, Product
 from frontdesk.commerce.schemas import ProductCreate
 from frontdesk.commerce.service import do_upsert_product
 from frontdesk.complaints.models import Complaint
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations.models import Conversation, Message, Team, TeamMember
-from frontdesk.db import Base, UTCDateTime, bulk_insert
+from frontdesk.db import Base, UTCDateTime
 from frontdesk.surveys.models import Survey, SurveyRecipient
 from frontdesk.workspaces.models import Role, Workspace
 from frontdesk.workspaces.schemas import AgentCreate
@@ -355,94 +354,3 @@ def generate(plan: Plan, shop: Shop, directory: Path) -> None:
 
     timed("complaints", plan.complaints, _batches(plan.complaints, complaints))
     out.close()
-
-
-# --- loading -------------------------------------------------------------------------------------------------
-
-# Contact columns the Parquet file leaves out (the same for every contact, but the name).
-CONTACT_CONSTANTS: dict[str, Any] = {
-    "workspace_id": None, "first_name": None, "last_name": None, "region": None, "audience": "external",
-    "department": None, "stage": "prospect", "vat_number": None, "eori_number": None,
-    "updated_at": datetime(2026, 1, 1, tzinfo=UTC), "roles": [], "attributes": {}, "name": "",
-}  # fmt: skip
-
-
-def _instant(micros: int) -> datetime:
-    seconds, rest = divmod(micros, 1_000_000)
-    moment = datetime.fromtimestamp(seconds, UTC)
-    return moment.replace(microsecond=rest) if rest else moment
-
-
-def _values(column: pa.Array) -> list[Any]:
-    if pa.types.is_timestamp(column.type):
-        # pyarrow's own datetimes cost 6-14 us each (most of a load's time); from the integer, 1 us.
-        return [None if v is None else _instant(v) for v in column.cast(pa.int64()).to_pylist()]
-    return column.to_pylist()  # type: ignore[no-any-return]
-
-
-def read_batches(path: Path) -> Iterator[list[tuple[Any, ...]]]:
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH):
-        yield list(zip(*(_values(column) for column in batch.columns), strict=True))
-
-
-async def load(session: AsyncSession, plan: Plan, shop: Shop, generated: Shop, directory: Path) -> dict[str, float]:
-    """Every Parquet file into the database; seconds per table (and for the customers' figures).
-
-    ``generated`` is the shop the data was generated for: its ids are translated to ``shop``'s."""
-    translate = shop.translation(generated)
-    seconds: dict[str, float] = {}
-    postgres = session.get_bind().dialect.name == "postgresql"
-    # The rows are known to be consistent: on PostgreSQL, skipping the foreign-key triggers (superuser only,
-    # SET LOCAL: for each batch's transaction) saves much of the load's time.
-    skip_triggers = postgres and bool(
-        await session.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
-    )
-    for table in ("contacts", "orders", "order_lines", "conversations", "messages", "surveys", "survey_recipients",
-                  "complaints"):  # fmt: skip
-        model, columns = COLUMNS[table]
-        if table == "contacts":
-            columns = [*columns, *CONTACT_CONSTANTS]
-        missing = {c.name for c in model.__table__.columns if c.server_default is None} - set(columns)
-        if missing:
-            raise RuntimeError(f"benchmarks/reports_data.py: {table} has new columns {sorted(missing)}; add them")
-        started, done = time.perf_counter(), 0
-        changes = [(i, translate[name]) for i, name in enumerate(columns) if name in translate]
-        for batch in read_batches(directory / f"{table}.parquet"):
-            if table == "contacts":
-                # JSON columns: COPY takes PostgreSQL's text, SQLite's bind processing the Python value.
-                constants = [shop.workspace_id, *list(CONTACT_CONSTANTS.values())[1:]]
-                constants[-3:-1] = ("[]", "{}") if postgres else ([], {})
-                batch = [(*row, *constants[:-1], f"Contact {row[0]}") for row in batch]
-            if changes:
-                rows = [list(row) for row in batch]
-                for row in rows:
-                    for i, ids in changes:
-                        if row[i] is not None:
-                            row[i] = ids[row[i]]
-                batch = [tuple(row) for row in rows]
-            if skip_triggers:
-                await session.execute(text("SET LOCAL session_replication_role = replica"))
-            await bulk_insert(session, model.__table__, columns, batch)  # type: ignore[arg-type]
-            await session.commit()
-            done += len(batch)
-            progress(f"loading {table}", done, plan.rows[table], started)
-        if postgres:  # explicit ids: move the sequence past them
-            await session.execute(
-                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-            )
-            await session.commit()
-        seconds[table] = time.perf_counter() - started
-    started = time.perf_counter()
-    await refresh_workspace(session=session, workspace_id=shop.workspace_id, now=plan.now)
-    await session.commit()
-    seconds["customer figures (refresh_workspace)"] = time.perf_counter() - started
-    started = time.perf_counter()
-    await session.execute(text("ANALYZE"))
-    await session.commit()
-    seconds["ANALYZE"] = time.perf_counter() - started
-    counted = await session.scalar(
-        select(func.count()).select_from(Order).where(Order.workspace_id == shop.workspace_id)
-    )
-    if counted != plan.rows["orders"]:
-        raise RuntimeError(f"{counted} orders in the database, {plan.rows['orders']} in Parquet")
-    return seconds
