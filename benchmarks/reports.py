@@ -1,10 +1,11 @@
 """Reports at scale: every report, the cohorts and the dashboard over 24 months, against DuckDB over Parquet.
 
 Builds one workspace (time zone Europe/Berlin) of 1,000,000 contacts, 5,000,000 orders with their lines over
-24 months, 200,000 conversations with about 2,000,000 messages, 200,000 NPS answers and 50,000 complaints
-(``--scale`` multiplies every count), written once as Parquet (benchmarks/reports_data.py) and loaded into
-SQLite and/or a throw-away PostgreSQL database (``frontdesk_bench_<random>``, dropped at the end). Then, on
-each database, the median of ``--repeat`` runs of:
+24 months, 200,000 conversations with about 2,000,000 messages, 200,000 NPS answers, 50,000 complaints,
+100,000 reviews and 30,000 referrals (``--scale`` multiplies every count), written once as Parquet
+(benchmarks/reports_data.py) and loaded into SQLite and/or a throw-away PostgreSQL database
+(``frontdesk_bench_<random>``, dropped at the end; benchmarks/reports_load.py). Then, on each database, the
+median of ``--repeat`` runs of:
 
 - each report of ``frontdesk.reports.catalogue.REPORTS`` (``definition.compute``) for 24 months by month, and
   the cohort matrix, unfiltered and for the segment ``country = "DE" and market = "b2b"``;

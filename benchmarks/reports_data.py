@@ -30,6 +30,8 @@ from frontdesk.complaints.models import Complaint
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations.models import Conversation, Message, Team, TeamMember
 from frontdesk.db import Base, UTCDateTime
+from frontdesk.referrals.models import Referral
+from frontdesk.reviews.models import Review
 from frontdesk.surveys.models import Survey, SurveyRecipient
 from frontdesk.workspaces.models import Role, Workspace
 from frontdesk.workspaces.schemas import AgentCreate
@@ -43,7 +45,7 @@ TEAMS = (("support", "Support"), ("sales", "Sales"))
 AGENTS_PER_TEAM = 3
 # Full-scale sizes (--scale 1): the workspace.
 FULL = {"contacts": 1_000_000, "orders": 5_000_000, "conversations": 200_000, "messages_per_conversation": 10,
-        "survey_answers": 200_000, "complaints": 50_000}  # fmt: skip
+        "survey_answers": 200_000, "complaints": 50_000, "reviews": 100_000, "referrals": 30_000}  # fmt: skip
 
 
 def progress(label: str, done: int, total: int, started: float) -> None:
@@ -85,6 +87,8 @@ class Plan:
     messages_per_conversation: int
     survey_answers: int
     complaints: int
+    reviews: int
+    referrals: int
     rows: dict[str, int] = field(default_factory=dict)  # rows written per table
     seconds: dict[str, float] = field(default_factory=dict)  # generation time per table
 
@@ -155,6 +159,10 @@ COLUMNS: dict[str, tuple[type[Base], list[str]]] = {
                                "survey_recipient_id", "summary", "description", "category", "severity", "status",
                                "owner_id", "due_at", "resolution", "created_by", "created_at", "updated_at",
                                "resolved_at"]),
+    "reviews": (Review, ["id", "workspace_id", "product_id", "contact_id", "order_id", "verified_purchase", "rating",
+                         "title", "body", "sentiment", "status", "rejection_reason", "reply", "replied_at",
+                         "moderated_by", "moderated_at", "created_at", "updated_at"]),
+    "referrals": (Referral, ["id", "workspace_id", "referrer_id", "referred_id", "order_id", "code", "created_at"]),
 }  # fmt: skip
 
 
@@ -353,4 +361,27 @@ def generate(plan: Plan, shop: Shop, directory: Path) -> None:
         return rows
 
     timed("complaints", plan.complaints, _batches(plan.complaints, complaints))
+
+    # Reviews by buyers (one per product and contact, as the database demands), most of them approved.
+    pairs = sorted({(rnd.choice(shop.products)[0], rnd.choice(buyers)) for _ in range(plan.reviews)})
+    rnd.shuffle(pairs)
+
+    def reviews(first: int) -> list[tuple[Any, ...]]:
+        rows = []
+        for n, (product, contact) in enumerate(pairs[first : first + BATCH], start=first + 1):
+            at = _moment(rnd, plan)
+            rating = rnd.choices((1, 2, 3, 4, 5), (4, 6, 10, 30, 50))[0]
+            status = "approved" if rnd.random() < 0.9 else "pending"
+            rows.append((n, ws, product, contact, None, True, rating, "Review", "Works as described", None, status,
+                         None, None, None, None, None, at, at))  # fmt: skip
+        return rows
+
+    timed("reviews", len(pairs), _batches(len(pairs), reviews))
+    referred = rnd.sample(buyers, k=min(len(buyers), plan.referrals))
+
+    def referrals(first: int) -> list[tuple[Any, ...]]:
+        return [(n, ws, rnd.randint(1, plan.contacts), contact, None, f"CODE{n % 997:04d}", _moment(rnd, plan))
+                for n, contact in enumerate(referred[first : first + BATCH], start=first + 1)]  # fmt: skip
+
+    timed("referrals", len(referred), _batches(len(referred), referrals))
     out.close()

@@ -61,7 +61,7 @@ async def load(session: AsyncSession, plan: Plan, shop: Shop, generated: Shop, d
         await session.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
     )
     for table in ("contacts", "orders", "order_lines", "conversations", "messages", "surveys", "survey_recipients",
-                  "complaints"):  # fmt: skip
+                  "complaints", "reviews", "referrals"):  # fmt: skip
         model, columns = COLUMNS[table]
         if table == "contacts":
             columns = [*columns, *CONTACT_CONSTANTS]
