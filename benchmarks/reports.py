@@ -93,6 +93,7 @@ class Results:
     dashboard: float
     figures: list[tuple[str, str, float, float, list[str]]]  # check, variant, Frontdesk s, DuckDB s, problems
     statements: list[tuple[str, list[tuple[float, str]]]]  # report and variant, its slowest statements
+    failures: list[str]  # reports (and the dashboard) that raised
 
 
 async def bench_backend(
@@ -114,12 +115,12 @@ async def bench_backend(
         row = []
         for segment in (None, SEGMENT):
             controls = controls_for(ws, granularity, segment)
-            seconds, result = await timed(args.repeat, lambda c=controls, f=compute: f(session, c))  # type: ignore[misc]
+            seconds, result = await timed(session, args.repeat, lambda c=controls, f=compute: f(session, c))  # type: ignore[misc]
             computed[(key, granularity, segment is not None)] = result
             report_seconds[(key, granularity, segment is not None)] = seconds
             row.append(seconds)
             if args.statements:
-                found = await statements.slowest(lambda c=controls, f=compute: f(session, c))  # type: ignore[misc]
+                found = await statements.slowest(session, lambda c=controls, f=compute: f(session, c))  # type: ignore[misc]
                 slowest.append((f"{key} by {granularity.value}{', segment' if segment else ''}", found))
         label = key if granularity is Granularity.month else f"{key} (by day, 24 months)"
         reports.append((label, row[0], row[1]))
@@ -128,16 +129,25 @@ async def bench_backend(
     for segment in (None, SEGMENT):
         controls = controls_for(ws, Granularity.month, segment)
         seconds, cohort_results[segment is not None] = await timed(
-            args.repeat, lambda c=controls: customers.cohorts(session, c)
+            session, args.repeat, lambda c=controls: customers.cohorts(session, c)
         )
         row.append(seconds)
     reports.append(("cohorts", row[0], row[1]))
-    dashboard_seconds, _ = await timed(
-        args.repeat, lambda: dashboard(session=session, workspace_id=ws, role=Role.admin, now=NOW)
+    dashboard_seconds, board = await timed(
+        session, args.repeat, lambda: dashboard(session=session, workspace_id=ws, role=Role.admin, now=NOW)
     )
     if args.statements:
-        found = await statements.slowest(lambda: dashboard(session=session, workspace_id=ws, role=Role.admin, now=NOW))
+        found = await statements.slowest(
+            session, lambda: dashboard(session=session, workspace_id=ws, role=Role.admin, now=NOW)
+        )
         slowest.append(("dashboard", found))
+    failures = [
+        f"{key} by {granularity.value}{' (segment)' if segmented else ''}: {result!r}"
+        for (key, granularity, segmented), result in computed.items()
+        if isinstance(result, Exception)
+    ]
+    if isinstance(board, Exception):
+        failures.append(f"dashboard: {board!r}")
     figures = []
     for check in CHECKS:
         for segmented in (False, True):
@@ -160,7 +170,7 @@ async def bench_backend(
                         problems.append(f"{type(result).__name__}: {error}")
             else:
                 source = check.source
-                seconds, result = await timed(args.repeat, lambda s=source, c=controls: s(session, c))  # type: ignore[misc]
+                seconds, result = await timed(session, args.repeat, lambda s=source, c=controls: s(session, c))  # type: ignore[misc]
                 if isinstance(result, Exception):
                     problems.append(f"{check.source.__qualname__} failed: {result!r}")
                 else:
@@ -180,7 +190,7 @@ async def bench_backend(
             mine = [cohort.model_dump() for cohort in got.cohorts]
             problems = [] if mine == expected else [first_difference(mine, expected)]
         figures.append(("cohort matrix", "segment" if segmented else "all", seconds, duck_seconds, problems))
-    return Results(name, reports, dashboard_seconds, figures, slowest)
+    return Results(name, reports, dashboard_seconds, figures, slowest, failures)
 
 
 def reference(directory: Path, workspace_id: int, repeat: int) -> dict[tuple[str, bool], Any]:
@@ -196,7 +206,7 @@ def reference(directory: Path, workspace_id: int, repeat: int) -> dict[tuple[str
 
 
 def print_results(results: Results) -> int:
-    """Prints one database's table; returns the number of mismatching figures."""
+    """Prints one database's table; returns the number of mismatching figures and failed reports."""
     print(f"\n{results.backend}: 24 months by month (median of the runs), seconds")
     print(f"  {'report':<34}{'all':>9}{'segment':>9}")
     for name, whole, segment in results.reports:
@@ -212,6 +222,9 @@ def print_results(results: Results) -> int:
             print(f"      {problem}")
         mismatches += bool(problems)
     print("  * Frontdesk's time is the whole report's (the figure is one of its fields), DuckDB's the figure's")
+    for failure in results.failures:
+        print(f"  ERROR: {failure}")
+    mismatches += len(results.failures)
     for report, found in results.statements:
         print(f"  slowest statements of {report}:" + ("" if found else " (it ran no SQL)"))
         for seconds, statement in found:
@@ -321,7 +334,7 @@ async def main() -> int:
     if args.scale != 1:
         print(f"\n(--scale {args.scale}: the goal is set for --scale 1, the issue's workspace)")
     if mismatches:
-        print(f"\n{mismatches} figure(s) differ from DuckDB's: MISMATCH (exit code 1)")
+        print(f"\n{mismatches} figure(s) differ from DuckDB's or report(s) failed: MISMATCH / ERROR (exit code 1)")
     return 1 if mismatches else 0
 
 

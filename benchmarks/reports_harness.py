@@ -3,7 +3,6 @@ and the SQL statements a call ran."""
 
 from __future__ import annotations
 
-import contextlib
 import math
 import statistics
 import time
@@ -37,8 +36,9 @@ def median_time(seconds: list[float]) -> float:
     return statistics.median(seconds)
 
 
-async def timed(repeat: int, run: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
-    """The median seconds of ``repeat`` runs and the last result (an exception is returned, not raised)."""
+async def timed(session: AsyncSession, repeat: int, run: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+    """The median seconds of ``repeat`` runs and the last result (an exception is returned, not raised, and
+    the session rolled back: on PostgreSQL its transaction is unusable after a failed statement)."""
     seconds, result = [], None
     for _ in range(repeat):
         started = time.perf_counter()
@@ -46,6 +46,7 @@ async def timed(repeat: int, run: Callable[[], Awaitable[Any]]) -> tuple[float, 
             result = await run()
         except Exception as error:  # a failing report is a printed ERROR and a failed run, not a crash
             traceback.print_exc(limit=3)
+            await session.rollback()
             return math.nan, error
         seconds.append(time.perf_counter() - started)
     return median_time(seconds), result
@@ -119,10 +120,14 @@ class Statements:
         if self.found is not None and started is not None:
             self.found.append((time.perf_counter() - started, " ".join(statement.split())))
 
-    async def slowest(self, run: Callable[[], Awaitable[Any]], count: int = 3) -> list[tuple[float, str]]:
+    async def slowest(
+        self, session: AsyncSession, run: Callable[[], Awaitable[Any]], count: int = 3
+    ) -> list[tuple[float, str]]:
         self.found = []
-        with contextlib.suppress(Exception):  # already reported by the timed runs
+        try:
             await run()
+        except Exception:  # already reported by the timed runs
+            await session.rollback()
         found, self.found = self.found, None
         return sorted(found, reverse=True)[:count]
 
