@@ -270,12 +270,16 @@ async def run_backend(name: str, url: str, args: argparse.Namespace, state: dict
                 started = time.perf_counter()
                 state["duck"] = reference(directory, shop.workspace_id, args.repeat)
                 state["duck_seconds"] = time.perf_counter() - started
+                print_plan(state, args.scale)  # before the long loads, to plan by
             plan = state["plan"]
             started = time.perf_counter()
             seconds = await load(session, plan, shop, state["shop"], directory)
             total = time.perf_counter() - started
             rows = sum(plan.rows.values())
-            print(f"\n{name}: loaded {rows:,} rows in {total:.1f} s = {total / rows * 100_000:.2f} s per 100k rows")
+            print(
+                f"\n{name}: loaded {rows:,} rows in {total:.1f} s = {total / rows * 100_000:.2f} s per 100k rows; "
+                f"at --scale 1 about {total / args.scale / 60:.0f} min"
+            )
             if url.startswith("sqlite"):
                 print(f"  SQLite file: {files_size(directory, 'bench.db*') / 2**30:.2f} GiB")
             for table, spent in seconds.items():
@@ -313,6 +317,7 @@ async def main() -> int:
         default=os.environ.get("FRONTDESK_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"),
     )
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # each line as it comes, also into a file
     state: dict[str, Any] = {}
     results: list[Results] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -323,7 +328,6 @@ async def main() -> int:
         if args.backend in ("postgresql", "both"):
             async with scratch_postgres_database(args.postgres_url) as url:
                 results.append(await run_backend("PostgreSQL", url, args, state, directory))
-    print_plan(state, args.scale)
     mismatches = sum(print_results(result) for result in results)
     for result in results:
         misses = goal_check(result)
