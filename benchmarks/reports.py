@@ -38,6 +38,7 @@ os.environ.setdefault("FRONTDESK_PASSWORD_TIME_COST", "1")
 os.environ.setdefault("FRONTDESK_PASSWORD_MEMORY_COST_KIB", "64")
 
 import reports_duck as duck_figures
+import reports_harness
 from reports_data import Plan, Shop, create_shop, generate
 from reports_harness import Check, Statements, compare, first_difference, path_of, timed, timed_sync
 from reports_load import load
@@ -311,12 +312,16 @@ async def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies every row count (0.01: a quick run)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each timing; the median is printed")
+    parser.add_argument(
+        "--budget", type=float, default=30.0, help="seconds one timing may take in all: fewer runs of slow ones"
+    )
     parser.add_argument("--statements", action="store_true", help="print each report's three slowest SQL statements")
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("FRONTDESK_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"),
     )
     args = parser.parse_args()
+    reports_harness.BUDGET = args.budget
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # each line as it comes, also into a file
     state: dict[str, Any] = {}
     results: list[Results] = []
