@@ -83,7 +83,7 @@ def path_of(data: Any, path: str) -> Any:
     return path_of(value, rest) if rest else value
 
 
-def _same(a: Any, b: Any) -> bool:
+def same(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return a is None and b is None
     return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=0.01)  # 2-decimal rounding at most
@@ -94,17 +94,17 @@ def compare(check: Check, expected: dict[str, Any], value: Any, by_bucket: Any, 
     empty = None if check.kind == "rate" else 0
     want_buckets = [expected["by_bucket"].get(label, empty) for label in labels]
     want_value = expected["value"] if expected["value"] is not None else empty
-    if check.kind == "money" and value is not None and want_value and not _same(value, want_value):
+    if check.kind == "money" and value is not None and want_value and not same(value, want_value):
         want_value = want_value / 100  # shown in major units
         want_buckets = [w / 100 if w is not None else None for w in want_buckets]
     problems = []
-    if not _same(value, want_value):
+    if not same(value, want_value):
         problems.append(f"whole period: Frontdesk {value!r}, DuckDB {want_value!r}")
     if not isinstance(by_bucket, list) or len(by_bucket) != len(labels):
         size = len(by_bucket) if isinstance(by_bucket, list) else type(by_bucket).__name__
         problems.append(f"by_bucket: Frontdesk gives {size} values for {len(labels)} buckets")
         return problems
-    wrong = [(lb, g, w) for lb, g, w in zip(labels, by_bucket, want_buckets, strict=True) if not _same(g, w)]
+    wrong = [(lb, g, w) for lb, g, w in zip(labels, by_bucket, want_buckets, strict=True) if not same(g, w)]
     for label, got, want in wrong[:3]:
         problems.append(f"{label}: Frontdesk {got!r}, DuckDB {want!r}")
     if len(wrong) > 3:
