@@ -134,6 +134,7 @@ async def home(request: Request, session: DbSession, user: ConsoleAgent) -> Any:
 
 @router.get("/reports/{key}.csv", responses={200: {"content": {"text/csv": {}}}})
 async def report_csv(key: str, request: Request, session: DbSession, user: ConsoleAgent) -> Response:
+    """The report's tables as one ``text/csv`` file (``charts_csv``: the numbers of the page, for its controls)."""
     definition = _definition(key, user)
     query = page_query(request.query_params)
     controls = await controls_for(session=session, workspace_id=user.principal.workspace_id, query=query)
