@@ -8,7 +8,7 @@ import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -235,3 +235,40 @@ async def test_dashboard_and_reports_draw_their_charts(
     finally:
         await context.close()
     assert errors == []
+
+
+async def test_the_segment_control_sends_one_segment_and_a_bad_rule_is_shown_by_the_form(
+    browser: Browser, server_url: str, workspace: WorkspaceHandle
+) -> None:
+    context = await browser.new_context(viewport=VIEWPORTS["phone"])  # type: ignore[arg-type]
+    page = await context.new_page()
+    try:
+        await _sign_in(page, server_url, workspace.admin_email)
+        await page.goto(f"{server_url}/reports/support")
+        rule = page.get_by_role("textbox", name="Rule")
+        await expect(rule).to_be_hidden()  # shown only when "A rule…" is chosen
+        await page.get_by_label("Segment").select_option(label="A rule…")
+        await expect(rule).to_be_focused()
+        await rule.fill('country = "DE"')
+        await page.get_by_role("button", name="Show").click()
+        await expect(page.locator(".report-scope")).to_contain_text('segment country = "DE"')
+        assert parse_qs(urlsplit(page.url).query)["segment"] == ['country = "DE"']
+        await expect(rule).to_have_value('country = "DE"')
+
+        await page.get_by_label("Segment").select_option(label="B2B")
+        await expect(rule).to_be_hidden()
+        await page.get_by_role("button", name="Show").click()
+        await expect(page.locator(".report-scope")).to_contain_text("segment B2B")
+        assert parse_qs(urlsplit(page.url).query)["segment"] == ["b2b"]
+        csv_link = await page.get_by_role("link", name="Download CSV").get_attribute("href")
+        assert csv_link is not None and parse_qs(urlsplit(csv_link).query)["segment"] == ["b2b"]
+
+        await page.get_by_label("Segment").select_option(label="A rule…")
+        await rule.fill("country = = DE")
+        await page.get_by_role("button", name="Show").click()
+        await expect(page.get_by_role("alert")).to_contain_text("Segment:")
+        await expect(rule).to_have_attribute("aria-invalid", "true")
+        await expect(rule).to_be_visible()
+        assert await _fits_the_screen(page)
+    finally:
+        await context.close()

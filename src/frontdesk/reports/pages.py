@@ -167,6 +167,7 @@ async def report_page(key: str, request: Request, session: DbSession, user: Cons
         field = error.errors[0]["field"] if error.errors else None
         typed = {name: params.get(name) or "" for name in ("from", "to", "granularity", "tz")}
         typed["segment"] = chosen_segment(params) or ""
+        typed["granularity"] = typed["granularity"] or Granularity.month.value
         return render(
             request, "pages/report.html", status_code=422, **context, error=error.detail, error_field=field,
             form=typed, charts=[], report=None, controls=None, query="",
