@@ -174,22 +174,38 @@ async def test_a_chart_is_drawn_from_the_numbers_its_table_shows(
 async def test_dashboard_tiles_say_the_change_in_words_and_show_a_dash_for_no_figure(
     client: httpx.AsyncClient, workspace: WorkspaceHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    days = ["2026-11-28", "2026-11-29", "2026-11-30"]
+    tiles = [
+        {"key": "first-response", "title": "Median first response", "unit": "min", "value": 4.5, "previous": 6.25,
+         "change": -28.0, "change_kind": "percent", "sparkline": [6.0, None, 4.5], "period_days": 30,
+         "report": "/reports/support#first-response"},
+        {"key": "nps", "title": "NPS (90 days)", "unit": "NPS", "value": None, "previous": None, "change": None,
+         "change_kind": "points", "sparkline": [None, None, None], "period_days": 90,
+         "report": "/reports/feedback#nps"},
+    ]  # fmt: skip
+    found = Dashboard.model_validate(
+        {"as_of": datetime(2026, 11, 30, tzinfo=UTC), "time_zone": "Europe/Berlin", "first_day": "2026-11-01",
+         "last_day": "2026-11-30", "days": days, "tiles": tiles}
+    )  # fmt: skip
+
     async def two_tiles(**_: Any) -> Dashboard:
-        return Dashboard(as_of=datetime(2026, 11, 30, tzinfo=UTC), time_zone="Europe/Berlin", tiles=[
-            Tile(key="frt", title="Median first response", unit="min", value=4.5, previous=6.25, change=-1.75,
-                 sparkline=[6.0, None, 4.5], report="/reports/support#first-response"),
-            Tile(key="nps", title="NPS (90 days)", unit="", value=None, previous=None, change=None,
-                 sparkline=[None, None], report="/reports/feedback"),
-        ])  # fmt: skip
+        return found
 
     monkeypatch.setattr(dashboard, "dashboard", two_tiles)
     await login(client, workspace.admin_email)
     page = (await client.get("/")).text
-    frt = page.split('id="tile-frt"')[1].split("</li>")[0]
+    frt = page.split('id="tile-first-response"')[1].split("</li>")[0]
     assert '<p class="tile-value">4.5 <span class="tile-unit">min</span></p>' in frt
-    assert "Down</span> from 6.25 min in the previous 30 days" in frt
+    words = " ".join(re.sub(r"<[^>]+>", " ", frt.split('class="tile-change">')[1].split("</p>")[0]).split())
+    assert words.startswith("▼ Down") and words.endswith("from 6.25 min in the previous 30 days")
+    if "change_kind" in Tile.model_fields:  # the dashboard says what kind of change it computed
+        assert words == "▼ Down 28 % from 6.25 min in the previous 30 days"
     assert "data-sparkline='[6.0, null, 4.5]'" in frt
     assert 'aria-label="Trend of Median first response: from 6 min to 4.5 min, lowest 4.5 min, highest 6 min"' in frt
     assert 'href="/reports/support#first-response"' in frt
     nps = page.split('id="tile-nps"')[1].split("</li>")[0]
-    assert '<p class="tile-value">—</p>' in nps and "No comparison" in nps
+    assert '<p class="tile-value">—</p>' in nps and "No comparison: no figure in the previous" in nps
+    if "period_days" in Tile.model_fields:
+        assert "in the previous 90 days" in nps
+    if "days" in Dashboard.model_fields:  # the trend's numbers, day by day
+        assert '<tr><th scope="row">2026-11-29</th><td class="num">—</td></tr>' in frt

@@ -19,7 +19,6 @@ from starlette.datastructures import QueryParams
 from frontdesk.deps import DbSession
 from frontdesk.errors import InvalidInput, NotFound
 from frontdesk.reports import dashboard
-from frontdesk.reports.api import csv_response
 from frontdesk.reports.catalogue import REPORTS, REPORTS_BY_KEY
 from frontdesk.reports.charts import Chart, charts_csv
 from frontdesk.reports.controls import Granularity, ReportControls, segment_members, time_zone_names
@@ -134,12 +133,14 @@ async def home(request: Request, session: DbSession, user: ConsoleAgent) -> Any:
 
 @router.get("/reports/{key}.csv", responses={200: {"content": {"text/csv": {}}}})
 async def report_csv(key: str, request: Request, session: DbSession, user: ConsoleAgent) -> Response:
-    """The report's tables as one ``text/csv`` file (``charts_csv``: the numbers of the page, for its controls)."""
+    """The report's tables as one CSV file (``charts_csv``: the numbers of the page, for its controls)."""
     definition = _definition(key, user)
     query = page_query(request.query_params)
     controls = await controls_for(session=session, workspace_id=user.principal.workspace_id, query=query)
     _, charts = await definition.figures(session, controls)
-    return csv_response(charts_csv(charts), f"{definition.key}-{controls.first_day}-{controls.last_day}.csv")
+    filename = f"{definition.key}-{controls.first_day}-{controls.last_day}.csv"
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return Response(charts_csv(charts), media_type="text/csv; charset=utf-8", headers=disposition)
 
 
 @router.get("/reports/{key}")
