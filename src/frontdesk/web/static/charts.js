@@ -46,6 +46,15 @@
   function narrow() { return window.matchMedia("(max-width: 600px)").matches; }
 
   function colour(i) { return SERIES[i % SERIES.length]; }
+  function missing(value) { return value === null || value === undefined; }
+  // A value between two gaps has no line to sit on: it gets a dot, or it would not show at all.
+  function dotAlone(size, otherwise) {
+    return function (context) {
+      var data = context.dataset.data, i = context.dataIndex;
+      if (missing(data[i])) return 0;
+      return missing(data[i - 1]) && missing(data[i + 1]) ? size : otherwise;
+    };
+  }
 
   function axes(spec, stacked) {
     return {
@@ -96,7 +105,7 @@
             backgroundColor: colour(i),
             borderDash: DASHES[i % DASHES.length],
             pointStyle: POINTS[i % POINTS.length],
-            pointRadius: spec.labels.length > 40 ? 0 : 3,
+            pointRadius: dotAlone(3, spec.labels.length > 40 ? 0 : 3),
             pointHoverRadius: 5,
             borderWidth: 2,
             spanGaps: false, // a missing value is a gap in the line, not a dip to zero
@@ -236,7 +245,8 @@
       data: {
         labels: values.map(function (_, i) { return i; }),
         datasets: [{ data: values, borderColor: SERIES[0], backgroundColor: "rgba(0,114,178,.12)", fill: "origin",
-                     borderWidth: 2, pointRadius: 0, spanGaps: false, tension: 0 }],
+                     borderWidth: 2, pointRadius: dotAlone(2.5, 0), pointBackgroundColor: SERIES[0],
+                     spanGaps: false, tension: 0 }],
       },
       options: {
         responsive: true, maintainAspectRatio: false, animation: false, events: [],
