@@ -19,11 +19,11 @@ from frontdesk.conversations.models import CannedReply, TeamMember
 from frontdesk.conversations.routing import ensure_default_teams
 from frontdesk.conversations.visitors import get_chat_settings
 from frontdesk.db import Base, utcnow
-from frontdesk.demo_calendar import HISTORY_DAYS, TIME_ZONE
+from frontdesk.demo_calendar import ORDERS_BY_WEEKDAY, TIME_ZONE, Calendar, local
 from frontdesk.demo_chats import create_demo_chats
 from frontdesk.demo_complaints import create_demo_complaints
 from frontdesk.demo_feedback import create_demo_feedback
-from frontdesk.demo_history import HistoryResult, create_demo_history
+from frontdesk.demo_history import create_demo_history
 from frontdesk.demo_orders import DemoOrders, create_demo_orders
 from frontdesk.workspaces.models import Role, Workspace
 from frontdesk.workspaces.schemas import AgentCreate
@@ -260,6 +260,7 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
     await _relate(session, created, rng)
     orders = await create_demo_orders(session=session, workspace_id=workspace.id, contacts=created, rng=rng, now=now)
     buyers = {order.buyer_id for order in orders.orders if order.buyer_id is not None}
+    arrivals = _arrivals(created, orders, rng, now)
     external = [c for c in created if c.audience == "external"]
     history = await create_demo_history(
         session=session,
@@ -268,6 +269,7 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
         teams={key: team.id for key, team in teams.items()},
         contacts=external,
         buyers=buyers,
+        arrivals=arrivals,
         rng=rng,
         now=now,
         count=min(900, 6 * len(external)),
@@ -280,6 +282,8 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
         customers=[c for c in people if c.id in buyers],
         rng=rng,
     )
+    # Before the surveys: those go only to contacts the shop knew when each was sent.
+    await _backdate_contacts(session, arrivals)
     feedback = await create_demo_feedback(session=session, workspace_id=workspace.id, orders=orders, rng=rng, now=now)
     complaints = await create_demo_complaints(
         session=session,
@@ -294,7 +298,6 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
     )
     # Stages as of now (who lapsed since the last weekly pass) and the RFM scores, relative to everyone.
     await refresh_workspace(session=session, workspace_id=workspace.id, now=utcnow())
-    await _backdate_contacts(session, created, orders, history, rng, now)
     return DemoResult(
         workspace_id=workspace.id,
         created=True,
@@ -332,26 +335,29 @@ async def _relate(session: AsyncSession, created: list[Contact], rng: random.Ran
         await do_add_note(session=session, contact=contact, body=rng.choice(NOTES), author="Sam Support")
 
 
-async def _backdate_contacts(
-    session: AsyncSession,
-    created: list[Contact],
-    orders: DemoOrders,
-    history: HistoryResult,
-    rng: random.Random,
-    now: datetime,
-) -> None:
-    """A contact was recorded a little before they first bought or chatted (else some time in the year), not
-    when the demo was loaded: "new contacts" and the contact pages tell the same story as the orders."""
-    first: dict[int, datetime] = dict(history.first_contact)
+def _arrivals(created: list[Contact], orders: DemoOrders, rng: random.Random, now: datetime) -> dict[int, datetime]:
+    """When the shop first heard of each contact: a quarter before the history began, the others a little
+    before their first order or (prospects) some day of the year, more often as the shop grew."""
+    calendar = Calendar.ending(now)
+    first: dict[int, datetime] = {}
     for order in orders.orders:
         if order.buyer_id is not None:
             first[order.buyer_id] = min(first.get(order.buyer_id, order.ordered_at), order.ordered_at)
-    start = now - timedelta(days=HISTORY_DAYS)
-    rows = []
-    for contact in created:
-        before = first.get(contact.id)
-        at = before - timedelta(days=rng.uniform(0.2, 30)) if before else start + (now - start) * rng.random()
-        rows.append({"contact": contact.id, "at": max(at, start - timedelta(days=60))})
+    days = calendar.pick_days(rng, len(created), ORDERS_BY_WEEKDAY)
+    arrivals = {}
+    for contact, day in zip(created, days, strict=True):
+        bought = first.get(contact.id)
+        at = bought - timedelta(days=rng.uniform(0.1, 30)) if bought else local(day, rng.randrange(7, 22))
+        if rng.random() < 0.25:  # known from before the history began: the shop is older than a year
+            at = local(calendar.first, 9) - timedelta(days=rng.uniform(1, 365))
+        arrivals[contact.id] = min(at, now)
+    return arrivals
+
+
+async def _backdate_contacts(session: AsyncSession, arrivals: dict[int, datetime]) -> None:
+    """Contacts were recorded when they arrived, not when the demo was loaded: "new contacts", the contact
+    pages and the surveys' recipients tell the same story as the orders and chats."""
+    rows = [{"contact": contact_id, "at": at} for contact_id, at in arrivals.items()]
     contacts = Base.metadata.tables[Contact.__tablename__]
     events = Base.metadata.tables[ContactEvent.__tablename__]
     await session.execute(

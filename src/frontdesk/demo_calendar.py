@@ -51,9 +51,13 @@ class Calendar:
         progress = (day - self.first).days / max(1, len(self.days) - 1)
         return (1 + GROWTH * progress) * SEASON[day.month]
 
-    def pick_days(self, rng: random.Random, count: int, by_weekday: Sequence[float]) -> list[date]:
-        weights = [self.busy(day) * by_weekday[day.weekday()] for day in self.days]
-        return rng.choices(self.days, weights=weights, k=count)
+    def pick_days(
+        self, rng: random.Random, count: int, by_weekday: Sequence[float], since: date | None = None
+    ) -> list[date]:
+        """``count`` days (from ``since`` on), each as likely as the shop is busy on it."""
+        days = self.days[max(0, (since - self.first).days) :] if since else self.days
+        weights = [self.busy(day) * by_weekday[day.weekday()] for day in days]
+        return rng.choices(days, weights=weights, k=count)
 
     def chat_moment(self, rng: random.Random, day: date) -> datetime | None:
         """A moment on ``day`` when a chat came in (local hour pattern), in UTC; None if still to come."""

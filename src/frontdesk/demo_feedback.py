@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.commerce.models import OrderStatus
@@ -96,7 +96,7 @@ def _band(rng: random.Random, calendar: Calendar, at: datetime) -> str:
 async def _surveys(
     session: AsyncSession, workspace_id: int, calendar: Calendar, rng: random.Random, result: FeedbackResult
 ) -> None:
-    """An NPS pulse to every external contact on the first Tuesday of each month; a fifth answer."""
+    """An NPS pulse to every external contact on the first Tuesday of each month; a quarter answer."""
     tuesdays = [day for day in calendar.days if day.day <= 7 and day.weekday() == 1]
     for day in tuesdays:
         sent = local(day, 10, rng.uniform(0, 50))
@@ -117,6 +117,13 @@ async def _surveys(
             mail_configured=False,
         )
         survey.created_at, survey.sent_at = sent - timedelta(hours=2), sent
+        # Sent today to today's segment: the contacts the shop did not know yet on the day are taken out.
+        unknown_then = select(Contact.id).where(Contact.workspace_id == workspace_id, Contact.created_at > sent)
+        await session.execute(
+            delete(SurveyRecipient)
+            .where(SurveyRecipient.survey_id == survey.id, SurveyRecipient.contact_id.in_(unknown_then))
+            .execution_options(synchronize_session=False)
+        )
         await session.execute(
             update(SurveyRecipient)
             .where(SurveyRecipient.survey_id == survey.id)
@@ -128,7 +135,7 @@ async def _surveys(
         )
         for recipient in recipients:
             at = sent + timedelta(hours=min(rng.expovariate(1 / 40), 24 * 29))
-            if rng.random() > 0.2 or at >= calendar.now:
+            if rng.random() > 0.25 or at >= calendar.now:
                 continue
             band = _band(rng, calendar, at)
             score = {"promoter": rng.choice((9, 10)), "passive": rng.choice((7, 8))}.get(band, rng.randrange(0, 7))

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import random
 import secrets
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import accumulate
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,7 +99,6 @@ class HistoryResult:
     ratings: int = 0
     ids: list[int] = field(default_factory=list)  # oldest first
     low_rated: list[tuple[int, datetime]] = field(default_factory=list)  # (conversation id, resolved at)
-    first_contact: dict[int, datetime] = field(default_factory=dict)  # contact id -> their first chat
 
 
 @dataclass
@@ -132,11 +133,9 @@ def _rating(rng: random.Random, chat: _Chat) -> int:
     return max(1, min(5, round(score)))
 
 
-def _chat(rng: random.Random, calendar: Calendar, contact_id: int, team: str, agents: list[Agent]) -> _Chat | None:
-    day = calendar.pick_days(rng, 1, CHATS_BY_WEEKDAY)[0]
-    opened = calendar.chat_moment(rng, day)
-    if opened is None:
-        return None
+def _chat(
+    rng: random.Random, now: datetime, opened: datetime, contact_id: int, team: str, agents: list[Agent]
+) -> _Chat | None:
     offline, answered = _response_delay(rng, opened)
     weights = ANSWERS[team]
     agent = rng.choices(agents, weights=[weights.get(a.email, 0) for a in agents])[0]
@@ -166,7 +165,7 @@ def _chat(rng: random.Random, calendar: Calendar, contact_id: int, team: str, ag
         agent = other
     # Most are closed soon after; some wait a day or two for the customer first.
     at += timedelta(days=rng.uniform(1, 3)) if rng.random() < 0.08 else timedelta(minutes=rng.uniform(2, 40))
-    if at >= calendar.now:
+    if at >= now:
         return None  # still going on: the live chats of demo_chats are the conversations of today
     lines.append((at, "system", None, "note", f"{agent.display_name} marked the conversation resolved"))
     chat = _Chat(contact_id, team, agent, offline, opened, first_response, at, lines)
@@ -184,21 +183,31 @@ async def create_demo_history(
     teams: dict[str, int],
     contacts: list[Contact],
     buyers: set[int],
+    arrivals: dict[int, datetime],
     rng: random.Random,
     now: datetime,
     count: int = 900,
 ) -> HistoryResult:
-    """About ``count`` resolved conversations over the past thirteen months, by the demo's contacts."""
+    """About ``count`` resolved conversations over the past thirteen months, by the demo's contacts (each
+    from the day the shop first heard of them, ``arrivals``)."""
     result = HistoryResult()
     if not contacts:
         return result
     calendar = Calendar.ending(now)
-    # Customers chat more than prospects; each contact chats from one browser of their own.
-    weights = [4 if c.id in buyers else 1 for c in contacts]
+    # Chats come in as busy as the shop is, each from a contact the shop knew by then (customers chat more
+    # than prospects); each contact chats from one browser of their own.
+    known = sorted(contacts, key=lambda c: arrivals.get(c.id, now))
+    since = [arrivals.get(c.id, now) for c in known]
+    weights = list(accumulate(4 if c.id in buyers else 1 for c in known))
     chats = []
-    for contact in rng.choices(contacts, weights=weights, k=count):
+    for day in calendar.pick_days(rng, count, CHATS_BY_WEEKDAY):
+        opened = calendar.chat_moment(rng, day)
+        arrived = bisect_right(since, opened) if opened else 0
+        if opened is None or not arrived:
+            continue
+        contact = rng.choices(known[:arrived], cum_weights=weights[:arrived])[0]
         team = "sales" if rng.random() < (0.2 if contact.id in buyers else 0.65) else "support"
-        if (chat := _chat(rng, calendar, contact.id, team, agents)) is not None:
+        if (chat := _chat(rng, now, opened, contact.id, team, agents)) is not None:
             chats.append(chat)
     chats.sort(key=lambda c: c.opened)
     visitors: dict[int, list[_Chat]] = {}
@@ -240,5 +249,4 @@ async def create_demo_history(
                "author_name", "kind", "body", "sentiment", "created_at")  # fmt: skip
     await bulk_insert(session, MESSAGES, columns, messages)
     result.conversations, result.messages, result.ids = len(chats), len(messages), ids
-    result.first_contact = {contact_id: own[0].opened for contact_id, own in visitors.items()}
     return result
