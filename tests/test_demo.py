@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.commerce.models import LifecycleChange, Order, OrderStatus
+from frontdesk.commerce.models import CustomerFigures, LifecycleChange, Order, OrderStatus
 from frontdesk.complaints.models import Complaint, ComplaintStatus
 from frontdesk.conversations.identity import claim_read
 from frontdesk.conversations.models import Conversation, ConversationStatus, Message, Team
@@ -181,9 +181,24 @@ async def _has_a_year_of_history(session: AsyncSession, ws: int, conversations: 
     assert len({c.status for c in complaints}) == len(ComplaintStatus)
 
     # The stage history happened over the year, as the orders did, not all at the moment the demo was made.
-    changes = list(await session.scalars(select(LifecycleChange.changed_at).where(LifecycleChange.workspace_id == ws)))
-    assert len({month(at) for at in changes}) >= 12
-    assert sum(1 for at in changes if at > now - timedelta(hours=1)) < 0.2 * len(changes)
+    changes = list(
+        await session.scalars(
+            select(LifecycleChange).where(LifecycleChange.workspace_id == ws).order_by(LifecycleChange.id)
+        )
+    )
+    assert len({month(c.changed_at) for c in changes}) >= 12
+    assert sum(1 for c in changes if c.changed_at > now - timedelta(hours=1)) < 0.2 * len(changes)
+    assert {c.to_stage for c in changes} >= {"new", "returning", "regular", "lapsed", "prospect"}  # refunds too
+    # Written in time order, each contact's changes link up and end in the stage the figures hold now.
+    assert [c.changed_at for c in changes] == sorted(c.changed_at for c in changes)
+    last: dict[int, str] = {}
+    for change in changes:
+        assert change.from_stage == last.get(change.contact_id, "prospect")
+        last[change.contact_id] = change.to_stage
+    figures = await session.execute(
+        select(CustomerFigures.contact_id, CustomerFigures.lifecycle).where(CustomerFigures.workspace_id == ws)
+    )
+    assert {contact: stage for contact, stage in figures.all() if contact in last or stage != "prospect"} == last
 
 
 async def test_a_tiny_demo_is_created_once(session: AsyncSession) -> None:
