@@ -68,7 +68,7 @@ def _lines(rng: random.Random, buyer: Contact, at: datetime) -> list[OrderLineCr
     month = local_day(at).month
     if buyer.is_reseller:  # cafés and shops restock in bulk
         skus = rng.sample(EVERYDAY, k=rng.choice((2, 3, 4)))
-        return [OrderLineCreate(sku=s, quantity=rng.randrange(3, 12), unit_price=PRICES[s]) for s in skus]
+        return [OrderLineCreate(sku=s, quantity=rng.randrange(2, 9), unit_price=PRICES[s]) for s in skus]
     skus = rng.sample(EVERYDAY, k=rng.choice((1, 1, 2, 3)))
     if month in (11, 12) and rng.random() < 0.55:
         skus = [rng.choice(("GIFT-XMAS", "GIFT-XMAS", "GIFT-TASTE")), *skus[:1]]
@@ -81,9 +81,9 @@ def _lines(rng: random.Random, buyer: Contact, at: datetime) -> list[OrderLineCr
 def _buyer_orders(rng: random.Random, calendar: Calendar, buyer: Contact, number: int, first: date) -> list[_Event]:
     """One buyer's orders: the first on ``first``, then returns at the buyer's pace until they drift away."""
     if buyer.is_reseller:
-        gap, life = 28.0, rng.expovariate(1 / 500)
+        gap, life = 45.0, rng.expovariate(1 / 450)
     elif buyer.kind == ContactKind.organisation.value:
-        gap, life = 55.0, rng.expovariate(1 / 300)
+        gap, life = 80.0, rng.expovariate(1 / 300)
     else:
         kind = rng.choices(("once", "occasional", "regular"), weights=(45, 38, 17))[0]
         gap = {"once": 0.0, "occasional": 90.0, "regular": 30.0}[kind]
