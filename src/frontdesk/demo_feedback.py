@@ -9,6 +9,7 @@ comment, its sentiment, both answer times), without checking each link: hundreds
 from __future__ import annotations
 
 import random
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -58,6 +59,7 @@ REVIEWS = {
 # How well each product is liked (mean stars before noise): the "reviews by product" chart differs by product.
 LIKED = {"TEA-EARL": 4.4, "TEA-SEN": 4.6, "COF-ESP": 4.3, "COF-DEC": 3.4, "ACC-POT": 3.8, "ACC-MUG": 4.2,
          "GIFT-XMAS": 4.7, "GIFT-TASTE": 4.1}  # fmt: skip
+MAX_REVIEWS, MAX_ASKED, MAX_REFERRALS = 400, 1000, 150
 THANKS = "Thank you so much, enjoy your morning cup!"
 SORRY = "We're sorry! We have sent you a replacement and changed our packaging supplier."
 
@@ -131,7 +133,10 @@ async def _surveys(
             .execution_options(synchronize_session=False)
         )
         recipients = await session.scalars(
-            select(SurveyRecipient).where(SurveyRecipient.survey_id == survey.id).order_by(SurveyRecipient.id)
+            select(SurveyRecipient)
+            .where(SurveyRecipient.survey_id == survey.id)
+            .order_by(SurveyRecipient.id)
+            .limit(MAX_ASKED)  # those who might answer: a big demo (--contacts) stays quick
         )
         for recipient in recipients:
             at = sent + timedelta(hours=min(rng.expovariate(1 / 40), 24 * 29))
@@ -170,6 +175,7 @@ async def _reviews(
         written = bought + timedelta(days=rng.uniform(4, 20), hours=rng.uniform(0, 10))
         if rng.random() < 0.25 and written < calendar.now - timedelta(hours=1):
             chosen.append((written, buyer, sku))
+    chosen = rng.sample(chosen, min(len(chosen), MAX_REVIEWS))  # a big demo (--contacts) stays quick
     for written, buyer, sku in sorted(chosen):  # in time order, so the newest reviews have the highest ids
         rating = max(1, min(5, round(rng.gauss(LIKED[sku], 0.9))))
         title, body = rng.choice(REVIEWS[rating])
@@ -214,14 +220,14 @@ async def _referrals(
             select(Contact.id).where(Contact.workspace_id == workspace_id, Contact.kind == ContactKind.person.value)
         )
     )
-    loyal = [buyer for buyer in first if count[buyer] >= 2]
-    start = min((at for at, _ in first.values()), default=None)
+    loyal = sorted((first[buyer][0], buyer) for buyer in first if count[buyer] >= 2)  # by their first order
     code_since: dict[int, datetime] = {}
     for referred, (at, external_id) in sorted(first.items(), key=lambda item: item[1]):
-        referrers = [r for r in loyal if r != referred and first[r][0] < at - timedelta(days=14)]
-        if referred not in people or not referrers or start is None or rng.random() > 0.2:
+        # Someone who had been buying for a fortnight at least (so never the referred contact themselves).
+        known = bisect_left(loyal, (at - timedelta(days=14), 0))
+        if referred not in people or not known or result.referrals == MAX_REFERRALS or rng.random() > 0.2:
             continue
-        referrer = rng.choice(referrers)
+        referrer = loyal[rng.randrange(known)][1]
         code = await get_or_create_code(session=session, workspace_id=workspace_id, contact_id=referrer)
         attribution = await do_attribute(
             session=session,
