@@ -21,11 +21,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pyarrow.parquet as pq
-import reports
 import reports_duck as duck_figures
 from reports_data import Plan, Shop, generate
 from reports_harness import same
 
+import reports
 from frontdesk.reports.controls import Granularity, ReportControls, label_of, local_midnight
 from frontdesk.reports.figures import percentile, rate
 
