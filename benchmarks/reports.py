@@ -17,18 +17,24 @@ Exit code 1 when any figure differs from DuckDB's (or a report fails). The goal:
 and every report under 1 s on PostgreSQL, each figure within 5x of DuckDB.
 
     python benchmarks/reports.py [--scale 1] [--backend sqlite|postgresql|both] [--repeat 5] [--statements]
+
+The load (about an hour at --scale 1) can be done once and the timings run many times, on the report code
+of the checkout at the time (benchmarks/reports_kept.py; migrations added since the load are applied):
+
+    python benchmarks/reports.py --scale 1 --backend postgresql --data-dir DIR --keep --load-only
+    python benchmarks/reports.py --reuse DIR [--backend ...] [--refresh]    # as often as needed
+    python benchmarks/reports.py --drop DIR     # drops the kept database, removes DIR's files
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import math
+import contextlib
 import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -39,12 +45,17 @@ os.environ.setdefault("FRONTDESK_PASSWORD_MEMORY_COST_KIB", "64")
 
 import reports_duck as duck_figures
 import reports_harness
+import reports_kept as kept_data
 from reports_data import Plan, Shop, create_shop, generate
-from reports_harness import Check, Statements, compare, first_difference, path_of, timed, timed_sync
+from reports_harness import Check, Results, Statements, compare, first_difference, path_of, timed, timed_sync
+from reports_kept import Manifest
 from reports_load import load
 from scratch import scratch_postgres_database
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.commerce.figures import refresh_workspace
 from frontdesk.db import create_engine, create_session_factory, migrate
 from frontdesk.reports import customers, feedback, support
 from frontdesk.reports.catalogue import REPORTS, REPORTS_BY_KEY
@@ -53,7 +64,8 @@ from frontdesk.reports.dashboard import dashboard
 from frontdesk.workspaces.models import Role
 
 ZONE = "Europe/Berlin"
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)  # the data's end; with --reuse, the load's (from its manifest)
+BACKENDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 SEGMENT = duck_figures.SEGMENT_RULE
 
 
@@ -85,16 +97,6 @@ def period_of(controls: ReportControls) -> duck_figures.Period:
     return duck_figures.Period(
         c.since, c.until, c.first_day, c.last_day, c.granularity.value, c.time_zone, c.segment is not None
     )
-
-
-@dataclass
-class Results:
-    backend: str
-    reports: list[tuple[str, float, float]]  # name, seconds unfiltered, seconds with the segment
-    dashboard: float
-    figures: list[tuple[str, str, float, float, list[str]]]  # check, variant, Frontdesk s, DuckDB s, problems
-    statements: list[tuple[str, list[tuple[float, str]]]]  # report and variant, its slowest statements
-    failures: list[str]  # reports (and the dashboard) that raised
 
 
 async def bench_backend(
@@ -206,53 +208,16 @@ def reference(directory: Path, workspace_id: int, repeat: int) -> dict[tuple[str
     return found
 
 
-def print_results(results: Results) -> int:
-    """Prints one database's table; returns the number of mismatching figures and failed reports."""
-    print(f"\n{results.backend}: 24 months by month (median of the runs), seconds")
-    print(f"  {'report':<34}{'all':>9}{'segment':>9}")
-    for name, whole, segment in results.reports:
-        print(f"  {name:<34}{whole:>9.3f}{segment:>9.3f}")
-    print(f"  {'dashboard':<34}{results.dashboard:>9.3f}")
-    print(f"  {'figure':<34}{'variant':>8}{'Frontdesk':>11}{'DuckDB':>9}{'ratio':>8}  check")
-    mismatches = 0
-    for name, variant, seconds, duck_seconds, problems in results.figures:
-        ratio = seconds / duck_seconds if duck_seconds else math.inf
-        print(f"  {name:<34}{variant:>8}{seconds:>11.3f}{duck_seconds:>9.3f}{ratio:>8.1f}  "
-              f"{'MISMATCH' if problems else 'equal'}")  # fmt: skip
-        for problem in problems:
-            print(f"      {problem}")
-        mismatches += bool(problems)
-    print("  * Frontdesk's time is the whole report's (the figure is one of its fields), DuckDB's the figure's")
-    for failure in results.failures:
-        print(f"  ERROR: {failure}")
-    mismatches += len(results.failures)
-    for report, found in results.statements:
-        print(f"  slowest statements of {report}:" + ("" if found else " (it ran no SQL)"))
-        for seconds, statement in found:
-            print(f"    {seconds:8.3f} s  {statement[:150]}")
-    return mismatches
-
-
-def goal_check(results: Results) -> list[str]:
-    """What misses the issue's goal (meant for PostgreSQL at full scale)."""
-    misses = []
-    if not results.dashboard < 0.3:
-        misses.append(f"dashboard {results.dashboard:.3f} s (goal < 0.3 s)")
-    for name, whole, segment in results.reports:
-        for variant, seconds in (("all", whole), ("segment", segment)):
-            if not seconds < 1:
-                misses.append(f"{name} ({variant}) {seconds:.3f} s (goal < 1 s)")
-    for name, variant, seconds, duck_seconds, _ in results.figures:
-        if not seconds <= 5 * duck_seconds:
-            misses.append(f"{name} ({variant}) {seconds / duck_seconds:.1f}x DuckDB (goal <= 5x)")
-    return misses
-
-
 def files_size(directory: Path, pattern: str) -> int:
     return sum(f.stat().st_size for f in directory.glob(pattern))
 
 
-async def run_backend(name: str, url: str, args: argparse.Namespace, state: dict[str, Any], directory: Path) -> Results:
+async def run_backend(
+    backend: str, url: str, args: argparse.Namespace, state: dict[str, Any], directory: Path, kept: Manifest | None
+) -> Results | None:
+    """Creates the shop in a new database, generates the data (for the first database), loads it and, but
+    with --load-only, times the reports."""
+    name = BACKENDS[backend]
     engine = create_engine(url)
     statements = Statements(engine)
     await migrate(engine)
@@ -268,9 +233,12 @@ async def run_backend(name: str, url: str, args: argparse.Namespace, state: dict
                 generate(plan, shop, directory)
                 state.update(plan=plan, shop=shop, generated=time.perf_counter() - started)
                 state["parquet_bytes"] = files_size(directory, "*.parquet")
-                started = time.perf_counter()
-                state["duck"] = reference(directory, shop.workspace_id, args.repeat)
-                state["duck_seconds"] = time.perf_counter() - started
+                if kept is not None:
+                    kept.generated(plan, shop)
+                if not args.load_only:
+                    started = time.perf_counter()
+                    state["duck"] = reference(directory, shop.workspace_id, args.repeat)
+                    state["duck_seconds"] = time.perf_counter() - started
                 print_plan(state, args.scale)  # before the long loads, to plan by
             plan = state["plan"]
             started = time.perf_counter()
@@ -287,6 +255,10 @@ async def run_backend(name: str, url: str, args: argparse.Namespace, state: dict
                 count = plan.contacts if table == "contacts" else plan.rows.get(table)
                 per = f" ({spent / count * 100_000:.2f} s per 100k)" if count else ""
                 print(f"  {table:<40}{spent:>8.1f} s{per}")
+            if kept is not None:
+                kept.database(backend, shop=shop)
+            if args.load_only:
+                return None
             return await bench_backend(name, session, shop, args, state["duck"], statements)
     finally:
         await engine.dispose()
@@ -303,14 +275,15 @@ def print_plan(state: dict[str, Any], scale: float) -> None:
     per_100k = state["generated"] / rows * 100_000
     print(f"  generation: {state['generated']:.1f} s for {rows:,} rows = {per_100k:.2f} s per 100k rows; "
           f"at --scale 1 about {per_100k * rows / scale / 100_000 / 60:.0f} min")  # fmt: skip
-    print(f"  DuckDB reference figures (all runs): {state['duck_seconds']:.1f} s")
+    if "duck_seconds" in state:
+        print(f"  DuckDB reference figures (all runs): {state['duck_seconds']:.1f} s")
     print(f"  Parquet files: {state['parquet_bytes'] / 2**30:.2f} GiB")
 
 
-async def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", type=float, default=1.0, help="multiplies every row count (0.01: a quick run)")
-    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--scale", type=float, help="multiplies every row count (default 1; 0.01: a quick run)")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), help="default: both (--reuse: the kept)")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each timing; the median is printed")
     parser.add_argument(
         "--budget", type=float, default=30.0, help="seconds one timing may take in all: fewer runs of slow ones"
@@ -320,22 +293,116 @@ async def main() -> int:
         "--postgres-url",
         default=os.environ.get("FRONTDESK_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"),
     )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--data-dir", type=Path, metavar="DIR", help="write the Parquet files (and SQLite's) here")
+    where.add_argument("--reuse", type=Path, metavar="DIR", help="time the data kept in DIR: no generation, no load")
+    where.add_argument("--drop", type=Path, metavar="DIR", help="drop the database kept for DIR, remove its files")
+    parser.add_argument("--keep", action="store_true", help="with --data-dir: keep the databases, for --reuse")
+    parser.add_argument("--load-only", action="store_true", help="with --keep: load, time nothing")
+    parser.add_argument(
+        "--refresh", action="store_true", help="with --reuse: recompute the customers' figures (a new summary table)"
+    )
     args = parser.parse_args()
+    for option, needs, given in (("--keep", "--data-dir", args.data_dir), ("--load-only", "--keep", args.keep),
+                                 ("--refresh", "--reuse", args.reuse)):  # fmt: skip
+        if getattr(args, option[2:].replace("-", "_")) and not given:
+            parser.error(f"{option} needs {needs}")
+    if args.scale is not None and (args.reuse or args.drop):
+        parser.error("--scale is the kept data's (its manifest's) with --reuse and --drop")
+    args.scale = 1.0 if args.scale is None else args.scale
+    return args
+
+
+async def build(args: argparse.Namespace) -> list[Results]:
+    """Generates and loads the data, times the reports; all in temporary places unless --data-dir --keep."""
+    state: dict[str, Any] = {}
+    found: list[Results | None] = []
+    backends = ("sqlite", "postgresql") if args.backend in (None, "both") else (args.backend,)
+    with contextlib.ExitStack() as stack:
+        if args.data_dir is None:
+            directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        else:
+            directory = args.data_dir.resolve()
+            directory.mkdir(parents=True, exist_ok=True)
+            kept_data.check_unused(directory)
+        kept = Manifest.new(directory, args.scale) if args.keep else None
+        try:
+            if "sqlite" in backends:
+                if kept is not None:
+                    kept.database("sqlite", file=kept_data.SQLITE_FILE)
+                found.append(await run_backend("sqlite", kept_data.sqlite_url(directory), args, state, directory, kept))
+            if "postgresql" in backends:
+                async with scratch_postgres_database(args.postgres_url, keep=args.keep) as url:
+                    if kept is not None:
+                        kept.database("postgresql", server=kept_data.server_of(url), database=make_url(url).database)
+                    found.append(await run_backend("postgresql", url, args, state, directory, kept))
+        except BaseException:
+            if kept is not None:
+                print(f"\nThe run failed; what it kept is listed in {directory}: remove it with --drop {directory}")
+            raise
+    if kept is not None:
+        print(f"\nKept in {directory}: " + ", ".join(f"{b} ({e.get('database', e.get('file'))})"
+                                                     for b, e in kept.data["databases"].items()))  # fmt: skip
+        print(f"  time with: --reuse {directory}; remove with: --drop {directory}")
+    return [result for result in found if result is not None]
+
+
+async def time_kept(args: argparse.Namespace) -> list[Results]:
+    """Times the reports on the databases loaded by an earlier --keep run, on the data's own ``now``."""
+    global NOW
+    directory = args.reuse.resolve()
+    kept = Manifest.read(directory)
+    plan = kept.plan
+    NOW = plan.now  # the periods end where the data does, as in the run that loaded it
+    args.scale = kept.scale
+    loaded = kept.loaded()
+    backends = {None: loaded, "both": list(BACKENDS)}.get(args.backend, [args.backend])
+    if missing := [b for b in backends if b not in loaded]:
+        raise SystemExit(f"{directory} holds no loaded {' or '.join(missing)} database (loaded: {loaded or 'none'})")
+    print(f"\nReusing {directory} (scale {args.scale}): {sum(plan.rows.values()):,} rows, "
+          f"{plan.start:%Y-%m-%d %H:%M} to {plan.now:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    started = time.perf_counter()
+    duck = reference(directory, kept.data["generated_shop"]["workspace_id"], args.repeat)
+    print(f"  DuckDB reference figures (all runs): {time.perf_counter() - started:.1f} s")
+    results = []
+    for backend in sorted(backends, key=list(BACKENDS).index):
+        print(f"\n{BACKENDS[backend]}:")
+        shop = kept.shop(backend)
+        engine = create_engine(kept.url(backend, args.postgres_url))
+        statements = Statements(engine)
+        try:
+            migrated = await kept_data.migrate_kept(engine)
+            if migrated and not args.refresh:
+                print("  (if one adds a summary table refresh_workspace fills, time with --refresh)")
+            async with create_session_factory(engine)() as session:
+                if args.refresh:
+                    started = time.perf_counter()
+                    await refresh_workspace(session=session, workspace_id=shop.workspace_id, now=plan.now)
+                    await session.commit()
+                    print(f"  customer figures (refresh_workspace): {time.perf_counter() - started:.1f} s")
+                if migrated or args.refresh:  # statistics for new indexes and tables
+                    await session.execute(text("ANALYZE"))
+                    await session.commit()
+                results.append(await bench_backend(BACKENDS[backend], session, shop, args, duck, statements))
+        finally:
+            await engine.dispose()
+    return results
+
+
+async def main() -> int:
+    args = parse_args()
     reports_harness.BUDGET = args.budget
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # each line as it comes, also into a file
-    state: dict[str, Any] = {}
-    results: list[Results] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        directory = Path(tmp)
-        if args.backend in ("sqlite", "both"):
-            url = f"sqlite+aiosqlite:///{directory}/bench.db"
-            results.append(await run_backend("SQLite", url, args, state, directory))
-        if args.backend in ("postgresql", "both"):
-            async with scratch_postgres_database(args.postgres_url) as url:
-                results.append(await run_backend("PostgreSQL", url, args, state, directory))
-    mismatches = sum(print_results(result) for result in results)
+    if args.drop:
+        await kept_data.drop_databases(Manifest.read(args.drop.resolve()), args.postgres_url)
+        kept_data.remove_files(args.drop.resolve())
+        return 0
+    results = await time_kept(args) if args.reuse else await build(args)
+    if args.load_only:
+        return 0
+    mismatches = sum(reports_harness.print_results(result) for result in results)
     for result in results:
-        misses = goal_check(result)
+        misses = reports_harness.goal_check(result)
         note = "" if result.backend == "PostgreSQL" else " (the goal is set for PostgreSQL; shown for reference)"
         print(f"\nGoal on {result.backend}{note}: " + ("met" if not misses else f"{len(misses)} missed"))
         for miss in misses:

@@ -147,3 +147,55 @@ def first_difference(mine: list[dict[str, Any]], expected: list[dict[str, Any]])
         if a != b:
             return f"cohort {b['cohort']}: Frontdesk {a}, DuckDB {b}"
     return "differs"
+
+
+@dataclass
+class Results:
+    backend: str
+    reports: list[tuple[str, float, float]]  # name, seconds unfiltered, seconds with the segment
+    dashboard: float
+    figures: list[tuple[str, str, float, float, list[str]]]  # check, variant, Frontdesk s, DuckDB s, problems
+    statements: list[tuple[str, list[tuple[float, str]]]]  # report and variant, its slowest statements
+    failures: list[str]  # reports (and the dashboard) that raised
+
+
+def print_results(results: Results) -> int:
+    """Prints one database's table; returns the number of mismatching figures and failed reports."""
+    print(f"\n{results.backend}: 24 months by month (median of the runs), seconds")
+    print(f"  {'report':<34}{'all':>9}{'segment':>9}")
+    for name, whole, segment in results.reports:
+        print(f"  {name:<34}{whole:>9.3f}{segment:>9.3f}")
+    print(f"  {'dashboard':<34}{results.dashboard:>9.3f}")
+    print(f"  {'figure':<34}{'variant':>8}{'Frontdesk':>11}{'DuckDB':>9}{'ratio':>8}  check")
+    mismatches = 0
+    for name, variant, seconds, duck_seconds, problems in results.figures:
+        ratio = seconds / duck_seconds if duck_seconds else math.inf
+        print(f"  {name:<34}{variant:>8}{seconds:>11.3f}{duck_seconds:>9.3f}{ratio:>8.1f}  "
+              f"{'MISMATCH' if problems else 'equal'}")  # fmt: skip
+        for problem in problems:
+            print(f"      {problem}")
+        mismatches += bool(problems)
+    print("  * Frontdesk's time is the whole report's (the figure is one of its fields), DuckDB's the figure's")
+    for failure in results.failures:
+        print(f"  ERROR: {failure}")
+    mismatches += len(results.failures)
+    for report, found in results.statements:
+        print(f"  slowest statements of {report}:" + ("" if found else " (it ran no SQL)"))
+        for seconds, statement in found:
+            print(f"    {seconds:8.3f} s  {statement[:150]}")
+    return mismatches
+
+
+def goal_check(results: Results) -> list[str]:
+    """What misses the issue's goal (meant for PostgreSQL at full scale)."""
+    misses = []
+    if not results.dashboard < 0.3:
+        misses.append(f"dashboard {results.dashboard:.3f} s (goal < 0.3 s)")
+    for name, whole, segment in results.reports:
+        for variant, seconds in (("all", whole), ("segment", segment)):
+            if not seconds < 1:
+                misses.append(f"{name} ({variant}) {seconds:.3f} s (goal < 1 s)")
+    for name, variant, seconds, duck_seconds, _ in results.figures:
+        if not seconds <= 5 * duck_seconds:
+            misses.append(f"{name} ({variant}) {seconds / duck_seconds:.1f}x DuckDB (goal <= 5x)")
+    return misses
