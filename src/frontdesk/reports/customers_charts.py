@@ -13,6 +13,11 @@ if TYPE_CHECKING:
 MOST_GROUPS = 8  # a split by country or range draws its largest groups and sums the rest as one
 
 
+def _counts(values: Sequence[float | None]) -> list[int]:
+    """A count figure's values (floats in ``Figure``) as the whole numbers they are, for the table and CSV."""
+    return [int(value or 0) for value in values]
+
+
 def _split_series(splits: Sequence[Split], other: str) -> list[Series]:
     shown = [Series(split.name, split.by_bucket) for split in splits[:MOST_GROUPS]]
     rest = splits[MOST_GROUPS:]
@@ -32,14 +37,14 @@ def customer_charts(report: CustomersReport) -> list[Chart]:
             kind="stacked-bar",
             labels=labels,
             series=[
-                Series("New", report.new_customers.by_bucket),
-                Series("Returning", report.returning_customers.by_bucket),
+                Series("New", _counts(report.new_customers.by_bucket)),
+                Series("Returning", _counts(report.returning_customers.by_bucket)),
             ],
             definition="new-and-returning-customers",
             note="Customers with a completed order; new: their first completed order ever",
             extra_rows=[
-                Series("Customers with an order", report.active_customers.by_bucket),
-                Series("Repeat customers", report.repeat_customers.by_bucket),
+                Series("Customers with an order", _counts(report.active_customers.by_bucket)),
+                Series("Repeat customers", _counts(report.repeat_customers.by_bucket)),
             ],
         ),
         Chart(
@@ -78,7 +83,7 @@ def customer_charts(report: CustomersReport) -> list[Chart]:
             labels=labels,
             series=[Series("Orders per customer", report.orders_per_customer.by_bucket)],
             definition="orders-per-customer",
-            extra_rows=[Series("Completed orders", report.orders.by_bucket)],
+            extra_rows=[Series("Completed orders", _counts(report.orders.by_bucket))],
         ),
     ]
     for key, title, splits, other in (
@@ -124,7 +129,9 @@ def customer_charts(report: CustomersReport) -> list[Chart]:
             unit="%",
             definition="retention-cohorts",
             note="Share of each month's new customers who bought again k months later (M0 = 100 %)",
-            extra_rows=[Series(f"{cohort.cohort} customers", padded(cohort.active)) for cohort in report.cohorts],
+            extra_rows=[
+                Series(f"{cohort.cohort} active customers", padded(cohort.active)) for cohort in report.cohorts
+            ],
         )
     )
     return charts
