@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import DateTime, and_, bindparam, case, func, literal, null, or_, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -19,8 +20,7 @@ from frontdesk.commerce.models import CustomerFigures, LifecycleChange, Order, O
 from frontdesk.contacts.models import Contact
 from frontdesk.reports.controls import Granularity, ReportControls
 
-BEFORE = ""  # the label of "before the period": sorts before every bucket label
-WHOLE = "*"  # the label of the whole period's row in a UNION with per-bucket rows
+BEFORE = ""  # the label of "before the period"
 UNKNOWN = "unknown"
 
 
@@ -36,31 +36,58 @@ def completed_orders(controls: ReportControls, members: Select[Any] | None) -> l
     return [*found, *controls.within(Order.ordered_at)]
 
 
-def label_or_before(controls: ReportControls, column: Any, dialect: str) -> Any:
-    """The bucket label of ``column``, or ``BEFORE`` for instants before the period (none after it is asked)."""
-    return case((column < controls.since, literal(BEFORE)), else_=controls.bucket_sql(column, dialect))
+class Bucketing:
+    """How the database keys each row's bucket, and how a key becomes the bucket's label.
+
+    PostgreSQL: the row's position among the buckets' first instants (``width_bucket``, a binary search over
+    the UTC instants ``ReportControls.buckets()`` computed), 0 before the period: about twice as fast over
+    millions of orders as formatting each row's local time. SQLite: the label itself (``bucket_sql``), ``BEFORE``
+    before the period. Either way keys sort as time does, so the SQL may compare them. No query here asks for
+    instants after the period.
+    """
+
+    def __init__(self, controls: ReportControls, dialect: str) -> None:
+        self.controls = controls
+        self.postgresql = dialect == "postgresql"
+        self.dialect = dialect
+        self.labels = controls.labels()
+        self.starts = [bucket.start for bucket in controls.buckets()]
+
+    def key(self, column: Any) -> Any:
+        if self.postgresql:
+            starts = bindparam(None, self.starts, type_=ARRAY(DateTime(timezone=True)))
+            return func.width_bucket(column, starts)
+        before = column < self.controls.since
+        return case((before, literal(BEFORE)), else_=self.controls.bucket_sql(column, self.dialect))
+
+    def label(self, key: Any) -> str:
+        if not self.postgresql:
+            return str(key)
+        return BEFORE if key == 0 else self.labels[int(key) - 1]
 
 
 async def order_totals(session: AsyncSession, controls: ReportControls, members: Select[Any] | None) -> dict[str, int]:
     """Revenue (minor units) of completed orders per bucket label."""
-    bucket = controls.bucket_sql(Order.ordered_at, dialect_of(session)).label("bucket")
+    buckets = Bucketing(controls, dialect_of(session))
+    bucket = buckets.key(Order.ordered_at).label("bucket")
     rows = await session.execute(
         select(bucket, func.coalesce(func.sum(Order.total_minor), 0))
         .where(*completed_orders(controls, members))
         .group_by(bucket)
     )
-    return {label: int(total) for label, total in rows.all()}
+    return {buckets.label(key): int(total) for key, total in rows.all()}
 
 
 async def first_orders(session: AsyncSession, controls: ReportControls, members: Select[Any] | None) -> dict[str, int]:
     """Customers whose first completed order ever falls in each bucket (from the kept-current customer figures)."""
     F = CustomerFigures
-    bucket = controls.bucket_sql(F.first_order_at, dialect_of(session)).label("bucket")
+    buckets = Bucketing(controls, dialect_of(session))
+    bucket = buckets.key(F.first_order_at).label("bucket")
     where = [F.workspace_id == controls.workspace_id, *controls.within(F.first_order_at)]
     if members is not None:
         where.append(F.contact_id.in_(members))
     rows = await session.execute(select(bucket, func.count()).where(*where).group_by(bucket))
-    return {label: int(n) for label, n in rows.all()}
+    return {buckets.label(key): int(n) for key, n in rows.all()}
 
 
 @dataclass
@@ -82,19 +109,20 @@ async def buyer_counts(
     A buyer active in a bucket has 2+ orders up to its end exactly when their first order lies before the
     bucket (so an earlier one exists) or they placed 2+ orders in it: no order before the first exists.
     """
-    dialect = dialect_of(session)
+    buckets = Bucketing(controls, dialect_of(session))
     F = CustomerFigures
-    bucket = controls.bucket_sql(Order.ordered_at, dialect).label("bucket")
+    bucket = buckets.key(Order.ordered_at).label("bucket")
     per = (
         select(bucket, Order.buyer_id.label("buyer"), func.count().label("n"))
         .where(*completed_orders(controls, members))
         .group_by(bucket, Order.buyer_id)
         .cte("per_buyer_bucket")
     )
-    first = label_or_before(controls, F.first_order_at, dialect)
+    first = buckets.key(F.first_order_at)
     known = per.c.buyer.is_not(None)
     by_bucket = (
         select(
+            literal(False).label("whole"),
             per.c.bucket,
             func.sum(per.c.n),
             func.count(per.c.buyer),
@@ -108,7 +136,8 @@ async def buyer_counts(
     buyers = select(per.c.buyer, func.sum(per.c.n).label("n")).where(known).group_by(per.c.buyer).subquery("per_buyer")
     earlier = F.first_order_at < controls.since
     whole = select(
-        literal(WHOLE),
+        literal(True),
+        null(),
         literal(0),
         func.count(buyers.c.buyer),
         func.coalesce(func.sum(case((earlier, 1), else_=0)), 0),
@@ -117,12 +146,12 @@ async def buyer_counts(
     ).select_from(buyers.outerjoin(F, F.contact_id == buyers.c.buyer))
     found: dict[str, BuyerCounts] = {}
     total = BuyerCounts()
-    for label, *numbers in (await session.execute(union_all(by_bucket, whole))).all():
+    for is_whole, key, *numbers in (await session.execute(union_all(by_bucket, whole))).all():
         counts = BuyerCounts(*(int(n or 0) for n in numbers))
-        if label == WHOLE:
+        if is_whole:
             total = counts
         else:
-            found[label] = counts
+            found[buckets.label(key)] = counts
     # The whole period's orders are the buckets' sum, erased buyers' orders included.
     total.orders = sum(counts.orders for counts in found.values())
     total.erased = sum(counts.erased for counts in found.values())
@@ -141,9 +170,9 @@ class SplitRows:
 
 async def revenue_splits(session: AsyncSession, controls: ReportControls, members: Select[Any] | None) -> SplitRows:
     """Completed orders' revenue by buyer class, by the buyer's market and country, and by product range."""
-    dialect = dialect_of(session)
+    buckets = Bucketing(controls, dialect_of(session))
     split = SplitRows()
-    bucket = controls.bucket_sql(Order.ordered_at, dialect).label("bucket")
+    bucket = buckets.key(Order.ordered_at).label("bucket")
     rows = await session.execute(
         select(bucket, Order.buyer_class, Contact.market, Contact.country, func.sum(Order.total_minor))
         .select_from(Order)
@@ -151,7 +180,8 @@ async def revenue_splits(session: AsyncSession, controls: ReportControls, member
         .where(*completed_orders(controls, members))
         .group_by(bucket, Order.buyer_class, Contact.market, Contact.country)
     )
-    for label, buyer_class, market, country, total in rows.all():
+    for key, buyer_class, market, country, total in rows.all():
+        label = buckets.label(key)
         for into, key in ((split.buyer_class, buyer_class), (split.market, market), (split.country, country)):
             into[(label, key or UNKNOWN)] = into.get((label, key or UNKNOWN), 0) + int(total)
     names = dict(
@@ -159,7 +189,7 @@ async def revenue_splits(session: AsyncSession, controls: ReportControls, member
             select(ProductRange.id, ProductRange.name).where(ProductRange.workspace_id == controls.workspace_id)
         )).all()
     )  # fmt: skip
-    line_bucket = controls.bucket_sql(Order.ordered_at, dialect).label("bucket")
+    line_bucket = buckets.key(Order.ordered_at).label("bucket")
     lines = await session.execute(
         select(line_bucket, OrderLine.range_id, func.sum(OrderLine.quantity * OrderLine.unit_price_minor))
         .select_from(OrderLine)
@@ -167,9 +197,9 @@ async def revenue_splits(session: AsyncSession, controls: ReportControls, member
         .where(OrderLine.workspace_id == controls.workspace_id, *completed_orders(controls, members))
         .group_by(line_bucket, OrderLine.range_id)
     )
-    for label, range_id, total in lines.all():
-        key = (label, names.get(range_id, f"range {range_id}"))
-        split.product_range[key] = split.product_range.get(key, 0) + int(total)
+    for key, range_id, total in lines.all():
+        group = (buckets.label(key), names.get(range_id, f"range {range_id}"))
+        split.product_range[group] = split.product_range.get(group, 0) + int(total)
     return split
 
 
@@ -192,12 +222,12 @@ async def stage_spans(
     For each contact, the last change in each bucket holds until the bucket of its next change: a window
     over the history ordered by time, so merged histories (whose from_stage need not chain) count right.
     """
-    dialect = dialect_of(session)
+    buckets = Bucketing(controls, dialect_of(session))
     H = LifecycleChange
     where = [H.workspace_id == controls.workspace_id, H.changed_at < controls.until]
     if members is not None:
         where.append(H.contact_id.in_(members))
-    bucket = label_or_before(controls, H.changed_at, dialect)
+    bucket = buckets.key(H.changed_at)
     history = (
         select(
             bucket.label("bucket"),
@@ -214,13 +244,16 @@ async def stage_spans(
         .where(or_(h.next.is_(None), h.next != h.bucket))
         .group_by(h.bucket, h.next, h.stage, h.bucket == h.first)
     )
-    spans = [StageSpan(start, end, stage, int(n), bool(first)) for start, end, stage, first, n in rows.all()]
+    spans = [
+        StageSpan(buckets.label(start), None if end is None else buckets.label(end), stage, int(n), bool(first))
+        for start, end, stage, first, n in rows.all()
+    ]
     created_where = [Contact.workspace_id == controls.workspace_id, Contact.created_at < controls.until]
     if members is not None:
         created_where.append(Contact.id.in_(members))
-    created_bucket = label_or_before(controls, Contact.created_at, dialect).label("bucket")
+    created_bucket = buckets.key(Contact.created_at).label("bucket")
     created = await session.execute(select(created_bucket, func.count()).where(*created_where).group_by(created_bucket))
-    return spans, {label: int(n) for label, n in created.all()}
+    return spans, {buckets.label(key): int(n) for key, n in created.all()}
 
 
 def month_controls(controls: ReportControls) -> ReportControls:
@@ -234,10 +267,10 @@ async def cohort_counts(
     session: AsyncSession, months: ReportControls, members: Select[Any] | None
 ) -> dict[tuple[str, str], int]:
     """(cohort month, order month) -> the cohort's customers with a completed order in that month."""
-    dialect = dialect_of(session)
+    buckets = Bucketing(months, dialect_of(session))
     F = CustomerFigures
-    cohort = months.bucket_sql(F.first_order_at, dialect).label("cohort")
-    month = months.bucket_sql(Order.ordered_at, dialect).label("month")
+    cohort = buckets.key(F.first_order_at).label("cohort")
+    month = buckets.key(Order.ordered_at).label("month")
     rows = await session.execute(
         select(cohort, month, func.count(func.distinct(Order.buyer_id)))
         .select_from(Order)
@@ -247,7 +280,7 @@ async def cohort_counts(
         )
         .group_by(cohort, month)
     )
-    return {(c, m): int(n) for c, m, n in rows.all()}
+    return {(buckets.label(c), buckets.label(m)): int(n) for c, m, n in rows.all()}
 
 
 def stage_order(found: Sequence[str], known: Sequence[str]) -> list[str]:
