@@ -7,6 +7,7 @@ call it. Only completed orders count, anywhere: a refunded or cancelled order co
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -162,24 +163,26 @@ def _lifecycle(controls: ReportControls, spans: list[q.StageSpan], created: dict
     index = {label: i for i, label in enumerate(labels)}
     size = len(labels)
     stages = q.stage_order([span.stage for span in spans], [stage.value for stage in Lifecycle])
-    counts = {stage: [0] * size for stage in stages}
+    # Each span adds its contacts from its first bucket up to (not including) its end: a difference array,
+    # summed once, so the work is one step per span and per bucket (not per span and bucket).
+    deltas = {stage: [0] * (size + 1) for stage in stages}
     first_changes = [0] * size
     for span in spans:
         start = 0 if span.start == q.BEFORE else index[span.start]
         end = size if span.end is None else index[span.end]
-        for i in range(start, end):
-            counts[span.stage][i] += span.contacts
+        deltas[span.stage][start] += span.contacts
+        deltas[span.stage][end] -= span.contacts
         if span.first:
             first_changes[start] += span.contacts
-    created_by = [created.get(q.BEFORE, 0)] + [0] * (size - 1) if size else []
+    counts = {stage: list(itertools.accumulate(deltas[stage][:size])) for stage in stages}
+    created_by = [0] * size
     for label, n in created.items():
-        if label != q.BEFORE:
-            created_by[index[label]] += n
-    running_created = running_changed = 0
-    for i in range(size):
-        running_created += created_by[i]
-        running_changed += first_changes[i]
-        counts[Lifecycle.prospect.value][i] += running_created - running_changed
+        created_by[0 if label == q.BEFORE else index[label]] += n
+    # Contacts without a change yet are prospects: created so far, less those whose first change came so far.
+    for i, (created_so_far, changed_so_far) in enumerate(
+        zip(itertools.accumulate(created_by), itertools.accumulate(first_changes), strict=True)
+    ):
+        counts[Lifecycle.prospect.value][i] += created_so_far - changed_so_far
     return [StageCounts(stage=s, value=counts[s][-1] if size else 0, by_bucket=counts[s]) for s in stages]
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.sql import Select
 
 from frontdesk.commerce.models import CustomerFigures, LifecycleChange, Order, OrderLine, OrderStatus, ProductRange
 from frontdesk.contacts.models import Contact
-from frontdesk.reports.controls import Granularity, ReportControls
+from frontdesk.reports.controls import MAX_DAYS, Granularity, ReportControls
 
 BEFORE = ""  # the label of "before the period"
 UNKNOWN = "unknown"
@@ -257,10 +257,18 @@ async def stage_spans(
 
 
 def month_controls(controls: ReportControls) -> ReportControls:
-    """The controls widened to whole local months: the first of ``from``'s month to the last of ``to``'s."""
-    first = controls.first_day.replace(day=1)
+    """The controls widened to whole local months: the first of ``from``'s month to the last of ``to``'s.
+
+    A period already as long as a report may be keeps its first day (its first month is then partial)
+    rather than being refused for a length the user did not ask for.
+    """
     following = date(controls.last_day.year + controls.last_day.month // 12, controls.last_day.month % 12 + 1, 1)
-    return replace(controls, first_day=first, last_day=following - timedelta(days=1), granularity=Granularity.month)
+    last = following - timedelta(days=1)
+    first = controls.first_day.replace(day=1)
+    if (last - first).days + 1 > MAX_DAYS:
+        first = controls.first_day
+        last = min(last, first + timedelta(days=MAX_DAYS - 1))
+    return replace(controls, first_day=first, last_day=last, granularity=Granularity.month)
 
 
 async def cohort_counts(
