@@ -3,8 +3,9 @@ from the raw rows (contacts, orders, lines, stage history), on SQLite and Postgr
 
 Orders are written the way the app writes them (``write_orders``, which refreshes the buyers' figures and
 stage history; a refund sent later rewrites the order's status), in a time zone other than UTC. The reference
-below derives every figure from the rows alone: it does not read ``customer_figures`` and uses none of the
-report's helpers (local calendar, buckets and rounding are written out again here).
+(tests/reports/customers_reference.py) derives every figure from the rows alone: it does not read
+``customer_figures`` and uses none of the report's helpers (local calendar, buckets and rounding are written
+out again there).
 """
 
 from __future__ import annotations
