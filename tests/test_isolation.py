@@ -87,6 +87,7 @@ OWN_WORKSPACE_OPERATIONS = {
     ("GET", "/api/v1/attributes"),
     ("POST", "/api/v1/attributes"),
     ("GET", "/api/v1/workspace"),
+    ("PATCH", "/api/v1/workspace"),  # changes the caller's own workspace (tests/workspaces/test_time_zone.py)
     ("GET", "/api/v1/conversations"),
     ("GET", "/api/v1/products"),
     ("POST", "/api/v1/products"),

@@ -26,7 +26,8 @@ from frontdesk.contacts import importer
 from frontdesk.csvsafe import CsvWriter
 from frontdesk.db import create_engine, create_session_factory, migrate, migrate_url
 from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL, DEMO_PASSWORD, do_create_demo
-from frontdesk.errors import DomainError
+from frontdesk.errors import DomainError, InvalidInput
+from frontdesk.reports.controls import zone_of
 from frontdesk.settings import get_settings
 from frontdesk.workspaces.schemas import AgentCreate
 from frontdesk.workspaces.service import do_create_workspace, get_workspace
@@ -122,21 +123,26 @@ def workspace_create(
     admin_email: Annotated[str, typer.Option("--admin-email", help="E-mail of the first admin agent")],
     admin_password: Annotated[str, typer.Option("--admin-password", help="At least 10 characters")],
     admin_name: Annotated[str, typer.Option("--admin-name", help="Display name of the admin")] = "Admin",
+    time_zone: Annotated[
+        str, typer.Option("--time-zone", help="IANA zone where reports begin their days, e.g. Europe/Berlin")
+    ] = "UTC",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts)")] = False,
 ) -> None:
     """Create a workspace with its first admin agent and an admin API key."""
     try:
         admin = AgentCreate(email=admin_email, password=admin_password, display_name=admin_name)
-    except ValueError as exc:
+        zone = zone_of(time_zone, field="time_zone")
+    except (ValueError, InvalidInput) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
 
     async def work(session: AsyncSession) -> dict[str, Any]:
-        workspace, agent, key = await do_create_workspace(session=session, name=name, admin=admin)
+        workspace, agent, key = await do_create_workspace(session=session, name=name, admin=admin, time_zone=zone)
         await session.commit()
         return {
             "workspace_id": workspace.id,
             "name": workspace.name,
+            "time_zone": workspace.time_zone,
             "admin_agent_id": agent.id,
             "admin_email": agent.email,
             "api_key": key,
@@ -146,7 +152,7 @@ def workspace_create(
     if as_json:
         typer.echo(json.dumps(result))
         return
-    typer.echo(f"Workspace {result['workspace_id']} ({result['name']}) created.")
+    typer.echo(f"Workspace {result['workspace_id']} ({result['name']}, time zone {result['time_zone']}) created.")
     typer.echo(f"Admin: {result['admin_email']}")
     typer.echo(f"API key (shown once, store it now): {result['api_key']}")
 

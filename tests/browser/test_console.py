@@ -22,7 +22,6 @@ async def seeded(engine: AsyncEngine) -> WorkspaceHandle:
             last_name="Tester",
             emails=[f"p{i}@browser.example"],
             country="DE",
-            stage="customer" if i % 3 == 0 else "prospect",
             tags=["vip"] if i % 5 == 0 else [],
         )
     return workspace

@@ -17,7 +17,7 @@ async def test_created_contact_reads_back_with_canonical_values(
         "country": "de",
         "region": "de-by",
         "market": "b2c",
-        "stage": "customer",
+        "stage": "prospect",  # accepted: what every new contact is (tests/contacts/test_stage.py)
         "roles": ["customer", "consumer"],
         "tags": ["VIP", "newsletter"],
     }
@@ -29,6 +29,7 @@ async def test_created_contact_reads_back_with_canonical_values(
     assert contact["phones"] == ["+49301234567"]
     assert (contact["country"], contact["region"]) == ("DE", "DE-BY")
     assert contact["tags"] == ["newsletter", "vip"]
+    assert contact["stage"] == "prospect"
     read = await client.get(f"/api/v1/contacts/{contact['id']}", headers=workspace.headers)
     assert read.json() == contact
 
@@ -62,13 +63,13 @@ async def test_patch_changes_only_the_fields_sent_and_records_them_on_the_timeli
 ) -> None:
     contact_id = await workspace.contact(first_name="Ben", last_name="Smith", emails=["ben@example.com"], country="GB")
     response = await client.patch(
-        f"/api/v1/contacts/{contact_id}", json={"last_name": "Jones", "stage": "customer"}, headers=workspace.headers
+        f"/api/v1/contacts/{contact_id}", json={"last_name": "Jones", "market": "b2c"}, headers=workspace.headers
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert (body["name"], body["stage"], body["emails"], body["country"]) == (
+    assert (body["name"], body["market"], body["emails"], body["country"]) == (
         "Ben Jones",
-        "customer",
+        "b2c",
         ["ben@example.com"],
         "GB",
     )
@@ -76,7 +77,8 @@ async def test_patch_changes_only_the_fields_sent_and_records_them_on_the_timeli
     changed = timeline["items"][0]
     assert changed["kind"] == "updated"
     assert changed["data"]["changes"]["last_name"] == ["Smith", "Jones"]
-    assert changed["data"]["changes"]["stage"] == ["prospect", "customer"]
+    assert changed["data"]["changes"]["market"] == [None, "b2c"]
+    assert "stage" not in changed["data"]["changes"]
 
 
 async def test_patch_with_null_clears_an_optional_field(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
@@ -106,8 +108,10 @@ async def test_list_filters_by_search_tag_stage_audience_market_and_country(
     client: httpx.AsyncClient, workspace: WorkspaceHandle
 ) -> None:
     anna = await workspace.contact(
-        name="Anna Berg", emails=["anna@berg.example"], tags=["vip"], country="SE", stage="customer", market="b2c"
+        name="Anna Berg", emails=["anna@berg.example"], tags=["vip"], country="SE", market="b2c"
     )
+    await workspace.product("TEA")
+    await workspace.order("A-1", anna, "TEA")  # her completed order makes her a customer
     await workspace.contact(name="Bob Stone", emails=["bob@stone.example"], country="DE", market="b2b")
     finance = await workspace.contact(name="Finance Team", audience="internal", department="Finance")
 

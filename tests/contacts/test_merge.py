@@ -31,12 +31,13 @@ async def test_merge_moves_everything_and_removes_the_duplicate(
         emails=["anna@home.example"],
         phones=["+46701234567"],
         country="NO",
-        stage="customer",
         tags=["newsletter"],
         roles=["consumer"],
         attributes={"plan": "basic"},
     )
     organisation = await workspace.contact(kind="organisation", name="Berg AB")
+    await workspace.product("TEA")
+    await workspace.order("DUP-1", dup, "TEA")  # the duplicate has bought: a customer
     await client.post(
         f"/api/v1/contacts/{dup}/relationships", json={"kind": "acts_for", "to_contact_id": organisation}, headers=h
     )
@@ -48,7 +49,7 @@ async def test_merge_moves_everything_and_removes_the_duplicate(
     assert merged["emails"] == ["anna@work.example", "anna@home.example"]
     assert merged["phones"] == ["+46701234567"]
     assert merged["country"] == "SE"  # the target's value wins ...
-    assert merged["stage"] == "customer"  # ... but a customer stays a customer
+    assert merged["stage"] == "customer"  # ... and the duplicate's order makes the target a customer
     assert merged["tags"] == ["newsletter", "vip"]
     assert merged["roles"] == ["customer", "consumer"]
     assert merged["attributes"] == {"plan": "pro"}
@@ -135,4 +136,5 @@ async def test_merge_moves_the_duplicates_orders_and_recomputes_figures(
     )
     stages = (await client.get(f"/api/v1/contacts/{keep}/lifecycle", headers=h)).json()  # newest first
     assert stages[0]["to_stage"] == figures["lifecycle"] == "returning"
+    assert (await client.get(f"/api/v1/contacts/{keep}", headers=h)).json()["stage"] == "customer"
     assert len(stages) == 3  # the target's own change, the duplicate's (moved over), and the merge's

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -20,8 +21,12 @@ async def signed_in(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> st
 async def test_list_searches_filters_and_pages(
     client: httpx.AsyncClient, workspace: WorkspaceHandle, signed_in: str
 ) -> None:
+    await workspace.product("TEA")
+    recently = (datetime.now(UTC) - timedelta(days=3)).isoformat()
     for i in range(30):
-        await workspace.contact(name=f"Customer {i:02d}", stage="customer" if i % 2 else "prospect")
+        contact = await workspace.contact(name=f"Customer {i:02d}")
+        if i % 2:  # a completed order makes every second one a customer, and a new one
+            await workspace.order(f"O-{i}", contact, "TEA", ordered_at=recently)
     page = await client.get("/contacts")
     assert "30 contacts" in page.text
     assert page.text.count('href="/contacts/') - page.text.count('href="/contacts/new') == 25
@@ -34,6 +39,12 @@ async def test_list_searches_filters_and_pages(
     assert "Customer 07" in search.text and "Customer 08" not in search.text
     customers = await client.get("/contacts", params={"stage": "customer"})
     assert "15 contacts" in customers.text
+    # The stage filter offers the lifecycle stages, and filters by them.
+    assert all(f'<option value="{s}"' in page.text for s in ("new", "returning", "regular", "lapsed", "churned"))
+    for stage, count in (("prospect", 15), ("new", 15), ("regular", 0), ("lapsed", 0)):
+        filtered = await client.get("/contacts", params={"stage": stage})
+        assert f"{count} contacts" in filtered.text, stage
+        assert re.search(rf'<option value="{stage}"\s+selected', filtered.text), stage
 
 
 async def test_create_form_shows_errors_next_to_the_fields_and_keeps_input(
@@ -48,7 +59,6 @@ async def test_create_form_shows_errors_next_to_the_fields_and_keeps_input(
             "emails": "ola@",
             "country": "XX",
             "audience": "external",
-            "stage": "prospect",
         },
     )
     assert response.status_code == 422
@@ -71,7 +81,6 @@ async def test_create_then_edit_then_note(client: httpx.AsyncClient, signed_in: 
             "vat_number": "NL004495445B01",
             "is_reseller": "on",
             "market": "b2b",
-            "stage": "customer",
             "audience": "external",
             "roles": ["customer", "client"],
             "tags": "wholesale, eu",
@@ -93,7 +102,6 @@ async def test_create_then_edit_then_note(client: httpx.AsyncClient, signed_in: 
             "country": "NL",
             "vat_number": "NL004495445B01",
             "market": "b2b",
-            "stage": "customer",
             "audience": "external",
             "roles": ["customer"],
             "tags": "wholesale",

@@ -20,7 +20,7 @@ async def _contact_with_history(client: httpx.AsyncClient, workspace: WorkspaceH
     )
     child = await workspace.contact(name="Erin's child")
     await client.post(f"/api/v1/contacts/{contact_id}/notes", json={"body": "Erin's allergy: peanuts"}, headers=h)
-    await client.patch(f"/api/v1/contacts/{contact_id}", json={"stage": "customer"}, headers=h)
+    await client.patch(f"/api/v1/contacts/{contact_id}", json={"market": "b2c"}, headers=h)
     await client.post(
         f"/api/v1/contacts/{contact_id}/relationships", json={"kind": "buys_for", "to_contact_id": child}, headers=h
     )

@@ -34,6 +34,7 @@ def _fields(response: httpx.Response) -> list[str]:
         ({"kind": "organisation"}, "name", "needs a name"),
         ({"kind": "person"}, "name", "needs a name"),
         ({"name": "X", "stage": "lead"}, "stage", ""),
+        ({"name": "X", "stage": "customer"}, "stage", "follows completed orders"),
         ({"name": "X", "roles": ["king"]}, "roles", ""),
         ({"name": "X", "tags": ["<script>"]}, "tags", "not a valid tag"),
         ({"name": "X", "favourite_colour": "red"}, "favourite_colour", "Extra inputs"),

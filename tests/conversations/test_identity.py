@@ -39,7 +39,7 @@ async def _visitor(session: AsyncSession, workspace: WorkspaceHandle, token: str
 
 async def _owner_with_history(session: AsyncSession, workspace: WorkspaceHandle) -> tuple[int, Conversation]:
     """A known customer who chatted before, from their own browser (their contact holds the address)."""
-    owner = await workspace.contact(name="Olga Owner", emails=[OWNER_EMAIL], stage="customer")
+    owner = await workspace.contact(name="Olga Owner", emails=[OWNER_EMAIL])
     browser = await _visitor(session, workspace)
     browser.contact_id = owner
     conversation, _, _ = await do_visitor_message(

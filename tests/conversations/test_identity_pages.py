@@ -23,7 +23,7 @@ OWNER_EMAIL = "owner@shop.example"
 
 async def _claimed(workspace: WorkspaceHandle, **claim: str) -> tuple[int, int]:
     """A known customer, and a conversation whose visitor typed that customer's address: (owner, conversation)."""
-    owner = await workspace.contact(name="Olga Owner", emails=[OWNER_EMAIL], stage="customer")
+    owner = await workspace.contact(name="Olga Owner", emails=[OWNER_EMAIL])
     conversation = await workspace.conversation("where is my order?", **({"email": OWNER_EMAIL} | claim))
     return owner, conversation
 

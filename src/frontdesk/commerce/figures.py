@@ -6,6 +6,10 @@ lifecycle stage, all in SQL; a stage that changed is written to the history. Wor
 customers touched, never to the whole workspace. ``refresh_workspace`` redoes every customer (stages also
 move as time passes: lapsed, churned) and then the RFM scores, which are relative to the whole workspace;
 ``frontdesk analytics refresh`` and the daily housekeeping call it.
+
+The registry's ``contacts.stage`` is derived here too, in the same transaction: ``prospect`` while the
+lifecycle is ``prospect`` (no completed order), ``customer`` otherwise. Nothing else writes it, so the two
+never contradict (docs/registry.md).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 from sqlalchemy import Integer, case, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import attributes
 
 from frontdesk.commerce.models import (
     BuyerClass,
@@ -30,6 +35,7 @@ from frontdesk.commerce.models import (
     OrderLine,
     OrderStatus,
 )
+from frontdesk.contacts.models import Contact, Stage
 from frontdesk.db import Base, UTCDateTime, bulk_insert, in_values, utcnow
 
 CHUNK = 50_000  # contacts per refresh statement (one bound parameter carries them all)
@@ -40,6 +46,7 @@ RANGES = Base.metadata.tables[CustomerRange.__tablename__]
 ORDERS = Base.metadata.tables[Order.__tablename__]
 LINES = Base.metadata.tables[OrderLine.__tablename__]
 CHANGES = Base.metadata.tables[LifecycleChange.__tablename__]
+CONTACTS = Base.metadata.tables[Contact.__tablename__]
 
 
 @dataclass(frozen=True)
@@ -223,7 +230,44 @@ async def _refresh(
         if (before := stage_before.get(contact_id, Lifecycle.prospect.value)) != stage
     ]
     await bulk_insert(session, CHANGES, ("workspace_id", "contact_id", "from_stage", "to_stage", "changed_at"), history)
+    await _sync_registry_stage(session, workspace_id, ids)
     return len(history)
+
+
+def registry_stage(lifecycle: str) -> str:
+    """The registry stage a lifecycle stage implies: only a buyer with no completed order is a prospect."""
+    return Stage.prospect.value if lifecycle == Lifecycle.prospect.value else Stage.customer.value
+
+
+async def _sync_registry_stage(session: AsyncSession, workspace_id: int, ids: list[int] | None) -> None:
+    """Set ``contacts.stage`` of these contacts (None: the whole workspace) from their lifecycle stage.
+
+    Only rows whose stage is wrong are written (a whole-workspace pass rewrites the few that moved, not a
+    million). A contact without a figures row never bought: a prospect. The new values are also set on the
+    contacts the session holds, which would otherwise show the old stage until reloaded.
+    """
+    dialect = session.get_bind().dialect.name
+    bought = (
+        select(FIGURES.c.contact_id)
+        .where(FIGURES.c.contact_id == CONTACTS.c.id, FIGURES.c.lifecycle != Lifecycle.prospect.value)
+        .exists()
+    )
+    scope = [CONTACTS.c.workspace_id == workspace_id]
+    if ids is not None:
+        scope.append(in_values(CONTACTS.c.id, ids, dialect))
+    held = session.sync_session.identity_map
+    for stage, condition in ((Stage.customer.value, bought), (Stage.prospect.value, ~bought)):
+        moved = await session.execute(
+            update(CONTACTS)
+            .where(*scope, CONTACTS.c.stage != stage, condition)
+            .values(stage=stage)
+            .returning(CONTACTS.c.id, CONTACTS.c.updated_at)
+        )
+        for contact_id, updated_at in moved.all():
+            contact = held.get(session.sync_session.identity_key(Contact, contact_id))
+            if contact is not None:
+                attributes.set_committed_value(contact, "stage", stage)
+                attributes.set_committed_value(contact, "updated_at", updated_at)
 
 
 async def refresh_workspace(

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, UploadFile
 
 from frontdesk.commerce import service as commerce_service
-from frontdesk.contacts import importer, merge, privacy, service, timeline
-from frontdesk.contacts.models import Audience, ContactKind, Market, Stage
+from frontdesk.contacts import importer, merge, privacy, service, stages, timeline
+from frontdesk.contacts.models import Audience, ContactKind, Market
 from frontdesk.contacts.schemas import (
     AttributeDefinitionCreate,
     AttributeDefinitionRead,
@@ -23,11 +23,12 @@ from frontdesk.contacts.schemas import (
     TimelineEntry,
     TimelinePage,
 )
+from frontdesk.contacts.stages import StageFilter
 from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, ReferralCodeParam, Viewer
 from frontdesk.errors import InvalidInput, problem
 from frontdesk.referrals import service as referrals
 from frontdesk.segments import service as segments_service
-from frontdesk.segments.rules import Rule
+from frontdesk.segments.rules import AllOf, Rule
 from frontdesk.segments.schemas import RuleInput
 from frontdesk.uploads import import_interrupted, read_csv_upload
 
@@ -42,7 +43,13 @@ async def list_contacts(
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Part of a name or e-mail address")] = None,
     tag: Annotated[str | None, Query(max_length=50)] = None,
-    stage: Stage | None = None,
+    stage: Annotated[
+        StageFilter | None,
+        Query(
+            description="prospect (no completed order), customer (any completed order), or a lifecycle stage: "
+            "new, returning, regular, occasional, lapsed, churned"
+        ),
+    ] = None,
     audience: Audience | None = None,
     market: Market | None = None,
     country: Annotated[str | None, Query(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")] = None,
@@ -52,11 +59,11 @@ async def list_contacts(
     ] = None,
     rule: Annotated[str | None, Query(max_length=4000, description="A segment rule, e.g. orders >= 2")] = None,
 ) -> ContactPage:
-    within = None
-    parsed: Rule | None
+    rules: list[Rule] = []
     if segment is not None or rule is not None:
         if segment is not None and rule is not None:
             raise InvalidInput("give segment or rule, not both", field="rule")
+        parsed: Rule | None
         if segment is not None:
             _, parsed = await segments_service.resolve(
                 session=session, workspace_id=principal.workspace_id, ref=segment
@@ -64,13 +71,19 @@ async def list_contacts(
         else:
             parsed = segments_service.rule_from(RuleInput(rule=rule))
         assert parsed is not None
+        rules.append(parsed)
+    registry_stage, lifecycle_rule = stages.split(stage)
+    if lifecycle_rule is not None:
+        rules.append(lifecycle_rule)
+    within = None
+    if rules:
         ctx = await segments_service.context(session=session, workspace_id=principal.workspace_id)
-        within = segments_service.members(parsed, ctx)
+        within = segments_service.members(rules[0] if len(rules) == 1 else AllOf(tuple(rules)), ctx)
     filters = service.ContactFilters(
         q=q,
         tag=tag,
         country=country,
-        stage=stage.value if stage else None,
+        stage=registry_stage,
         audience=audience.value if audience else None,
         market=market.value if market else None,
         kind=kind.value if kind else None,

@@ -24,9 +24,11 @@ from frontdesk.contacts.models import (
     ContactEvent,
     ContactPhone,
     ContactTag,
+    Stage,
 )
 from frontdesk.contacts.schemas import ContactCreate, ImportReport, ImportRowError
 from frontdesk.contacts.service import (
+    DERIVED_FIELDS,
     LIST_FIELDS,
     MAX_PAGE_SIZE,
     TEXT_FIELDS,
@@ -119,7 +121,9 @@ def row_to_payload(columns: list[str], values: list[str]) -> dict[str, Any]:
     for name, value in zip(columns, values, strict=False):
         # An export writes formula-like text with a quote in front (frontdesk.csvsafe): import takes it off.
         value = unquote_cell(value.strip())
-        if name == "id" or value == "":
+        # ``id`` and ``stage`` are in every export but are not the importer's to set: a new contact gets an id of
+        # its own, and its stage follows the orders imported for it (``frontdesk orders import``).
+        if name in {"id", *DERIVED_FIELDS} or value == "":
             continue
         if name.startswith(ATTRIBUTE_PREFIX):
             attributes[name[len(ATTRIBUTE_PREFIX) :]] = value
@@ -185,8 +189,10 @@ async def _reject_taken_emails(session: AsyncSession, workspace_id: int, state: 
 
 def _contact_values(workspace_id: int, data: ContactCreate, attributes: dict[str, Any]) -> dict[str, Any]:
     now = utcnow()
-    values = data.model_dump(mode="json", exclude={"emails", "phones", "tags", "attributes"})
-    values.update(workspace_id=workspace_id, attributes=attributes, created_at=now, updated_at=now)
+    values = data.model_dump(mode="json", exclude={"emails", "phones", "tags", "attributes", *DERIVED_FIELDS})
+    values.update(
+        workspace_id=workspace_id, stage=Stage.prospect.value, attributes=attributes, created_at=now, updated_at=now
+    )
     return values
 
 

@@ -16,7 +16,6 @@ from frontdesk.contacts.models import (
     ContactKind,
     ContactNote,
     ContactRelationship,
-    Stage,
 )
 from frontdesk.contacts.schemas import ContactWrite
 from frontdesk.contacts.service import SCALAR_FIELDS, apply_write, snapshot, to_read
@@ -33,7 +32,7 @@ def merged_state(target: dict[str, Any], duplicate: dict[str, Any]) -> tuple[dic
     state = dict(target)
     set_aside: dict[str, Any] = {}
     for field in SCALAR_FIELDS:
-        if field in {"kind", "name", "stage", "audience", "is_reseller"}:
+        if field in {"kind", "name", "audience", "is_reseller"}:
             continue
         if field in ORGANISATION_ONLY and target["kind"] != ContactKind.organisation.value:
             if duplicate[field]:
@@ -43,8 +42,6 @@ def merged_state(target: dict[str, Any], duplicate: dict[str, Any]) -> tuple[dic
             state[field] = duplicate[field]
         elif duplicate[field] not in (None, "") and duplicate[field] != state[field]:
             set_aside[field] = duplicate[field]
-    if Stage.customer.value in (target["stage"], duplicate["stage"]):
-        state["stage"] = Stage.customer.value
     if target["kind"] == ContactKind.organisation.value:
         state["is_reseller"] = target["is_reseller"] or duplicate["is_reseller"]
     state["emails"] = target["emails"] + [
@@ -67,7 +64,8 @@ async def do_merge_contacts(*, session: AsyncSession, target: Contact, duplicate
     domain moves its rows (orders, chats, reviews, survey answers, complaints, referrals); then it goes.
 
     Values of the duplicate that conflict with the target's, and rows a domain could not move (a second review
-    of the same product, ...), are kept in the merge event, so nothing is lost.
+    of the same product, ...), are kept in the merge event, so nothing is lost. The stage is not merged: it
+    follows the orders the target holds afterwards (commerce recomputes it when it moves them).
     """
     personal_data.require_complete(Base.metadata)
     if target.id == duplicate.id:

@@ -10,12 +10,13 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from frontdesk.commerce import service as commerce_service
-from frontdesk.contacts import merge, privacy, service, timeline
-from frontdesk.contacts.models import Audience, Contact, ContactKind, ContactRole, Market, RelationshipKind, Stage
+from frontdesk.contacts import merge, privacy, service, stages, timeline
+from frontdesk.contacts.models import Audience, Contact, ContactKind, ContactRole, Market, RelationshipKind
 from frontdesk.contacts.schemas import ContactCreate, ContactUpdate, MergeRequest, RelationshipCreate, TimelineEntry
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, FieldError, errors_from_pydantic
 from frontdesk.segments import service as segments_service
+from frontdesk.segments.rules import AllOf, Rule
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, errors_by_field, render
 from frontdesk.workspaces.models import Role
 
@@ -25,7 +26,7 @@ CHOICES: dict[str, Any] = {
     "kinds": [k.value for k in ContactKind],
     "audiences": [a.value for a in Audience],
     "markets": [m.value for m in Market],
-    "stages": [s.value for s in Stage],
+    "stage_filters": stages.CHOICES,
     "roles": [r.value for r in ContactRole],
     "relationship_kinds": [k.value for k in RelationshipKind],
 }
@@ -43,7 +44,7 @@ def form_to_payload(form: FormData, attribute_keys: list[str]) -> dict[str, Any]
     payload: dict[str, Any] = {key: value or None for key, value in text.items()}
     payload["kind"] = text["kind"] or "person"
     payload["audience"] = text["audience"] or "external"
-    payload["stage"] = text["stage"] or "prospect"
+    del payload["stage"]  # follows completed orders: the form does not offer it
     payload["emails"] = _split(str(form.get("emails", "")))
     payload["phones"] = _split(str(form.get("phones", "")), "\n,")
     payload["tags"] = _split(str(form.get("tags", "")))
@@ -90,7 +91,8 @@ async def contact_list(
     segment: str = "",
     cursor: Annotated[str | None, Query()] = None,
 ) -> Any:
-    within, segment_name = None, None
+    rules: list[Rule] = []
+    segment_name = None
     if segment:
         try:
             found, rule = await segments_service.resolve(
@@ -99,13 +101,20 @@ async def contact_list(
         except DomainError:
             segment = ""  # a deleted segment's old link: show everyone rather than an error page
         else:
-            ctx = await segments_service.context(session=session, workspace_id=user.principal.workspace_id)
-            within, segment_name = segments_service.members(rule, ctx), found.name
+            rules.append(rule)
+            segment_name = found.name
+    registry_stage, lifecycle_rule = stages.split(stages.parse(stage))
+    if lifecycle_rule is not None:
+        rules.append(lifecycle_rule)
+    within = None
+    if rules:
+        ctx = await segments_service.context(session=session, workspace_id=user.principal.workspace_id)
+        within = segments_service.members(rules[0] if len(rules) == 1 else AllOf(tuple(rules)), ctx)
     filters = service.ContactFilters(
         q=q or None,
         tag=tag or None,
         country=country or None,
-        stage=stage if stage in CHOICES["stages"] else None,
+        stage=registry_stage,
         audience=audience if audience in CHOICES["audiences"] else None,
         market=market if market in CHOICES["markets"] else None,
         within=within,
@@ -149,7 +158,7 @@ async def contact_list(
 
 @router.get("/contacts/new")
 async def new_contact_form(request: Request, session: DbSession, user: ConsoleAgent) -> Any:
-    return await _form_page(request, session, user, values={"kind": "person", "stage": "prospect"})
+    return await _form_page(request, session, user, values={"kind": "person"})
 
 
 @router.post("/contacts/new")

@@ -27,6 +27,18 @@ ShortText = Annotated[str, Field(max_length=150)]
 RecordId = IdRef  # the name other domains import
 
 
+# The stage follows completed orders (commerce keeps it with the lifecycle stage): requests may repeat it but
+# not set it (docs/registry.md, "Stage").
+STAGE_IS_DERIVED = (
+    "stage follows completed orders and cannot be set: a contact is a prospect until one of its orders is "
+    "completed, and a customer from then on; leave stage out"
+)
+STAGE_FIELD_DESCRIPTION = (
+    "Read-only, kept for clients that send back what they read: follows completed orders (prospect without "
+    "any, customer with at least one). A value other than the contact's current stage is refused (422)."
+)
+
+
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()
@@ -50,7 +62,7 @@ class ContactWrite(RequestModel):
     audience: Audience = Audience.external
     department: Annotated[str | None, Field(max_length=200, validate_default=True)] = None
     market: Market | None = None
-    stage: Stage = Stage.prospect
+    stage: Stage | None = Field(None, description=STAGE_FIELD_DESCRIPTION)
     roles: list[ContactRole] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list, max_length=50)
     attributes: dict[str, Any] = Field(default_factory=dict)
@@ -179,7 +191,13 @@ class ContactWrite(RequestModel):
 
 
 class ContactCreate(ContactWrite):
-    pass
+    @field_validator("stage")
+    @classmethod
+    def _new_contacts_are_prospects(cls, value: Stage | None) -> Stage | None:
+        # A new contact has no orders yet: "prospect" is what it is, anything else a contradiction.
+        if value not in (None, Stage.prospect):
+            raise ValueError(STAGE_IS_DERIVED)
+        return value
 
 
 class ContactUpdate(RequestModel):
@@ -196,7 +214,7 @@ class ContactUpdate(RequestModel):
     audience: Audience | None = None
     department: str | None = None
     market: Market | None = None
-    stage: Stage | None = None
+    stage: Stage | None = Field(None, description=STAGE_FIELD_DESCRIPTION)
     roles: list[ContactRole] | None = None
     tags: list[str] | None = None
     attributes: dict[str, Any] | None = None
@@ -233,7 +251,7 @@ class ContactRead(BaseModel):
     audience: Audience
     department: str | None
     market: Market | None
-    stage: Stage
+    stage: Stage = Field(description="prospect without a completed order, customer with one (follows orders)")
     roles: list[ContactRole]
     tags: list[str]
     attributes: dict[str, Any]

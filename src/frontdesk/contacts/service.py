@@ -20,8 +20,10 @@ from frontdesk.contacts.models import (
     ContactEmail,
     ContactPhone,
     ContactTag,
+    Stage,
 )
 from frontdesk.contacts.schemas import (
+    STAGE_IS_DERIVED,
     AttributeDefinitionCreate,
     ContactCreate,
     ContactRead,
@@ -48,7 +50,10 @@ TEXT_FIELDS = (
     "vat_number",
     "eori_number",
 )
-SCALAR_FIELDS = (*TEXT_FIELDS, "is_reseller")
+# What a write sets. ``stage`` is read and exported but never written here: commerce derives it from the
+# contact's completed orders (commerce/figures.py), so it cannot contradict the lifecycle stage.
+DERIVED_FIELDS = ("stage",)
+SCALAR_FIELDS = (*(name for name in TEXT_FIELDS if name not in DERIVED_FIELDS), "is_reseller")
 LIST_FIELDS = ("emails", "phones", "roles", "tags")
 MAX_PAGE_SIZE = 200
 
@@ -332,7 +337,8 @@ async def do_create_contact(
         else {}
     )
     await ensure_emails_free(session=session, workspace_id=workspace_id, emails=data.emails)
-    contact = Contact(workspace_id=workspace_id, emails=[], phones=[], tag_rows=[])
+    # Every contact starts as a prospect; its first completed order makes it a customer (commerce/figures.py).
+    contact = Contact(workspace_id=workspace_id, stage=Stage.prospect.value, emails=[], phones=[], tag_rows=[])
     apply_write(contact, data, attributes)
     session.add(contact)
     await session.flush()
@@ -346,6 +352,9 @@ async def do_update_contact(
     contact = await get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)
     before = snapshot(contact)
     changes = patch.model_dump(exclude_unset=True)
+    stage = changes.pop("stage", None)
+    if stage is not None and stage != contact.stage:  # repeating the current stage is harmless
+        raise InvalidInput(f"{STAGE_IS_DERIVED} (this contact is a {contact.stage})", field="stage")
     for field in LIST_FIELDS:
         if field in changes and changes[field] is None:
             changes[field] = []  # null clears a list

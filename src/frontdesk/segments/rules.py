@@ -68,7 +68,7 @@ FIELDS: dict[str, FieldSpec] = {
     "region": FieldSpec(Kind.text, "ISO subdivision code, e.g. DE-BY", nullable=True, upper=True),
     "audience": FieldSpec(Kind.choice, "external or internal", tuple(Audience)),
     "market": FieldSpec(Kind.choice, "b2c or b2b", tuple(Market), nullable=True),
-    "stage": FieldSpec(Kind.choice, "the stage recorded in the registry", tuple(Stage)),
+    "stage": FieldSpec(Kind.choice, "prospect (no completed order) or customer: follows lifecycle", tuple(Stage)),
     "department": FieldSpec(Kind.text, "department of an internal customer", nullable=True),
     "tag": FieldSpec(Kind.tag, 'tag = "vip": has the tag; tag is null: has no tag'),
     "is_reseller": FieldSpec(Kind.boolean, "marked as a reseller in the registry"),

@@ -1,4 +1,4 @@
-"""/api/v1 routes for the workspace itself: its agents and API keys (admins only)."""
+"""/api/v1 routes for the workspace itself: its name and time zone, its agents and API keys (admins only)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from frontdesk.deps import Admin, DbSession, PathId, Viewer
+from frontdesk.reports.controls import zone_of
 from frontdesk.workspaces import service
 from frontdesk.workspaces.schemas import (
     AgentCreate,
@@ -16,6 +17,7 @@ from frontdesk.workspaces.schemas import (
     ApiKeyCreated,
     ApiKeyRead,
     WorkspaceRead,
+    WorkspaceUpdate,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["workspace"])
@@ -24,6 +26,19 @@ router = APIRouter(prefix="/api/v1", tags=["workspace"])
 @router.get("/workspace", response_model=WorkspaceRead, summary="The workspace of this API key")
 async def read_workspace(session: DbSession, principal: Viewer) -> Any:
     return await service.get_workspace(session=session, workspace_id=principal.workspace_id)
+
+
+@router.patch("/workspace", response_model=WorkspaceRead, summary="Rename the workspace or change its time zone")
+async def update_workspace(data: WorkspaceUpdate, session: DbSession, principal: Admin) -> Any:
+    workspace = await service.do_update_workspace(
+        session=session,
+        workspace_id=principal.workspace_id,
+        name=data.name,
+        time_zone=zone_of(data.time_zone, field="time_zone") if data.time_zone is not None else None,
+        actor=principal.label,
+    )
+    await session.commit()
+    return workspace
 
 
 @router.get("/agents", response_model=list[AgentRead])

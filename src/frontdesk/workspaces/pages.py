@@ -1,4 +1,4 @@
-"""Console: sign in and out, and the workspace settings page (agents, API keys)."""
+"""Console: sign in and out, and the workspace settings page (time zone, agents, API keys)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from frontdesk.conversations.visitors import get_chat_settings
 from frontdesk.deps import AppSettings, DbSession, PathId
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.realtime.ratelimit import AppLimits
+from frontdesk.reports.controls import time_zone_names, zone_of
 from frontdesk.settings import Settings
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
 from frontdesk.workspaces import service
@@ -209,12 +210,14 @@ async def _settings_page(
     new_key: str | None = None,
     error: str | None = None,
     agent_error: str | None = None,
+    zone_error: str | None = None,
+    zone_typed: str | None = None,
 ) -> Any:
     workspace_id = user.principal.workspace_id
     return render(
         request,
         "pages/settings.html",
-        status_code=422 if (error or agent_error) else 200,
+        status_code=422 if (error or agent_error or zone_error) else 200,
         user=user,
         workspace=await service.get_workspace(session=session, workspace_id=workspace_id),
         agents=await service.list_agents(session=session, workspace_id=workspace_id),
@@ -227,12 +230,31 @@ async def _settings_page(
         new_key=new_key,
         error=error,
         agent_error=agent_error,
+        zone_error=zone_error,
+        zone_typed=zone_typed,
+        time_zones=time_zone_names(),
     )
 
 
 @router.get("/settings")
 async def settings_page(request: Request, session: DbSession, user: ConsoleAgent) -> Any:
     return await _settings_page(request, session, user)
+
+
+@router.post("/settings/workspace")
+async def update_workspace(
+    request: Request, session: DbSession, user: FormAgent, time_zone: Annotated[str, Form(max_length=200)] = ""
+) -> Any:
+    user.principal.require(Role.admin)
+    try:
+        zone = zone_of(time_zone.strip(), field="time_zone")
+    except DomainError as exc:
+        return await _settings_page(request, session, user, zone_error=exc.detail, zone_typed=time_zone)
+    await service.do_update_workspace(
+        session=session, workspace_id=user.principal.workspace_id, name=None, time_zone=zone, actor=user.principal.label
+    )
+    await session.commit()
+    return RedirectResponse("/settings", status_code=303)
 
 
 @router.post("/settings/api-keys")

@@ -14,7 +14,22 @@ class WorkspaceRead(BaseModel):
 
     id: int
     name: str
+    time_zone: str = Field(description="IANA zone where the business's days, weeks and months begin in reports")
     created_at: datetime
+
+
+class WorkspaceUpdate(RequestModel):
+    """A partial change: only the fields sent are changed."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    time_zone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="An IANA zone name such as Europe/Berlin (or UTC); reports bucket days in it",
+        examples=["Europe/Berlin"],
+    )
 
 
 class AgentCreate(RequestModel):

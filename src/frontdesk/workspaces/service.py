@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,11 +39,13 @@ async def get_workspace(*, session: AsyncSession, workspace_id: int) -> Workspac
     return workspace
 
 
-async def do_create_workspace(*, session: AsyncSession, name: str, admin: AgentCreate) -> tuple[Workspace, Agent, str]:
+async def do_create_workspace(
+    *, session: AsyncSession, name: str, admin: AgentCreate, time_zone: ZoneInfo | None = None
+) -> tuple[Workspace, Agent, str]:
     """A new tenant with its first admin and an admin API key (returned in clear, once)."""
     if not name.strip():
         raise InvalidInput("a workspace needs a name", field="name")
-    workspace = Workspace(name=name.strip())
+    workspace = Workspace(name=name.strip(), time_zone=time_zone.key if time_zone else "UTC")
     session.add(workspace)
     await session.flush()
     agent = await do_create_agent(
@@ -52,6 +55,37 @@ async def do_create_workspace(*, session: AsyncSession, name: str, admin: AgentC
         session=session, workspace_id=workspace.id, data=ApiKeyCreate(name="Initial admin key"), actor="setup"
     )
     return workspace, agent, key
+
+
+async def do_update_workspace(
+    *, session: AsyncSession, workspace_id: int, name: str | None, time_zone: ZoneInfo | None, actor: str
+) -> Workspace:
+    """Rename the workspace or move it to another time zone; None leaves a value as it is.
+
+    The zone comes as a ``ZoneInfo``: callers turn the name they were given into one with
+    ``frontdesk.reports.controls.zone_of``, which refuses names that are not IANA zones.
+    """
+    workspace = await get_workspace(session=session, workspace_id=workspace_id)
+    changes: dict[str, list[str]] = {}
+    if name is not None and name.strip() and name.strip() != workspace.name:
+        changes["name"] = [workspace.name, name.strip()]
+        workspace.name = name.strip()
+    if time_zone is not None and time_zone.key != workspace.time_zone:
+        changes["time_zone"] = [workspace.time_zone, time_zone.key]
+        workspace.time_zone = time_zone.key
+    if changes:
+        session.add(
+            AuditEntry(
+                workspace_id=workspace_id,
+                action="workspace.updated",
+                subject_type="workspace",
+                subject_id=workspace_id,
+                actor=actor,
+                details={"changes": changes},
+            )
+        )
+        await session.flush()
+    return workspace
 
 
 # --- agents -----------------------------------------------------------------------------------------------

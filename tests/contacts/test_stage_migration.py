@@ -1,0 +1,58 @@
+"""Migration 0011 sets every existing stage from the purchase figures, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from frontdesk.commerce.models import CustomerFigures
+from frontdesk.contacts.models import Contact
+from frontdesk.db import Base, create_engine, migrate
+from frontdesk.workspaces.models import Workspace
+from tests.conftest import POSTGRES_URL, Database, _create_postgres_database, _drop_postgres_database
+
+CONTACTS = Base.metadata.tables[Contact.__tablename__]
+FIGURES = Base.metadata.tables[CustomerFigures.__tablename__]
+WORKSPACES = Base.metadata.tables[Workspace.__tablename__]
+
+
+async def test_migration_0011_derives_every_stage_from_the_lifecycle(database: Database, tmp_path: Path) -> None:
+    if database.backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / f'stages-{secrets.token_hex(4)}.db'}"
+    else:
+        assert POSTGRES_URL
+        url = await _create_postgres_database(POSTGRES_URL)
+    engine = create_engine(url)
+    # (stage set by hand before 0011, lifecycle from the orders or None without a figures row) -> stage after
+    cases = [
+        ("customer", None, "prospect"),  # marked a customer by hand, never bought
+        ("customer", "prospect", "prospect"),  # every order refunded
+        ("prospect", "new", "customer"),  # bought, never marked
+        ("prospect", "churned", "customer"),  # a churned buyer is still a customer
+        ("customer", "regular", "customer"),
+        ("prospect", None, "prospect"),
+    ]
+    try:
+        await migrate(engine, "0010")
+        async with engine.begin() as connection:
+            await connection.execute(insert(WORKSPACES).values(id=1, name="Before"))
+            for index, (stage, lifecycle, _) in enumerate(cases, start=1):
+                await connection.execute(
+                    insert(CONTACTS).values(id=index, workspace_id=1, name=f"C{index}", stage=stage)
+                )
+                if lifecycle is not None:
+                    orders = 0 if lifecycle == "prospect" else 1
+                    await connection.execute(
+                        insert(FIGURES).values(contact_id=index, workspace_id=1, orders=orders, lifecycle=lifecycle)
+                    )
+        await migrate(engine)
+        async with engine.connect() as connection:
+            stages = dict((await connection.execute(select(CONTACTS.c.id, CONTACTS.c.stage))).all())
+        assert stages == {index: after for index, (_, _, after) in enumerate(cases, start=1)}
+    finally:
+        await engine.dispose()
+        if database.backend == "postgresql":
+            assert POSTGRES_URL
+            await _drop_postgres_database(POSTGRES_URL, url)
