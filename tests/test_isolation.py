@@ -116,6 +116,14 @@ OWN_WORKSPACE_OPERATIONS = {
     ("GET", "/api/v1/referrals"),
     ("POST", "/api/v1/referrals"),
     ("GET", "/api/v1/reports/referrals"),
+    # Reports read only the caller's workspace; tests/reports/test_*_api.py check another's rows never count.
+    *(
+        ("GET", f"/api/v1/reports/{key}{suffix}")
+        for key in ("support", "customers", "feedback")
+        for suffix in ("", ".csv")
+    ),
+    ("GET", "/api/v1/reports/cohorts"),
+    ("GET", "/api/v1/reports/dashboard"),
     # Public, without a key: the workspace is named by its public site key (tested in tests/reviews).
     ("GET", "/api/v1/public/{site_key}/products/{sku}/reviews"),
 }

@@ -1,7 +1,7 @@
 """indexes for reports: conversations by start, new customers by first order, stage history by time
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-11-30 03:00:00
 """
 
@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0012"
-# The lead sets this to "0011" at merge (0011 is written in parallel); "0010" keeps this branch testable.
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
