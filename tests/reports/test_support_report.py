@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,7 +27,7 @@ from frontdesk.reports import support
 from frontdesk.reports.charts import charts_csv
 from frontdesk.reports.controls import Granularity, ReportControls
 from frontdesk.reports.figures import Figure
-from frontdesk.workspaces.models import Agent, Role
+from frontdesk.workspaces.models import Agent
 from tests.factories import WorkspaceHandle, make_workspace
 
 _names = itertools.count()
@@ -351,62 +350,3 @@ async def test_support_report_matches_the_oracle(
         b["first_response"]["median"] for b in expected["buckets"]
     ]
     assert charts_csv(list(charts.values())).startswith("chart,series,label,value,unit")
-
-
-# --- the API ------------------------------------------------------------------------------------------------
-
-URL = "/api/v1/reports/support"
-
-
-async def test_an_agent_key_reads_the_report_and_its_csv(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
-    await workspace.conversation("Where is my order?")
-    agent = await workspace.key_with_role(Role.agent)
-    query = {"granularity": "week", "tz": "Europe/Berlin"}
-    response = await client.get(URL, params=query, headers=agent)
-    assert response.status_code == 200, response.text
-    report = response.json()
-    assert report["time_zone"] == "Europe/Berlin" and report["granularity"] == "week"
-    assert len(report["buckets"]) == len(report["labels"]) and report["period"]["conversations"] == 1
-    assert sum(map(sum, report["heatmap"]["counts"])) == 1
-    assert report["by_team"][-1]["name"] == "No team" or report["by_team"][-1]["id"] is not None
-    csv = await client.get(f"{URL}.csv", params=query, headers=agent)
-    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
-    lines = csv.text.splitlines()
-    assert lines[0] == "chart,series,label,value,unit"
-    assert any(line.startswith("conversations,Conversations,") and line.endswith(",1,") for line in lines)
-
-
-async def test_a_viewer_key_may_not_read_the_support_report(
-    client: httpx.AsyncClient, workspace: WorkspaceHandle
-) -> None:
-    viewer = await workspace.key_with_role(Role.viewer)
-    assert (await client.get(URL, headers=viewer)).status_code == 403
-    assert (await client.get(f"{URL}.csv", headers=viewer)).status_code == 403
-
-
-async def test_bad_controls_are_422_naming_the_field(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
-    agent = await workspace.key_with_role(Role.agent)
-    cases = [
-        ({"tz": "Mars/Olympus"}, "tz"),
-        ({"from": "2026-05-01", "to": "2026-04-01"}, "to"),
-        ({"granularity": "fortnight"}, "granularity"),
-        ({"segment": "no-such-segment"}, "segment"),
-        ({"segment": "country = "}, "segment"),
-    ]
-    for path in (URL, f"{URL}.csv"):
-        for query, field in cases:
-            response = await client.get(path, params=query, headers=agent)
-            assert response.status_code == 422, (path, query, response.text)
-            assert [error["field"] for error in response.json()["errors"]] == [field], (path, query)
-
-
-async def test_another_workspaces_conversations_are_never_counted(
-    client: httpx.AsyncClient, workspace: WorkspaceHandle, other_workspace: WorkspaceHandle
-) -> None:
-    await other_workspace.conversation("Hello from the rival")
-    await other_workspace.conversation("And again")
-    await workspace.conversation("Hello")
-    ours = (await client.get(URL, headers=workspace.headers)).json()
-    theirs = (await client.get(URL, headers=other_workspace.headers)).json()
-    assert ours["period"]["conversations"] == 1 and theirs["period"]["conversations"] == 2
-    assert sum(map(sum, ours["heatmap"]["counts"])) == 1

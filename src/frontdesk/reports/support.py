@@ -131,12 +131,13 @@ _DASHBOARD = (Grouping.bucket, Grouping.total)
 
 async def first_response_minutes(session: AsyncSession, controls: ReportControls) -> Figure:
     """Median first-response time in minutes, over the period and per bucket (the dashboard's tile)."""
-    return first_response_figure(await measure(session, controls, _DASHBOARD), controls)
+    measured = await measure(session, controls, _DASHBOARD, times=frozenset({"first_response"}))
+    return first_response_figure(measured, controls)
 
 
 async def csat(session: AsyncSession, controls: ReportControls) -> Figure:
     """CSAT in percent (ratings of 4-5 among all ratings), over the period and per bucket."""
-    return csat_figure(await measure(session, controls, _DASHBOARD), controls)
+    return csat_figure(await measure(session, controls, _DASHBOARD, times=frozenset()), controls)
 
 
 async def support_report(session: AsyncSession, controls: ReportControls) -> SupportReport:

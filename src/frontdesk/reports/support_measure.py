@@ -4,12 +4,14 @@ Every figure of the support report comes from one pass here (docs/reports.md, "S
 belongs to the bucket of its ``created_at`` (in the report's time zone); its first-response, resolution and
 offline answer times and its rating all count in that bucket, whenever they happened.
 
-Counts and sums are plain SQL aggregates on both databases. Percentiles are where the two differ: PostgreSQL
-computes them with ``percentile_cont`` over every grouping at once (GROUPING SETS, one scan of the period);
-SQLite has neither, so its rows are fetched (a handful of columns, no ORM objects) and the same percentile is
-taken by ``figures.percentile``, which interpolates exactly as ``percentile_cont`` does. Durations are seconds
-as doubles on both sides (PostgreSQL: ``extract(epoch ...)`` of the exact interval; Python: the exact
-``timedelta`` divided by one second), so the two give the same numbers to the last bit.
+PostgreSQL computes everything in SQL: counts, sums and ``percentile_cont`` over every grouping at once
+(GROUPING SETS, one scan of the period), the bucket of each row by a binary search over the buckets' UTC
+starts. SQLite has no percentiles, so its rows are fetched (a handful of columns, no ORM objects) and tallied
+in Python with ``figures.percentile``, which interpolates exactly as ``percentile_cont`` does; the buckets and
+the weekday x hour counts are taken in Python there too, because SQLite's datetime() rounds to milliseconds
+(23:59:59.9996 would fall into the next day). Durations are seconds as doubles on both sides (PostgreSQL:
+``extract(epoch ...)`` of the exact interval; Python: the exact ``timedelta`` divided by one second), so the
+two give the same numbers to the last bit.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Float, Integer, case, cast, extract, func, literal, select, tuple_
+from sqlalchemy import ARRAY, DateTime, Float, case, cast, extract, func, literal, null, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.conversations.models import Conversation, Team
@@ -98,15 +100,26 @@ async def conditions(session: AsyncSession, controls: ReportControls) -> list[An
     return found
 
 
+TIMES = frozenset({"first_response", "resolution", "offline_answer"})
+
+
 async def measure(
-    session: AsyncSession, controls: ReportControls, groupings: Sequence[Grouping], where: list[Any] | None = None
+    session: AsyncSession,
+    controls: ReportControls,
+    groupings: Sequence[Grouping],
+    where: list[Any] | None = None,
+    times: frozenset[str] = TIMES,
 ) -> Measured:
-    """The tallies of the period's conversations for each of ``groupings`` (``where``: from ``conditions``)."""
+    """The tallies of the period's conversations for each of ``groupings`` (``where``: from ``conditions``).
+
+    ``times`` names the durations whose percentiles are wanted (the costly part on PostgreSQL); the others
+    may come back with their count only. Counts and ratings are always there.
+    """
     if where is None:
         where = await conditions(session, controls)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return await _measure_in_sql(session, controls, where, groupings)
+        return await _measure_in_sql(session, controls, where, groupings, times)
     return await _measure_in_python(session, controls, where, groupings)
 
 
@@ -126,8 +139,22 @@ def _durations(count: int, values: Sequence[float] | None) -> Durations:
     return Durations(count, values[0], values[1])
 
 
+def _bucket_number(controls: ReportControls) -> Any:
+    """Which bucket holds each conversation, 1 for the first: the number of bucket starts at or before it.
+
+    The same buckets as ``bucket_sql`` (the starts are the buckets' UTC instants), found by a binary search
+    over a handful of timestamps instead of converting every row to local time and formatting it.
+    """
+    starts = [bucket.start for bucket in controls.buckets()]
+    return func.width_bucket(Conversation.created_at, cast(starts, ARRAY(DateTime(timezone=True))))
+
+
 async def _measure_in_sql(
-    session: AsyncSession, controls: ReportControls, where: list[Any], groupings: Sequence[Grouping]
+    session: AsyncSession,
+    controls: ReportControls,
+    where: list[Any],
+    groupings: Sequence[Grouping],
+    times: frozenset[str],
 ) -> Measured:
     measured = Measured({grouping: {} for grouping in groupings})
     plain = [g for g in groupings if g in _COLUMNS or g is Grouping.total]
@@ -136,7 +163,7 @@ async def _measure_in_sql(
         first_response = _seconds(Conversation.first_response_at, created)
         rows = (
             select(
-                controls.bucket_sql(created, "postgresql").label("bucket"),
+                _bucket_number(controls).label("bucket"),
                 Conversation.team_id.label("team"),
                 Conversation.assignee_id.label("agent"),
                 first_response.label("first_response"),
@@ -156,20 +183,23 @@ async def _measure_in_sql(
             (func.grouping(*keys) if keys else literal(0)).label("grouping"),
             func.count(),
             func.count(rows.c.first_response),
-            _percentiles(rows.c.first_response),
+            _percentiles(rows.c.first_response) if "first_response" in times else null(),
             func.count(rows.c.resolution),
-            _percentiles(rows.c.resolution),
+            _percentiles(rows.c.resolution) if "resolution" in times else null(),
             *_rating_aggregates(rows.c.rating),
             func.count().filter(rows.c.offline),
             func.count(rows.c.offline_answer),
-            _percentiles(rows.c.offline_answer),
+            _percentiles(rows.c.offline_answer) if "offline_answer" in times else null(),
         ).group_by(func.grouping_sets(*sets))
         # GROUPING() sets one bit per key column NOT grouped on, the first column the highest bit.
         masks = {g: sum(1 << (len(keyed) - 1 - i) for i, c in enumerate(keyed) if c is not g) for g in plain}
         by_mask = {mask: g for g, mask in masks.items()}
+        labels = controls.labels()
         for row in (await session.execute(statement)).all():
             grouping = by_mask[row.grouping]
-            key = None if grouping is Grouping.total else row[keyed.index(grouping)]
+            key: Any = None if grouping is Grouping.total else row[keyed.index(grouping)]
+            if grouping is Grouping.bucket:
+                key = labels[int(key) - 1]
             (conversations, answered, fr, resolved, res, ratings, satisfied, rating_sum, offline, off_answered,
              off) = row[len(keyed) + 1:]  # fmt: skip
             measured.groups[grouping][key] = Tally(
@@ -294,15 +324,13 @@ async def weekday_hours(session: AsyncSession, controls: ReportControls, where: 
             local = created.astimezone(zone)
             counts[local.weekday()][local.hour] += 1
         return counts
+    # One formatted key per row ("1 00" .. "7 23": ISO weekday, Monday 1, and hour) costs half what two
+    # extract() calls do. Grouped over a subquery: the zone and pattern are bound parameters, and PostgreSQL
+    # does not see two copies of one expression with parameters (in SELECT and GROUP BY) as equal.
     local = controls.local_sql(Conversation.created_at, "postgresql")
-    weekday = cast(extract("isodow", local), Integer) - 1  # ISO: Monday 1 .. Sunday 7
-    hour = cast(extract("hour", local), Integer)
-    # Grouped over a subquery: the zone is a bound parameter, and PostgreSQL does not see two copies of
-    # the same expression (one in SELECT, one in GROUP BY) as equal.
-    rows = select(weekday.label("weekday"), hour.label("hour")).where(*where).subquery()
-    statement = select(rows.c.weekday, rows.c.hour, func.count()).group_by(rows.c.weekday, rows.c.hour)
-    for day, hour_of_day, count in (await session.execute(statement)).all():
-        counts[int(day)][int(hour_of_day)] = count
+    rows = select(func.to_char(local, "ID HH24").label("slot")).where(*where).subquery()
+    for slot, count in (await session.execute(select(rows.c.slot, func.count()).group_by(rows.c.slot))).all():
+        counts[int(slot[0]) - 1][int(slot[2:])] = count
     return counts
 
 
