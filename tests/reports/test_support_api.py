@@ -5,9 +5,16 @@ The numbers themselves are checked against the oracle in test_support_report.py.
 
 from __future__ import annotations
 
-import httpx
+import csv
+import io
 
-from frontdesk.workspaces.models import Role
+import httpx
+from sqlalchemy import select, update
+
+from frontdesk.conversations.models import Conversation, Team
+from frontdesk.csvsafe import FORMULA_STARTS
+from frontdesk.db import create_session_factory
+from frontdesk.workspaces.models import Agent, Role
 from tests.factories import WorkspaceHandle
 
 URL = "/api/v1/reports/support"
@@ -65,3 +72,22 @@ async def test_another_workspaces_conversations_are_never_counted(
     theirs = (await client.get(URL, headers=other_workspace.headers)).json()
     assert ours["period"]["conversations"] == 1 and theirs["period"]["conversations"] == 2
     assert sum(map(sum, ours["heatmap"]["counts"])) == 1
+
+
+async def test_team_and_agent_names_cannot_run_as_formulas_in_the_csv(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
+    conversation_id = await workspace.conversation("Hello")
+    async with create_session_factory(workspace.engine)() as session:
+        agent_id = await session.scalar(select(Agent.id).where(Agent.workspace_id == workspace.id))
+        await session.execute(update(Team).where(Team.workspace_id == workspace.id).values(name="=1+2"))
+        await session.execute(update(Agent).where(Agent.id == agent_id).values(display_name="@SUM(1+1)"))
+        await session.execute(
+            update(Conversation).where(Conversation.id == conversation_id).values(assignee_id=agent_id, csat_rating=5)
+        )
+        await session.commit()
+    response = await client.get(f"{URL}.csv", headers=workspace.headers)
+    assert response.status_code == 200
+    cells = {cell for row in csv.reader(io.StringIO(response.text, newline="")) for cell in row}
+    assert not any(cell.startswith(FORMULA_STARTS) for cell in cells)
+    assert {"'=1+2", "'@SUM(1+1)"} <= cells
