@@ -1,9 +1,11 @@
 """The support report: how many chats come in, how fast the team answers and resolves them, how satisfied
 customers are, when chats arrive, and what happens to messages left while nobody was online.
 
-Definitions: docs/reports.md, "Support". Every number is computed from one ``support_measure.measure`` pass
-and turned into report rows by the functions below; the dashboard's figures (``first_response_minutes``,
-``csat``) are read from the same rows, so the report, its charts, its CSV, the API and the dashboard agree.
+Definitions: docs/reports.md, "Support". Every number is tallied by ``support_measure.measure`` and turned
+into report rows by the functions below, the only place that does. The dashboard's figures
+(``first_response_minutes``, ``csat``) run the same ``measure`` (for the buckets and the whole period only)
+and read the same rows (``first_response_figure``, ``csat_figure``), so the report, its charts, its CSV, the
+API and the dashboard agree.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ UNASSIGNED = "Unassigned"
 
 
 def minutes(seconds: float | None) -> float | None:
+    """A duration shown in minutes, 2 decimals (the percentile is taken on exact seconds, then rounded once)."""
     return None if seconds is None else round(seconds / 60, 2)
 
 
