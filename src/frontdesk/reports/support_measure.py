@@ -17,6 +17,7 @@ two give the same numbers to the last bit.
 from __future__ import annotations
 
 import enum
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -170,7 +171,6 @@ async def _measure_in_sql(
                 _seconds(Conversation.resolved_at, created).label("resolution"),
                 Conversation.csat_rating.label("rating"),
                 Conversation.started_offline.label("offline"),
-                case((Conversation.started_offline, first_response)).label("offline_answer"),
             )
             .where(*where)
             .subquery()
@@ -188,8 +188,8 @@ async def _measure_in_sql(
             _percentiles(rows.c.resolution) if "resolution" in times else null(),
             *_rating_aggregates(rows.c.rating),
             func.count().filter(rows.c.offline),
-            func.count(rows.c.offline_answer),
-            _percentiles(rows.c.offline_answer) if "offline_answer" in times else null(),
+            func.count(rows.c.first_response).filter(rows.c.offline),
+            (_percentiles(rows.c.first_response).filter(rows.c.offline) if "offline_answer" in times else null()),
         ).group_by(func.grouping_sets(*sets))
         # GROUPING() sets one bit per key column NOT grouped on, the first column the highest bit.
         masks = {g: sum(1 << (len(keyed) - 1 - i) for i, c in enumerate(keyed) if c is not g) for g in plain}
@@ -272,8 +272,11 @@ async def _measure_in_python(
 ) -> Measured:
     chosen = list(groupings)
     collectors: dict[Grouping, defaultdict[Any, _Collector]] = {g: defaultdict(_Collector) for g in chosen}
-    # Buckets are labelled here, not with ``bucket_sql``: SQLite's datetime() rounds to milliseconds, so a
-    # conversation at 23:59:59.9996 would land in the next day (and month). Python's zone arithmetic is exact.
+    # Buckets are found here, not with ``bucket_sql``: SQLite's datetime() rounds to milliseconds, so a
+    # conversation at 23:59:59.9996 would land in the next day (and month). As on PostgreSQL, a bucket is
+    # found among the buckets' UTC starts (the rows are all within the period, so at or after the first).
+    buckets = controls.buckets()
+    starts, labels = [bucket.start for bucket in buckets], [bucket.label for bucket in buckets]
     statement = select(
         Conversation.team_id,
         Conversation.assignee_id,
@@ -285,7 +288,7 @@ async def _measure_in_python(
         Conversation.started_offline,
     ).where(*where)
     for team, agent, rated, created, responded, resolved, rating, offline in await session.execute(statement):
-        bucket = controls.bucket_label(created)
+        bucket = labels[bisect_right(starts, created) - 1]
         first_response = _elapsed(responded, created)
         resolution = _elapsed(resolved, created)
         keys = {Grouping.bucket: bucket, Grouping.team: team, Grouping.agent: agent, Grouping.total: None}
