@@ -22,25 +22,23 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def csv_response(text: str, filename: str) -> Response:
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+def attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
 def _add_report_routes(definition: ReportDefinition[Any]) -> None:
-    Reader = Annotated[Principal, require_role(definition.role)]
+    # A default, not an Annotated alias: this module's annotations are strings, and a local alias would not resolve.
+    reader: Any = require_role(definition.role)
 
-    async def read(session: DbSession, principal: Reader, query: Query_) -> Any:
+    async def read(session: DbSession, query: Query_, principal: Principal = reader) -> Any:
         controls = await controls_for(session=session, workspace_id=principal.workspace_id, query=query)
         return await definition.compute(session, controls)
 
-    async def read_csv(session: DbSession, principal: Reader, query: Query_) -> Response:
+    async def read_csv(session: DbSession, query: Query_, principal: Principal = reader) -> Response:
         controls = await controls_for(session=session, workspace_id=principal.workspace_id, query=query)
         _, charts = await definition.figures(session, controls)
-        return csv_response(charts_csv(charts), f"{definition.key}-{controls.first_day}-{controls.last_day}.csv")
+        filename = f"{definition.key}-{controls.first_day}-{controls.last_day}.csv"
+        return Response(charts_csv(charts), media_type="text/csv; charset=utf-8", headers=attachment(filename))
 
     router.add_api_route(
         f"/{definition.key}",

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from frontdesk.deps import DbSession
 from frontdesk.errors import NotFound
 from frontdesk.reports import dashboard
-from frontdesk.reports.api import csv_response
+from frontdesk.reports.api import attachment
 from frontdesk.reports.catalogue import REPORTS, REPORTS_BY_KEY
 from frontdesk.reports.charts import charts_csv
 from frontdesk.reports.controls import Granularity, time_zone_names
@@ -47,7 +47,8 @@ async def report_csv(key: str, session: DbSession, user: ConsoleAgent, query: Qu
     definition = _definition(key, user)
     controls = await controls_for(session=session, workspace_id=user.principal.workspace_id, query=query)
     _, charts = await definition.figures(session, controls)
-    return csv_response(charts_csv(charts), f"{definition.key}-{controls.first_day}-{controls.last_day}.csv")
+    filename = f"{definition.key}-{controls.first_day}-{controls.last_day}.csv"
+    return Response(charts_csv(charts), media_type="text/csv; charset=utf-8", headers=attachment(filename))
 
 
 @router.get("/reports/{key}")
