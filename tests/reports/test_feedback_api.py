@@ -3,13 +3,18 @@ the older endpoints agreeing with the report (one definition per figure)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import update
 
+from frontdesk.commerce.schemas import ProductCreate
+from frontdesk.commerce.service import do_upsert_product
 from frontdesk.complaints.models import Complaint
 from frontdesk.db import create_session_factory
+from frontdesk.reviews.models import Review
 from frontdesk.surveys.models import Survey, SurveyRecipient
 from frontdesk.workspaces.models import Role, Workspace
 from tests.factories import WorkspaceHandle
@@ -165,3 +170,34 @@ async def test_an_empty_period_shows_zeros_and_no_rates(client: httpx.AsyncClien
     assert report["labels"] == ["2025-W01", "2025-W02", "2025-W03", "2025-W04"]
     assert all(row == {"complaints": 0, "orders": 0, "rate": None} for row in report["complaints_by_bucket"])
     assert all(row["answers"] == 0 and row["nps"] is None for row in report["nps_by_bucket"])
+
+
+async def test_product_names_in_the_csv_cannot_run_as_formulas(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
+    hostile = '=HYPERLINK("http://evil.example")'
+    async with create_session_factory(workspace.engine)() as session:
+        product = await do_upsert_product(
+            session=session, workspace_id=workspace.id, data=ProductCreate(sku="EVIL-1", name=hostile, range="R")
+        )
+        session.add(
+            Review(
+                workspace_id=workspace.id,
+                product_id=product.id,
+                contact_id=None,
+                order_id=None,
+                rating=4,
+                title="T",
+                body="B",
+                status="approved",
+                created_at=datetime(2026, 2, 1, tzinfo=UTC),
+            )
+        )
+        await session.commit()
+    report = (await client.get("/api/v1/reports/feedback", params=PARAMS, headers=workspace.headers)).json()
+    assert report["reviews_by_product"] == [
+        {"product_id": product.id, "sku": "EVIL-1", "name": hostile, "reviews": 1, "average": 4.0}
+    ]
+    response = await client.get("/api/v1/reports/feedback.csv", params=PARAMS, headers=workspace.headers)
+    cells = {cell for row in csv.reader(io.StringIO(response.text)) for cell in row}
+    assert f"'{hostile} (EVIL-1)" in cells and f"{hostile} (EVIL-1)" not in cells

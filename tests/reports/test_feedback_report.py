@@ -347,3 +347,47 @@ async def test_every_feedback_figure_matches_a_plain_count(
             assert charts_csv(charts).count("\n") == 1 + sum(
                 len(chart.labels) * (len(chart.series) + len(chart.extra_rows)) for chart in charts
             )
+
+
+async def test_the_named_edge_cases_match_the_reference(engine: AsyncEngine) -> None:
+    """Not left to chance: 23:30 local on a month's last day in New York, ISO week 2020-W53, a first order
+    refunded months later, an erased recipient's answer, a period with no data, a segment with no members."""
+    zone = ZoneInfo("America/New_York")
+
+    def local(*parts: int) -> datetime:
+        return datetime(*parts, tzinfo=zone).astimezone(UTC)
+
+    month_end = local(2026, 1, 31, 23, 30)  # 04:30 UTC on 1 February: January's in New York
+    week_53 = local(2021, 1, 3, 23, 30)  # a Sunday: the last day of 2020-W53
+    world = World(
+        countries=["DE", "FR", "DE"],
+        answers=[(0, 7, month_end), (None, 9, month_end), (1, 6, week_53), (2, None, month_end)],
+        complaints=[(0, month_end), (None, week_53)],
+        orders=[
+            (0, "completed", "refunded", local(2026, 1, 5, 12)),  # refunded later: January loses it
+            (0, "completed", "completed", month_end),
+            (1, "completed", "completed", week_53),
+            (2, "cancelled", "cancelled", month_end),
+        ],
+        referred=[0],
+        reviews=[(0, 0, 5, "approved", month_end), (1, 0, 2, "approved", week_53), (2, 1, 1, "pending", month_end)],
+    )
+    workspace_id, _ = await write_world(engine, world)
+    expected_january = reference(world, PERIODS[0], zone, None)
+    assert expected_january["nps_by_bucket"][0]["answers"] == 2  # the check is about these rows, not empty ones
+    assert expected_january["complaints_by_bucket"][0] == {"complaints": 1, "orders": 2, "rate": 50.0}
+    assert expected_january["referrals_by_bucket"][0] == {"new_customers": 1, "referred": 1, "rate": 100.0}
+    weekly = reference(world, PERIODS[1], zone, None)
+    assert weekly["nps_by_bucket"][weekly["labels"].index("2020-W53")]["answers"] == 1
+    async with create_session_factory(engine)() as session:
+        for checked, segment in itertools.product([*PERIODS, EMPTY], SEGMENTS):
+            controls = ReportControls(
+                workspace_id=workspace_id,
+                first_day=checked.first,
+                last_day=checked.last,
+                granularity=checked.granularity,
+                time_zone=zone.key,
+                segment=segment,
+            )
+            report = await feedback.feedback_report(session, controls)
+            assert actual(report) == reference(world, checked, zone, segment), (checked, segment)
