@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.complaints.models import Complaint
+from frontdesk.commerce.models import CustomerFigures, LifecycleChange, Order, OrderStatus
+from frontdesk.complaints.models import Complaint, ComplaintStatus
 from frontdesk.conversations.identity import claim_read
-from frontdesk.conversations.models import Conversation, ConversationStatus, Message
+from frontdesk.conversations.models import Conversation, ConversationStatus, Message, Team
 from frontdesk.db import utcnow
 from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, do_create_demo
 from frontdesk.referrals.models import Referral
 from frontdesk.reviews.models import Review, ReviewStatus
 from frontdesk.surveys.models import SurveyRecipient
+from frontdesk.workspaces.models import Workspace
 from tests.workspaces.test_console_auth import login as sign_in
 
 
@@ -40,7 +45,7 @@ async def test_demo_has_chats_and_feedback_and_their_pages_show_them(
         ConversationStatus.pending.value,
         ConversationStatus.resolved.value,
     } <= statuses
-    assert len({c.assignee_id for c in conversations if c.assignee_id}) == 2  # Ada and Sam both answer chats
+    assert len({c.assignee_id for c in conversations if c.assignee_id}) >= 5  # several agents answer chats
     now = utcnow()
     for conversation in conversations:
         # Times lie in the past and in order, so response and resolution figures make sense.
@@ -50,10 +55,17 @@ async def test_demo_has_chats_and_feedback_and_their_pages_show_them(
         if conversation.resolved_at is not None:
             assert conversation.last_activity_at <= conversation.resolved_at < now
         assert (conversation.status == ConversationStatus.resolved.value) == (conversation.resolved_at is not None)
-        messages = list(await session.scalars(select(Message).where(Message.conversation_id == conversation.id)))
-        assert messages and all(conversation.created_at <= m.created_at < now for m in messages)
-        ordered = sorted(messages, key=lambda m: m.seq)
-        assert [m.created_at for m in ordered] == sorted(m.created_at for m in ordered)
+    messages: dict[int, list[Message]] = {}
+    for message in await session.scalars(select(Message).where(Message.workspace_id == ws)):
+        messages.setdefault(message.conversation_id, []).append(message)
+    for conversation in conversations:
+        own = sorted(messages[conversation.id], key=lambda m: m.seq)
+        assert all(conversation.created_at <= m.created_at < now for m in own)
+        assert [m.seq for m in own] == list(range(1, conversation.last_seq + 1))  # no gaps, none missing
+        assert [m.created_at for m in own] == sorted(m.created_at for m in own)
+        assert own[0].created_at == conversation.created_at and own[0].author_type == "visitor"
+        replies = [m.created_at for m in own if m.author_type == "agent" and m.kind == "message"]
+        assert conversation.first_response_at == (replies[0] if replies else None)
     assert any(c.csat_rating is not None and c.csat_comment for c in conversations)
     assert all(c.status == ConversationStatus.resolved.value for c in conversations if c.csat_rating is not None)
     claims = [await claim_read(session=session, conversation=c) for c in conversations]
@@ -65,7 +77,7 @@ async def test_demo_has_chats_and_feedback_and_their_pages_show_them(
     answered = SurveyRecipient.workspace_id == ws, SurveyRecipient.score.is_not(None)
     assert await _count(session, select(func.count()).where(*answered)) >= 20
     months = await session.scalars(select(SurveyRecipient.answered_at).where(*answered))
-    assert len({(at.year, at.month) for at in months}) >= 2  # spread over months (two surveys, months apart)
+    assert len({(at.year, at.month) for at in months if at}) >= 2  # spread over months (two surveys, months apart)
     approved = Review.workspace_id == ws, Review.status == ReviewStatus.approved.value
     assert await _count(session, select(func.count()).where(*approved)) >= 5
     assert await _count(session, select(func.count()).where(*approved, Review.reply.is_not(None))) >= 1
@@ -84,12 +96,109 @@ async def test_demo_has_chats_and_feedback_and_their_pages_show_them(
         assert page.status_code == 200, path
         pages[path] = page.text
     assert "unverified e-mail" in pages["/inbox"]
-    offline = [c for c in conversations if c.started_offline]
-    claim_page = await client.get(f"/inbox/{offline[0].id}")
+    claimed = next(
+        c
+        for c, claim in zip(conversations, claims, strict=True)
+        if claim and not claim.verified and claim.matches_contact_id
+    )
+    claim_page = await client.get(f"/inbox/{claimed.id}")
     assert claim_page.status_code == 200
     assert re.search(r"unverified</span>; matches <a href=\"/contacts/\d+\">contact \d+", claim_page.text)
     assert "Thank you so much" in pages["/reviews?status=approved"]  # the shop's public reply
     assert "Charged twice" in pages["/complaints"]
+    await _has_a_year_of_history(session, ws, conversations)
+
+
+def _months_back(now: datetime, zone: ZoneInfo, count: int) -> list[str]:
+    """The last ``count`` whole local months before this one, as "YYYY-MM"."""
+    first = now.astimezone(zone).replace(day=1)
+    months = []
+    for _ in range(count):
+        first = (first - timedelta(days=1)).replace(day=1)
+        months.append(f"{first:%Y-%m}")
+    return months
+
+
+async def _has_a_year_of_history(session: AsyncSession, ws: int, conversations: list[Conversation]) -> None:
+    """Every chart of the dashboard and the reports has data on first start (issue 12, point 9): for each of
+    the last six whole months there are orders, rated chats of both teams, NPS answers, reviews and
+    complaints; referrals and stage changes are spread over the months, not stamped at load time."""
+    workspace = await session.get(Workspace, ws)
+    assert workspace is not None and workspace.time_zone == "Europe/Berlin"
+    zone, now = ZoneInfo(workspace.time_zone), utcnow()
+
+    def month(at: datetime) -> str:
+        return f"{at.astimezone(zone):%Y-%m}"
+
+    teams = {team.id: team.key for team in await session.scalars(select(Team).where(Team.workspace_id == ws))}
+    rated = [c for c in conversations if c.csat_rating is not None]
+    orders = list(await session.scalars(select(Order).where(Order.workspace_id == ws)))
+    answers = await session.scalars(select(SurveyRecipient.answered_at).where(SurveyRecipient.workspace_id == ws))
+    reviews = await session.scalars(select(Review.created_at).where(Review.workspace_id == ws))
+    complaints = list(await session.scalars(select(Complaint).where(Complaint.workspace_id == ws)))
+    monthly = {
+        "orders": Counter(month(o.ordered_at) for o in orders if o.status == OrderStatus.completed.value),
+        "sales chats rated": Counter(month(c.created_at) for c in rated if teams[c.team_id or 0] == "sales"),
+        "support chats rated": Counter(month(c.created_at) for c in rated if teams[c.team_id or 0] == "support"),
+        "nps answers": Counter(month(at) for at in answers if at is not None),
+        "reviews": Counter(month(at) for at in reviews),
+        "complaints": Counter(month(c.created_at) for c in complaints),
+    }
+    for key in _months_back(now, zone, 6):
+        for what, counts in monthly.items():
+            assert counts[key] > 0, f"no {what} in {key}"
+    for what, counts in monthly.items():
+        assert len(counts) >= 11, what  # thirteen months: a 12-month report and year-over-year cohorts
+    assert 600 <= len(conversations) <= 1500
+    assert len({c.csat_agent_id for c in rated}) >= 5 and {"sales", "support"} <= set(teams.values())
+    ratings = Counter(c.csat_rating for c in rated)
+    assert ratings.most_common(1)[0][0] in (4, 5) and ratings[1] + ratings[2] > 0  # mostly good, some bad
+
+    # Chats come in on weekday office hours; what came at night waited hours, the rest a minute or two.
+    local = [c.created_at.astimezone(zone) for c in conversations]
+    office = sum(1 for at in local if at.weekday() < 5 and 8 <= at.hour < 18)
+    assert office > 0.6 * len(local)
+    offline = [c for c in conversations if c.started_offline and c.first_response_seconds is not None]
+    online = sorted(
+        c.first_response_seconds or 0 for c in conversations if not c.started_offline and c.first_response_at
+    )
+    assert len(offline) >= 50 and sorted(c.first_response_seconds or 0 for c in offline)[len(offline) // 2] > 3600
+    assert online[len(online) // 2] < 300 and online[-1] > 900  # fast as a rule, with slow outliers
+
+    # Orders: growth, refunds and cancellations, repeat buyers (the cohorts keep some of their customers).
+    statuses = Counter(o.status for o in orders)
+    assert statuses[OrderStatus.refunded.value] and statuses[OrderStatus.cancelled.value]
+    buying_months: dict[int, set[str]] = {}
+    for order in orders:
+        if order.buyer_id is not None and order.status == OrderStatus.completed.value:
+            buying_months.setdefault(order.buyer_id, set()).add(month(order.ordered_at))
+    assert sum(1 for m in buying_months.values() if len(m) > 1) > 0.3 * len(buying_months)
+    assert {o.buyer_class for o in orders} == {"consumer", "reseller"}
+
+    # Feedback spread over the months.
+    referrals = await session.scalars(select(Referral.created_at).where(Referral.workspace_id == ws))
+    assert len({month(at) for at in referrals}) >= 6
+    assert len({c.status for c in complaints}) == len(ComplaintStatus)
+
+    # The stage history happened over the year, as the orders did, not all at the moment the demo was made.
+    changes = list(
+        await session.scalars(
+            select(LifecycleChange).where(LifecycleChange.workspace_id == ws).order_by(LifecycleChange.id)
+        )
+    )
+    assert len({month(c.changed_at) for c in changes}) >= 12
+    assert sum(1 for c in changes if c.changed_at > now - timedelta(hours=1)) < 0.2 * len(changes)
+    assert {c.to_stage for c in changes} >= {"new", "returning", "regular", "lapsed", "prospect"}  # refunds too
+    # Written in time order, each contact's changes link up and end in the stage the figures hold now.
+    assert [c.changed_at for c in changes] == sorted(c.changed_at for c in changes)
+    last: dict[int, str] = {}
+    for change in changes:
+        assert change.from_stage == last.get(change.contact_id, "prospect")
+        last[change.contact_id] = change.to_stage
+    figures = await session.execute(
+        select(CustomerFigures.contact_id, CustomerFigures.lifecycle).where(CustomerFigures.workspace_id == ws)
+    )
+    assert {contact: stage for contact, stage in figures.all() if contact in last or stage != "prospect"} == last
 
 
 async def test_a_tiny_demo_is_created_once(session: AsyncSession) -> None:

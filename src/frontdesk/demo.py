@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.commerce.figures import refresh_rfm
-from frontdesk.commerce.models import OrderStatus
-from frontdesk.commerce.orders import write_orders
-from frontdesk.commerce.schemas import OrderCreate, OrderLineCreate, ProductCreate
-from frontdesk.commerce.service import do_upsert_product
-from frontdesk.contacts.models import Contact, ContactKind, RelationshipKind
+from frontdesk.commerce.figures import refresh_workspace
+from frontdesk.contacts.models import Contact, ContactEvent, ContactKind, RelationshipKind
 from frontdesk.contacts.schemas import AttributeDefinitionCreate, ContactCreate, RelationshipCreate
 from frontdesk.contacts.service import do_create_attribute_definition, do_create_contact
 from frontdesk.contacts.timeline import do_add_note, do_add_relationship
-from frontdesk.conversations.models import CannedReply
+from frontdesk.conversations.models import CannedReply, TeamMember
 from frontdesk.conversations.routing import ensure_default_teams
 from frontdesk.conversations.visitors import get_chat_settings
-from frontdesk.db import utcnow
+from frontdesk.db import Base, utcnow
+from frontdesk.demo_calendar import ORDERS_BY_WEEKDAY, TIME_ZONE, Calendar, local
 from frontdesk.demo_chats import create_demo_chats
+from frontdesk.demo_complaints import create_demo_complaints
 from frontdesk.demo_feedback import create_demo_feedback
+from frontdesk.demo_history import create_demo_history
+from frontdesk.demo_orders import DemoOrders, create_demo_orders
 from frontdesk.workspaces.models import Role, Workspace
 from frontdesk.workspaces.schemas import AgentCreate
 from frontdesk.workspaces.service import do_create_agent, do_create_workspace
@@ -120,13 +119,13 @@ CANNED_REPLIES = {
     "shipping": "We ship within 2 working days; you get a tracking link by e-mail.",
     "returns": "You can return anything within 30 days: demo-shop.example/returns.",
 }
-
-
-DEMO_PRODUCTS = {
-    "Tea": [("TEA-EARL", "Earl Grey, 100 g", Decimal("6.90")), ("TEA-SEN", "Sencha, 100 g", Decimal("8.50"))],
-    "Coffee": [("COF-ESP", "Espresso beans, 1 kg", Decimal("24.00")), ("COF-DEC", "Decaf, 500 g", Decimal("13.50"))],
-    "Accessories": [("ACC-POT", "Glass teapot", Decimal("39.00")), ("ACC-MUG", "Stoneware mug", Decimal("12.00"))],
-}
+# Besides Ada (admin, both teams) and Sam (both teams): two agents who only sell, two who only support.
+TEAM_AGENTS = [
+    ("lena@demo-shop.example", "Lena Vogel", "sales"),
+    ("marco@demo-shop.example", "Marco Rossi", "sales"),
+    ("priya@demo-shop.example", "Priya Patel", "support"),
+    ("jonas@demo-shop.example", "Jonas Weber", "support"),
+]
 
 
 @dataclass(frozen=True)
@@ -161,7 +160,6 @@ def demo_contacts(count: int, seed: int = 7) -> list[ContactCreate]:
         country, regions, vat = rng.choice(COUNTRIES)
         region = rng.choice(regions) if rng.random() < 0.7 else None
         tags = rng.sample(TAGS, rng.randrange(0, 3))
-        stage = "customer" if rng.random() < 0.55 else "prospect"
         if index % 6 == 0:
             word = rng.choice(ORG_WORDS)
             name = f"{word} {rng.choice(LAST_NAMES)} {rng.choice(ORG_SUFFIXES)}"
@@ -175,7 +173,6 @@ def demo_contacts(count: int, seed: int = 7) -> list[ContactCreate]:
                     country=country,
                     region=region,
                     market="b2b",
-                    stage=stage,
                     roles=["customer", "client"] if rng.random() < 0.4 else ["customer"],
                     tags=tags + (["wholesale"] if reseller and "wholesale" not in tags else []),
                     vat_number=vat if vat and rng.random() < 0.8 else None,
@@ -204,7 +201,6 @@ def demo_contacts(count: int, seed: int = 7) -> list[ContactCreate]:
                 audience="internal" if internal else "external",
                 department=rng.choice(DEPARTMENTS) if internal else None,
                 market=None if internal else rng.choice(["b2c", "b2c", "b2b"]),
-                stage=stage,
                 roles=rng.sample(["customer", "consumer", "user"], rng.randrange(1, 3)),
                 tags=tags,
                 attributes={
@@ -225,11 +221,13 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
     existing = await session.scalar(select(Workspace.id).where(Workspace.name == DEMO_WORKSPACE).limit(1))
     if existing is not None:
         return DemoResult(workspace_id=existing, created=False, contacts=0)
+    now = utcnow()
     workspace, admin, _ = await do_create_workspace(
         session=session,
         name=DEMO_WORKSPACE,
         admin=AgentCreate(email=DEMO_ADMIN_EMAIL, display_name="Ada Admin", password=DEMO_PASSWORD),
     )
+    workspace.time_zone = TIME_ZONE  # reports bucket days, weeks and months in the shop's own time
     agent = await do_create_agent(
         session=session,
         workspace_id=workspace.id,
@@ -243,16 +241,79 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
         await do_create_attribute_definition(session=session, workspace_id=workspace.id, data=definition)
     chat = await get_chat_settings(session=session, workspace_id=workspace.id)
     chat.allowed_origins = ["http://127.0.0.1:8000", "http://localhost:8000"]
-    await ensure_default_teams(session=session, workspace_id=workspace.id)
+    teams = await ensure_default_teams(session=session, workspace_id=workspace.id)  # Ada and Sam join both
+    agents = [admin, agent]
+    for email, name, team in TEAM_AGENTS:
+        member = await do_create_agent(
+            session=session,
+            workspace_id=workspace.id,
+            data=AgentCreate(email=email, display_name=name, password=DEMO_PASSWORD, role=Role.agent),
+        )
+        session.add(TeamMember(team_id=teams[team].id, agent_id=member.id))
+        agents.append(member)
     for shortcut, body in CANNED_REPLIES.items():
         session.add(CannedReply(workspace_id=workspace.id, shortcut=shortcut, body=body))
     rng = random.Random(11)
     created = []
     for data in demo_contacts(contacts):
         created.append(await do_create_contact(session=session, workspace_id=workspace.id, data=data, actor=ACTOR))
+    await _relate(session, created, rng)
+    orders = await create_demo_orders(session=session, workspace_id=workspace.id, contacts=created, rng=rng, now=now)
+    buyers = {order.buyer_id for order in orders.orders if order.buyer_id is not None}
+    arrivals = _arrivals(created, orders, rng, now)
+    external = [c for c in created if c.audience == "external"]
+    history = await create_demo_history(
+        session=session,
+        workspace_id=workspace.id,
+        agents=agents,
+        teams={key: team.id for key, team in teams.items()},
+        contacts=external,
+        buyers=buyers,
+        arrivals=arrivals,
+        rng=rng,
+        now=now,
+        count=min(900, 6 * len(external)),
+    )
+    people = [c for c in external if c.kind == ContactKind.person]
+    chats = await create_demo_chats(
+        session=session,
+        workspace_id=workspace.id,
+        agents=[admin, agent],
+        customers=[c for c in people if c.id in buyers],
+        rng=rng,
+    )
+    # Before the surveys: those go only to contacts the shop knew when each was sent.
+    await _backdate_contacts(session, arrivals)
+    feedback = await create_demo_feedback(session=session, workspace_id=workspace.id, orders=orders, rng=rng, now=now)
+    complaints = await create_demo_complaints(
+        session=session,
+        workspace_id=workspace.id,
+        agents=agents[:2],
+        chats=chats,
+        history=history,
+        feedback=feedback,
+        orders=orders,
+        rng=rng,
+        now=now,
+    )
+    # Stages as of now (who lapsed since the last weekly pass) and the RFM scores, relative to everyone.
+    await refresh_workspace(session=session, workspace_id=workspace.id, now=utcnow())
+    return DemoResult(
+        workspace_id=workspace.id,
+        created=True,
+        contacts=len(created),
+        orders=len(orders.orders),
+        conversations=history.conversations + chats.conversations,
+        messages=history.messages + chats.messages,
+        feedback={"chat_ratings": history.ratings + chats.ratings, **feedback.counts(), "complaints": complaints},
+    )
+
+
+async def _relate(session: AsyncSession, created: list[Contact], rng: random.Random) -> None:
+    """People acting for organisations, people buying for others, and notes on some contacts."""
     organisations = [c for c in created if c.kind == ContactKind.organisation]
     people = [c for c in created if c.kind == ContactKind.person and c.audience == "external"]
-    for person in people[: len(people) // 4]:
+    for person in people[: len(people) // 4] if organisations else []:
         organisation = rng.choice(organisations)
         await do_add_relationship(
             session=session,
@@ -272,60 +333,42 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
         )
     for contact in rng.sample(created, min(60, len(created))):
         await do_add_note(session=session, contact=contact, body=rng.choice(NOTES), author="Sam Support")
-    orders = await _demo_orders(session, workspace.id, created, rng)
-    buyers = {order.buyer_id for order in orders}
-    customers = [c for c in people if c.id in buyers]
-    chats = await create_demo_chats(
-        session=session, workspace_id=workspace.id, agents=[admin, agent], customers=customers, rng=rng
-    )
-    feedback = await create_demo_feedback(
-        session=session, workspace_id=workspace.id, agents=[admin, agent], orders=orders, chats=chats, rng=rng
-    )
-    # Last, so the referred customers' first orders are in the scores too.
-    await refresh_rfm(session=session, workspace_id=workspace.id)
-    return DemoResult(
-        workspace_id=workspace.id,
-        created=True,
-        contacts=len(created),
-        orders=len(orders),
-        conversations=chats.conversations,
-        messages=chats.messages,
-        feedback={"chat_ratings": chats.ratings, **feedback},
-    )
 
 
-async def _demo_orders(
-    session: AsyncSession, workspace_id: int, contacts: list[Contact], rng: random.Random
-) -> list[OrderCreate]:
-    """Two years of orders from about two thirds of the external contacts, through the real order path;
-    the orders written."""
-    for range_name, products in DEMO_PRODUCTS.items():
-        for sku, name, _ in products:
-            await do_upsert_product(
-                session=session, workspace_id=workspace_id, data=ProductCreate(sku=sku, name=name, range=range_name)
-            )
-    prices = {sku: price for products in DEMO_PRODUCTS.values() for sku, _, price in products}
-    now = utcnow()
-    buyers = [c for c in contacts if c.audience == "external"]
-    orders = []
-    for number, buyer in enumerate(rng.sample(buyers, k=len(buyers) * 2 // 3)):
-        # A few loyal customers buy often; most buy once or twice.
-        for repeat in range(rng.choice((1, 1, 1, 2, 2, 3, 5, 8))):
-            skus = rng.sample(sorted(prices), k=rng.choice((1, 1, 2, 3)))
-            orders.append(
-                OrderCreate(
-                    external_id=f"DS-{number:04d}-{repeat}",
-                    buyer_id=buyer.id,
-                    channel=rng.choice(("web", "web", "store", "phone")),
-                    status=rng.choice([OrderStatus.completed] * 12 + [OrderStatus.refunded, OrderStatus.cancelled]),
-                    currency="EUR",
-                    ordered_at=now - timedelta(days=rng.expovariate(1 / 150), hours=rng.randrange(24)),
-                    for_resale=buyer.is_reseller or None,
-                    lines=[
-                        OrderLineCreate(sku=sku, quantity=rng.choice((1, 1, 2, 3)), unit_price=prices[sku])
-                        for sku in skus
-                    ],
-                )
-            )
-    outcome = await write_orders(session=session, workspace_id=workspace_id, orders=orders, actor=ACTOR)
-    return [order for order in orders if order.external_id in outcome.order_ids]
+def _arrivals(created: list[Contact], orders: DemoOrders, rng: random.Random, now: datetime) -> dict[int, datetime]:
+    """When the shop first heard of each contact: a quarter before the history began, the others a little
+    before their first order or (prospects) some day of the year, more often as the shop grew."""
+    calendar = Calendar.ending(now)
+    first: dict[int, datetime] = {}
+    for order in orders.orders:
+        if order.buyer_id is not None:
+            first[order.buyer_id] = min(first.get(order.buyer_id, order.ordered_at), order.ordered_at)
+    days = calendar.pick_days(rng, len(created), ORDERS_BY_WEEKDAY)
+    arrivals = {}
+    for contact, day in zip(created, days, strict=True):
+        bought = first.get(contact.id)
+        at = bought - timedelta(days=rng.uniform(0.1, 30)) if bought else local(day, rng.randrange(7, 22))
+        if rng.random() < 0.25:  # known from before the history began: the shop is older than a year
+            at = local(calendar.first, 9) - timedelta(days=rng.uniform(1, 365))
+        arrivals[contact.id] = min(at, now)
+    return arrivals
+
+
+async def _backdate_contacts(session: AsyncSession, arrivals: dict[int, datetime]) -> None:
+    """Contacts were recorded when they arrived, not when the demo was loaded: "new contacts", the contact
+    pages and the surveys' recipients tell the same story as the orders and chats."""
+    rows = [{"contact": contact_id, "at": at} for contact_id, at in arrivals.items()]
+    contacts = Base.metadata.tables[Contact.__tablename__]
+    events = Base.metadata.tables[ContactEvent.__tablename__]
+    await session.execute(
+        update(contacts)
+        .where(contacts.c.id == bindparam("contact"))
+        .values(created_at=bindparam("at"), updated_at=bindparam("at")),
+        rows,
+    )
+    await session.execute(
+        update(events)
+        .where(events.c.contact_id == bindparam("contact"), events.c.kind == "created")
+        .values(created_at=bindparam("at")),
+        rows,
+    )

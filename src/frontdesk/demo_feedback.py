@@ -1,29 +1,26 @@
-"""The demo's feedback: NPS surveys with answers, product reviews, complaints and referrals.
+"""The demo's feedback over thirteen months: monthly NPS pulses, product reviews and referrals.
 
-Written through the domains' services; where those stamp "now", the times are then moved to when the demo
-story says it happened (sent months ago, answered days after, reviewed after the order, ...).
+Surveys and reviews go through their domains' services; where those stamp "now", the times are then moved
+to when the demo story says it happened (sent on the month's first days, answered within days, reviewed a
+week or two after the order). Answers are stored like ``surveys.service.do_answer`` stores them (score,
+comment, its sentiment, both answer times), without checking each link: hundreds of them, all valid.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
-from decimal import Decimal
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.commerce.models import OrderStatus
-from frontdesk.commerce.orders import write_orders
-from frontdesk.commerce.schemas import OrderCreate, OrderLineCreate
-from frontdesk.complaints.models import Category, ComplaintEvent, ComplaintSource, ComplaintStatus, Severity
-from frontdesk.complaints.schemas import ComplaintCreate, ComplaintUpdate
-from frontdesk.complaints.service import do_raise_complaint, do_update_complaint
-from frontdesk.contacts.models import ContactEvent, ContactKind
-from frontdesk.contacts.schemas import ContactCreate
-from frontdesk.contacts.service import do_create_contact
-from frontdesk.db import utcnow
-from frontdesk.demo_chats import ChatResult
+from frontdesk.contacts.models import Contact, ContactKind
+from frontdesk.demo_calendar import Calendar, local
+from frontdesk.demo_orders import DemoOrders
+from frontdesk.feedback.sentiment import sentiment
 from frontdesk.referrals.models import Referral, ReferralCode
 from frontdesk.referrals.service import do_attribute, get_or_create_code
 from frontdesk.reviews.models import ReviewStatus
@@ -31,11 +28,9 @@ from frontdesk.reviews.schemas import ReviewCreate, ReviewModeration
 from frontdesk.reviews.service import do_create_review, do_moderate
 from frontdesk.settings import get_settings
 from frontdesk.surveys.models import SurveyRecipient
-from frontdesk.surveys.schemas import AnswerCreate, SurveyCreate
-from frontdesk.surveys.service import do_answer, do_create_survey, do_send_survey, link_token
-from frontdesk.workspaces.models import Agent
+from frontdesk.surveys.schemas import SurveyCreate
+from frontdesk.surveys.service import do_create_survey, do_send_survey
 
-ACTOR = "demo"
 # (score, comment) per NPS band; an empty comment is an answer without one.
 NPS_COMMENTS = {
     "promoter": [
@@ -53,44 +48,66 @@ NPS_COMMENTS = {
     ],
 }
 REVIEWS = {
-    5: [("Perfect every morning", "Rich, smooth and never bitter. I order it every month.")],
-    4: [("Very good", "Lovely taste, the bag could be resealable though.")],
+    5: [("Perfect every morning", "Rich, smooth and never bitter. I order it every month."),
+        ("Wonderful", "Exactly as described, and it arrived in two days.")],
+    4: [("Very good", "Lovely taste, the bag could be resealable though."),
+        ("Nice", "Good value; I would buy it again.")],
     3: [("OK", "Decent, but I expected a bit more flavour for the price.")],
     2: [("Disappointed", "Arrived with a damaged box and tasted stale.")],
-}
-SURVEYS = [
-    ("NPS: consumers, spring", "b2c", 160),
-    ("NPS: business customers, autumn", "b2b", 45),
-]
+    1: [("Not again", "Broken on arrival and the replacement took weeks.")],
+}  # fmt: skip
+# How well each product is liked (mean stars before noise): the "reviews by product" chart differs by product.
+LIKED = {"TEA-EARL": 4.4, "TEA-SEN": 4.6, "COF-ESP": 4.3, "COF-DEC": 3.4, "ACC-POT": 3.8, "ACC-MUG": 4.2,
+         "GIFT-XMAS": 4.7, "GIFT-TASTE": 4.1}  # fmt: skip
+MAX_REVIEWS, MAX_ASKED, MAX_REFERRALS = 400, 1000, 150
+THANKS = "Thank you so much, enjoy your morning cup!"
+SORRY = "We're sorry! We have sent you a replacement and changed our packaging supplier."
+
+
+@dataclass
+class FeedbackResult:
+    answers: int = 0
+    reviews: int = 0
+    referrals: int = 0
+    detractors: list[tuple[int, datetime]] = field(default_factory=list)  # (recipient id, answered at)
+    low_reviews: list[tuple[int, datetime]] = field(default_factory=list)  # (review id, written at)
+
+    def counts(self) -> dict[str, int]:
+        return {"survey_answers": self.answers, "reviews": self.reviews, "referrals": self.referrals}
 
 
 async def create_demo_feedback(
-    *,
-    session: AsyncSession,
-    workspace_id: int,
-    agents: list[Agent],
-    orders: list[OrderCreate],
-    chats: ChatResult,
-    rng: random.Random,
-) -> dict[str, int]:
-    """Surveys, reviews, complaints and referrals; how many of each were made."""
-    answers, detractor_answer = await _surveys(session, workspace_id, rng)
-    reviews, low_review = await _reviews(session, workspace_id, orders, rng)
-    customers = sorted({order.buyer_id for order in orders if order.buyer_id is not None})
-    complaints = await _complaints(session, workspace_id, agents, chats, low_review, detractor_answer, customers, rng)
-    referrals = await _referrals(session, workspace_id, orders, rng)
-    return {"survey_answers": answers, "reviews": reviews, "complaints": complaints, "referrals": referrals}
+    *, session: AsyncSession, workspace_id: int, orders: DemoOrders, rng: random.Random, now: datetime
+) -> FeedbackResult:
+    """Surveys, reviews and referrals over the history; complaints follow them up (demo_complaints)."""
+    calendar = Calendar.ending(now)
+    result = FeedbackResult()
+    await _surveys(session, workspace_id, calendar, rng, result)
+    await _reviews(session, workspace_id, calendar, orders, rng, result)
+    await _referrals(session, workspace_id, orders, rng, result)
+    return result
 
 
-async def _surveys(session: AsyncSession, workspace_id: int, rng: random.Random) -> tuple[int, int | None]:
-    """Two NPS surveys sent months apart; about 40% answer, most within a few days."""
-    now = utcnow()
-    answered, detractor = 0, None
-    for name, segment, days_ago in SURVEYS:
+def _band(rng: random.Random, calendar: Calendar, at: datetime) -> str:
+    """Loyalty improves through the year, with a dip after the late deliveries of the Christmas rush."""
+    progress = (at - calendar.now).days / len(calendar.days) + 1
+    dip = 1.5 if at.month in (12, 1) else 0.0
+    return rng.choices(["promoter", "passive", "detractor"], weights=[3 + 4 * progress, 3, 3.2 - 2 * progress + dip])[0]
+
+
+async def _surveys(
+    session: AsyncSession, workspace_id: int, calendar: Calendar, rng: random.Random, result: FeedbackResult
+) -> None:
+    """An NPS pulse to every external contact on the first Tuesday of each month; a quarter answer."""
+    tuesdays = [day for day in calendar.days if day.day <= 7 and day.weekday() == 1]
+    for day in tuesdays:
+        sent = local(day, 10, rng.uniform(0, 50))
+        if sent > calendar.now - timedelta(days=1):
+            continue
         survey = await do_create_survey(
             session=session,
             workspace_id=workspace_id,
-            data=SurveyCreate(name=name, segment=segment, valid_days=60),
+            data=SurveyCreate(name=f"NPS pulse, {day:%B %Y}", segment="external", valid_days=30),
             actor="Ada Admin",
         )
         # The demo never mails anyone: the links are what the export offers.
@@ -101,251 +118,140 @@ async def _surveys(session: AsyncSession, workspace_id: int, rng: random.Random)
             public_url=get_settings().public_url,
             mail_configured=False,
         )
-        sent = now - timedelta(days=days_ago, hours=rng.randrange(24))
         survey.created_at, survey.sent_at = sent - timedelta(hours=2), sent
-        recipients = list(
-            await session.scalars(
-                select(SurveyRecipient).where(SurveyRecipient.survey_id == survey.id).order_by(SurveyRecipient.id)
-            )
+        # Sent today to today's segment: the contacts the shop did not know yet on the day are taken out.
+        unknown_then = select(Contact.id).where(Contact.workspace_id == workspace_id, Contact.created_at > sent)
+        await session.execute(
+            delete(SurveyRecipient)
+            .where(SurveyRecipient.survey_id == survey.id, SurveyRecipient.contact_id.in_(unknown_then))
+            .execution_options(synchronize_session=False)
+        )
+        await session.execute(
+            update(SurveyRecipient)
+            .where(SurveyRecipient.survey_id == survey.id)
+            .values(invited_at=sent)
+            .execution_options(synchronize_session=False)
+        )
+        recipients = await session.scalars(
+            select(SurveyRecipient)
+            .where(SurveyRecipient.survey_id == survey.id)
+            .order_by(SurveyRecipient.id)
+            .limit(MAX_ASKED)  # those who might answer: a big demo (--contacts) stays quick
         )
         for recipient in recipients:
-            recipient.invited_at = sent
-        await session.flush()
-        for recipient in recipients:
-            if rng.random() > 0.4:
+            at = sent + timedelta(hours=min(rng.expovariate(1 / 40), 24 * 29))
+            if rng.random() > 0.25 or at >= calendar.now:
                 continue
-            band = rng.choices(["promoter", "passive", "detractor"], weights=[5, 3, 2])[0]
-            score = {"promoter": rng.choice((9, 10)), "passive": rng.choice((7, 8))}.get(band, rng.randrange(2, 7))
-            at = sent + timedelta(hours=min(rng.expovariate(1 / 60), 24 * 50))
-            await do_answer(
-                session=session,
-                token=link_token(recipient, survey),
-                data=AnswerCreate(score=score, comment=rng.choice(NPS_COMMENTS[band])),
-                now=at,
-            )
-            answered += 1
-            if band == "detractor" and recipient.comment:
-                detractor = recipient.id
-    return answered, detractor
+            band = _band(rng, calendar, at)
+            score = {"promoter": rng.choice((9, 10)), "passive": rng.choice((7, 8))}.get(band, rng.randrange(0, 7))
+            comment = rng.choice(NPS_COMMENTS[band]) or None
+            recipient.score, recipient.comment = score, comment
+            recipient.sentiment = sentiment(comment) if comment else None
+            recipient.answered_at = recipient.first_answered_at = at
+            result.answers += 1
+            if band == "detractor" and comment:
+                result.detractors.append((recipient.id, at))
+        await session.flush()
 
 
 async def _reviews(
-    session: AsyncSession, workspace_id: int, orders: list[OrderCreate], rng: random.Random
-) -> tuple[int, int | None]:
-    """Reviews of completed orders of the last half year: most approved, one with the shop's reply, some
-    still waiting for moderation."""
-    now = utcnow()
-    recent = [o for o in orders if o.status is OrderStatus.completed and o.ordered_at > now - timedelta(days=180)]
-    seen: set[tuple[int, str]] = set()
-    written, low = 0, None
-    for order in rng.sample(recent, min(len(recent), 24)):
-        assert order.buyer_id is not None
-        sku = order.lines[0].sku
-        if (order.buyer_id, sku) in seen or written == 16:
-            continue
-        seen.add((order.buyer_id, sku))
-        # One unhappy buyer for sure: the complaints page follows that review up.
-        rating = 2 if written == 2 else rng.choices([5, 4, 3, 2], weights=[6, 4, 2, 1])[0]
+    session: AsyncSession,
+    workspace_id: int,
+    calendar: Calendar,
+    orders: DemoOrders,
+    rng: random.Random,
+    result: FeedbackResult,
+) -> None:
+    """About one buyer in six reviews a product of their latest order of it, a week or two after it came;
+    most are approved (some with the shop's reply), a few rejected, the last few days' still in the queue."""
+    latest: dict[tuple[int, str], datetime] = {}
+    for order in orders.orders:
+        if order.status is OrderStatus.completed and order.buyer_id is not None:
+            for line in order.lines:
+                key = (order.buyer_id, line.sku)
+                latest[key] = max(latest.get(key, order.ordered_at), order.ordered_at)
+    chosen = []
+    for (buyer, sku), bought in sorted(latest.items()):
+        written = bought + timedelta(days=rng.uniform(4, 20), hours=rng.uniform(0, 10))
+        if rng.random() < 0.25 and written < calendar.now - timedelta(hours=1):
+            chosen.append((written, buyer, sku))
+    chosen = rng.sample(chosen, min(len(chosen), MAX_REVIEWS))  # a big demo (--contacts) stays quick
+    for written, buyer, sku in sorted(chosen):  # in time order, so the newest reviews have the highest ids
+        rating = max(1, min(5, round(rng.gauss(LIKED[sku], 0.9))))
         title, body = rng.choice(REVIEWS[rating])
         review, _ = await do_create_review(
             session=session,
             workspace_id=workspace_id,
-            data=ReviewCreate(contact_id=order.buyer_id, sku=sku, rating=rating, title=title, body=body),
+            data=ReviewCreate(contact_id=buyer, sku=sku, rating=rating, title=title, body=body),
         )
-        written_at = min(order.ordered_at + timedelta(days=rng.uniform(4, 20)), now - timedelta(days=1))
-        if written % 5 != 4:  # every fifth still waits in the moderation queue
-            reply = None
+        if written < calendar.now - timedelta(days=5):  # the last days' wait in the moderation queue
+            moderation = ReviewModeration(status=ReviewStatus.approved)
             if rating <= 2:
-                reply = "We're sorry! We have sent you a replacement and changed our packaging supplier."
-            elif written == 0:
-                reply = "Thank you so much, enjoy your morning cup!"
+                moderation = ReviewModeration(status=ReviewStatus.approved, reply=SORRY)
+            elif rating == 5 and rng.random() < 0.3:
+                moderation = ReviewModeration(status=ReviewStatus.approved, reply=THANKS)
+            elif rng.random() < 0.04:
+                moderation = ReviewModeration(status=ReviewStatus.rejected, rejection_reason="Contains a phone number")
             await do_moderate(
-                session=session,
-                workspace_id=workspace_id,
-                review_id=review.id,
-                data=ReviewModeration(status=ReviewStatus.approved, reply=reply),
-                actor="Ada Admin",
+                session=session, workspace_id=workspace_id, review_id=review.id, data=moderation, actor="Ada Admin"
             )
-            review.moderated_at = written_at + timedelta(hours=rng.uniform(2, 30))
-            review.replied_at = review.moderated_at if reply else None
+            review.moderated_at = written + timedelta(hours=rng.uniform(2, 30))
+            review.replied_at = review.moderated_at if review.reply else None
+        review.created_at = review.updated_at = written
+        result.reviews += 1
         if rating <= 2:
-            low = review.id
-        review.created_at = review.updated_at = written_at
-        written += 1
+            result.low_reviews.append((review.id, written))
     await session.flush()
-    return written, low
 
 
-async def _complaints(
-    session: AsyncSession,
-    workspace_id: int,
-    agents: list[Agent],
-    chats: ChatResult,
-    low_review: int | None,
-    detractor_answer: int | None,
-    customers: list[int],
-    rng: random.Random,
-) -> int:
-    """Complaints raised from a chat, a review, a survey answer and by an agent, in different states."""
-    admin, sam = agents
-    phoned_in = rng.choice(customers) if customers else None  # a customer who phoned: the agent raised it by hand
-    raised: list[tuple[dict[str, int | None], dict[str, object], ComplaintStatus, str | None, int]] = [
-        (
-            {"conversation_id": chats.low_rated_id},
-            dict(
-                summary="Charged twice for one order",
-                category=Category.billing,
-                severity=Severity.high,
-                owner_id=admin.id,
-            ),
-            ComplaintStatus.resolved,
-            "Explained the card authorisation; refunded the shipping as a goodwill gesture.",
-            20,
-        ),
-        (
-            {"review_id": low_review},
-            dict(
-                summary="Damaged box, stale coffee",
-                category=Category.product,
-                severity=Severity.medium,
-                owner_id=sam.id,
-            ),
-            ComplaintStatus.in_progress,
-            None,
-            9,
-        ),
-        (
-            {"survey_answer_id": detractor_answer},
-            dict(
-                summary="Late deliveries, no notice",
-                category=Category.delivery,
-                severity=Severity.medium,
-            ),
-            ComplaintStatus.open,
-            None,
-            3,
-        ),
-        (
-            {"contact_id": phoned_in},
-            dict(
-                summary="Wrong mug colour sent twice",
-                category=Category.delivery,
-                severity=Severity.low,
-                owner_id=sam.id,
-            ),
-            ComplaintStatus.resolved,
-            "Sent the right colour with a free pack of Earl Grey.",
-            40,
-        ),
-    ]
-    written = 0
-    for origin, details, status, resolution, days_ago in raised:
-        if None in origin.values():
-            continue  # the story's source did not come up (a demo with very few contacts)
-        data = ComplaintCreate.model_validate({**origin, **details})
-        complaint = await do_raise_complaint(
-            session=session,
-            workspace_id=workspace_id,
-            data=data,
-            actor="Sam Support",
-            direct_source=ComplaintSource.agent,
+async def _referrals(
+    session: AsyncSession, workspace_id: int, orders: DemoOrders, rng: random.Random, result: FeedbackResult
+) -> None:
+    """About one new consumer in five came with a loyal customer's code, with their first order."""
+    first: dict[int, tuple[datetime, str]] = {}
+    count: dict[int, int] = {}
+    for order in sorted(orders.orders, key=lambda o: o.ordered_at):
+        if order.buyer_id is None or order.status is OrderStatus.cancelled:
+            continue
+        first.setdefault(order.buyer_id, (order.ordered_at, order.external_id))
+        count[order.buyer_id] = count.get(order.buyer_id, 0) + 1
+    people = set(
+        await session.scalars(
+            select(Contact.id).where(Contact.workspace_id == workspace_id, Contact.kind == ContactKind.person.value)
         )
-        if status is not ComplaintStatus.open:
-            await do_update_complaint(
-                session=session,
-                workspace_id=workspace_id,
-                complaint_id=complaint.id,
-                data=ComplaintUpdate(status=status, resolution=resolution),
-                actor="Ada Admin",
-            )
-        raised_at = utcnow() - timedelta(days=days_ago, hours=rng.randrange(8))
-        changed_at = raised_at + timedelta(days=2)
-        complaint.created_at, complaint.due_at = raised_at, raised_at + timedelta(days=14)
-        complaint.updated_at = changed_at if status is not ComplaintStatus.open else raised_at
-        complaint.resolved_at = changed_at if status is ComplaintStatus.resolved else None
-        for kind, at in (("raised", raised_at), ("changed", changed_at)):
-            await session.execute(
-                update(ComplaintEvent)
-                .where(ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.kind == kind)
-                .values(created_at=at)
-                .execution_options(synchronize_session=False)
-            )
-        for kind, at in (("complaint_raised", raised_at), ("complaint_resolved", changed_at)):
-            await session.execute(
-                update(ContactEvent)
-                .where(ContactEvent.contact_id == complaint.contact_id, ContactEvent.kind == kind)
-                .values(created_at=at)
-                .execution_options(synchronize_session=False)
-            )
-        written += 1
-    await session.flush()
-    return written
-
-
-async def _referrals(session: AsyncSession, workspace_id: int, orders: list[OrderCreate], rng: random.Random) -> int:
-    """Loyal customers' codes brought a handful of new customers, each with a first order."""
-    counts: dict[int, int] = {}
-    for order in orders:
-        if order.buyer_id is not None:
-            counts[order.buyer_id] = counts.get(order.buyer_id, 0) + 1
-    loyal = sorted(counts, key=lambda buyer: (-counts[buyer], buyer))[:4]
-    if not loyal:
-        return 0
-    now = utcnow()
-    codes = {
-        referrer: await get_or_create_code(session=session, workspace_id=workspace_id, contact_id=referrer)
-        for referrer in loyal
-    }
-    friends = [("Pia", "Lehmann"), ("Oskar", "Berg"), ("Emma", "Laurent"), ("Milan", "Horvat"), ("Ada", "Costa")]
-    friends += [("Theo", "Visser"), ("Lucía", "Ortega")]
-    referred = []
-    for index, (first, last) in enumerate(friends):
-        contact = await do_create_contact(
-            session=session,
-            workspace_id=workspace_id,
-            data=ContactCreate(
-                kind=ContactKind.person,
-                first_name=first,
-                last_name=last,
-                emails=[f"{first.lower().replace('í', 'i')}.{last.lower()}@friends.example"],
-                country=rng.choice(["DE", "NL", "FR", "AT"]),
-                market="b2c",
-                stage="customer",
-                tags=["referred"],
-            ),
-            actor=ACTOR,
-        )
-        at = now - timedelta(days=rng.uniform(3, 80))
-        referred.append((contact.id, loyal[index % len(loyal)], at))
-    first_orders = [
-        OrderCreate(
-            external_id=f"DS-REF-{index}",
-            buyer_id=contact_id,
-            channel="web",
-            currency="EUR",
-            ordered_at=at,
-            lines=[OrderLineCreate(sku="TEA-EARL", quantity=2, unit_price=Decimal("6.90"))],
-        )
-        for index, (contact_id, _, at) in enumerate(referred)
-    ]
-    outcome = await write_orders(session=session, workspace_id=workspace_id, orders=first_orders, actor=ACTOR)
-    written = 0
-    for index, (contact_id, referrer, at) in enumerate(referred):
-        order_id = outcome.order_ids.get(f"DS-REF-{index}")
+    )
+    loyal = sorted((first[buyer][0], buyer) for buyer in first if count[buyer] >= 2)  # by their first order
+    code_since: dict[int, datetime] = {}
+    for referred, (at, external_id) in sorted(first.items(), key=lambda item: item[1]):
+        # Someone who had been buying for a fortnight at least (so never the referred contact themselves).
+        known = bisect_left(loyal, (at - timedelta(days=14), 0))
+        if referred not in people or not known or result.referrals == MAX_REFERRALS or rng.random() > 0.2:
+            continue
+        referrer = loyal[rng.randrange(known)][1]
+        code = await get_or_create_code(session=session, workspace_id=workspace_id, contact_id=referrer)
         attribution = await do_attribute(
-            session=session, workspace_id=workspace_id, code=codes[referrer], referred_id=contact_id, order_id=order_id
+            session=session,
+            workspace_id=workspace_id,
+            code=code,
+            referred_id=referred,
+            order_id=orders.ids.get(external_id),
         )
-        written += attribution.counted
+        if not attribution.counted:
+            continue
+        result.referrals += 1
         await session.execute(
             update(Referral)
-            .where(Referral.workspace_id == workspace_id, Referral.referred_id == contact_id)
+            .where(Referral.workspace_id == workspace_id, Referral.referred_id == referred)
             .values(created_at=at)
             .execution_options(synchronize_session=False)
         )
-    await session.execute(
-        update(ReferralCode)
-        .where(ReferralCode.workspace_id == workspace_id)
-        .values(created_at=now - timedelta(days=90))
-        .execution_options(synchronize_session=False)
-    )
-    return written
+        # The code was asked for some time after the referrer's first order, before anyone used it.
+        asked = min(at - timedelta(days=1), first[referrer][0] + timedelta(days=rng.uniform(1, 10)))
+        code_since[referrer] = min(code_since.get(referrer, asked), asked)
+    for referrer, asked in code_since.items():
+        await session.execute(
+            update(ReferralCode)
+            .where(ReferralCode.contact_id == referrer)
+            .values(created_at=asked)
+            .execution_options(synchronize_session=False)
+        )

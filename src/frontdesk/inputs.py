@@ -8,7 +8,7 @@ past year 9999) is refused as invalid input naming the field, never a crash afte
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, get_args
 
@@ -127,3 +127,20 @@ class RequestModel(BaseModel):
             # Pydantic would read true as 1: a number field given a yes/no is a mistake to report.
             raise ValueError("must be a number or text, not true or false")
         return value
+
+
+def _written_date(value: Any) -> Any:
+    """A date is written ``YYYY-MM-DD``, as the OpenAPI says; a number (seconds since 1970) is refused."""
+    if not isinstance(value, date) and not (isinstance(value, str) and _ISO_DATE.fullmatch(value.strip())):
+        raise ValueError("must be a date such as 2026-05-01")
+    return value
+
+
+def _bounded_date(value: date) -> date:
+    if not EARLIEST.year <= value.year < LATEST.year:
+        raise ValueError(f"must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
+    return value
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+BoundedDate = Annotated[date, BeforeValidator(_written_date), AfterValidator(_bounded_date)]

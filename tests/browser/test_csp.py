@@ -29,6 +29,11 @@ async def test_console_pages_run_under_the_policy_without_a_violation(
         await page.get_by_label("E-mail").fill(workspace.admin_email)
         await page.get_by_label("Password").fill(PASSWORD)
         await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()  # charts.js, vendored Chart.js
+
+        await page.goto(f"{server_url}/reports/support")  # the report form and its charts
+        await expect(page.get_by_role("heading", name="Support report")).to_be_visible()
+        await page.goto(f"{server_url}/contacts")
         await expect(page.get_by_role("heading", name="Contacts")).to_be_visible()
 
         # HTMX search (script from /static, X-CSRF-Token header from the body attribute).

@@ -70,7 +70,7 @@ async def test_forms_without_the_csrf_token_are_refused(client: httpx.AsyncClien
 async def test_login_never_redirects_off_site(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
     data = {"email": workspace.admin_email, "password": PASSWORD, "next": "//evil.example/"}
     response = await client.post("/login", data={**data, "csrf_token": await login_form_token(client)})
-    assert response.headers["location"] == "/contacts"
+    assert response.headers["location"] == "/"
 
 
 async def test_viewer_sees_contacts_but_no_edit_controls(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:

@@ -118,6 +118,8 @@ class CustomerFigures(Base):
     __table_args__ = (
         Index("ix_customer_figures_workspace_lifecycle", "workspace_id", "lifecycle"),
         Index("ix_customer_figures_workspace_last_order", "workspace_id", "last_order_at"),
+        # New customers in a period (the dashboard's last 60 days) without reading every customer's row.
+        Index("ix_customer_figures_workspace_first_order", "workspace_id", "first_order_at"),
     )
 
     # Derived from orders and rewritten wholesale by refreshes, so without foreign keys: checking them locks
@@ -156,6 +158,8 @@ class LifecycleChange(Base):
     """A contact moved from one lifecycle stage to another: kept as history, shown on the timeline."""
 
     __tablename__ = "lifecycle_changes"
+    # Reports count stages over time from this history, over a period.
+    __table_args__ = (Index("ix_lifecycle_changes_workspace_changed", "workspace_id", "changed_at"),)
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))

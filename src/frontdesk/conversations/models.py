@@ -119,6 +119,8 @@ class Conversation(Base):
     __table_args__ = (
         Index("ix_conversations_workspace_status", "workspace_id", "status", "id"),
         Index("ix_conversations_workspace_assignee", "workspace_id", "assignee_id"),
+        # Reports count and time conversations by when they began, over a period.
+        Index("ix_conversations_workspace_created", "workspace_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)

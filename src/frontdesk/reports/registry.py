@@ -13,10 +13,11 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import AfterValidator, BaseModel
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.inputs import BoundedDate
 from frontdesk.reports.charts import Chart
 from frontdesk.reports.controls import Granularity, ReportControls, zone_of
 from frontdesk.workspaces.models import Role, Workspace
@@ -24,13 +25,7 @@ from frontdesk.workspaces.models import Role, Workspace
 ReportT = TypeVar("ReportT", bound=BaseModel)
 
 
-def _bounded_date(value: date) -> date:
-    if not 1000 <= value.year <= 9000:
-        raise ValueError("must be a date between the years 1000 and 9000")
-    return value
-
-
-ReportDate = Annotated[date, AfterValidator(_bounded_date)]
+ReportDate = BoundedDate
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def _safe_next(next_url: str | None) -> str:
     # Only same-site paths: an attacker's link must not bounce a fresh login to their site.
     if next_url and next_url.startswith("/") and not next_url.startswith("//"):
         return next_url
-    return "/contacts"
+    return "/"
 
 
 LOGIN_NONCE_COOKIE = "frontdesk_login_nonce"
