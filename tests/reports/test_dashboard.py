@@ -32,7 +32,7 @@ LINKS = {
     "first-response": "/reports/support#first-response",
     "csat": "/reports/support#csat",
     "nps": "/reports/feedback#nps",
-    "new-customers": "/reports/customers#new-customers",
+    "new-customers": "/reports/customers#customers",  # the new and returning customers chart
     "repeat-purchase-rate": "/reports/customers#repeat-purchase-rate",
     "complaint-rate": "/reports/feedback#complaint-rate",
     "revenue": "/reports/customers#revenue",

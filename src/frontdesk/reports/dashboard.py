@@ -86,7 +86,7 @@ FIGURE_TILES = [
     _FigureTile("csat", "CSAT", "%", "points", support, "csat", support.DEFINITION, "csat"),
     _FigureTile("nps", "NPS (90 days)", "NPS", "points", feedback, "nps", feedback.DEFINITION, "nps", NPS_DAYS),
     _FigureTile("new-customers", "New customers", "", "percent", customers, "new_customers",
-                customers.DEFINITION, "new-customers"),
+                customers.DEFINITION, "customers"),
     _FigureTile("repeat-purchase-rate", "Repeat-purchase rate", "%", "points", customers, "repeat_purchase_rate",
                 customers.DEFINITION, "repeat-purchase-rate"),
     _FigureTile("complaint-rate", "Complaint rate", "%", "points", feedback, "complaint_rate",

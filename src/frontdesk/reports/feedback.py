@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.commerce.models import Product
 from frontdesk.reports.charts import Chart, Series
 from frontdesk.reports.controls import ReportControls, segment_members
+from frontdesk.reports.customers_queries import Bucketing
 from frontdesk.reports.feedback_counts import (
     ComplaintCounts,
     NpsCounts,
@@ -34,6 +35,7 @@ from frontdesk.reports.registry import ReportDefinition
 from frontdesk.surveys.models import SurveyRecipient
 from frontdesk.workspaces.models import Role
 
+T = TypeVar("T")
 TOP_PRODUCTS = 50  # products listed by name; the rest are summed in ``other_products``
 
 
@@ -91,21 +93,31 @@ class FeedbackReport(BaseModel):
 
 @dataclass(frozen=True)
 class _Cut:
-    """The controls as the counting functions take them: bucket label, period conditions, segment members."""
+    """The controls as the counting functions take them: bucket key, period conditions, segment members.
 
-    bucket: Callable[[Any], Any]
+    The database keys each row's bucket as the customers report does (``Bucketing``: on PostgreSQL the
+    bucket's position found by ``width_bucket``, about twice as fast over millions of orders as formatting
+    each row's local time); ``label`` turns a key back into the bucket's label."""
+
+    bucketing: Bucketing
     within: Callable[[Any], list[Any]]
     members: Any | None
 
+    def bucket(self, column: Any) -> Any:
+        return self.bucketing.key(column)
+
+    def label(self, key: str) -> str:
+        return self.bucketing.label(key)
+
 
 async def _cut(session: AsyncSession, controls: ReportControls) -> _Cut:
-    dialect = session.get_bind().dialect.name
     members = await segment_members(session=session, controls=controls)
-    return _Cut(lambda column: controls.bucket_sql(column, dialect), controls.within, members)
+    return _Cut(Bucketing(controls, session.get_bind().dialect.name), controls.within, members)
 
 
-def _per_bucket(controls: ReportControls, found: dict[str, Any], empty: Any) -> list[Any]:
-    return [found.get(label, empty) for label in controls.labels()]
+def _per_bucket(controls: ReportControls, cut: _Cut, found: dict[str, T], empty: T) -> list[T]:
+    labelled = {cut.label(key): value for key, value in found.items()}
+    return [labelled.get(label, empty) for label in controls.labels()]
 
 
 async def _nps_counts(session: AsyncSession, controls: ReportControls, cut: _Cut) -> list[NpsCounts]:
@@ -113,14 +125,14 @@ async def _nps_counts(session: AsyncSession, controls: ReportControls, cut: _Cut
     if cut.members is not None:
         conditions.append(SurveyRecipient.contact_id.in_(cut.members))
     found = await nps_counts(session, workspace_id=controls.workspace_id, conditions=conditions, bucket=cut.bucket)
-    return _per_bucket(controls, found, NpsCounts())
+    return _per_bucket(controls, cut, found, NpsCounts())
 
 
 async def _complaint_counts(session: AsyncSession, controls: ReportControls, cut: _Cut) -> list[ComplaintCounts]:
     found = await complaint_counts(
         session, workspace_id=controls.workspace_id, within=cut.within, bucket=cut.bucket, members=cut.members
     )
-    return _per_bucket(controls, found, ComplaintCounts())
+    return _per_bucket(controls, cut, found, ComplaintCounts())
 
 
 def _total_complaints(rows: list[ComplaintCounts]) -> ComplaintCounts:
@@ -151,7 +163,7 @@ async def _referral_counts(session: AsyncSession, controls: ReportControls, cut:
     found = await referral_counts(
         session, workspace_id=controls.workspace_id, within=cut.within, bucket=cut.bucket, members=cut.members
     )
-    return _per_bucket(controls, found, ReferralCounts())
+    return _per_bucket(controls, cut, found, ReferralCounts())
 
 
 def _nps_row(counts: NpsCounts) -> NpsRow:
@@ -184,8 +196,8 @@ async def _reviews(
     )
     by_bucket: dict[str, ReviewCounts] = {}
     by_product: dict[int, ReviewCounts] = {}
-    for (label, product_id), counts in found.items():
-        by_bucket[label] = by_bucket.get(label, ReviewCounts()) + counts
+    for (key, product_id), counts in found.items():
+        by_bucket[key] = by_bucket.get(key, ReviewCounts()) + counts
         by_product[product_id] = by_product.get(product_id, ReviewCounts()) + counts
     names = {
         product_id: (sku, name)
@@ -210,7 +222,7 @@ async def _reviews(
         for product_id in ordered[:TOP_PRODUCTS]
     ]
     others = sum((by_product[product_id] for product_id in ordered[TOP_PRODUCTS:]), ReviewCounts())
-    return _per_bucket(controls, by_bucket, ReviewCounts()), listed, others
+    return _per_bucket(controls, cut, by_bucket, ReviewCounts()), listed, others
 
 
 async def feedback_report(session: AsyncSession, controls: ReportControls) -> FeedbackReport:
