@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.commerce.models import Order, OrderStatus
 from frontdesk.complaints.models import Category, Complaint, ComplaintEvent, ComplaintSource, ComplaintStatus, Severity
 from frontdesk.complaints.schemas import (
     ComplaintCreate,
@@ -28,6 +27,7 @@ from frontdesk.db import utcnow
 from frontdesk.errors import InvalidInput, NotFound
 from frontdesk.feedback.periods import Period, bucket_sql
 from frontdesk.feedback.service import get_feedback_settings
+from frontdesk.reports.feedback_counts import ComplaintCounts, between, complaint_counts
 from frontdesk.reviews.models import Review
 from frontdesk.surveys.models import SurveyRecipient
 from frontdesk.workspaces.models import Agent
@@ -342,38 +342,22 @@ async def complaint_rate(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> ComplaintRate:
-    """Complaints raised per 100 orders placed (cancelled orders do not count), overall and per period."""
+    """Complaints raised per 100 orders placed (cancelled orders do not count), overall and per UTC period.
+
+    Counted by the feedback report's definition (reports.feedback_counts); only the cut of time differs."""
     dialect = session.get_bind().dialect.name
 
-    async def per_bucket(model: Any, column: Any, *conditions: Any) -> dict[str, int]:
-        bucket = bucket_sql(column, period, dialect).label("bucket")
-        where = [model.workspace_id == workspace_id, *conditions]
-        if since is not None:
-            where.append(column >= since)
-        if until is not None:
-            where.append(column < until)
-        rows = await session.execute(select(bucket, func.count()).where(*where).group_by(bucket))
-        return {key: int(n) for key, n in rows.all()}
-
-    complaints = await per_bucket(Complaint, Complaint.created_at)
-    orders = await per_bucket(Order, Order.ordered_at, Order.status != OrderStatus.cancelled.value)
-
-    def rate(raised: int, placed: int) -> float | None:
-        return round(100 * raised / placed, 2) if placed else None
-
-    over_time = [
-        ComplaintRatePeriod(
-            period=key,
-            complaints=complaints.get(key, 0),
-            orders=orders.get(key, 0),
-            rate=rate(complaints.get(key, 0), orders.get(key, 0)),
-        )
-        for key in sorted(complaints.keys() | orders.keys())
-    ]
-    total_complaints, total_orders = sum(complaints.values()), sum(orders.values())
-    return ComplaintRate(
-        complaints=total_complaints,
-        orders=total_orders,
-        rate=rate(total_complaints, total_orders),
-        over_time=over_time,
+    found = await complaint_counts(
+        session,
+        workspace_id=workspace_id,
+        within=between(since, until),
+        bucket=lambda column: bucket_sql(column, period, dialect),
     )
+    over_time = [
+        ComplaintRatePeriod(period=key, complaints=counts.complaints, orders=counts.orders, rate=counts.rate)
+        for key, counts in sorted(found.items())
+    ]
+    total = ComplaintCounts(
+        sum(counts.complaints for counts in found.values()), sum(counts.orders for counts in found.values())
+    )
+    return ComplaintRate(complaints=total.complaints, orders=total.orders, rate=total.rate, over_time=over_time)

@@ -20,6 +20,7 @@ from frontdesk.errors import Conflict, InvalidInput
 from frontdesk.feedback.service import get_feedback_settings
 from frontdesk.referrals.models import Referral, ReferralCode
 from frontdesk.referrals.schemas import ReferralRead, ReferralReport, TopReferrer
+from frontdesk.reports.feedback_counts import WHOLE, ReferralCounts, between, referral_counts
 
 # No 0/O or 1/I: codes are read aloud and typed from paper.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -159,24 +160,10 @@ async def report(
     top: int = 10,
 ) -> ReferralReport:
     """Referral rate among new customers of the range, and the referrers who brought the most contacts."""
-    new = [CustomerFigures.workspace_id == workspace_id, CustomerFigures.orders > 0]
-    referred_in_range = [Referral.workspace_id == workspace_id]
-    if since is not None:
-        new.append(CustomerFigures.first_order_at >= since)
-        referred_in_range.append(Referral.created_at >= since)
-    if until is not None:
-        new.append(CustomerFigures.first_order_at < until)
-        referred_in_range.append(Referral.created_at < until)
-    new_customers = int(await session.scalar(select(func.count()).select_from(CustomerFigures).where(*new)) or 0)
-    referred_new = int(
-        await session.scalar(
-            select(func.count())
-            .select_from(CustomerFigures)
-            .join(Referral, Referral.referred_id == CustomerFigures.contact_id)
-            .where(*new)
-        )
-        or 0
-    )
+    referred_in_range = [Referral.workspace_id == workspace_id, *between(since, until)(Referral.created_at)]
+    # The referral rate by the feedback report's definition (reports.feedback_counts), over the whole range.
+    found = await referral_counts(session, workspace_id=workspace_id, within=between(since, until), bucket=None)
+    counts = found.get(WHOLE, ReferralCounts())
     referred_contacts = int(await session.scalar(select(func.count()).where(*referred_in_range)) or 0)
     # Top referrers are people: an erased referrer's referrals count above but are listed under nobody.
     rows = await session.execute(
@@ -198,9 +185,9 @@ async def report(
     )
     currency = (await get_commerce_settings(session=session, workspace_id=workspace_id)).currency
     return ReferralReport(
-        new_customers=new_customers,
-        referred_new_customers=referred_new,
-        referral_rate=round(100 * referred_new / new_customers, 2) if new_customers else None,
+        new_customers=counts.new_customers,
+        referred_new_customers=counts.referred,
+        referral_rate=counts.rate,
         referred_contacts=referred_contacts,
         currency=currency,
         top_referrers=[

@@ -20,10 +20,11 @@ from frontdesk.db import UTCDateTime, insert_missing, utcnow
 from frontdesk.errors import Conflict, InvalidInput, NotFound
 from frontdesk.feedback.links import InvalidLink, read_link, sign_link
 from frontdesk.feedback.models import OutboxEmail
-from frontdesk.feedback.periods import Period, bucket_of
+from frontdesk.feedback.periods import Period, bucket_sql
 from frontdesk.feedback.sentiment import sentiment
 from frontdesk.feedback.text import plain_text
 from frontdesk.inputs import parse_id
+from frontdesk.reports.feedback_counts import NpsCounts, nps_class, nps_counts
 from frontdesk.segments import service as segments
 from frontdesk.segments.models import Segment
 from frontdesk.segments.rules import Rule, parse
@@ -47,15 +48,18 @@ MAX_PAGE_SIZE = 200
 
 
 def nps_figures(scores: Iterable[int]) -> NpsFigures:
-    counts = Counter("promoter" if s >= 9 else "passive" if s >= 7 else "detractor" for s in scores)
-    total = sum(counts.values())
-    nps = round(100 * (counts["promoter"] - counts["detractor"]) / total, 1) if total else None
+    """NPS of these scores, by the one definition the feedback report counts with (reports.feedback_counts)."""
+    counts = Counter(nps_class(score) for score in scores)
+    return figures_of(NpsCounts(counts["promoter"], counts["passive"], counts["detractor"]))
+
+
+def figures_of(counts: NpsCounts) -> NpsFigures:
     return NpsFigures(
-        answers=total,
-        promoters=counts["promoter"],
-        passives=counts["passive"],
-        detractors=counts["detractor"],
-        nps=nps,
+        answers=counts.answers,
+        promoters=counts.promoters,
+        passives=counts.passives,
+        detractors=counts.detractors,
+        nps=counts.nps,
     )
 
 
@@ -314,22 +318,28 @@ async def results(
     if segment is not None:
         rule = await _segment_rule(session, workspace_id, segment)
         conditions.append(SurveyRecipient.contact_id.in_(segments.members(rule, ctx)))
-    result = await session.execute(select(SurveyRecipient.score, SurveyRecipient.answered_at).where(*conditions))
-    rows = [(score, answered_at) for score, answered_at in result.all() if score is not None and answered_at]
-    by_period: dict[str, list[int]] = {}
-    for score, answered_at in rows:
-        by_period.setdefault(bucket_of(answered_at, period), []).append(score)
-    over_time = [NpsPeriod(period=key, **nps_figures(scores).model_dump()) for key, scores in sorted(by_period.items())]
+    dialect = session.get_bind().dialect.name
+    # Counted by the feedback report's definition (reports.feedback_counts), in UTC months or weeks.
+    by_period = await nps_counts(
+        session,
+        workspace_id=workspace_id,
+        conditions=conditions,
+        bucket=lambda column: bucket_sql(column, period, dialect),
+    )
+    overall = sum(by_period.values(), NpsCounts())
+    over_time = [NpsPeriod(period=key, **figures_of(counts).model_dump()) for key, counts in sorted(by_period.items())]
     by_segment = []
-    for candidate in await _all_segments(session, workspace_id) if rows else []:
+    for candidate in await _all_segments(session, workspace_id) if overall.answers else []:
         members_of_candidate = segments.members(parse(candidate.rule), ctx)
-        scores = list(
-            await session.scalars(
-                select(SurveyRecipient.score).where(*conditions, SurveyRecipient.contact_id.in_(members_of_candidate))
-            )
+        found = await nps_counts(
+            session,
+            workspace_id=workspace_id,
+            conditions=[*conditions, SurveyRecipient.contact_id.in_(members_of_candidate)],
+            bucket=None,
         )
-        if scores:
-            figures = nps_figures(score for score in scores if score is not None)
+        counts = sum(found.values(), NpsCounts())
+        if counts.answers:
+            figures = figures_of(counts)
             by_segment.append(NpsSegment(segment=candidate.id, segment_name=candidate.name, **figures.model_dump()))
     csat_conditions = [Conversation.workspace_id == workspace_id, Conversation.csat_rating.is_not(None)]
     if since is not None:
@@ -340,7 +350,7 @@ async def results(
         await session.execute(select(func.avg(Conversation.csat_rating), func.count()).where(*csat_conditions))
     ).one()
     return NpsResults(
-        overall=nps_figures(score for score, _ in rows),
+        overall=figures_of(overall),
         over_time=over_time,
         by_segment=by_segment,
         chat_csat_average=round(float(csat_average), 2) if csat_average is not None else None,
