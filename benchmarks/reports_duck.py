@@ -20,6 +20,7 @@ shared arithmetic is the definition, not the code under test. The definitions (d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -168,11 +169,18 @@ def first_response_p90(duck: duckdb.DuckDBPyConnection, p: Period) -> dict[str, 
     return _first_response(duck, p, 0.9)
 
 
-def _rates(duck: duckdb.DuckDBPyConnection, sql: str, p: Period) -> dict[str, Any]:
+def nps_score(net: int, answers: int) -> float | None:
+    """NPS is written to one decimal (docs/reports.md), unlike the other rates' two."""
+    return round(100 * net / answers, 1) if answers else None
+
+
+def _rates(
+    duck: duckdb.DuckDBPyConnection, sql: str, p: Period, of: Callable[[int, int], float | None] = rate
+) -> dict[str, Any]:
     """``sql`` selects (label, numerator, denominator), label NULL for the whole period."""
     rows = _run(duck, sql, p)
-    by_bucket = {label: rate(a, b) for label, a, b in rows if label is not None}
-    whole = [rate(a, b) for label, a, b in rows if label is None]
+    by_bucket = {label: of(a, b) for label, a, b in rows if label is not None}
+    whole = [of(a, b) for label, a, b in rows if label is None]
     return {"value": whole[0] if whole else None, "by_bucket": by_bucket}
 
 
@@ -188,7 +196,7 @@ def nps(duck: duckdb.DuckDBPyConnection, p: Period) -> dict[str, Any]:
         SELECT {_label('answered_at', p)} AS label,
                count(*) FILTER (WHERE score >= 9) - count(*) FILTER (WHERE score <= 6), count(*)
         FROM survey_recipients WHERE score IS NOT NULL AND {_within('answered_at')} {_member('contact_id', p)}
-        GROUP BY GROUPING SETS ((label), ())""", p)  # fmt: skip
+        GROUP BY GROUPING SETS ((label), ())""", p, nps_score)  # fmt: skip
 
 
 def complaint_rate(duck: duckdb.DuckDBPyConnection, p: Period) -> dict[str, Any]:

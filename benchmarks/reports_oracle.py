@@ -100,7 +100,7 @@ def expected(data: dict[str, list[dict[str, Any]]], c: ReportControls, segment: 
         if a["score"] is not None and within(a["answered_at"]) and member(a["contact_id"]):
             nps[label(a["answered_at"])][0] += (a["score"] >= 9) - (a["score"] <= 6)
             nps[label(a["answered_at"])][1] += 1
-    found["nps"] = sums(nps, rate)
+    found["nps"] = sums(nps, duck_figures.nps_score)
     complaints: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for x in data["complaints"]:
         if within(x["created_at"]) and member(x["contact_id"]):
