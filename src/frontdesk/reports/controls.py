@@ -212,7 +212,9 @@ def local_time_sql(column: Any, zone: ZoneInfo, dialect_name: str, since: dateti
               for (start, _), (_, previous) in zip(offsets[1:], offsets[:-1], strict=True)],
             else_=f"{offsets[-1][1]:+d} seconds",
         )  # fmt: skip
-    return func.datetime(column, shift)
+    # Whole seconds first: SQLite's datetime() rounds to the millisecond, which would carry 23:59:59.9996 into
+    # the next day (and month).
+    return func.datetime(func.substr(column, 1, 19), shift)
 
 
 def bucket_label_sql(
