@@ -1,7 +1,7 @@
 """The plain-Python reference of the customers report: every figure computed from the raw rows alone.
 
 It does not read ``customer_figures`` and uses none of the report's helpers: the local calendar, the buckets
-and the rounding are written out again here, as the docs define them (docs/reports-customers.md).
+and the rounding are written out again here, as the docs define them (docs/reports.md, "Customers report").
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The customers report: new and returning customers, repeat purchases, retention cohorts, lifecycle stages,
-revenue and how it splits, average order value and orders per customer (docs/reports-customers.md).
+revenue and how it splits, average order value and orders per customer (docs/reports.md, "Customers report").
 
 Each figure is computed by one function here; the report, its charts and CSV, the API and the dashboard all
 call it. Only completed orders count, anywhere: a refunded or cancelled order counts in no period.

@@ -1,7 +1,7 @@
 """The SQL behind the customers report: every query aggregates in the database, grouped by bucket label.
 
 No ORM rows are loaded: each function returns a few hundred numbers at most (buckets x groups). Definitions
-are in docs/reports-customers.md; the functions in ``customers.py`` turn these numbers into figures.
+are in docs/reports.md, "Customers report"; the functions in ``customers.py`` turn these numbers into figures.
 """
 
 from __future__ import annotations

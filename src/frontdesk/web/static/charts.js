@@ -1,4 +1,4 @@
-/* Frontdesk charts: draws every chart a page describes with the vendored Chart.js (docs/reports-charts.md).
+/* Frontdesk charts: draws every chart a page describes with the vendored Chart.js (docs/reports.md, "Charts").
  *
  *   <figure data-chart>                 a report chart: a <canvas> and, next to it,
  *     <script type="application/json" data-chart-spec>{"kind", "unit", "labels", "series": [{"name", "values"}]}
