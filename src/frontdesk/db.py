@@ -232,8 +232,12 @@ def create_engine(url: str, *, single_sqlite_writer: bool = False, **kwargs: Any
     # PostgreSQL's JIT compiles a query whose estimated cost is high, which the planner's estimates for
     # aggregates over a few thousand customers often are: 100-300 ms of LLVM work for a query that runs in
     # milliseconds. Frontdesk's queries are short; they are better served without it.
+    # asyncpg prepares every statement; after five runs of one, PostgreSQL may switch it to a generic plan that
+    # ignores the parameters' values. For a report over two years that plan walks the time index row by row:
+    # 17 s instead of 1.2 s from the sixth dashboard load on (benchmarks/reports.py). Planning each run with
+    # its own values costs well under a millisecond.
     connect_args = kwargs.pop("connect_args", {})
-    server_settings = {"jit": "off", **connect_args.pop("server_settings", {})}
+    server_settings = {"jit": "off", "plan_cache_mode": "force_custom_plan", **connect_args.pop("server_settings", {})}
     return create_async_engine(
         url, pool_pre_ping=True, connect_args={**connect_args, "server_settings": server_settings}, **kwargs
     )

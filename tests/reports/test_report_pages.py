@@ -81,10 +81,13 @@ async def test_agent_sees_support_but_gets_403_on_customers_and_feedback(
         assert (await client.get(f"/reports/{key}.csv")).status_code == 403
 
 
-async def test_viewer_has_no_reports_link(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
+async def test_viewer_lands_on_contacts_and_has_no_reports_link(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
     await login(client, await workspace.add_agent(Role.viewer))
-    home = await client.get("/")
-    assert home.status_code == 200
+    landing = await client.get("/")
+    assert landing.status_code == 303 and landing.headers["location"] == "/contacts"
+    home = await client.get("/contacts")
     assert 'href="/reports/' not in home.text
     assert (await client.get("/reports/support")).status_code == 403
 
@@ -179,7 +182,7 @@ async def test_dashboard_tiles_say_the_change_in_words_and_show_a_dash_for_no_fi
         {"key": "first-response", "title": "Median first response", "unit": "min", "value": 4.5, "previous": 6.25,
          "change": -28.0, "change_kind": "percent", "sparkline": [6.0, None, 4.5], "period_days": 30,
          "report": "/reports/support#first-response"},
-        {"key": "nps", "title": "NPS (90 days)", "unit": "NPS", "value": None, "previous": None, "change": None,
+        {"key": "nps", "title": "NPS (90 days)", "unit": "", "value": None, "previous": None, "change": None,
          "change_kind": "points", "sparkline": [None, None, None], "period_days": 90,
          "report": "/reports/feedback#nps"},
     ]  # fmt: skip

@@ -19,11 +19,13 @@ def bucket_sql(column: Any, period: Period, dialect_name: str) -> Any:
     if dialect_name == "postgresql":
         pattern = "YYYY-MM" if period is Period.month else 'IYYY-"W"IW'
         return func.to_char(func.timezone("UTC", column), pattern)
+    # Whole seconds: SQLite's date functions round to the millisecond, carrying 23:59:59.9996 into the next day.
+    seconds = func.substr(column, 1, 19)
     if period is Period.month:
-        return func.strftime("%Y-%m", column)
+        return func.strftime("%Y-%m", seconds)
     # SQLite has no ISO week: the ISO year is the year of the Thursday of the week, the week its ordinal / 7.
-    thursday = func.date(column, "-3 days", "weekday 4")
-    week = (cast(func.strftime("%j", thursday), Integer) - 1) / 7 + 1
+    thursday = func.date(seconds, "-3 days", "weekday 4")
+    week = (cast(func.strftime("%j", thursday), Integer) - 1) // 7 + 1
     return func.strftime("%Y", thursday) + "-W" + func.printf("%02d", week)
 
 

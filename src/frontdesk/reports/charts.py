@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel
 
 from frontdesk.csvsafe import format_row
 
-ChartKind = Literal["line", "bar", "stacked-bar", "heatmap"]
+ChartKind = Literal["line", "bar", "stacked-bar", "heatmap", "table"]  # a table: numbers only, nothing drawn
 Value = float | int | None
 
 
@@ -44,6 +46,47 @@ class Chart:
             if len(series.values) != len(self.labels):
                 raise ValueError(f"chart {self.key}: series {series.name!r} has {len(series.values)} values "
                                  f"for {len(self.labels)} labels")  # fmt: skip
+
+
+def _is_number(annotation: Any) -> bool:
+    kinds = get_args(annotation) or (annotation,)
+    return all(kind in (int, float, type(None)) for kind in kinds) and any(kind in (int, float) for kind in kinds)
+
+
+def _scalars(value: Any, path: str) -> list[tuple[str, float | int | None]]:
+    """Every number of ``value`` outside its lists, with its path; a field that may be empty counts as a number."""
+    if isinstance(value, BaseModel):
+        found: list[tuple[str, float | int | None]] = []
+        for name, field_info in type(value).model_fields.items():
+            inner = getattr(value, name)
+            if inner is None and _is_number(field_info.annotation):
+                found.append((f"{path}{name}", None))
+            else:
+                found += _scalars(inner, f"{path}{name}.")
+        return found
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return []
+    return [(path.rstrip("."), value)]
+
+
+def _readable(path: str) -> str:
+    parts = [part.replace("_", " ") for part in path.split(".") if part != "value"]
+    return ": ".join(parts).capitalize()
+
+
+def whole_period_table(report: BaseModel) -> Chart:
+    """Every whole-period number of a report's API answer (the figures outside its per-bucket and per-group
+    lists), as the first table of its page and CSV: so the page and the CSV hold each number the API gives
+    for the period, found from the schema rather than listed by hand."""
+    rows = _scalars(report, "")
+    return Chart(
+        key="whole-period",
+        title="Over the whole period",
+        kind="table",
+        labels=["whole period"],
+        series=[Series(_readable(path), [value]) for path, value in rows],
+        note="Every figure of the report over the whole period; the charts below show them by period and group.",
+    )
 
 
 def charts_csv(charts: Sequence[Chart]) -> str:

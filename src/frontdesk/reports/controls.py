@@ -16,7 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import Integer, case, cast, func, literal
+from sqlalchemy import DateTime, Integer, bindparam, case, cast, func, literal
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -231,8 +232,41 @@ def bucket_label_sql(
         return func.strftime("%Y-%m", local)
     # SQLite has no ISO week: the ISO year is the year of the week's Thursday, the week that Thursday's ordinal / 7.
     thursday = func.date(local, "-3 days", "weekday 4")
-    week = (cast(func.strftime("%j", thursday), Integer) - 1) / 7 + 1
+    week = (cast(func.strftime("%j", thursday), Integer) - 1) // 7 + 1
     return func.strftime("%Y", thursday) + "-W" + func.printf("%02d", week)
+
+
+BEFORE = ""  # the label of "before the period"
+
+
+class Bucketing:
+    """How the database keys each row's bucket, and how a key becomes the bucket's label.
+
+    PostgreSQL: the row's position among the buckets' first instants (``width_bucket``, a binary search over
+    the UTC instants ``ReportControls.buckets()`` computed), 0 before the period: about twice as fast over
+    millions of orders as formatting each row's local time. SQLite: the label itself (``bucket_sql``), ``BEFORE``
+    before the period. Either way keys sort as time does, so the SQL may compare them. No query here asks for
+    instants after the period.
+    """
+
+    def __init__(self, controls: ReportControls, dialect: str) -> None:
+        self.controls = controls
+        self.postgresql = dialect == "postgresql"
+        self.dialect = dialect
+        self.labels = controls.labels()
+        self.starts = [bucket.start for bucket in controls.buckets()]
+
+    def key(self, column: Any) -> Any:
+        if self.postgresql:
+            starts = bindparam(None, self.starts, type_=ARRAY(DateTime(timezone=True)))
+            return func.width_bucket(column, starts)
+        before = column < self.controls.since
+        return case((before, literal(BEFORE)), else_=self.controls.bucket_sql(column, self.dialect))
+
+    def label(self, key: Any) -> str:
+        if not self.postgresql:
+            return str(key)
+        return BEFORE if key == 0 else self.labels[int(key) - 1]
 
 
 async def segment_members(*, session: AsyncSession, controls: ReportControls) -> Select[Any] | None:

@@ -22,7 +22,7 @@ from frontdesk.commerce.schemas import from_minor
 from frontdesk.contacts.models import Market
 from frontdesk.reports import customers_queries as q
 from frontdesk.reports.charts import Chart
-from frontdesk.reports.controls import ReportControls, segment_members
+from frontdesk.reports.controls import BEFORE, ReportControls, segment_members
 from frontdesk.reports.customers_charts import customer_charts
 from frontdesk.reports.figures import Figure, rate, ratio
 from frontdesk.reports.registry import ReportDefinition
@@ -168,7 +168,7 @@ def _lifecycle(controls: ReportControls, spans: list[q.StageSpan], created: dict
     deltas = {stage: [0] * (size + 1) for stage in stages}
     first_changes = [0] * size
     for span in spans:
-        start = 0 if span.start == q.BEFORE else index[span.start]
+        start = 0 if span.start == BEFORE else index[span.start]
         end = size if span.end is None else index[span.end]
         deltas[span.stage][start] += span.contacts
         deltas[span.stage][end] -= span.contacts
@@ -177,7 +177,7 @@ def _lifecycle(controls: ReportControls, spans: list[q.StageSpan], created: dict
     counts = {stage: list(itertools.accumulate(deltas[stage][:size])) for stage in stages}
     created_by = [0] * size
     for label, n in created.items():
-        created_by[0 if label == q.BEFORE else index[label]] += n
+        created_by[0 if label == BEFORE else index[label]] += n
     # Contacts without a change yet are prospects: created so far, less those whose first change came so far.
     for i, (created_so_far, changed_so_far) in enumerate(
         zip(itertools.accumulate(created_by), itertools.accumulate(first_changes), strict=True)

@@ -55,7 +55,7 @@ def customer_charts(report: CustomersReport) -> list[Chart]:
             series=[Series("Repeat-purchase rate", report.repeat_purchase_rate.by_bucket)],
             unit="%",
             definition="repeat-purchase-rate",
-            note="Customers with a completed order who have 2 or more completed orders by the end of the period",
+            note="Customers with a completed order in the bucket who have 2 or more completed orders by its end",
         ),
         Chart(
             key="revenue",

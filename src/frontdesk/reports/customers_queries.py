@@ -11,16 +11,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, and_, bindparam, case, func, literal, null, or_, select, union_all
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import and_, case, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from frontdesk.commerce.models import CustomerFigures, LifecycleChange, Order, OrderLine, OrderStatus, ProductRange
 from frontdesk.contacts.models import Contact
-from frontdesk.reports.controls import MAX_DAYS, Granularity, ReportControls
+from frontdesk.reports.controls import MAX_DAYS, Bucketing, Granularity, ReportControls
 
-BEFORE = ""  # the label of "before the period"
 UNKNOWN = "unknown"
 
 
@@ -34,36 +32,6 @@ def completed_orders(controls: ReportControls, members: Select[Any] | None) -> l
     if members is not None:
         found.append(Order.buyer_id.in_(members))
     return [*found, *controls.within(Order.ordered_at)]
-
-
-class Bucketing:
-    """How the database keys each row's bucket, and how a key becomes the bucket's label.
-
-    PostgreSQL: the row's position among the buckets' first instants (``width_bucket``, a binary search over
-    the UTC instants ``ReportControls.buckets()`` computed), 0 before the period: about twice as fast over
-    millions of orders as formatting each row's local time. SQLite: the label itself (``bucket_sql``), ``BEFORE``
-    before the period. Either way keys sort as time does, so the SQL may compare them. No query here asks for
-    instants after the period.
-    """
-
-    def __init__(self, controls: ReportControls, dialect: str) -> None:
-        self.controls = controls
-        self.postgresql = dialect == "postgresql"
-        self.dialect = dialect
-        self.labels = controls.labels()
-        self.starts = [bucket.start for bucket in controls.buckets()]
-
-    def key(self, column: Any) -> Any:
-        if self.postgresql:
-            starts = bindparam(None, self.starts, type_=ARRAY(DateTime(timezone=True)))
-            return func.width_bucket(column, starts)
-        before = column < self.controls.since
-        return case((before, literal(BEFORE)), else_=self.controls.bucket_sql(column, self.dialect))
-
-    def label(self, key: Any) -> str:
-        if not self.postgresql:
-            return str(key)
-        return BEFORE if key == 0 else self.labels[int(key) - 1]
 
 
 async def order_totals(session: AsyncSession, controls: ReportControls, members: Select[Any] | None) -> dict[str, int]:

@@ -84,7 +84,7 @@ FIGURE_TILES = [
     _FigureTile("first-response", "Median first response", "min", "percent", support, "first_response_minutes",
                 support.DEFINITION, "first-response"),
     _FigureTile("csat", "CSAT", "%", "points", support, "csat", support.DEFINITION, "csat"),
-    _FigureTile("nps", "NPS (90 days)", "NPS", "points", feedback, "nps", feedback.DEFINITION, "nps", NPS_DAYS),
+    _FigureTile("nps", "NPS (90 days)", "", "points", feedback, "nps", feedback.DEFINITION, "nps", NPS_DAYS),
     _FigureTile("new-customers", "New customers", "", "percent", customers, "new_customers",
                 customers.DEFINITION, "customers"),
     _FigureTile("repeat-purchase-rate", "Repeat-purchase rate", "%", "points", customers, "repeat_purchase_rate",

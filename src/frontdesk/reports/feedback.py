@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.commerce.models import Product
 from frontdesk.reports.charts import Chart, Series
-from frontdesk.reports.controls import ReportControls, segment_members
-from frontdesk.reports.customers_queries import Bucketing
+from frontdesk.reports.controls import Bucketing, ReportControls, segment_members
 from frontdesk.reports.feedback_counts import (
     ComplaintCounts,
     NpsCounts,
@@ -263,7 +262,7 @@ def charts(report: FeedbackReport) -> list[Chart]:
             kind="line",
             labels=labels,
             series=[Series("NPS", [row.nps for row in report.nps_by_bucket])],
-            unit="NPS",
+            unit="",  # NPS is a score from -100 to 100: no unit (a three-letter one would read as a currency)
             definition="nps",
             note=f"Over the period: {_shown(report.nps.nps)} from {report.nps.answers} answers",
         ),

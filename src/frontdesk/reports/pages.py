@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import QueryParams
 
 from frontdesk.deps import DbSession
@@ -125,6 +125,8 @@ def controls_query(controls: ReportControls) -> str:
 
 @router.get("/")
 async def home(request: Request, session: DbSession, user: ConsoleAgent) -> Any:
+    if not visible_reports(user):  # a viewer reads no report, so has no figure to see: the registry instead
+        return RedirectResponse("/contacts", status_code=303)
     found = await dashboard.dashboard(
         session=session, workspace_id=user.principal.workspace_id, role=user.principal.role
     )

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.inputs import BoundedDate
-from frontdesk.reports.charts import Chart
+from frontdesk.reports.charts import Chart, whole_period_table
 from frontdesk.reports.controls import Granularity, ReportControls, zone_of
 from frontdesk.workspaces.models import Role, Workspace
 
@@ -96,4 +96,4 @@ class ReportDefinition(Generic[ReportT]):
 
     async def figures(self, session: AsyncSession, controls: ReportControls) -> tuple[ReportT, list[Chart]]:
         report = await self.compute(session, controls)
-        return report, self.charts(report)
+        return report, [whole_period_table(report), *self.charts(report)]

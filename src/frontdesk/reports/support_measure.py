@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, DateTime, Float, case, cast, extract, func, literal, null, select, tuple_
+from sqlalchemy import ARRAY, Float, case, cast, extract, func, literal, null, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.conversations.models import Conversation, Team
-from frontdesk.reports.controls import ReportControls, segment_members
+from frontdesk.reports.controls import Bucketing, ReportControls, segment_members
 from frontdesk.reports.figures import percentile
 from frontdesk.workspaces.models import Agent
 
@@ -140,16 +140,6 @@ def _durations(count: int, values: Sequence[float] | None) -> Durations:
     return Durations(count, values[0], values[1])
 
 
-def _bucket_number(controls: ReportControls) -> Any:
-    """Which bucket holds each conversation, 1 for the first: the number of bucket starts at or before it.
-
-    The same buckets as ``bucket_sql`` (the starts are the buckets' UTC instants), found by a binary search
-    over a handful of timestamps instead of converting every row to local time and formatting it.
-    """
-    starts = [bucket.start for bucket in controls.buckets()]
-    return func.width_bucket(Conversation.created_at, cast(starts, ARRAY(DateTime(timezone=True))))
-
-
 async def _measure_in_sql(
     session: AsyncSession,
     controls: ReportControls,
@@ -164,7 +154,7 @@ async def _measure_in_sql(
         first_response = _seconds(Conversation.first_response_at, created)
         rows = (
             select(
-                _bucket_number(controls).label("bucket"),
+                Bucketing(controls, "postgresql").key(Conversation.created_at).label("bucket"),
                 Conversation.team_id.label("team"),
                 Conversation.assignee_id.label("agent"),
                 first_response.label("first_response"),

@@ -13,9 +13,10 @@
   var Chart = window.Chart;
   if (!Chart) return; // the tables remain
 
-  // Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies; its yellow is last
-  // because it is faint on white. Lines also differ by dash and point shape, so colour is never the only cue.
-  var SERIES = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"];
+  // Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies, with its yellow (too
+  // faint on white) swapped for grey and a wine red added: 9 series, as a split draws its 8 largest groups and
+  // "other". Lines also differ by dash and point shape, so colour is never the only cue.
+  var SERIES = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#767676", "#882255"];
   var DASHES = [[], [6, 3], [2, 3], [10, 3, 2, 3], [1, 2], [12, 4]];
   var POINTS = ["circle", "rect", "triangle", "rectRot", "crossRot", "star"];
   // Heatmaps: one hue, light to dark (ColorBrewer "Blues"), so more is darker for every reader.
