@@ -124,7 +124,7 @@ async def test_the_csv_holds_the_numbers_of_the_json(client: httpx.AsyncClient, 
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     lines = response.text.splitlines()
     assert lines[0] == "chart,series,label,value,unit"
-    assert "nps,NPS,2026-02,-100.0,NPS" in lines
+    assert "nps,NPS,2026-02,-100.0," in lines
     assert "complaint-rate,Complaint rate,2026-03,,%" in lines  # no orders: no rate, not 0
     assert "complaint-rate,Orders,2026-02,1,%" in lines
 

@@ -69,9 +69,16 @@ def _scalars(value: Any, path: str) -> list[tuple[str, float | int | None]]:
     return [(path.rstrip("."), value)]
 
 
+ACRONYMS = {"nps": "NPS", "csat": "CSAT"}
+
+
 def _readable(path: str) -> str:
-    parts = [part.replace("_", " ") for part in path.split(".") if part != "value"]
-    return ": ".join(parts).capitalize()
+    """``first_response.p90`` -> ``First response: p90``; a Figure's ``value`` is the figure itself."""
+    parts = [
+        " ".join(ACRONYMS.get(word, word) for word in part.split("_")) for part in path.split(".") if part != "value"
+    ]
+    text = ": ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def whole_period_table(report: BaseModel) -> Chart:
