@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from frontdesk.deps import DbSession, require_role
 from frontdesk.reports import customers, dashboard
 from frontdesk.reports.catalogue import REPORTS
-from frontdesk.reports.charts import charts_csv
 from frontdesk.reports.registry import ReportDefinition, ReportQuery, controls_for, report_query
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.service import Principal
@@ -20,10 +19,6 @@ Query_ = Annotated[ReportQuery, Depends(report_query)]
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "chart, series, label, value, unit; one row per number"}
 }
-
-
-def attachment(filename: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
 def _add_report_routes(definition: ReportDefinition[Any]) -> None:
@@ -36,9 +31,8 @@ def _add_report_routes(definition: ReportDefinition[Any]) -> None:
 
     async def read_csv(session: DbSession, query: Query_, principal: Principal = reader) -> Response:
         controls = await controls_for(session=session, workspace_id=principal.workspace_id, query=query)
-        _, charts = await definition.figures(session, controls)
-        filename = f"{definition.key}-{controls.first_day}-{controls.last_day}.csv"
-        return Response(charts_csv(charts), media_type="text/csv; charset=utf-8", headers=attachment(filename))
+        text, headers = await definition.csv(session, controls)
+        return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
 
     router.add_api_route(
         f"/{definition.key}",

@@ -20,7 +20,7 @@ from frontdesk.deps import DbSession
 from frontdesk.errors import InvalidInput, NotFound
 from frontdesk.reports import dashboard
 from frontdesk.reports.catalogue import REPORTS, REPORTS_BY_KEY
-from frontdesk.reports.charts import Chart, charts_csv
+from frontdesk.reports.charts import Chart
 from frontdesk.reports.controls import Granularity, ReportControls, segment_members, time_zone_names
 from frontdesk.reports.registry import ReportDefinition, ReportQuery, controls_for
 from frontdesk.segments import service as segments
@@ -139,10 +139,8 @@ async def report_csv(key: str, request: Request, session: DbSession, user: Conso
     definition = _definition(key, user)
     query = page_query(request.query_params)
     controls = await controls_for(session=session, workspace_id=user.principal.workspace_id, query=query)
-    _, charts = await definition.figures(session, controls)
-    filename = f"{definition.key}-{controls.first_day}-{controls.last_day}.csv"
-    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    return Response(charts_csv(charts), media_type="text/csv; charset=utf-8", headers=disposition)
+    text, headers = await definition.csv(session, controls)
+    return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.get("/reports/{key}")

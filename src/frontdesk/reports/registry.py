@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.inputs import BoundedDate
-from frontdesk.reports.charts import Chart, whole_period_table
+from frontdesk.reports.charts import Chart, charts_csv, whole_period_table
 from frontdesk.reports.controls import Granularity, ReportControls, zone_of
 from frontdesk.workspaces.models import Role, Workspace
 
@@ -97,3 +97,9 @@ class ReportDefinition(Generic[ReportT]):
     async def figures(self, session: AsyncSession, controls: ReportControls) -> tuple[ReportT, list[Chart]]:
         report = await self.compute(session, controls)
         return report, [whole_period_table(report), *self.charts(report)]
+
+    async def csv(self, session: AsyncSession, controls: ReportControls) -> tuple[str, dict[str, str]]:
+        """The report as CSV (every table of its page) and the headers naming the download."""
+        _, charts = await self.figures(session, controls)
+        filename = f"{self.key}-{controls.first_day}-{controls.last_day}.csv"
+        return charts_csv(charts), {"Content-Disposition": f'attachment; filename="{filename}"'}
