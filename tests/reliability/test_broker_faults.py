@@ -12,7 +12,10 @@ from tests.reliability.redis_server import OwnRedis
 
 
 async def _next(queue: asyncio.Queue[str], seconds: float = 8.0) -> str:
-    return await asyncio.wait_for(queue.get(), timeout=seconds)
+    # asyncio.timeout, not wait_for: on Python 3.11 wait_for can lose its timeout when the wait and the
+    # cancellation race, and this suite once hung here in CI instead of failing.
+    async with asyncio.timeout(seconds):
+        return await queue.get()
 
 
 async def _until(queue: asyncio.Queue[str], wanted: str, seconds: float = 10.0) -> list[str]:
