@@ -138,6 +138,10 @@ def _total_complaints(rows: list[ComplaintCounts]) -> ComplaintCounts:
     return ComplaintCounts(sum(row.complaints for row in rows), sum(row.orders for row in rows))
 
 
+def _total_referrals(rows: list[ReferralCounts]) -> ReferralCounts:
+    return ReferralCounts(sum(row.new_customers for row in rows), sum(row.referred for row in rows))
+
+
 async def nps(session: AsyncSession, controls: ReportControls) -> Figure:
     """NPS of the survey answers given in the period (by ``answered_at``), overall and per bucket."""
     rows = await _nps_counts(session, controls, await _cut(session, controls))
@@ -154,8 +158,7 @@ async def complaint_rate(session: AsyncSession, controls: ReportControls) -> Fig
 async def referral_rate(session: AsyncSession, controls: ReportControls) -> Figure:
     """The share (%) of the new customers of each bucket who came by a referral, and over the period."""
     rows = await _referral_counts(session, controls, await _cut(session, controls))
-    total = ReferralCounts(sum(r.new_customers for r in rows), sum(r.referred for r in rows))
-    return Figure(value=total.rate, by_bucket=[row.rate for row in rows])
+    return Figure(value=_total_referrals(rows).rate, by_bucket=[row.rate for row in rows])
 
 
 async def _referral_counts(session: AsyncSession, controls: ReportControls, cut: _Cut) -> list[ReferralCounts]:
@@ -241,9 +244,7 @@ async def feedback_report(session: AsyncSession, controls: ReportControls) -> Fe
         nps_by_bucket=[_nps_row(row) for row in nps_rows],
         complaints=_complaint_row(_total_complaints(complaint_rows)),
         complaints_by_bucket=[_complaint_row(row) for row in complaint_rows],
-        referrals=_referral_row(
-            ReferralCounts(sum(r.new_customers for r in referral_rows), sum(r.referred for r in referral_rows))
-        ),
+        referrals=_referral_row(_total_referrals(referral_rows)),
         referrals_by_bucket=[_referral_row(row) for row in referral_rows],
         reviews=_review_row(sum(review_rows, ReviewCounts())),
         reviews_by_bucket=[_review_row(row) for row in review_rows],
