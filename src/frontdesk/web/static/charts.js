@@ -241,6 +241,8 @@
     if (canvas.hasAttribute("data-drawn")) return;
     var values;
     try { values = JSON.parse(canvas.getAttribute("data-sparkline")); } catch (e) { return; }
+    // A trend that stays at 0 would lie on the canvas's bottom edge and not show: give the scale room above it.
+    var highest = Math.max.apply(null, values.filter(function (v) { return v !== null; }).concat([0]));
     new Chart(canvas, {
       type: "line",
       data: {
@@ -251,7 +253,7 @@
       },
       options: {
         responsive: true, maintainAspectRatio: false, animation: false, events: [],
-        scales: { x: { display: false }, y: { display: false, beginAtZero: true, grace: "10%" } },
+        scales: { x: { display: false }, y: { display: false, beginAtZero: true, grace: "10%", suggestedMax: highest > 0 ? undefined : 1 } },
         plugins: { legend: { display: false }, tooltip: { enabled: false } },
       },
     });
