@@ -115,3 +115,28 @@ async def test_a_frame_replayed_after_its_listener_left_does_not_swallow_the_nex
     finally:
         await here.close()
         await there.close()
+
+
+async def test_close_ends_a_reader_that_swallowed_its_cancellation(own_redis: OwnRedis) -> None:
+    """redis-py can turn a cancellation inside a read into a connection error; close() must still return."""
+    broker = RedisBroker(own_redis.url, prefix=f"fd-{secrets.token_hex(3)}:", timeout=0.5)
+    await broker.start()
+    swallowed = 0
+
+    async def stubborn() -> None:
+        nonlocal swallowed
+        while True:
+            try:
+                await asyncio.sleep(30)
+            except asyncio.CancelledError:
+                if swallowed:
+                    raise
+                swallowed += 1
+
+    assert broker._reader is not None
+    broker._reader.cancel()
+    broker._reader = asyncio.create_task(stubborn())
+    await asyncio.sleep(0)
+    async with asyncio.timeout(5):
+        await broker.close()
+    assert swallowed == 1 and broker._reader.cancelled()

@@ -137,6 +137,7 @@ class RedisBroker:
         self._backlog_ready = asyncio.Event()
         # Frames this process delivered itself while Redis refused them: their echo is not delivered twice.
         self._delivered_locally: Counter[tuple[str, Frame]] = Counter()
+        self._closing = False
 
     @property
     def connected(self) -> bool:
@@ -153,11 +154,10 @@ class RedisBroker:
         self._replayer = asyncio.create_task(self._replay(), name="frontdesk-redis-replay")
 
     async def close(self) -> None:
+        self._closing = True
         for task in (self._reader, self._replayer):
             if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await _stop(task)
         if self._backlog:
             log.warning("%d events were never published: redis was unreachable", len(self._backlog))
         await self._drop_pubsub()
@@ -195,7 +195,7 @@ class RedisBroker:
 
     async def _replay(self) -> None:
         delay = 0.1
-        while True:
+        while not self._closing:
             await self._backlog_ready.wait()
             while self._backlog:
                 channel, frame = self._backlog[0]
@@ -235,7 +235,7 @@ class RedisBroker:
     async def _reconnect(self) -> None:
         """Until Redis answers again; then every local subscriber resyncs from the database."""
         delay = 0.1
-        while True:
+        while not self._closing:
             async with self._lock:
                 await self._drop_pubsub()
                 try:
@@ -254,7 +254,7 @@ class RedisBroker:
             delay = min(delay * 2, RETRY_MAX_SECONDS)
 
     async def _read(self) -> None:
-        while True:
+        while not self._closing:
             pubsub = self._pubsub
             if pubsub is None or self._broken.is_set():
                 await self._reconnect()
@@ -309,6 +309,21 @@ class RedisBroker:
                         raise
                     except Exception:  # a channel left subscribed only costs the events nobody reads
                         self._broken.set()
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    """Cancels the task until it has ended.
+
+    One cancellation is not always enough: redis-py can turn a cancellation that lands inside a read into a
+    connection error, which the loops take for Redis going away, and a single ``cancel()`` followed by
+    ``await task`` then waited for ever (CI hung on it in ``tests/reliability``). The loops also stop at their
+    next turn once ``_closing`` is set.
+    """
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=1.0)
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("redis broker task ended with an error", exc_info=task.exception())
 
 
 def create_broker(redis_url: str | None) -> Broker:
