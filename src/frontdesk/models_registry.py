@@ -21,6 +21,8 @@ from frontdesk.reviews import models as reviews_models
 from frontdesk.reviews import personal_data as reviews_personal_data
 from frontdesk.scheduling import models as scheduling_models
 from frontdesk.segments import models as segments_models
+from frontdesk.success import models as success_models
+from frontdesk.success import personal_data as success_personal_data
 from frontdesk.surveys import models as surveys_models
 from frontdesk.surveys import personal_data as surveys_personal_data
 from frontdesk.workspaces import models as workspaces_models
@@ -41,6 +43,8 @@ __all__ = [
     "reviews_personal_data",
     "scheduling_models",
     "segments_models",
+    "success_models",
+    "success_personal_data",
     "surveys_models",
     "surveys_personal_data",
     "workspaces_models",

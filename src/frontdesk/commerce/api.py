@@ -29,6 +29,7 @@ from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, Referr
 from frontdesk.errors import InvalidInput
 from frontdesk.inputs import BoundedDateTime, IdRef
 from frontdesk.referrals import service as referrals
+from frontdesk.success.refresh import refresh_success
 from frontdesk.uploads import import_interrupted, read_csv_upload
 
 router = APIRouter(prefix="/api/v1", tags=["commerce"])
@@ -200,8 +201,18 @@ async def update_settings(data: CommerceSettingsUpdate, session: DbSession, prin
     return updated
 
 
-@router.post("/analytics/refresh", summary="Recompute every customer's figures, stage and RFM scores now")
-async def refresh(session: DbSession, principal: Admin) -> dict[str, int]:
+@router.post(
+    "/analytics/refresh",
+    summary="Recompute figures, stages and RFM scores; refit the purchase model; score health; run playbooks",
+)
+async def refresh(session: DbSession, principal: Admin) -> dict[str, int | str | None]:
     changes = await figures.refresh_workspace(session=session, workspace_id=principal.workspace_id)
+    success = await refresh_success(session=session, workspace_id=principal.workspace_id)
     await session.commit()
-    return {"stage_changes": changes}
+    return {
+        "stage_changes": changes,
+        "predictions_scored": success.clv.scored,
+        "model_problem": success.clv.problem,
+        "health_scored": success.health_scored,
+        "tasks_created": success.tasks_created,
+    }

@@ -1,4 +1,5 @@
-"""Background work of the serving processes: keep stages and RFM scores current as time passes."""
+"""Background work of the serving processes: keep stages, RFM scores, predictions, health and playbook tasks
+current as time passes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from frontdesk.commerce.figures import refresh_workspace
 from frontdesk.commerce.models import CustomerFigures
 from frontdesk.scheduling.service import run_every
+from frontdesk.success.refresh import refresh_success
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +24,7 @@ async def refresh_all_workspaces(factory: async_sessionmaker[AsyncSession]) -> i
     for workspace_id in workspace_ids:
         async with factory() as session:  # one transaction per workspace: a failure stays local
             changes += await refresh_workspace(session=session, workspace_id=workspace_id)
+            await refresh_success(session=session, workspace_id=workspace_id)
             await session.commit()
     return changes
 

@@ -60,6 +60,7 @@ class Contact(Base):
         Index("ix_contacts_workspace_id_id", "workspace_id", "id"),
         Index("ix_contacts_workspace_stage", "workspace_id", "stage"),
         Index("ix_contacts_workspace_country", "workspace_id", "country"),
+        Index("ix_contacts_workspace_owner", "workspace_id", "owner_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
@@ -79,6 +80,8 @@ class Contact(Base):
     vat_number: Mapped[str | None] = mapped_column(String(40), default=None)
     eori_number: Mapped[str | None] = mapped_column(String(40), default=None)
     is_reseller: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The agent who looks after this customer (success): who gets its tasks, whom the contacts list filters by.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

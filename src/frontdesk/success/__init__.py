@@ -1,0 +1,1 @@
+"""Customer success: owners, purchase predictions (BG/NBD and Gamma-Gamma), health scores, playbooks and tasks."""
