@@ -156,3 +156,18 @@ async def test_the_cli_fits_or_says_what_is_missing(session: AsyncSession, works
     future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
     refused = await asyncio.to_thread(runner.invoke, app, [*args, "--as-of", future])
     assert refused.exit_code == 2 and "error (as_of)" in refused.output
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["null", "[]", '"x"', "{", '{"as_of": null}', '{"as_of": "0001-01-01T00:00:00+14:00"}',
+     '{"as_of": "9999-12-31T23:59:59-14:00"}', '{"as_of": "10000-01-01T00:00:00Z"}', '{"as_of": "\\u0000"}',
+     '{"as_of": true}', '{"as_of": {"deep": [[[1]]]}}'],  # fmt: skip
+)
+async def test_hostile_fit_bodies_get_a_4xx_problem(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, content: str
+) -> None:
+    headers = {**workspace.headers, "Content-Type": "application/json"}
+    response = await client.post(FIT, content=content, headers=headers)
+    assert 400 <= response.status_code < 500, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")

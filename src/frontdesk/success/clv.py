@@ -61,6 +61,12 @@ async def fit_and_store(
     if as_of > now:
         raise InvalidInput("must not be in the future: a fit counts orders that have happened", field="as_of")
     summary = await purchase_summary(session=session, workspace_id=workspace_id, as_of=as_of)
+    return await _fit_and_store_summary(session, workspace_id, summary, as_of, now)
+
+
+async def _fit_and_store_summary(
+    session: AsyncSession, workspace_id: int, summary: PurchaseSummary, as_of: datetime, now: datetime
+) -> ClvModel:
     customers, repeaters = len(summary), summary.repeat_customers
     when = f"up to {as_of.isoformat(timespec='seconds')}"
     if customers == 0:
@@ -147,10 +153,16 @@ def predict(model: ClvModel, summary: PurchaseSummary, annual_discount_rate: flo
 async def score_customers(*, session: AsyncSession, workspace_id: int, now: datetime | None = None) -> int:
     """Predictions of every buyer from the stored model, written to customer_predictions; returns how many."""
     now = now or utcnow()
+    if await session.get(ClvModel, workspace_id) is None:
+        return 0
+    summary = await purchase_summary(session=session, workspace_id=workspace_id, as_of=now)
+    return await _score_summary(session, workspace_id, summary, now)
+
+
+async def _score_summary(session: AsyncSession, workspace_id: int, summary: PurchaseSummary, now: datetime) -> int:
     model = await session.get(ClvModel, workspace_id)
     if model is None:
         return 0
-    summary = await purchase_summary(session=session, workspace_id=workspace_id, as_of=now)
     rate = await discount_rate(session=session, workspace_id=workspace_id)
     found = predict(model, summary, rate)
     keep = found.finite()
@@ -187,10 +199,12 @@ async def refit_and_score(*, session: AsyncSession, workspace_id: int, now: date
     now = now or utcnow()
     problem: str | None = None
     model: ClvModel | None
+    # One summary serves both: the fit is as of now, and so is the scoring (half the database time).
+    summary = await purchase_summary(session=session, workspace_id=workspace_id, as_of=now)
     try:
-        model = await fit_and_store(session=session, workspace_id=workspace_id, as_of=now, now=now)
+        model = await _fit_and_store_summary(session, workspace_id, summary, now, now)
     except NotEnoughData as failure:
         problem = failure.detail
         model = await session.get(ClvModel, workspace_id)
-    scored = await score_customers(session=session, workspace_id=workspace_id, now=now)
+    scored = await _score_summary(session, workspace_id, summary, now)
     return RefitOutcome(model=model, refitted=problem is None, problem=problem, scored=scored)
