@@ -102,7 +102,7 @@ def hypergeometric(a: float, b: float, c: float, z: float) -> float:
 
 
 def p_alive_by_hand(m: BgNbd, x: float, tx: float, T: float) -> float:
-    """FHL08 eq. 5."""
+    """FHL08."""
     if x == 0:
         return 1.0
     return 1.0 / (1.0 + m.a / (m.b + x - 1) * ((m.alpha + T) / (m.alpha + tx)) ** (m.r + x))
@@ -157,7 +157,7 @@ def test_expected_order_value_shrinks_towards_the_population_mean() -> None:
     found = clv_math.expected_order_value(g, [0, 1, 100], [0.0, 9000.0, 9000.0])
     assert found[0] == pytest.approx(population)
     assert population < found[1] < found[2] < 9000.0
-    # FH13 eq. 9 written as a weighted mean of the population mean and the customer's own mean.
+    # FH13's conditional mean written as a weighted mean of the population mean and the customer's own mean.
     weight = g.p * 1 / (g.p * 1 + g.q - 1)
     assert found[1] == pytest.approx((1 - weight) * population + weight * 9000.0)
 

@@ -224,7 +224,7 @@ def _log_odds_dead(m: BgNbd, x: Array, tx: Array, T: Array) -> Array:
 
 
 def p_alive(m: BgNbd, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) -> Array:
-    """P(still active | x, t_x, T) (FHL08 eq. 5); 1 for a customer who has not repeated (BG/NBD's drop-out
+    """P(still active | x, t_x, T) (FHL08); 1 for a customer who has not repeated (BG/NBD's drop-out
     only follows a repeat purchase)."""
     x, tx, T = _arrays(frequency, recency, age)
     return np.asarray(expit(-_log_odds_dead(m, x, tx, T)), dtype=np.float64)
@@ -269,7 +269,7 @@ class _GammaGammaData:
         self.s_xlogx = float(_dot(self.wx, np.log(x)))
 
     def value_and_gradient(self, p: float, q: float, g: float) -> tuple[float, Array]:
-        """Sum of w * log f(m_x | p, q, gamma; x) (FH13 eq. 5) and its gradient in (p, q, gamma)."""
+        """Sum of w * log f(m_x | p, q, gamma; x) (FH13) and its gradient in (p, q, gamma)."""
         px = p * self.ux
         lg = gammaln(px + q) - gammaln(px) - gammaln(q)
         psi_pxq = digamma(px + q)
@@ -287,7 +287,7 @@ class _GammaGammaData:
 
 
 def gamma_gamma_log_likelihood(g: GammaGamma, frequency: ArrayLike, monetary: ArrayLike) -> float:
-    """The Gamma-Gamma log-likelihood (FH13 eq. 5) summed over the repeat customers with money spent."""
+    """The Gamma-Gamma log-likelihood (FH13) summed over the repeat customers with money spent."""
     x, mx = _arrays(frequency, monetary)
     keep = (x > 0) & (mx > 0)
     return _GammaGammaData(x[keep], mx[keep], np.ones(int(keep.sum()))).value_and_gradient(g.p, g.q, g.gamma)[0]
@@ -334,7 +334,7 @@ def fit_gamma_gamma(frequency: ArrayLike, monetary: ArrayLike) -> tuple[GammaGam
 
 
 def expected_order_value(g: GammaGamma, frequency: ArrayLike, monetary: ArrayLike) -> Array:
-    """E[M | p, q, gamma, m_x, x] = p (gamma + x m_x) / (p x + q - 1) (FH13 eq. 9): the population mean
+    """E[M | p, q, gamma, m_x, x] = p (gamma + x m_x) / (p x + q - 1) (FH13): the population mean
     p gamma / (q - 1) for a customer without repeat purchases."""
     x, mx = _arrays(frequency, monetary)
     mx = np.where(x > 0, mx, 0.0)
