@@ -208,3 +208,14 @@ def test_an_order_value_model_with_infinite_mean_is_refused(monkeypatch: pytest.
     monkeypatch.setattr(clv_math, "minimize", lambda *args, **kwargs: AtQBelowOne())
     with pytest.raises(FitFailed, match=r"q = 0.8 <= 1, which makes the mean order value infinite"):
         clv_math.fit_gamma_gamma([1, 2, 3], [1000.0, 2000.0, 3000.0])
+
+
+def test_where_scipys_2f1_fails_for_one_form_another_gives_the_value() -> None:
+    """With a large a (drop-out nearly the same for everyone) SciPy's hyp2f1 returns NaN for the transformed
+    form at z near 1; the product falls back to the printed form, which is then finite."""
+    model = BgNbd(r=15.7, alpha=1.688, a=185.09, b=44.27)
+    x, tx, T = np.array([0.0, 0.0, 3.0]), np.array([0.0, 0.0, 20.0]), np.array([0.0, 40.0, 60.0])
+    found = clv_math.expected_purchases(model, 90, x, tx, T)
+    assert np.all(np.isfinite(found))
+    for i in range(3):
+        assert found[i] == pytest.approx(expected_by_hand(model, 90, x[i], tx[i], T[i]), rel=1e-8)

@@ -231,9 +231,16 @@ def p_alive(m: BgNbd, frequency: ArrayLike, recency: ArrayLike, age: ArrayLike) 
 
 
 def _expected_collapsed(m: BgNbd, days: float, x: Array, tx: Array, T: Array, alive: Array) -> Array:
-    """FHL05 eq. 10 with its 2F1 turned by Euler's transformation, 2F1(a,b;c;z) = (1-z)^(c-a-b)
-    2F1(c-a,c-b;c;z), into (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z): the same value without the huge 2F1
-    and tiny power that overflow for frequent buyers (docs/clv.md)."""
+    """FHL05 eq. 10. As printed, its 2F1(r+x, b+x; a+b+x-1; z) grows like (1-z)^-(r+x) while the power in
+    front shrinks as fast: both leave the floating-point range for frequent buyers. Two exact rewrites of
+    the bracket 1 - (1-z)^(r+x) 2F1(...) avoid that (docs/clv.md); each customer gets the first of these
+    that SciPy's hyp2f1 evaluates to a finite number (it returns NaN in some corners of the parameters):
+
+    - Euler, 2F1(a,b;c;z) = (1-z)^(c-a-b) 2F1(c-a,c-b;c;z): 1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z),
+      whose parameters do not grow with x;
+    - the printed form;
+    - Pfaff, 2F1(a,b;c;z) = (1-z)^-a 2F1(a,c-b;c;z/(z-1)): 1 - 2F1(r+x, a-1; a+b+x-1; z/(z-1)).
+    """
     if days <= 0:
         return np.zeros_like(x)
     a = m.a if abs(m.a - 1.0) > 1e-7 else 1.0 + 1e-7  # the formula's 0/0 at a = 1: its limit, to 1e-7
@@ -241,6 +248,14 @@ def _expected_collapsed(m: BgNbd, days: float, x: Array, tx: Array, T: Array, al
     z = days / (m.alpha + T + days)
     with np.errstate(all="ignore"):
         bracket = 1.0 - (1.0 - z) ** (a - 1.0) * hyp2f1(a + m.b - 1.0 - m.r, a - 1.0, c, z)
+        failed = ~np.isfinite(bracket)
+        if failed.any():
+            xf, cf, zf = x[failed], c[failed], z[failed]
+            bracket[failed] = 1.0 - (1.0 - zf) ** (m.r + xf) * hyp2f1(m.r + xf, m.b + xf, cf, zf)
+            failed = ~np.isfinite(bracket)
+        if failed.any():
+            xf, cf, zf = x[failed], c[failed], z[failed]
+            bracket[failed] = 1.0 - hyp2f1(m.r + xf, a - 1.0, cf, zf / (zf - 1.0))
         return np.asarray(c / (a - 1.0) * bracket * alive, dtype=np.float64)
 
 
