@@ -170,6 +170,11 @@ VALUES: dict[str, list[Any]] = {
     "clv_12m": [Decimal("0"), Decimal("50"), Decimal("200"), Decimal("200.01"), Decimal("350.12")],
     "health": [0, 39, 40, 70, 100],
 }
+SUCCESS_RULES = [
+    "p_alive < 0.3 and clv_12m > 200",
+    'health < 40 and (owner is null or owner = "anna@shop.example")',
+    "not (expected_purchases_90d >= 0.5) and expected_order_value >= 20",
+]
 # Fields stored as floats: a rule's number is compared with the float nearest to it, by SQL as here.
 FLOAT_FIELDS = {"p_alive", "expected_purchases_90d", "expected_purchases_365d"}
 
@@ -396,6 +401,8 @@ async def test_sql_selects_what_the_reference_selects(
     # Many rules per data set: the data set is the costly part, and single comparisons find boundary slips.
     rules = data.draw(st.lists(comparisons(), min_size=15, max_size=15), label="comparisons")
     rules += data.draw(st.lists(rules_strategy, min_size=1, max_size=10), label="rules")
+    # The success team's typical rules, on every data set.
+    rules += [parse(text) for text in SUCCESS_RULES]
     workspace = await make_workspace(engine, f"Property {next(_names)}")
     factory = create_session_factory(engine)
     async with factory() as session:
