@@ -131,6 +131,13 @@ OWN_WORKSPACE_OPERATIONS = {
     # The caller's own purchase model: tests/success/test_clv_api.py (another workspace's orders never enter it).
     ("POST", "/api/v1/analytics/clv/fit"),
     ("GET", "/api/v1/analytics/clv/model"),
+    # Owners (issue 13). A foreign saved segment is 404, a built-in one changes only the caller's contacts, a
+    # foreign owner_id is 422 (tests/segments/test_success_fields.py, test_bulk_owner_is_for_admins_...).
+    ("POST", "/api/v1/segments/{segment}/owner"),
+    # Teams: another workspace's agent is 404 and its teams unseen: tests/contacts/test_success_team.py.
+    ("GET", "/api/v1/teams"),
+    ("PUT", "/api/v1/teams/{key}/members/{agent_id}"),
+    ("DELETE", "/api/v1/teams/{key}/members/{agent_id}"),
 }
 
 

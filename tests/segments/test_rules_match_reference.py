@@ -3,7 +3,8 @@ a plain-Python reading of the same rule selects, on SQLite and on PostgreSQL.
 
 The reference below computes every figure from the generated orders itself (not from Frontdesk's tables)
 and evaluates the rule tree directly, so the test checks the figures upkeep, the lifecycle and RFM
-derivations and the SQL compiler together.
+derivations and the SQL compiler together. Owners, predictions and health scores are generated too and
+written as the refresh would store them (predictions' money in minor units, as floats).
 """
 
 from __future__ import annotations
@@ -44,11 +45,21 @@ from frontdesk.segments.rules import (
     to_json,
     to_text,
 )
-from tests.factories import make_workspace
+from frontdesk.success.models import CustomerHealth, CustomerPrediction
+from frontdesk.workspaces.models import Role
+from frontdesk.workspaces.schemas import AgentCreate
+from frontdesk.workspaces.service import do_create_agent
+from tests.factories import PASSWORD, make_workspace
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 PRODUCTS = {"TEA": "Tea", "CUP": "Cups", "POT": "Tea", "BAG": "Bags"}  # SKU -> range
 PRICES = [Decimal("5.00"), Decimal("12.50"), Decimal("99.99")]
+# Every generated workspace has these agents, so each address also belongs to agents of other workspaces.
+AGENTS = ["anna@shop.example", "ben@shop.example"]
+P_ALIVE = [0.0, 0.1, 0.3, 0.5, 0.95, 1.0]
+PURCHASES = [0.0, 0.5, 1.5, 2.0, 3.25]
+ORDER_VALUES_MINOR = [0.0, 1250.0, 2000.0, 2000.5, 9999.0]
+CLV_MINOR = [0.0, 5000.0, 20000.0, 20000.4, 35012.5]
 _names = itertools.count()
 
 
@@ -61,6 +72,9 @@ class GenContact:
     tags: list[str]
     vat: bool
     is_reseller: bool
+    owner: int | None  # index in AGENTS
+    prediction: tuple[float, float, float, float, float] | None  # p_alive, 90d, 365d, order value, clv (minor)
+    health: int | None
 
 
 @dataclass
@@ -93,6 +107,16 @@ contacts_strategy = st.builds(
     tags=st.lists(st.sampled_from(["vip", "wholesale"]), unique=True, max_size=2),
     vat=st.booleans(),
     is_reseller=st.booleans(),
+    owner=st.none() | st.integers(0, len(AGENTS) - 1),
+    prediction=st.none()
+    | st.tuples(
+        st.sampled_from(P_ALIVE),
+        st.sampled_from(PURCHASES),
+        st.sampled_from(PURCHASES),
+        st.sampled_from(ORDER_VALUES_MINOR),
+        st.sampled_from(CLV_MINOR),
+    ),
+    health=st.none() | st.sampled_from([0, 39, 40, 41, 70, 100]),
 )
 
 
@@ -138,7 +162,21 @@ VALUES: dict[str, list[Any]] = {
     "rfm_m": [1, 4, 5],
     "rfm_group": list(RFM_GROUPS),
     "avg_sentiment_90d": [Decimal("-0.3"), Decimal("0"), Decimal("0.5")],
+    "owner": [*AGENTS, "nobody@shop.example", 999_999_999],
+    "p_alive": [Decimal("0"), Decimal("0.1"), Decimal("0.3"), Decimal("0.5"), Decimal("1")],
+    "expected_purchases_90d": [Decimal("0"), Decimal("0.5"), Decimal("1.5"), Decimal("2"), Decimal("3.25")],
+    "expected_purchases_365d": [Decimal("0"), Decimal("1.5"), Decimal("2"), Decimal("3.25")],
+    "expected_order_value": [Decimal("0"), Decimal("12.5"), Decimal("20"), Decimal("20.01"), Decimal("100")],
+    "clv_12m": [Decimal("0"), Decimal("50"), Decimal("200"), Decimal("200.01"), Decimal("350.12")],
+    "health": [0, 39, 40, 70, 100],
 }
+SUCCESS_RULES = [
+    "p_alive < 0.3 and clv_12m > 200",
+    'health < 40 and (owner is null or owner = "anna@shop.example")',
+    "not (expected_purchases_90d >= 0.5) and expected_order_value >= 20",
+]
+# Fields stored as floats: a rule's number is compared with the float nearest to it, by SQL as here.
+FLOAT_FIELDS = {"p_alive", "expected_purchases_90d", "expected_purchases_365d"}
 
 
 @st.composite
@@ -146,7 +184,7 @@ def comparisons(draw: st.DrawFn) -> Comparison:
     name = draw(st.sampled_from(sorted(FIELDS)))
     spec = FIELDS[name]
     ops = ["=", "!=", "in", "not in"]
-    if spec.kind in {Kind.integer, Kind.money, Kind.days, Kind.score}:
+    if spec.kind in {Kind.integer, Kind.money, Kind.days, Kind.score, Kind.probability, Kind.decimal}:
         ops += ["<", "<=", ">", ">="]
     if spec.nullable or spec.kind == Kind.tag:
         ops += ["is null", "is not null"]
@@ -255,6 +293,15 @@ def reference_facts(facts: dict[int, Facts], orders: list[tuple[int, int | None,
         assert (v["stage"] == "prospect") == (v["lifecycle"] == "prospect")  # the two never contradict
         v["rfm_r"] = v["rfm_f"] = v["rfm_m"] = v["rfm_group"] = None
         v["avg_sentiment_90d"] = None  # no chat in these data sets: tests/feedback covers the field with chats
+        v["owner"] = AGENTS[c.owner] if c.owner is not None else None
+        p = c.prediction
+        v["p_alive"], v["expected_purchases_90d"], v["expected_purchases_365d"] = (
+            (p[0], p[1], p[2]) if p else (None,) * 3
+        )
+        # Money in minor units as stored (floats), compared in major units: exact fractions on both sides.
+        v["expected_order_value"] = Fraction(p[3]) / 100 if p else None
+        v["clv_12m"] = Fraction(p[4]) / 100 if p else None
+        v["health"] = c.health
     buyers = [i for i, f in facts.items() if f.values["orders"] > 0]
     recency = _ntile(sorted(buyers, key=lambda i: (facts[i].values["last_order_at"], i)))
     frequency = _ntile(sorted(buyers, key=lambda i: (facts[i].values["orders"], i)))
@@ -282,6 +329,14 @@ def evaluate(rule: Rule, v: dict[str, Any], range_count: int) -> bool:
         wanted = set(value) if isinstance(value, tuple) else {value}
         has = bool(wanted & set(tags))
         return has if op in {"=", "in"} else not has
+    if name in FLOAT_FIELDS:
+        return _compare_floats(op, v[name], value)
+    if name == "owner":
+        owner = v["owner"]  # an e-mail address; no agent has the ids the rules name
+        if op in {"is null", "is not null"}:
+            return (owner is None) == (op == "is null")
+        listed = owner is not None and owner in (value if isinstance(value, tuple) else (value,))
+        return owner is not None and (listed if op in {"=", "in"} else not listed)
     if name == "total_spent":
         actual: Any = Fraction(v["total_spent_minor"], 100)
     elif name == "avg_order_value":
@@ -311,6 +366,25 @@ def evaluate(rule: Rule, v: dict[str, Any], range_count: int) -> bool:
     }[op]
 
 
+def _compare_floats(op: str, actual: float | None, value: Any) -> bool:
+    if op in {"is null", "is not null"}:
+        return (actual is None) == (op == "is null")
+    if actual is None:
+        return False
+    if isinstance(value, tuple):
+        listed = any(actual == float(item) for item in value)
+        return listed if op == "in" else not listed
+    target = float(value)
+    return {
+        "=": actual == target,
+        "!=": actual != target,
+        "<": actual < target,
+        "<=": actual <= target,
+        ">": actual > target,
+        ">=": actual >= target,
+    }[op]
+
+
 # --- the property -------------------------------------------------------------------------------------------
 
 
@@ -327,6 +401,8 @@ async def test_sql_selects_what_the_reference_selects(
     # Many rules per data set: the data set is the costly part, and single comparisons find boundary slips.
     rules = data.draw(st.lists(comparisons(), min_size=15, max_size=15), label="comparisons")
     rules += data.draw(st.lists(rules_strategy, min_size=1, max_size=10), label="rules")
+    # The success team's typical rules, on every data set.
+    rules += [parse(text) for text in SUCCESS_RULES]
     workspace = await make_workspace(engine, f"Property {next(_names)}")
     factory = create_session_factory(engine)
     async with factory() as session:
@@ -334,6 +410,14 @@ async def test_sql_selects_what_the_reference_selects(
             await do_upsert_product(
                 session=session, workspace_id=workspace.id, data=ProductCreate(sku=sku, name=sku, range=range_name)
             )
+        agent_ids = []
+        for email in AGENTS:
+            agent = await do_create_agent(
+                session=session,
+                workspace_id=workspace.id,
+                data=AgentCreate(email=email, display_name=email, password=PASSWORD, role=Role.agent),
+            )
+            agent_ids.append(agent.id)
         ids = []
         for index, c in enumerate(contacts):
             payload: dict[str, Any] = {
@@ -346,11 +430,30 @@ async def test_sql_selects_what_the_reference_selects(
                 "tags": c.tags,
                 "is_reseller": c.is_reseller and c.kind == "organisation",
                 "vat_number": "DE136695976" if c.vat and c.kind == "organisation" else None,
+                "owner_id": agent_ids[c.owner] if c.owner is not None else None,
             }
             contact = await do_create_contact(
                 session=session, workspace_id=workspace.id, data=ContactCreate.model_validate(payload), actor="test"
             )
             ids.append(contact.id)
+            if c.prediction is not None:
+                p_alive, purchases_90d, purchases_365d, order_value, clv = c.prediction
+                session.add(
+                    CustomerPrediction(
+                        contact_id=contact.id,
+                        workspace_id=workspace.id,
+                        frequency=1,
+                        recency_days=10.0,
+                        age_days=100.0,
+                        p_alive=p_alive,
+                        expected_purchases_90d=purchases_90d,
+                        expected_purchases_365d=purchases_365d,
+                        expected_order_value_minor=order_value,
+                        clv_12m_minor=clv,
+                    )
+                )
+            if c.health is not None:
+                session.add(CustomerHealth(contact_id=contact.id, workspace_id=workspace.id, score=c.health))
         written = [(ids[o.buyer], ids[o.recipient] if o.recipient is not None else None, o) for o in orders]
         outcome = await write_orders(
             session=session,
