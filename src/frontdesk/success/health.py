@@ -12,7 +12,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -187,7 +187,7 @@ def _combine(
     with np.errstate(invalid="ignore", divide="ignore"):
         final = np.floor(weighted / total_weight + 0.5)  # half up; NaN where no signal counts
     # Python lists from here: the loop below reads them element by element, far faster than numpy indexing.
-    has_score: list[bool] = np.greater(total_weight, 0).tolist()
+    has_score = cast(list[bool], np.greater(total_weight, 0).tolist())
     final_scores: list[float] = final.tolist()
     pulls_down: npt.NDArray[np.bool_] = counted & (np.nan_to_num(matrix, nan=100.0) < REASON_BELOW)
     any_reason: list[bool] = pulls_down.any(axis=1).tolist()
