@@ -190,7 +190,7 @@ def _combine(
     has_score = cast(list[bool], np.greater(total_weight, 0).tolist())
     final_scores: list[float] = final.tolist()
     pulls_down: npt.NDArray[np.bool_] = counted & (np.nan_to_num(matrix, nan=100.0) < REASON_BELOW)
-    any_reason: list[bool] = pulls_down.any(axis=1).tolist()
+    any_reason = cast(list[bool], pulls_down.any(axis=1).tolist())
 
     values = [scored.values[n].tolist() for n in names]
     scores = [scored.scores[n].tolist() for n in names]
