@@ -154,7 +154,12 @@ async def conversation(
 
 
 async def review(
-    session: AsyncSession, workspace: WorkspaceHandle, contact_id: int, product_id: int, sentiment: float, updated: float
+    session: AsyncSession,
+    workspace: WorkspaceHandle,
+    contact_id: int,
+    product_id: int,
+    sentiment: float,
+    updated: float,
 ) -> None:
     session.add(
         Review(

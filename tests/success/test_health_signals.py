@@ -76,7 +76,9 @@ async def test_a_one_order_customer_is_measured_against_the_lapsed_threshold(
     assert (await scored(session, workspace))[halfway].components["purchase_activity"]["score"] == 0
 
 
-async def test_open_complaints_count_and_resolved_ones_do_not(session: AsyncSession, workspace: WorkspaceHandle) -> None:
+async def test_open_complaints_count_and_resolved_ones_do_not(
+    session: AsyncSession, workspace: WorkspaceHandle
+) -> None:
     none, one, two = await customers(session, workspace, 3)
     await complaint(session, workspace, none, status="resolved")
     await complaint(session, workspace, one)
