@@ -8,9 +8,10 @@ computed. The daily refresh runs it after CLV scoring, so purchase activity uses
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, cast
 
 import numpy as np
@@ -135,26 +136,63 @@ def _score_signals(
     )
 
 
-def _times(ratio: float) -> str:
-    shown = f"{ratio:.1f}".removesuffix(".0") if ratio < 10 else f"{ratio:.0f}"
-    return f"{shown}{TIMES}"
+MISSING = -1.0e9  # stands for NaN in the keys below (NaN never equals itself, so it would not group)
 
 
-def _signed(x: float) -> str:
-    return f"{x:+.1f}"
+def _grouped_text(keys: Floats, make: Callable[[list[float]], str]) -> npt.NDArray[np.object_]:
+    """``make(row)`` for every row of ``keys``, computed once per distinct row: the texts of 700k customers come
+    from a few thousand distinct inputs (rounded as shown), and formatting each customer's would take seconds."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=object)
+    distinct, inverse = np.unique(np.nan_to_num(keys, nan=MISSING), axis=0, return_inverse=True)
+    texts = np.empty(len(distinct), dtype=object)
+    texts[:] = [make(row) for row in distinct.tolist()]
+    return cast(npt.NDArray[np.object_], texts[inverse.reshape(-1)])
 
 
-def _reason(name: str, value: float, extra: dict[str, float]) -> str:
-    """The phrase for a signal that pulls the score down (docs/health.md lists them)."""
+def _shown_ratio(ratio: Floats) -> Floats:
+    return np.where(ratio < 10, np.round(ratio, 1), np.round(ratio))
+
+
+def _reason_inputs(name: str, scored: _Scored) -> Floats:
+    """Per customer, the numbers the signal's phrase shows, rounded as shown (the phrase is made from them)."""
+    value, extra = scored.values[name], scored.extra
     if name == "purchase_activity":
-        basis, ratio = extra["basis"], extra["ratio"]
+        overdue = (extra["repeat"] > 0) & (extra["ratio"] >= 1.5)
+        return np.column_stack(
+            [
+                extra["basis"],
+                np.round(np.nan_to_num(value) * 100),
+                _shown_ratio(extra["ratio"]),
+                np.round(extra["days_since"]),
+                overdue,
+            ]
+        )
+    if name == "csat":
+        return np.round(value, 1).reshape(-1, 1)
+    if name == "sentiment_trend":
+        previous = extra["previous"]
+        falling = ~np.isnan(previous) & (value < previous)
+        return np.column_stack([np.round(value, 1), np.round(previous, 1), falling])
+    return value.reshape(-1, 1)
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:.1f}".removesuffix(".0") + TIMES
+
+
+def _phrase(name: str, shown: list[float]) -> str:
+    """The phrase for a signal that pulls the score down (docs/health.md lists them), from its shown numbers."""
+    if name == "purchase_activity":
+        basis, percent, ratio, days, overdue = shown
         if basis == 2:
-            return f"one order only, {extra['days_since']:.0f} days ago"
-        overdue = f"no order for {_times(ratio)} their usual interval"
+            return f"one order only, {days:.0f} days ago"
+        overdue_text = f"no order for {_times(ratio)} their usual interval"
         if basis == 1:
-            return overdue
-        still = f"{round(value * 100)}% likely still buying"
-        return f"{still} ({overdue})" if extra["repeat"] and ratio >= 1.5 else still
+            return overdue_text
+        still = f"{percent:.0f}% likely still buying"
+        return f"{still} ({overdue_text})" if overdue else still
+    value = shown[0]
     if name == "complaints":
         return f"{value:.0f} open complaint{'s' if value != 1 else ''}"
     if name == "nps":
@@ -162,10 +200,9 @@ def _reason(name: str, value: float, extra: dict[str, float]) -> str:
     if name == "csat":
         return f"CSAT {value:.1f} of 5 in {CSAT_DAYS} days"
     if name == "sentiment_trend":
-        previous = extra["previous"]
-        if not math.isnan(previous) and value < previous:
-            return f"sentiment falling ({_signed(value)} from {_signed(previous)})"
-        return f"negative sentiment ({_signed(value)} in {SENTIMENT_DAYS} days)"
+        if shown[2]:
+            return f"sentiment falling ({value:+.1f} from {shown[1]:+.1f})"
+        return f"negative sentiment ({value:+.1f} in {SENTIMENT_DAYS} days)"
     return f"{value:.0f} conversations in {SUPPORT_LOAD_DAYS} days"
 
 
@@ -175,39 +212,34 @@ def _json_number(x: float) -> str:
 
 
 BASIS_NAMES = ("p_alive", "usual_interval", "lapsed_after_days")
-# Signals whose score follows from the value alone, with few distinct values: their JSON is built once per
-# distinct value. purchase_activity and sentiment_trend carry extras (basis, previous) and are built per row.
-DISCRETE = ("complaints", "nps", "csat", "support_load")
 
 
-def _fragments(name: str, scored: _Scored, weight: float) -> list[str]:
-    """``"name":{"value":..,"score":..,"weight":..}`` for every customer: the JSON of one signal's component.
-
-    Built as text, not with json.dumps per customer: at 700k customers that alone would take seconds."""
-    values, scores = scored.values[name], scored.scores[name]
+def _fragments(name: str, scored: _Scored, weight: float) -> npt.NDArray[np.object_]:
+    """``"name":{"value":..,"score":..,"weight":..}`` for every customer: the JSON of one signal's component,
+    built as text (json.dumps per customer would take seconds at 700k customers)."""
     w = _json_number(weight)
     missing = f'"{name}":{{"value":null,"score":null,"weight":{w},"missing":true}}'
     head, tail = f'"{name}":{{"value":', f',"weight":{w}'
-
-    def one(value: float, score: float, more: str = "") -> str:
-        if math.isnan(score):
-            return missing
-        return f'{head}{_json_number(value)},"score":{int(score)}{tail}{more}}}'
-
-    if name in DISCRETE:
-        distinct, first, inverse = np.unique(values, return_index=True, return_inverse=True)
-        built = np.array([one(v, scores[i]) for v, i in zip(distinct.tolist(), first.tolist(), strict=True)] or [""])
-        return cast(list[str], built.astype(object)[inverse.reshape(-1)].tolist()) if len(values) else []
+    value, score = np.round(scored.values[name], 3), scored.scores[name]
     if name == "purchase_activity":
-        bases = [f',"basis":"{basis}"' for basis in BASIS_NAMES]
-        return [
-            one(v, s, bases[int(b)])
-            for v, s, b in zip(values.tolist(), scores.tolist(), scored.extra["basis"].tolist(), strict=True)
-        ]
-    return [
-        one(v, s, "" if math.isnan(p) else f',"previous":{_json_number(p)}')
-        for v, s, p in zip(values.tolist(), scores.tolist(), scored.extra["previous"].tolist(), strict=True)
-    ]
+        more = scored.extra["basis"]
+    elif name == "sentiment_trend":
+        more = np.round(scored.extra["previous"], 3)
+    else:
+        more = np.zeros(len(value))
+
+    def make(row: list[float]) -> str:
+        shown, points, extra = row
+        if points == MISSING:
+            return missing
+        suffix = ""
+        if name == "purchase_activity":
+            suffix = f',"basis":"{BASIS_NAMES[int(extra)]}"'
+        elif name == "sentiment_trend" and extra != MISSING:
+            suffix = f',"previous":{_json_number(extra)}'
+        return f'{head}{_json_number(shown)},"score":{int(points)}{tail}{suffix}}}'
+
+    return _grouped_text(np.column_stack([value, score, more]), make)
 
 
 def _combine(
@@ -224,35 +256,38 @@ def _combine(
         final = np.floor(weighted / total_weight + 0.5)  # half up; NaN where no signal counts
     pulls_down: npt.NDArray[np.bool_] = counted & (np.nan_to_num(matrix, nan=100.0) < REASON_BELOW)
 
-    parts = [_fragments(name, scored, weights[name]) for name in names]
+    parts = [_fragments(name, scored, weights[name]).tolist() for name in names]
     components = ["{" + ",".join(row) + "}" for row in zip(*parts, strict=True)]
 
     # Reasons: the phrase of each signal pulling a customer down, then per customer worst first.
-    extra = {key: column.tolist() for key, column in scored.extra.items()}
-    phrases: list[list[str]] = []
+    phrases = np.full((len(ids), len(names)), "", dtype=object)
     for j, name in enumerate(names):
-        texts = [""] * len(ids)
-        values = scored.values[name].tolist()
-        for i in np.flatnonzero(pulls_down[:, j]).tolist():
-            texts[i] = _reason(name, values[i], {key: column[i] for key, column in extra.items()})
-        phrases.append(texts)
-    order = np.argsort(np.where(pulls_down, matrix, np.inf), axis=1, kind="stable").tolist()
-    counts = pulls_down.sum(axis=1).tolist()
-    reasons = ["[]"] * len(ids)
-    for i in np.flatnonzero(pulls_down.any(axis=1)).tolist():
+        rows = np.flatnonzero(pulls_down[:, j])
+        if len(rows):
+            phrases[rows, j] = _grouped_text(_reason_inputs(name, scored)[rows], partial(_phrase, name))
+    reasons = np.full(len(ids), "[]", dtype=object)
+    counts = pulls_down.sum(axis=1)
+    single = np.flatnonzero(counts == 1)
+    if len(single):  # most customers with reasons have one: no sorting needed
+        reasons[single] = '["' + phrases[single, np.argmax(pulls_down[single], axis=1)] + '"]'
+    several = np.flatnonzero(counts > 1)
+    order = np.argsort(np.where(pulls_down[several], matrix[several], np.inf), axis=1, kind="stable").tolist()
+    for k, i in enumerate(several.tolist()):
+        texts = phrases[i].tolist()
         # The phrases are Frontdesk's own words and numbers: no quote or backslash to escape.
-        reasons[i] = '["' + '","'.join(phrases[j][i] for j in order[i][: counts[i]]) + '"]'
+        reasons[i] = '["' + '","'.join(texts[j] for j in order[k][: counts[i]]) + '"]'
+    reason_texts = cast(list[str], reasons.tolist())
 
     # A customer whose every signal with data weighs 0 has nothing to be scored on: no row.
     keep = np.flatnonzero(total_weight > 0).tolist()
     if len(keep) == len(ids):
-        return ids.tolist(), final.astype(np.int64).tolist(), components, reasons
+        return ids.tolist(), final.astype(np.int64).tolist(), components, reason_texts
     all_ids, all_scores = ids.tolist(), final.tolist()
     return (
         [all_ids[i] for i in keep],
         [int(all_scores[i]) for i in keep],
         [components[i] for i in keep],
-        [reasons[i] for i in keep],
+        [reason_texts[i] for i in keep],
     )
 
 
@@ -275,10 +310,10 @@ async def score_health(*, session: AsyncSession, workspace_id: int, now: datetim
     scored = _score_signals(customers, keyed, signals.epoch_days(now), lapsed_after_days)
     ids, scores, components, reasons = _combine(scored, weights, customers.ids)
 
-    current = select(CustomerHealth.contact_id, CustomerHealth.score).where(CustomerHealth.workspace_id == workspace_id)
-    previous = dict((await session.execute(current)).all())
+    previous = await signals.read_current_scores(session, workspace_id)
+    connection = await session.connection()
     # Rewritten wholesale: a contact no longer a customer loses its row (its history stays).
-    await session.execute(delete(CustomerHealth).where(CustomerHealth.workspace_id == workspace_id))
+    await connection.execute(delete(HEALTH_ROWS).where(HEALTH_ROWS.c.workspace_id == workspace_id))
     columns = ("contact_id", "workspace_id", "score", "components", "reasons", "computed_at")
     await bulk_insert(
         session,
@@ -286,13 +321,15 @@ async def score_health(*, session: AsyncSession, workspace_id: int, now: datetim
         columns,
         list(zip(ids, [workspace_id] * len(ids), scores, components, reasons, [now] * len(ids), strict=True)),
     )
-    moved = [
-        (workspace_id, contact_id, score, now)
-        for contact_id, score in zip(ids, scores, strict=True)
-        if previous.get(contact_id) != score
-    ]
+    # History where the whole-number score moved, or the customer had none (-1 is no score).
+    was = signals.align(np.array(ids, dtype=np.int64), previous, fill=-1.0)
+    moved_at = np.flatnonzero(was != np.array(scores, dtype=np.float64)).tolist()
+    moved = [(workspace_id, ids[i], scores[i], now) for i in moved_at]
     await bulk_insert(session, HISTORY, ("workspace_id", "contact_id", "score", "recorded_at"), moved)
-    session.expire_all()  # ORM objects of these tables loaded before are stale now
+    # Health objects this session loaded before are stale now: forget them (expiring would make their next
+    # read a lazy load, which an async session cannot do implicitly).
+    for stale in [o for o in session.identity_map.values() if isinstance(o, CustomerHealth)]:
+        session.expunge(stale)
     return len(ids)
 
 
