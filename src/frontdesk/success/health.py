@@ -80,7 +80,7 @@ def _score_signals(
     gaps = np.maximum(customers.orders - 1, 1)
     interval = np.maximum((customers.last_order_day - customers.first_order_day) / gaps, MIN_INTERVAL_DAYS)
     ratio = np.where(repeat, days_since / interval, days_since / lapsed_after_days)
-    p_alive = signals.align(ids, keyed["p_alive"])
+    p_alive = customers.p_alive
     has_p = ~np.isnan(p_alive)
     by_interval = _clip(100.0 * (INTERVAL_ZERO_AT - ratio) / (INTERVAL_ZERO_AT - 1.0))
     by_lapse = _clip(100.0 * (1.0 - ratio))
@@ -324,7 +324,6 @@ async def score_health(*, session: AsyncSession, workspace_id: int, now: datetim
     lapsed_after_days = (await get_commerce_settings(session=session, workspace_id=workspace_id)).lapsed_after_days
     customers = await signals.read_customers(session, workspace_id)
     keyed = {
-        "p_alive": await signals.read_p_alive(session, workspace_id),
         "complaints": await signals.read_open_complaints(session, workspace_id),
         "nps": await signals.read_latest_nps(session, workspace_id, now),
         "csat": await signals.read_csat(session, workspace_id, now),
@@ -334,7 +333,6 @@ async def score_health(*, session: AsyncSession, workspace_id: int, now: datetim
     scored = _score_signals(customers, keyed, signals.epoch_days(now), lapsed_after_days)
     ids, scores, components, reasons = _combine(scored, weights, customers.ids)
 
-    previous = await signals.read_current_scores(session, workspace_id)
     connection = await session.connection()
     # Rewritten wholesale: a contact no longer a customer loses its row (its history stays).
     await connection.execute(delete(HEALTH_ROWS).where(HEALTH_ROWS.c.workspace_id == workspace_id))
@@ -346,8 +344,8 @@ async def score_health(*, session: AsyncSession, workspace_id: int, now: datetim
         list(zip(ids, [workspace_id] * len(ids), scores, components, reasons, [now] * len(ids), strict=True)),
     )
     # History where the whole-number score moved, or the customer had none (-1 is no score).
-    was = signals.align(np.array(ids, dtype=np.int64), previous, fill=-1.0)
-    moved_at = np.flatnonzero(was != np.array(scores, dtype=np.float64)).tolist()
+    was = signals.align(np.array(ids, dtype=np.int64), signals.Keyed(customers.ids, (customers.previous_score,)))
+    moved_at = np.flatnonzero(~(was == np.array(scores, dtype=np.float64))).tolist()  # NaN: no score before
     moved = [(workspace_id, ids[i], scores[i], now) for i in moved_at]
     await bulk_insert(session, HISTORY, ("workspace_id", "contact_id", "score", "recorded_at"), moved)
     # Health objects this session loaded before are stale now: forget them (expiring would make their next

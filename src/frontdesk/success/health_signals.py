@@ -90,45 +90,66 @@ def epoch_days(moment: datetime) -> float:
 
 @dataclass(frozen=True)
 class Customers:
-    """The workspace's customers (a figures row with orders), sorted by contact id."""
+    """The workspace's customers (a figures row with orders), sorted by contact id, with what the purchase
+    model predicts for them and their score so far (NaN where they have none)."""
 
     ids: Ints
     orders: Ints
     first_order_day: Floats  # days since 1970
     last_order_day: Floats
+    p_alive: Floats
+    previous_score: Floats
 
 
 async def _rows(session: AsyncSession, statement: AnySelect) -> tuple[Ints, Floats]:
-    """The statement's rows (contact id first, then numbers) as an id array and a float matrix.
+    """The statement's rows (contact id first, then numbers, none NULL) as an id array and a float matrix.
 
     Executed on the Core connection (the ORM's result layer costs more per row than the query itself at 700k
     rows) and turned into arrays by numpy's C loops, not by Python code per row."""
     rows = (await (await session.connection()).execute(statement)).all()
     width = len(statement.selected_columns)
     ids = np.fromiter(map(itemgetter(0), rows), dtype=np.int64, count=len(rows))
-    numbers = np.fromiter(
-        chain.from_iterable(row[1:] for row in rows), dtype=np.float64, count=len(rows) * (width - 1)
-    ).reshape(len(rows), width - 1)
-    return ids, numbers
+    numbers = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=len(rows) * width)
+    return ids, numbers.reshape(len(rows), width)[:, 1:]
+
+
+NONE = -1.0  # stands for NULL in the customers query (p_alive and scores are never negative)
 
 
 async def read_customers(session: AsyncSession, workspace_id: int) -> Customers:
+    """One query: the figures, joined with the purchase prediction and the current health row (each a lookup
+    by primary key), so neither costs a second pass over 700k rows."""
     dialect = session.get_bind().dialect.name
-    statement = select(
-        CustomerFigures.contact_id,
-        CustomerFigures.orders,
-        _epoch_days(CustomerFigures.first_order_at, dialect),
-        _epoch_days(CustomerFigures.last_order_at, dialect),
-    ).where(
-        CustomerFigures.workspace_id == workspace_id,
-        CustomerFigures.orders > 0,
-        CustomerFigures.first_order_at.is_not(None),
-        CustomerFigures.last_order_at.is_not(None),
+    statement = (
+        select(
+            CustomerFigures.contact_id,
+            CustomerFigures.orders,
+            _epoch_days(CustomerFigures.first_order_at, dialect),
+            _epoch_days(CustomerFigures.last_order_at, dialect),
+            func.coalesce(CustomerPrediction.p_alive, NONE),
+            func.coalesce(CustomerHealth.score, NONE),
+        )
+        .outerjoin(
+            CustomerPrediction,
+            (CustomerPrediction.contact_id == CustomerFigures.contact_id)
+            & (CustomerPrediction.workspace_id == workspace_id),
+        )
+        .outerjoin(
+            CustomerHealth,
+            (CustomerHealth.contact_id == CustomerFigures.contact_id) & (CustomerHealth.workspace_id == workspace_id),
+        )
+        .where(
+            CustomerFigures.workspace_id == workspace_id,
+            CustomerFigures.orders > 0,
+            CustomerFigures.first_order_at.is_not(None),
+            CustomerFigures.last_order_at.is_not(None),
+        )
     )
     ids, numbers = await _rows(session, statement)
     order = np.argsort(ids, kind="stable")  # sorted here: the database need not sort 700k rows
-    numbers = numbers[order]
-    return Customers(ids[order], numbers[:, 0].astype(np.int64), numbers[:, 1].copy(), numbers[:, 2].copy())
+    numbers = np.where(numbers[order] == NONE, np.nan, numbers[order])
+    orders, first, last, p_alive, previous = (numbers[:, c].copy() for c in range(5))
+    return Customers(ids[order], orders.astype(np.int64), first, last, p_alive, previous)
 
 
 @dataclass(frozen=True)
@@ -142,13 +163,6 @@ class Keyed:
 async def _keyed(session: AsyncSession, statement: AnySelect) -> Keyed:
     ids, numbers = await _rows(session, statement)
     return Keyed(ids, tuple(numbers[:, c].copy() for c in range(numbers.shape[1])))
-
-
-async def read_p_alive(session: AsyncSession, workspace_id: int) -> Keyed:
-    statement = select(CustomerPrediction.contact_id, CustomerPrediction.p_alive).where(
-        CustomerPrediction.workspace_id == workspace_id
-    )
-    return await _keyed(session, statement)
 
 
 async def read_open_complaints(session: AsyncSession, workspace_id: int) -> Keyed:
@@ -267,14 +281,6 @@ async def read_support_load(session: AsyncSession, workspace_id: int, now: datet
             )
         )
         .group_by(Conversation.contact_id)
-    )
-    return await _keyed(session, statement)
-
-
-async def read_current_scores(session: AsyncSession, workspace_id: int) -> Keyed:
-    """The health scores stored now (before a new scoring replaces them): history is written where they move."""
-    statement = select(CustomerHealth.contact_id, CustomerHealth.score).where(
-        CustomerHealth.workspace_id == workspace_id
     )
     return await _keyed(session, statement)
 
