@@ -125,7 +125,9 @@ async def test_completing_a_task_needs_an_outcome_and_shows_it_under_done_and_on
     assert refused.status_code == 200 and 'role="alert"' in refused.text and "outcome" in refused.text
     assert 'data-status="open"' in refused.text
     assert (await client.post(url, data={"outcome": "no token"}, headers=htmx)).status_code == 403
-    done = await client.post(url, data={"csrf_token": csrf, "outcome": "Ann ordered again", "tab": "mine"}, headers=htmx)
+    done = await client.post(
+        url, data={"csrf_token": csrf, "outcome": "Ann ordered again", "tab": "mine"}, headers=htmx
+    )
     assert 'data-status="done"' in done.text and "Ann ordered again" in done.text
     assert "Ann ordered again" in (await client.get("/success", params={"tab": "done"})).text
     assert "Win Ann back" not in (await client.get("/success", params={"tab": "mine"})).text.split('id="tasks-h"')[1]
