@@ -286,10 +286,17 @@ async def _success(client: httpx.AsyncClient, workspace: WorkspaceHandle, person
                     playbook_id=playbook.id, contact_id=person.contact_id, workspace_id=workspace.id, task_id=task["id"]
                 ),
                 CustomerPrediction(
-                    contact_id=person.contact_id, workspace_id=workspace.id, frequency=0, recency_days=0,
-                    age_days=5, p_alive=1.0, expected_purchases_90d=0.2, expected_purchases_365d=0.7,
-                    expected_order_value_minor=1000, clv_12m_minor=700,
-                ),  # fmt: skip
+                    contact_id=person.contact_id,
+                    workspace_id=workspace.id,
+                    frequency=0,
+                    recency_days=0,
+                    age_days=5,
+                    p_alive=1.0,
+                    expected_purchases_90d=0.2,
+                    expected_purchases_365d=0.7,
+                    expected_order_value_minor=1000,
+                    clv_12m_minor=700,
+                ),
                 CustomerHealth(
                     contact_id=person.contact_id, workspace_id=workspace.id, score=35, reasons=["1 open complaint"]
                 ),
