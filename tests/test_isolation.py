@@ -124,6 +124,8 @@ OWN_WORKSPACE_OPERATIONS = {
     ),
     ("GET", "/api/v1/reports/cohorts"),
     ("GET", "/api/v1/reports/dashboard"),
+    # Fits on the caller's orders only; tests/success/test_calibration.py checks another workspace's never count.
+    ("GET", "/api/v1/analytics/clv/calibration"),
     # Public, without a key: the workspace is named by its public site key (tested in tests/reviews).
     ("GET", "/api/v1/public/{site_key}/products/{sku}/reviews"),
 }
