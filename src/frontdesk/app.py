@@ -52,9 +52,9 @@ from frontdesk.segments import pages as segments_pages
 from frontdesk.settings import Settings, get_settings
 from frontdesk.success import api_calibration as success_api_calibration
 from frontdesk.success import api_clv as success_api_clv
-from frontdesk.success import calibration_pages as success_calibration_pages
 from frontdesk.success import api_health as success_api_health
 from frontdesk.success import api_tasks as success_api_tasks
+from frontdesk.success import calibration_pages as success_calibration_pages
 from frontdesk.success import pages as success_pages
 from frontdesk.surveys import api as surveys_api
 from frontdesk.surveys import pages as surveys_pages

@@ -162,7 +162,9 @@ async def test_agents_may_not_read_it(client: httpx.AsyncClient, workspace: Work
     from frontdesk.workspaces.models import Role
 
     headers = await workspace.key_with_role(Role.agent)
-    response = await client.get("/api/v1/analytics/clv/calibration", params={"split": SPLIT.isoformat()}, headers=headers)
+    response = await client.get(
+        "/api/v1/analytics/clv/calibration", params={"split": SPLIT.isoformat()}, headers=headers
+    )
     assert response.status_code == 403
 
 
@@ -188,5 +190,6 @@ async def test_the_page_shows_the_check_as_a_chart_and_its_numbers(
     assert "No model has been fitted yet" in page.text  # the check does not store a model
     total = sum(bought for _, bought in _hand_count(history).values())
     assert f"<strong>{total:,}</strong>" in page.text
-    wrong = await client.get("/reports/purchase-model", params={"split": date(2020, 1, 1).isoformat(), "end": "2019-01-01"})
+    backwards = {"split": date(2020, 1, 1).isoformat(), "end": "2019-01-01"}
+    wrong = await client.get("/reports/purchase-model", params=backwards)
     assert wrong.status_code == 422 and "must end after the split" in wrong.text

@@ -86,7 +86,9 @@ async def calibration_report(
     zone_name = workspace.time_zone
     today = (now or utcnow()).astimezone(zone_of(zone_name)).date()
     if split >= today:
-        raise InvalidInput("the split must be a past day: the holdout period after it is what is checked", field="split")
+        raise InvalidInput(
+            "the split must be a past day: the holdout period after it is what is checked", field="split"
+        )
     if end is None:
         end = min(split + timedelta(days=DEFAULT_HOLDOUT_DAYS), today - timedelta(days=1))
         end = max(end, split + timedelta(days=1))
@@ -98,11 +100,14 @@ async def calibration_report(
     calibration = await purchase_summary(session=session, workspace_id=workspace_id, as_of=_day_end(split, zone_name))
     customers = len(calibration.contact_id)
     if not customers:
-        raise NotEnoughData(f"no completed orders up to {split.isoformat()}: nothing to fit the model on", field="split")
+        raise NotEnoughData(
+            f"no completed orders up to {split.isoformat()}: nothing to fit the model on", field="split"
+        )
     try:
         model, log_likelihood = fit_bgnbd(calibration.frequency, calibration.recency, calibration.age)
     except FitFailed as failure:
-        raise NotEnoughData(f"the calibration period up to {split.isoformat()} cannot be fitted: {failure}", field="split") from None
+        problem = f"the calibration period up to {split.isoformat()} cannot be fitted: {failure}"
+        raise NotEnoughData(problem, field="split") from None
 
     whole = await purchase_summary(session=session, workspace_id=workspace_id, as_of=_day_end(end, zone_name))
     # Occasions up to the end minus occasions up to the split. Every calibration customer is in ``whole`` (orders
@@ -112,7 +117,9 @@ async def calibration_report(
     frequency_at_end = np.where(later >= 0, whole.frequency[np.maximum(later, 0)], calibration.frequency)
     actual = np.maximum(frequency_at_end - calibration.frequency, 0.0)
     holdout_days = (end - split).days
-    predicted = expected_purchases(model, float(holdout_days), calibration.frequency, calibration.recency, calibration.age)
+    predicted = expected_purchases(
+        model, float(holdout_days), calibration.frequency, calibration.recency, calibration.age
+    )
 
     groups: list[CalibrationGroup] = []
     capped = np.minimum(calibration.frequency, TOP_GROUP).astype(np.int64)
@@ -120,7 +127,7 @@ async def calibration_report(
         members = capped == purchases
         count = int(members.sum())
         predicted_sum = float(predicted[members].sum())
-        actual_sum = int(round(float(actual[members].sum())))
+        actual_sum = round(float(actual[members].sum()))
         groups.append(
             CalibrationGroup(
                 calibration_purchases=_group_label(purchases),
@@ -132,7 +139,7 @@ async def calibration_report(
             )
         )
     predicted_total = float(predicted.sum())
-    actual_total = int(round(float(actual.sum())))
+    actual_total = round(float(actual.sum()))
     return CalibrationReport(
         split=split,
         end=end,
