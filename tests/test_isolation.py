@@ -74,6 +74,8 @@ FOREIGN_ID_CASES: list[tuple[str, str, Any]] = [
     ("GET", "/api/v1/complaints/{complaint_id}", None),
     ("PATCH", "/api/v1/complaints/{complaint_id}", {"status": "resolved", "resolution": "planted"}),
     ("GET", "/api/v1/contacts/{contact_id}/referral-code", None),
+    # A's customer with stored predictions: tests/success/test_clv_api.py (test_a_customers_predictions).
+    ("GET", "/api/v1/contacts/{contact_id}/predictions", None),
 ]
 # Operations without an id in the path: they act on the caller's own workspace only (checked below).
 OWN_WORKSPACE_OPERATIONS = {
@@ -128,6 +130,9 @@ OWN_WORKSPACE_OPERATIONS = {
     ("GET", "/api/v1/analytics/clv/calibration"),
     # Public, without a key: the workspace is named by its public site key (tested in tests/reviews).
     ("GET", "/api/v1/public/{site_key}/products/{sku}/reviews"),
+    # The caller's own purchase model: tests/success/test_clv_api.py (another workspace's orders never enter it).
+    ("POST", "/api/v1/analytics/clv/fit"),
+    ("GET", "/api/v1/analytics/clv/model"),
 }
 
 
