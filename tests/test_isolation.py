@@ -132,6 +132,8 @@ OWN_WORKSPACE_OPERATIONS = {
     # A contact's health: another workspace's contact is 404 (tests/success/test_health_api.py scores one first,
     # which a case here could not: the victim has no health row, so 404 would prove nothing).
     ("GET", "/api/v1/contacts/{contact_id}/health"),
+    # Fits on the caller's orders only; tests/success/test_calibration.py checks another workspace's never count.
+    ("GET", "/api/v1/analytics/clv/calibration"),
     # Public, without a key: the workspace is named by its public site key (tested in tests/reviews).
     ("GET", "/api/v1/public/{site_key}/products/{sku}/reviews"),
     # The caller's own purchase model: tests/success/test_clv_api.py (another workspace's orders never enter it).

@@ -50,9 +50,11 @@ from frontdesk.reviews import public as reviews_public
 from frontdesk.segments import api as segments_api
 from frontdesk.segments import pages as segments_pages
 from frontdesk.settings import Settings, get_settings
+from frontdesk.success import api_calibration as success_api_calibration
 from frontdesk.success import api_clv as success_api_clv
 from frontdesk.success import api_health as success_api_health
 from frontdesk.success import api_tasks as success_api_tasks
+from frontdesk.success import calibration_pages as success_calibration_pages
 from frontdesk.success import pages as success_pages
 from frontdesk.surveys import api as surveys_api
 from frontdesk.surveys import pages as surveys_pages
@@ -131,6 +133,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(segments_api.router)
     app.include_router(segments_pages.router)
     app.include_router(success_api_clv.router)
+    app.include_router(success_api_calibration.router)
+    app.include_router(success_calibration_pages.router)
     app.include_router(success_api_health.router)
     app.include_router(success_api_tasks.router)
     app.include_router(success_pages.router)
