@@ -127,7 +127,13 @@ async def get_model(*, session: AsyncSession, workspace_id: int) -> ClvModel | N
 async def discount_rate(*, session: AsyncSession, workspace_id: int) -> float:
     """The workspace's annual discount rate for lifetime values (DEFAULT_DISCOUNT_RATE when none is set)."""
     settings = await session.get(SuccessSettings, workspace_id)
-    return settings.discount_rate if settings is not None else DEFAULT_DISCOUNT_RATE
+    if settings is None or settings.discount_rate is None:
+        return DEFAULT_DISCOUNT_RATE
+    rate = float(settings.discount_rate)
+    if not math.isfinite(rate) or rate <= -1.0:  # no monthly rate compounds to it: every value would be NaN
+        log.warning("workspace %d: discount rate %r is not usable; %s used", workspace_id, rate, DEFAULT_DISCOUNT_RATE)
+        return DEFAULT_DISCOUNT_RATE
+    return rate
 
 
 @dataclass(frozen=True)
