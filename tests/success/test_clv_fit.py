@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import InvalidInput
 from frontdesk.success import clv, clv_math
-from frontdesk.success.models import ClvModel, CustomerPrediction, SuccessSettings
+from frontdesk.success.models import DEFAULT_DISCOUNT_RATE, ClvModel, CustomerPrediction, SuccessSettings
 from tests.factories import WorkspaceHandle
 from tests.success.clv_seed import add_buyers, add_orders, add_simulated_history
 
@@ -74,6 +74,12 @@ async def test_the_workspace_discount_rate_discounts_the_lifetime_value(
     assert undiscounted.keys() == default.keys()
     assert all(undiscounted[c] >= default[c] for c in default)
     assert sum(undiscounted.values()) > sum(default.values())
+    # A rate no monthly rate compounds to (-100 % a year) falls back to the default instead of NaN.
+    settings = await session.get(SuccessSettings, workspace.id)
+    assert settings is not None
+    settings.discount_rate = -1.0
+    await session.flush()
+    assert await clv.discount_rate(session=session, workspace_id=workspace.id) == DEFAULT_DISCOUNT_RATE
 
 
 async def test_a_fit_as_of_a_past_instant_counts_only_the_orders_before_it(

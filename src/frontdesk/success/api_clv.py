@@ -105,7 +105,12 @@ async def fit_model(
     return read
 
 
-@router.get("/analytics/clv/model", response_model=ClvModelRead, summary="The stored purchase model")
+@router.get(
+    "/analytics/clv/model",
+    response_model=ClvModelRead,
+    summary="The stored purchase model",
+    responses={404: {"description": "No purchase model has been fitted yet"}},
+)
 async def read_model(session: DbSession, principal: Editor) -> ClvModelRead:
     model = await clv.get_model(session=session, workspace_id=principal.workspace_id)
     if model is None:

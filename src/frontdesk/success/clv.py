@@ -8,6 +8,7 @@ The summary is success/clv_summary.py, the mathematics success/clv_math.py, the 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -67,6 +68,7 @@ async def fit_and_store(
 async def _fit_and_store_summary(
     session: AsyncSession, workspace_id: int, summary: PurchaseSummary, as_of: datetime, now: datetime
 ) -> ClvModel:
+    """fit_and_store from a summary already made; nothing is written unless every check passes."""
     customers, repeaters = len(summary), summary.repeat_customers
     when = f"up to {as_of.isoformat(timespec='seconds')}"
     if customers == 0:
@@ -78,8 +80,9 @@ async def _fit_and_store_summary(
         )
     started = time.perf_counter()
     try:
-        bgnbd, log_likelihood = clv_math.fit_bgnbd(summary.frequency, summary.recency, summary.age)
-        spend, spend_log_likelihood = clv_math.fit_gamma_gamma(summary.frequency, summary.monetary)
+        # Seconds of numpy at a million customers: in a worker thread, so the server's event loop (live chat)
+        # keeps answering meanwhile.
+        (bgnbd, log_likelihood), (spend, spend_log_likelihood) = await asyncio.to_thread(_fit_both, summary)
     except clv_math.FitFailed as failure:
         raise NotEnoughData(
             f"{failure} ({_plural(customers, 'customer')}, {repeaters} of them repeat, {when})"
@@ -108,6 +111,15 @@ async def _fit_and_store_summary(
     return model
 
 
+def _fit_both(
+    summary: PurchaseSummary,
+) -> tuple[tuple[clv_math.BgNbd, float], tuple[clv_math.GammaGamma, float]]:
+    return (
+        clv_math.fit_bgnbd(summary.frequency, summary.recency, summary.age),
+        clv_math.fit_gamma_gamma(summary.frequency, summary.monetary),
+    )
+
+
 async def get_model(*, session: AsyncSession, workspace_id: int) -> ClvModel | None:
     return await session.get(ClvModel, workspace_id)
 
@@ -115,7 +127,13 @@ async def get_model(*, session: AsyncSession, workspace_id: int) -> ClvModel | N
 async def discount_rate(*, session: AsyncSession, workspace_id: int) -> float:
     """The workspace's annual discount rate for lifetime values (DEFAULT_DISCOUNT_RATE when none is set)."""
     settings = await session.get(SuccessSettings, workspace_id)
-    return settings.discount_rate if settings is not None else DEFAULT_DISCOUNT_RATE
+    if settings is None or settings.discount_rate is None:
+        return DEFAULT_DISCOUNT_RATE
+    rate = float(settings.discount_rate)
+    if not math.isfinite(rate) or rate <= -1.0:  # no monthly rate compounds to it: every value would be NaN
+        log.warning("workspace %d: discount rate %r is not usable; %s used", workspace_id, rate, DEFAULT_DISCOUNT_RATE)
+        return DEFAULT_DISCOUNT_RATE
+    return rate
 
 
 @dataclass(frozen=True)
@@ -134,10 +152,17 @@ class Predictions:
         return found
 
 
-def predict(model: ClvModel, summary: PurchaseSummary, annual_discount_rate: float) -> Predictions:
-    """Every summarised buyer's predictions from a stored model."""
-    bgnbd = clv_math.BgNbd(r=model.r, alpha=model.alpha, a=model.a, b=model.b)
-    spend = clv_math.GammaGamma(p=model.p, q=model.q, gamma=model.gamma)
+def parameters(model: ClvModel) -> tuple[clv_math.BgNbd, clv_math.GammaGamma]:
+    return (
+        clv_math.BgNbd(r=model.r, alpha=model.alpha, a=model.a, b=model.b),
+        clv_math.GammaGamma(p=model.p, q=model.q, gamma=model.gamma),
+    )
+
+
+def predict(
+    bgnbd: clv_math.BgNbd, spend: clv_math.GammaGamma, summary: PurchaseSummary, annual_discount_rate: float
+) -> Predictions:
+    """Every summarised buyer's predictions from a stored model's parameters."""
     x, tx, T, m = summary.frequency, summary.recency, summary.age, summary.monetary
     return Predictions(
         p_alive=clv_math.p_alive(bgnbd, x, tx, T),
@@ -164,7 +189,8 @@ async def _score_summary(session: AsyncSession, workspace_id: int, summary: Purc
     if model is None:
         return 0
     rate = await discount_rate(session=session, workspace_id=workspace_id)
-    found = predict(model, summary, rate)
+    # The model's numbers are read here: the worker thread must not touch the ORM object.
+    found = await asyncio.to_thread(predict, *parameters(model), summary, rate)
     keep = found.finite()
     if not keep.all():
         log.warning("workspace %d: %d customers' predictions are not finite numbers and were not stored",
