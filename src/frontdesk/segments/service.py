@@ -247,7 +247,11 @@ async def do_set_owner_of_members(
     Two statements whatever the segment's size, no loop over contacts: one INSERT .. SELECT writes the
     "owner changed" event of each contact that changes, one UPDATE changes them.
     """
-    owner = await get_owner(session=session, workspace_id=ctx.workspace_id, agent_id=owner_id) if owner_id else None
+    owner = (
+        await get_owner(session=session, workspace_id=ctx.workspace_id, agent_id=owner_id)
+        if owner_id is not None
+        else None
+    )
     changing = (
         Contact.owner_id.is_not(None)
         if owner_id is None
