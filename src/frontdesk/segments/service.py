@@ -15,14 +15,8 @@ from frontdesk.commerce.figures import get_commerce_settings
 from frontdesk.commerce.models import ProductRange
 from frontdesk.contacts import importer as contacts_importer
 from frontdesk.contacts.models import Contact, ContactEvent
-from frontdesk.contacts.service import (
-    OWNER_CHANGED,
-    ContactFilters,
-    decode_cursor,
-    encode_cursor,
-    get_owner,
-    owner_label,
-)
+from frontdesk.contacts.owners import OWNER_CHANGED, get_owner, owner_label
+from frontdesk.contacts.service import ContactFilters, decode_cursor, encode_cursor
 from frontdesk.csvsafe import format_row
 from frontdesk.db import utcnow
 from frontdesk.errors import Conflict, InvalidInput, NotFound
