@@ -157,3 +157,19 @@ async def test_export_writes_the_owner_column_the_import_reads(
     assert imported.json()["created"] == 2, imported.text
     owned = (await client.get("/api/v1/contacts", params={"q": "owned@"}, headers=other_workspace.headers)).json()
     assert owned["items"][0]["owner_id"] == other_agents[-1]["id"]
+
+
+async def test_merging_keeps_the_targets_owner_or_takes_the_duplicates(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
+    h = workspace.headers
+    anna, ben = await new_agent(client, workspace), await new_agent(client, workspace)
+    owned = await workspace.contact(name="Owned", owner_id=anna)
+    duplicate = await workspace.contact(name="Owned too", owner_id=ben)
+    merged = await client.post(f"/api/v1/contacts/{owned}/merge", json={"duplicate_id": duplicate}, headers=h)
+    assert merged.status_code == 200, merged.text
+    assert merged.json()["owner_id"] == anna
+    unowned = await workspace.contact(name="Unowned")
+    duplicate = await workspace.contact(name="Unowned too", owner_id=ben)
+    merged = await client.post(f"/api/v1/contacts/{unowned}/merge", json={"duplicate_id": duplicate}, headers=h)
+    assert merged.json()["owner_id"] == ben

@@ -26,6 +26,7 @@ from frontdesk.contacts.models import (
     ContactTag,
     Stage,
 )
+from frontdesk.contacts.owners import OwnersByEmail, owners_by_email
 from frontdesk.contacts.schemas import ContactCreate, ImportReport, ImportRowError
 from frontdesk.contacts.service import (
     DERIVED_FIELDS,
@@ -149,48 +150,20 @@ def row_to_payload(columns: list[str], values: list[str]) -> dict[str, Any]:
     return payload
 
 
-@dataclass(frozen=True)
-class _Agents:
-    """The workspace's agents by lower-cased e-mail address, read once per import (a workspace has few)."""
-
-    active: dict[str, int]
-    inactive: set[str]
-
-    def owner_id(self, state: ImportProgress, line: int, email: str) -> int | None:
-        key = email_key(email)
-        if key in self.active:
-            return self.active[key]
-        if key in self.inactive:
-            state.fail(line, "owner", f"agent {email} is deactivated and cannot own customers")
-        else:
-            state.fail(line, "owner", f"no agent with the e-mail address {email} in this workspace")
-        return None
-
-
-async def _agents(session: AsyncSession, workspace_id: int) -> _Agents:
-    rows = (
-        await session.execute(
-            select(Agent.email_normalized, Agent.id, Agent.is_active).where(Agent.workspace_id == workspace_id)
-        )
-    ).all()
-    return _Agents(
-        active={row.email_normalized: row.id for row in rows if row.is_active},
-        inactive={row.email_normalized for row in rows if not row.is_active},
-    )
-
-
 def _validate_row(
     state: ImportProgress,
     line: int,
     payload: dict[str, Any],
     definitions: dict[str, AttributeDefinition],
-    agents: _Agents,
+    agents: OwnersByEmail,
 ) -> tuple[ContactCreate, dict[str, Any]] | None:
     owner = payload.pop("owner", None)
     owner_ok = True
     if owner is not None:
-        payload["owner_id"] = agents.owner_id(state, line, owner)
-        owner_ok = payload["owner_id"] is not None
+        payload["owner_id"], problem = agents.owner_id(owner)
+        if problem is not None:
+            state.fail(line, "owner", problem)
+        owner_ok = problem is None
     try:
         data = ContactCreate.model_validate(payload)
         attributes = check_attributes(definitions, data.attributes)
@@ -342,7 +315,7 @@ async def import_rows(
     """
     definitions = await attribute_definitions_by_key(session=session, workspace_id=workspace_id)
     columns = check_header(header, definitions)
-    agents = await _agents(session, workspace_id)
+    agents = await owners_by_email(session=session, workspace_id=workspace_id)
     state = progress or ImportProgress(atomic=atomic)
     batch = _Batch()
     batches_written = 0

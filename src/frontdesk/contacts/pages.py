@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from frontdesk.commerce import service as commerce_service
-from frontdesk.contacts import merge, privacy, profile, service, stages, timeline
+from frontdesk.contacts import merge, owners, privacy, profile, service, stages, timeline
 from frontdesk.contacts.models import Audience, Contact, ContactKind, ContactRole, Market, RelationshipKind
 from frontdesk.contacts.schemas import ContactCreate, ContactUpdate, MergeRequest, RelationshipCreate, TimelineEntry
 from frontdesk.deps import DbSession, PathId
@@ -243,7 +243,7 @@ async def _contact_page(
 
 
 async def _owner_context(session: DbSession, contact: Contact, owner_error: FieldError | None) -> dict[str, Any]:
-    owner = await service.get_owner_or_none(session=session, contact=contact)
+    owner = await owners.get_owner_or_none(session=session, contact=contact)
     return {
         "owner": owner,
         "owner_choices": await profile.owner_choices(session=session, workspace_id=contact.workspace_id),
@@ -318,7 +318,7 @@ async def set_owner(request: Request, contact_id: PathId, session: DbSession, us
         error = FieldError("owner_id", "choose an agent from the list")
     else:
         try:
-            await service.do_set_owner(session=session, contact=contact, owner_id=owner_id, actor=user.principal.label)
+            await owners.do_set_owner(session=session, contact=contact, owner_id=owner_id, actor=user.principal.label)
         except DomainError as exc:
             error = exc.errors[0] if exc.errors else FieldError("owner_id", exc.detail)
     if error is not None:

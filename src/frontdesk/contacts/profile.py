@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.commerce.schemas import minor_units
 from frontdesk.contacts.models import Contact
-from frontdesk.contacts.service import list_possible_owners
+from frontdesk.contacts.owners import list_possible_owners
 from frontdesk.conversations.routing import team_member_ids
 from frontdesk.success.models import SUCCESS_TEAM, ClvModel, CustomerHealth, CustomerPrediction, HealthHistory
 from frontdesk.workspaces.models import Agent

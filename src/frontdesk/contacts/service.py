@@ -22,6 +22,7 @@ from frontdesk.contacts.models import (
     ContactTag,
     Stage,
 )
+from frontdesk.contacts.owners import do_set_owner, get_owner
 from frontdesk.contacts.schemas import (
     STAGE_IS_DERIVED,
     AttributeDefinitionCreate,
@@ -58,7 +59,6 @@ DERIVED_FIELDS = ("stage",)
 SCALAR_FIELDS = (*(name for name in TEXT_FIELDS if name not in DERIVED_FIELDS), "is_reseller")
 LIST_FIELDS = ("emails", "phones", "roles", "tags")
 MAX_PAGE_SIZE = 200
-OWNER_CHANGED = "owner_changed"  # the contact event (timeline: "Owner changed")
 
 
 @dataclass(frozen=True)
@@ -402,63 +402,3 @@ async def do_update_contact(
     if owner_changed:
         await do_set_owner(session=session, contact=contact, owner_id=owner_id, actor=actor)
     return contact
-
-
-# --- owner ------------------------------------------------------------------------------------------------
-
-
-async def get_owner(*, session: AsyncSession, workspace_id: int, agent_id: int, field: str = "owner_id") -> Agent:
-    """The agent who may own this workspace's customers; ``InvalidInput`` on ``field`` for any other id (an
-    agent of another workspace gets the same answer as one that does not exist)."""
-    agent = await session.scalar(select(Agent).where(Agent.id == agent_id, Agent.workspace_id == workspace_id))
-    if agent is None:
-        raise InvalidInput(f"no agent {agent_id} in this workspace", field=field)
-    if not agent.is_active:
-        raise InvalidInput(f"agent {agent_id} is deactivated and cannot own customers", field=field)
-    return agent
-
-
-async def list_possible_owners(*, session: AsyncSession, workspace_id: int) -> list[Agent]:
-    """The workspace's active agents, by name: whom a customer can be given to."""
-    rows = await session.scalars(
-        select(Agent)
-        .where(Agent.workspace_id == workspace_id, Agent.is_active.is_(True))
-        .order_by(Agent.display_name, Agent.id)
-    )
-    return list(rows.all())
-
-
-async def get_owner_or_none(*, session: AsyncSession, contact: Contact) -> Agent | None:
-    return await session.get(Agent, contact.owner_id) if contact.owner_id is not None else None
-
-
-def owner_label(agent: Agent | None) -> str | None:
-    return None if agent is None else f"{agent.display_name} <{agent.email}>"
-
-
-async def do_set_owner(*, session: AsyncSession, contact: Contact, owner_id: int | None, actor: str) -> bool:
-    """Give the contact to an active agent of its workspace (``None``: to nobody), with an "owner changed"
-    event on its timeline. Returns whether the owner changed (the same owner again records nothing)."""
-    new = (
-        await get_owner(session=session, workspace_id=contact.workspace_id, agent_id=owner_id)
-        if owner_id is not None
-        else None
-    )
-    if contact.owner_id == owner_id:
-        return False
-    old = await session.get(Agent, contact.owner_id) if contact.owner_id is not None else None
-    previous_id = contact.owner_id
-    contact.owner_id = owner_id
-    await session.flush()
-    record_event(
-        session=session,
-        contact=contact,
-        kind=OWNER_CHANGED,
-        actor=actor,
-        data={
-            "from": previous_id,
-            "to": owner_id,
-            "changes": {"owner": [owner_label(old), owner_label(new)]},
-        },
-    )
-    return True

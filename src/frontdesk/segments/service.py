@@ -15,14 +15,8 @@ from frontdesk.commerce.figures import get_commerce_settings
 from frontdesk.commerce.models import ProductRange
 from frontdesk.contacts import importer as contacts_importer
 from frontdesk.contacts.models import Contact, ContactEvent
-from frontdesk.contacts.service import (
-    OWNER_CHANGED,
-    ContactFilters,
-    decode_cursor,
-    encode_cursor,
-    get_owner,
-    owner_label,
-)
+from frontdesk.contacts.owners import OWNER_CHANGED, get_owner, owner_label
+from frontdesk.contacts.service import ContactFilters, decode_cursor, encode_cursor
 from frontdesk.csvsafe import format_row
 from frontdesk.db import utcnow
 from frontdesk.errors import Conflict, InvalidInput, NotFound
@@ -247,7 +241,11 @@ async def do_set_owner_of_members(
     Two statements whatever the segment's size, no loop over contacts: one INSERT .. SELECT writes the
     "owner changed" event of each contact that changes, one UPDATE changes them.
     """
-    owner = await get_owner(session=session, workspace_id=ctx.workspace_id, agent_id=owner_id) if owner_id else None
+    owner = (
+        await get_owner(session=session, workspace_id=ctx.workspace_id, agent_id=owner_id)
+        if owner_id is not None
+        else None
+    )
     changing = (
         Contact.owner_id.is_not(None)
         if owner_id is None
