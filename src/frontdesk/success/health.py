@@ -193,7 +193,8 @@ async def score_health(*, session: AsyncSession, workspace_id: int, now: datetim
 
     connection = await session.connection()
     # Rewritten wholesale: a contact no longer a customer loses its row (its history stays).
-    await connection.execute(delete(HEALTH_ROWS).where(HEALTH_ROWS.c.workspace_id == workspace_id))
+    in_workspace = signals.of_workspace(HEALTH_ROWS.c.workspace_id, workspace_id, connection.dialect.name)
+    await connection.execute(delete(HEALTH_ROWS).where(in_workspace))
     columns = ("contact_id", "workspace_id", "score", "components", "reasons", "computed_at")
     await bulk_insert(
         session,
