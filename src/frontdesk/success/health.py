@@ -209,9 +209,9 @@ async def score_health(*, session: AsyncSession, workspace_id: int, now: datetim
     at = _stored_time(connection.dialect, now)
     rows = list(zip(ids, [workspace_id] * len(ids), scores, components, reasons, [at] * len(ids), strict=True))
     await bulk_insert(session, HEALTH_ROWS, columns, rows)
-    # History where the whole-number score moved, or the customer had none (-1 is no score).
+    # History where the whole-number score moved, or the customer had none (NaN before).
     was = signals.align(np.array(ids, dtype=np.int64), signals.Keyed(customers.ids, (customers.previous_score,)))
-    moved_at = np.flatnonzero(~(was == np.array(scores, dtype=np.float64))).tolist()  # NaN: no score before
+    moved_at = np.flatnonzero(~(was == np.array(scores, dtype=np.float64))).tolist()  # NaN never equals
     moved = [(workspace_id, ids[i], scores[i], now) for i in moved_at]
     await bulk_insert(session, HISTORY, ("workspace_id", "contact_id", "score", "recorded_at"), moved)
     # Health objects this session loaded before are stale now: forget them (expiring would make their next
