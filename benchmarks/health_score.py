@@ -260,7 +260,7 @@ async def timed(label: str, step: Callable[[], Awaitable[Any]]) -> Any:
     the benchmark process is the steadier figure; the database server's own CPU is not in it)."""
     started, cpu = time.perf_counter(), time.process_time()
     result = await step()
-    print(f"  {label:<40} {time.perf_counter() - started:7.2f} s wall {time.process_time() - cpu:7.2f} s CPU")
+    print(f"  {label:<42} {time.perf_counter() - started:7.2f} s wall {time.process_time() - cpu:7.2f} s CPU")
     return result
 
 
@@ -276,8 +276,7 @@ async def run(url: str, label: str, customers: int) -> None:
             if label == "PostgreSQL":  # as autovacuum would have by the time of a daily refresh
                 await (await session.connection()).exec_driver_sql("ANALYZE")
                 await session.commit()
-            await timed("customers", lambda: signals.read_customers(session, wid))
-            await timed("purchase predictions", lambda: signals.read_p_alive(session, wid))
+            await timed("customers (with p_alive, current score)", lambda: signals.read_customers(session, wid))
             await timed("open complaints", lambda: signals.read_open_complaints(session, wid))
             await timed("latest NPS", lambda: signals.read_latest_nps(session, wid, NOW))
             await timed("CSAT", lambda: signals.read_csat(session, wid, NOW))
