@@ -35,9 +35,11 @@ from frontdesk.workspaces.service import do_create_agent
 SUCCESS_AGENT = ("sofia@demo-shop.example", "Sofia Success")
 OWNED_CUSTOMERS = 30
 # Stored as text like any saved playbook. The first two use the purchase model's and the health score's segment
-# fields; the third only figures every workspace has, so it gives tasks from the first refresh on.
+# fields; the third only figures every workspace has, so it gives tasks from the first refresh on. The first
+# says 50, not 40: under the default weights a customer still worth 100 in the next year rarely scores under 40
+# (their purchase activity holds the score up), and the demo's troubled customers score in the forties.
 PLAYBOOKS = [
-    ("Save valuable customers at risk", "health < 40 and clv_12m > 100", "Call: what went wrong, and how to fix it",
+    ("Save valuable customers at risk", "health < 50 and clv_12m > 100", "Call: what went wrong, and how to fix it",
      TaskOwnerRule.customer_owner, 3),
     ("Win back lapsing regulars", "p_alive < 0.3 and orders >= 3", "Send a personal win-back offer",
      TaskOwnerRule.customer_owner, 7),
