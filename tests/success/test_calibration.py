@@ -138,7 +138,7 @@ async def test_periods_that_cannot_be_checked_are_refused_naming_the_field(
         ({"split": SPLIT.isoformat(), "end": SPLIT.isoformat()}, "end"),
         ({"split": SPLIT.isoformat(), "end": (TODAY + timedelta(days=1)).isoformat()}, "end"),
         ({"split": "yesterday"}, "split"),
-        ({}, "split"),
+        ({"end": (TODAY - timedelta(days=200)).isoformat()}, "end"),  # before the default split
     ]
     for params, field in cases:
         response = await _check(client, workspace, **params)

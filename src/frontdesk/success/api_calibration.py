@@ -21,7 +21,9 @@ router = APIRouter(prefix="/api/v1/analytics/clv", tags=["analytics"])
 async def read_calibration(
     session: DbSession,
     principal: Admin,
-    split: Annotated[date, Query(description="Last local day of the calibration period (YYYY-MM-DD)")],
+    split: Annotated[
+        date | None, Query(description="Last local day of the calibration period (YYYY-MM-DD); default: 183 days ago")
+    ] = None,
     end: Annotated[
         date | None, Query(description="Last local day of the holdout period; default: 182 days later or yesterday")
     ] = None,

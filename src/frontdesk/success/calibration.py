@@ -74,17 +74,25 @@ def _group_label(purchases: int) -> str:
 
 
 async def calibration_report(
-    *, session: AsyncSession, workspace_id: int, split: date, end: date | None = None, now: datetime | None = None
+    *,
+    session: AsyncSession,
+    workspace_id: int,
+    split: date | None = None,
+    end: date | None = None,
+    now: datetime | None = None,
 ) -> CalibrationReport:
     """Fit on the orders up to the end of ``split``; predicted against actual repeat purchases up to ``end``.
 
-    ``end`` defaults to ``split`` + 182 days or yesterday, whichever is earlier. Both are local days of the
-    workspace's time zone. Raises InvalidInput naming ``split`` or ``end`` for a period that cannot be checked,
-    and NotEnoughData when the calibration period cannot be fitted.
+    ``split`` defaults to 183 days before today, ``end`` to ``split`` + 182 days or yesterday, whichever is
+    earlier: by default the last half year is the holdout. Both are local days of the workspace's time zone.
+    Raises InvalidInput naming ``split`` or ``end`` for a period that cannot be checked, and NotEnoughData when
+    the calibration period cannot be fitted.
     """
     workspace = await get_workspace(session=session, workspace_id=workspace_id)
     zone_name = workspace.time_zone
     today = (now or utcnow()).astimezone(zone_of(zone_name)).date()
+    if split is None:
+        split = today - timedelta(days=DEFAULT_HOLDOUT_DAYS + 1)
     if split >= today:
         raise InvalidInput(
             "the split must be a past day: the holdout period after it is what is checked", field="split"

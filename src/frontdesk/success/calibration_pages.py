@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,7 +11,7 @@ from frontdesk.deps import DbSession
 from frontdesk.errors import InvalidInput
 from frontdesk.reports.controls import zone_of
 from frontdesk.reports.pages import _date, visible_reports
-from frontdesk.success.calibration import DEFAULT_HOLDOUT_DAYS, calibration_chart, calibration_report
+from frontdesk.success.calibration import calibration_chart, calibration_report
 from frontdesk.success.models import ClvModel
 from frontdesk.web.console import ConsoleAgent, render
 from frontdesk.workspaces.models import Role
@@ -32,8 +31,7 @@ async def purchase_model_page(request: Request, session: DbSession, user: Consol
     params = request.query_params
     typed = {name: (params.get(name) or "").strip() for name in ("split", "end")}
     try:
-        split = _date(params, "split") or today - timedelta(days=DEFAULT_HOLDOUT_DAYS + 1)
-        end = _date(params, "end")
+        split, end = _date(params, "split"), _date(params, "end")
         report = await calibration_report(session=session, workspace_id=workspace_id, split=split, end=end)
     except InvalidInput as error:
         field = error.errors[0]["field"] if error.errors else None
