@@ -51,13 +51,15 @@ async def customer(
     return contact_id
 
 
-async def prediction(session: AsyncSession, workspace: WorkspaceHandle, contact_id: int, p_alive: float) -> None:
+async def prediction(
+    session: AsyncSession, workspace: WorkspaceHandle, contact_id: int, p_alive: float, frequency: int = 2
+) -> None:
     session.add(
         CustomerPrediction(
             contact_id=contact_id,
             workspace_id=workspace.id,
-            frequency=2,
-            recency_days=100,
+            frequency=frequency,
+            recency_days=100 if frequency else 0,
             age_days=200,
             p_alive=p_alive,
             expected_purchases_90d=0.5,

@@ -34,6 +34,16 @@ async def test_purchase_activity_is_p_alive_when_the_customer_has_a_prediction(
     assert health[fresh].reasons == []
 
 
+async def test_p_alive_of_a_customer_who_never_repeated_is_not_used(
+    session: AsyncSession, workspace: WorkspaceHandle
+) -> None:
+    # BG/NBD gives whoever never bought on a second day p_alive = 1 at any age: the lapse threshold decides.
+    once = await customer(session, workspace, orders=1, first=150)
+    await prediction(session, workspace, once, 1.0, frequency=0)
+    part = (await scored(session, workspace))[once].components["purchase_activity"]
+    assert part["basis"] == "lapsed_after_days" and part["score"] == 17  # 100 x (1 - 150 / 180)
+
+
 async def test_without_a_prediction_recency_is_measured_against_the_usual_interval(
     session: AsyncSession, workspace: WorkspaceHandle
 ) -> None:

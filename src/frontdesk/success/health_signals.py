@@ -136,7 +136,9 @@ async def read_customers(session: AsyncSession, workspace_id: int) -> Customers:
             CustomerFigures.orders,
             _epoch_days(CustomerFigures.first_order_at, dialect),
             _epoch_days(CustomerFigures.last_order_at, dialect),
-            func.coalesce(CustomerPrediction.p_alive, NONE),
+            # BG/NBD lets a customer drop out only after a repeat purchase: without one, p_alive is 1 at any
+            # age and says nothing. Their recency against the lapse threshold is the measure instead.
+            case((CustomerPrediction.frequency > 0, CustomerPrediction.p_alive), else_=NONE),
             func.coalesce(CustomerHealth.score, NONE),
         )
         .outerjoin(

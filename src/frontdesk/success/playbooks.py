@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations.models import Team, TeamMember
-from frontdesk.db import insert_missing, utcnow
+from frontdesk.db import utcnow
 from frontdesk.errors import Conflict, InvalidInput, NotFound
 from frontdesk.segments import service as segments
 from frontdesk.segments.compiler import Context
@@ -31,10 +31,10 @@ from frontdesk.success.models import (
     SUCCESS_TEAM,
     Playbook,
     PlaybookEpisode,
-    SuccessSettings,
     TaskOwnerRule,
 )
 from frontdesk.success.schemas import PlaybookCreate, PlaybookRead, PlaybookUpdate
+from frontdesk.success.settings import get_success_settings
 from frontdesk.success.tasks import add_playbook_tasks
 from frontdesk.workspaces.models import Agent, Role
 
@@ -146,7 +146,7 @@ async def _owners(
     if not members:
         turns: dict[int, int | None] = dict.fromkeys(need_turn)
     else:
-        settings = await _settings(session, playbook.workspace_id)
+        settings = await get_success_settings(session=session, workspace_id=playbook.workspace_id)
         start = next((i for i, agent_id in enumerate(members) if agent_id > settings.round_robin_cursor), 0)
         turns = {contact_id: members[(start + n) % len(members)] for n, contact_id in enumerate(need_turn)}
         settings.round_robin_cursor = members[(start + len(need_turn) - 1) % len(members)]
@@ -171,16 +171,6 @@ async def success_team_members(*, session: AsyncSession, workspace_id: int) -> l
         .order_by(TeamMember.agent_id)
     )
     return list(rows.all())
-
-
-async def _settings(session: AsyncSession, workspace_id: int) -> SuccessSettings:
-    # A tiny get-or-create until success/settings.py (health and settings) is merged; safe when two race.
-    settings = await session.get(SuccessSettings, workspace_id)
-    if settings is None:
-        await insert_missing(session, SuccessSettings, [{"workspace_id": workspace_id, "round_robin_cursor": 0}])
-        settings = await session.get(SuccessSettings, workspace_id)
-    assert settings is not None
-    return settings
 
 
 # --- playbooks themselves ------------------------------------------------------------------------------------

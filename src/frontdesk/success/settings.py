@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.db import utcnow
+from frontdesk.db import insert_missing, utcnow
 from frontdesk.errors import InvalidInput
 from frontdesk.inputs import RequestModel
 from frontdesk.success.health_signals import DEFAULT_WEIGHTS, SIGNAL_NAMES
@@ -56,12 +56,12 @@ class SuccessSettingsRead(BaseModel):
 
 
 async def get_success_settings(*, session: AsyncSession, workspace_id: int) -> SuccessSettings:
-    """The workspace's settings, created with the defaults on first use."""
+    """The workspace's settings, created with the defaults on first use (safe when two processes race)."""
     found = await session.get(SuccessSettings, workspace_id)
     if found is None:
-        found = SuccessSettings(workspace_id=workspace_id, health_weights={})
-        session.add(found)
-        await session.flush()
+        await insert_missing(session, SuccessSettings, [{"workspace_id": workspace_id, "health_weights": {}}])
+        found = await session.get(SuccessSettings, workspace_id)
+    assert found is not None
     return found
 
 
