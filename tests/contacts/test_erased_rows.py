@@ -282,6 +282,8 @@ async def test_no_get_of_the_api_or_the_console_fails_on_an_anonymised_row(
         takes_status = path in with_status or not path.startswith("/api/")
         for params in ({}, {"status": "approved"}) if "review" in path and takes_status else ({},):
             response = await mail_client.get(url, params=params, headers=headers)
-            if response.status_code >= 500 or response.status_code == 422:
+            # Except the purchase model's "not enough data" (a 422 by design: the world has too few orders to fit).
+            not_enough_data = response.status_code == 422 and response.json().get("title") == "Not enough data"
+            if response.status_code >= 500 or (response.status_code == 422 and not not_enough_data):
                 failed[f"{url} {params}"] = (response.status_code, response.text[:300])
     assert failed == {}

@@ -149,6 +149,7 @@ async def test_periods_that_cannot_be_checked_are_refused_naming_the_field(
 async def test_nothing_to_fit_is_a_clear_422(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
     response = await _check(client, workspace, split=SPLIT.isoformat())
     assert response.status_code == 422
+    assert response.json()["title"] == "Not enough data"
     assert "no completed orders" in response.json()["detail"]
     buyer = await workspace.contact(name="Only Once")
     await workspace.product("TEA-1")

@@ -37,6 +37,8 @@ CLV_MONTHS = 12
 class NotEnoughData(InvalidInput):
     """The fit cannot be made: no buyers, nobody who repeated, or the optimiser did not converge (422)."""
 
+    title = "Not enough data"
+
 
 @dataclass(frozen=True)
 class RefitOutcome:
