@@ -101,5 +101,5 @@ async def test_default_teams_made_concurrently_exist_once(engine: AsyncEngine, w
     async with factory() as session:
         keys = (await session.scalars(select(Team.key).where(Team.workspace_id == workspace.id))).all()
         members = await session.scalar(select(func.count()).select_from(TeamMember))
-    assert sorted(keys) == ["sales", "support"]
+    assert sorted(keys) == ["sales", "success", "support"]
     assert members == 2 * 2  # the admin and the added agent, each in both teams

@@ -224,6 +224,9 @@ RULE_CASES = [
     ('lifecycle = "new"', {"Newbie Ned"}),
     ('tag = "vip" and orders >= 1', {"Steady Stella"}),
     ("days_since_last_order > 200", {"Slipping Sam"}),
+    ("health < 40 and clv_12m > 100", {"Slipping Sam"}),
+    ("p_alive < 0.3 and orders >= 2", {"Slipping Sam"}),
+    ("health >= 40 or health is null", {"Steady Stella", "Newbie Ned"}),
 ]
 
 

@@ -33,6 +33,7 @@ EVENT_SUMMARIES = {
     "task_created": "Success task created",
     "task_completed": "Success task done",
     "task_reopened": "Success task reopened",
+    "owner_changed": "Owner changed",
 }
 
 RELATIONSHIP_LABELS = {"acts_for": "acts for / user of", "buys_for": "buys for / bought for by"}
@@ -78,6 +79,11 @@ def _describe(event: ContactEvent) -> str:
         return f"{summary}: {event.data.get('summary', '')}".rstrip(": ")
     if event.kind.startswith("task_"):  # the outcome of a done task shows under it (partials/timeline.html)
         return f"{summary}: {event.data.get('title', '')}".rstrip(": ")
+    if event.kind == "owner_changed":  # one contact's change names both owners; a segment's bulk change the new one
+        if "changes" in event.data:
+            before, after = event.data["changes"].get("owner", [None, None])
+            return f"{summary}: {before or 'nobody'} → {after or 'nobody'}"
+        return f"{summary}: to {event.data.get('to_name') or 'nobody'} (segment {event.data.get('segment', '')})"
     if event.kind == "merged":
         return f"{summary}: {event.data.get('duplicate', {}).get('name', '')}".rstrip(": ")
     return summary
