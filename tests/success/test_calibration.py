@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import re
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,7 +16,8 @@ from frontdesk.commerce.orders import write_orders
 from frontdesk.commerce.schemas import OrderCreate
 from frontdesk.db import create_session_factory
 from frontdesk.workspaces.models import Workspace
-from tests.factories import PASSWORD, WorkspaceHandle
+from tests.factories import WorkspaceHandle
+from tests.workspaces.test_console_auth import login as sign_in
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TODAY = datetime.now(BERLIN).date()
@@ -169,21 +169,12 @@ async def test_agents_may_not_read_it(client: httpx.AsyncClient, workspace: Work
     assert response.status_code == 403
 
 
-async def _sign_in(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
-    form = await client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    data = {"email": workspace.admin_email, "password": PASSWORD}
-    if token:
-        data["csrf_token"] = token.group(1)
-    assert (await client.post("/login", data=data)).status_code == 303
-
-
 async def test_the_page_shows_the_check_as_a_chart_and_its_numbers(
     client: httpx.AsyncClient, engine: AsyncEngine, workspace: WorkspaceHandle
 ) -> None:
     history = _simulated_history(seed=11, customers=200)
     await _load(engine, workspace, history)
-    await _sign_in(client, workspace)
+    assert (await sign_in(client, workspace.admin_email)).status_code == 303
     page = await client.get("/reports/purchase-model", params={"split": SPLIT.isoformat(), "end": END.isoformat()})
     assert page.status_code == 200, page.text
     assert "Predicted against actual" in page.text
