@@ -91,10 +91,13 @@ async def create_demo_success(
             )
         )
     await session.flush()
+    # The daily refresh as it ran four and two weeks ago, then today: each customer's health has a history.
+    for weeks_ago in (4, 2):
+        await refresh_success(session=session, workspace_id=workspace_id, now=now - timedelta(weeks=weeks_ago))
+    # Since then, a few valuable customers complained twice: today's refresh lowers their health, and
+    # "Save valuable customers" finds them.
+    await _troubles(session, workspace_id, members[0])
     refreshed = await refresh_success(session=session, workspace_id=workspace_id, now=now)
-    if await _troubles(session, workspace_id, members[0]):
-        # Their open complaints lower their health: the refresh again, so "Save valuable customers" finds them.
-        refreshed = await refresh_success(session=session, workspace_id=workspace_id, now=now)
     await _backdate(session, workspace_id, now, rng)
     return refreshed
 

@@ -40,9 +40,8 @@ async def test_owner_is_set_read_changed_and_cleared_with_an_event_each_time(
     timeline = (await client.get(f"/api/v1/contacts/{contact}/timeline", headers=h)).json()["items"]
     owner_events = [entry for entry in timeline if entry["kind"] == "owner_changed"]
     assert [(e["data"]["from"], e["data"]["to"]) for e in owner_events] == [(ben, None), (anna, ben)]
-    assert owner_events[0]["summary"].startswith("Owner changed: Agent agent <") and owner_events[0]["summary"].endswith(
-        "> → nobody"
-    )
+    latest = owner_events[0]["summary"]
+    assert latest.startswith("Owner changed: Agent agent <") and latest.endswith("> → nobody")
     assert owner_events[1]["data"]["changes"]["owner"][1].startswith("Agent agent <")
     unowned = await client.post("/api/v1/contacts", json={"name": "Nobody's"}, headers=h)
     assert unowned.json()["owner_id"] is None and unowned.json()["owner"] is None
