@@ -1,0 +1,316 @@
+"""The CLV benchmark's steps on one database: each Frontdesk step, its baseline, the reference fit, the full
+daily refresh and the goal (benchmarks/clv.py runs them; its docstring says what each one measures)."""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import clv_data
+import clv_reference as ref
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.commerce.figures import refresh_workspace
+from frontdesk.commerce.models import CustomerFigures, Order
+from frontdesk.segments import service as segments
+from frontdesk.segments.rules import RuleError, parse
+from frontdesk.success import clv_math
+from frontdesk.success.clv import fit_and_store, score_customers
+from frontdesk.success.clv_summary import PurchaseSummary, purchase_summary
+from frontdesk.success.health import score_health
+from frontdesk.success.models import DEFAULT_DISCOUNT_RATE, Playbook
+from frontdesk.success.playbooks import run_playbooks
+from frontdesk.success.refresh import refresh_success
+
+GOAL = 60.0  # seconds: the whole daily refresh at --scale 1 (issue 13)
+
+
+@dataclass
+class Timing:
+    runs: list[float] = field(default_factory=list)
+    result: Any = None
+    error: str | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs) if self.runs and self.error is None else math.nan
+
+
+class Bench:
+    def __init__(self, *, name: str, session: AsyncSession, workspace_id: int, now: datetime, repeat: int,
+                 budget: float, reference: bool) -> None:  # fmt: skip
+        self.name, self.session, self.ws, self.now = name, session, workspace_id, now
+        self.repeat, self.budget, self.reference = repeat, budget, reference
+        self.problems = 0
+        self.summary: PurchaseSummary | None = None
+
+    # --- timing and printing -------------------------------------------------------------------------------
+
+    async def timed(self, run: Callable[[], Awaitable[Any]], *, commit: bool = False, once: bool = False) -> Timing:
+        """Runs ``run`` up to ``repeat`` times (once the runs took ``budget`` seconds, no more), each ended by
+        a commit (its time included: the refresh commits) or a rollback (not timed: a read leaves nothing).
+        A failure is printed and returned, not raised, and counts as a problem."""
+        timing = Timing()
+        for _ in range(1 if once else self.repeat):
+            started = time.perf_counter()
+            try:
+                timing.result = await run()
+                if commit:
+                    await self.session.commit()
+                timing.runs.append(time.perf_counter() - started)
+                if not commit:
+                    await self.session.rollback()
+            except Exception as error:  # a step that fails is an ERROR line, and the other steps still run
+                traceback.print_exc(limit=4)
+                await self.session.rollback()
+                timing.error = f"{type(error).__name__}: {error}"
+                self.problems += 1
+                break
+            if sum(timing.runs) > self.budget:
+                break
+        return timing
+
+    async def timed_sync(self, run: Callable[[], Any]) -> Timing:
+        async def wrapped() -> Any:
+            return run()
+
+        return await self.timed(wrapped)
+
+    @staticmethod
+    def line(label: str, mine: Timing, baseline: Timing | None = None, what: str = "") -> None:
+        runs = f"({len(mine.runs)})" if mine.runs else ""
+        if mine.error:
+            print(f"  {label:<44}    ERROR  {mine.error[:200]}")
+            return
+        if baseline is None or baseline.error or not baseline.runs:
+            note = f"  baseline failed: {baseline.error[:120]}" if baseline and baseline.error else ""
+            print(f"  {label:<44}{mine.median:>9.3f}{runs:<4}{'':>10}{'':>7}  {what}{note}")
+            return
+        ratio = mine.median / baseline.median if baseline.median else math.inf
+        print(f"  {label:<44}{mine.median:>9.3f}{runs:<4}{baseline.median:>10.3f}{ratio:>7.1f}  {what}")
+
+    # --- the steps -----------------------------------------------------------------------------------------
+
+    async def run(self, steps: list[str]) -> int:
+        session, ws = self.session, self.ws
+        sizes = await clv_data.sizes(session, ws)
+        notes = await clv_data.prepare_workspace(session, ws)
+        print(f"\n{self.name}: {sizes.contacts:,} contacts, {sizes.orders:,} orders ({sizes.completed_orders:,} "
+              f"completed), {sizes.buyers:,} buyers")  # fmt: skip
+        for note in notes:
+            print(f"  {note}")
+        await clv_data.reset_success(session, ws)  # the steps below run on a workspace never refreshed
+        print(f"  {'step':<44}{'Frontdesk':>9}{'':<4}{'baseline':>10}{'ratio':>7}  baseline")
+        if {"summary", "fit", "score"} & set(steps):
+            await self.step_summary()
+        if "fit" in steps:
+            await self.step_fit()
+        if {"score", "health", "playbooks"} & set(steps):
+            await self.step_score()
+        if {"health", "playbooks"} & set(steps):
+            await self.step_health()
+        if "playbooks" in steps:
+            await self.step_playbooks()
+        if "refresh" in steps:
+            await self.step_refresh()
+        return self.problems
+
+    async def step_summary(self) -> None:
+        session, ws, now = self.session, self.ws, self.now
+        mine = await self.timed(lambda: purchase_summary(session=session, workspace_id=ws, as_of=now))
+        completed = (Order.workspace_id == ws, Order.status == "completed", Order.buyer_id.is_not(None),
+                     Order.ordered_at <= now)  # fmt: skip
+        grouped = select(Order.buyer_id, func.count(), func.sum(Order.total_minor), func.min(Order.ordered_at),
+                         func.max(Order.ordered_at)).where(*completed).group_by(Order.buyer_id)  # fmt: skip
+
+        async def group_by() -> int:
+            return len((await session.execute(grouped)).all())
+
+        baseline = await self.timed(group_by)
+        counted = await self.timed(lambda: session.scalar(select(func.count()).select_from(Order).where(*completed)))
+        self.summary = mine.result
+        customers = len(self.summary.contact_id) if self.summary is not None else 0
+        self.line("purchase summary (purchase_summary)", mine, baseline,
+                  "one GROUP BY buyer over the completed orders, fetched")  # fmt: skip
+        self.line("  SELECT count(*) of those orders (a scan)", counted)
+        if self.summary is not None:
+            s = self.summary
+            repeat = int((s.frequency > 0).sum())
+            print(f"    {customers:,} customers in the summary ({baseline.result or 0:,} buyers by the GROUP BY), "
+                  f"{repeat:,} repeat customers; {len(ref.compress(s.frequency, s.recency, s.age)[1]):,} "
+                  f"distinct (frequency, recency, T) rows")  # fmt: skip
+
+    async def step_fit(self) -> None:
+        s = self.summary
+        if s is None:
+            print("  fit: no summary (its step failed)")
+            return
+
+        def fit() -> tuple[clv_math.BgNbd, float, clv_math.GammaGamma, float]:
+            bg, ll = clv_math.fit_bgnbd(s.frequency, s.recency, s.age)
+            gg, gll = clv_math.fit_gamma_gamma(s.frequency, s.monetary)
+            return bg, ll, gg, gll
+
+        mine = await self.timed_sync(fit)
+        theirs = Timing(error=ref.MISSING or "not run (--no-reference)")
+        if self.reference and not ref.MISSING:
+            theirs = await self.timed_sync(lambda: ref.fit_reference(s.frequency, s.recency, s.age, s.monetary))
+        self.line("fit BG/NBD + Gamma-Gamma (clv_math)", mine, theirs,
+                  "lifetimes BetaGeoFitter + GammaGammaFitter, same summary")  # fmt: skip
+        self.fitted = mine.result
+        if mine.result is not None and theirs.result is not None:
+            self.compare(mine.result, theirs.result)
+        elif theirs.error:
+            print(f"    reference: {theirs.error}")
+
+    def compare(self, mine: tuple[Any, ...], theirs: ref.Fit) -> None:
+        s = self.summary
+        assert s is not None
+        bg, ll, gg, gll = mine
+        params = {"r": bg.r, "alpha": bg.alpha, "a": bg.a, "b": bg.b, "p": gg.p, "q": gg.q, "gamma": gg.gamma}
+        print(f"    {'parameter':<10}{'Frontdesk':>14}{'lifetimes':>14}{'rel. diff':>11}{'diff / se':>11}  agree")
+        disagree = 0
+        for name, value in params.items():
+            relative, in_errors, ok = ref.agrees(name, value, theirs)
+            disagree += not ok
+            print(f"    {name:<10}{value:>14.6g}{theirs.params[name]:>14.6g}{relative:>11.2e}{in_errors:>11.3f}  "
+                  f"{'yes' if ok else 'NO'}")  # fmt: skip
+        at_mine = ref.log_likelihoods(params, s.frequency, s.recency, s.age, s.monetary)
+        at_theirs = ref.log_likelihoods(theirs.params, s.frequency, s.recency, s.age, s.monetary)
+        print(f"    log-likelihood{'':<14}{'Frontdesk says':>16}{'ref. formula at':>17}{'at lifetimes':>14}"
+              f"{'difference':>12}")  # fmt: skip
+        print(f"{'':<17}{'':<14}{'':>16}{'Frontdesk params':>17}{'params':>14}{'(2) - (3)':>12}")
+        for label, own, a, b in (("BG/NBD", ll, at_mine[0], at_theirs[0]), ("Gamma-Gamma", gll, at_mine[1], at_theirs[1])):
+            print(f"    {label:<24}{own:>20.3f}{a:>17.3f}{b:>14.3f}{a - b:>12.4f}")
+        verdict = "yes" if not disagree else f"NO ({disagree} of {len(params)} differ)"
+        print(f"    parameters agree: {verdict} (tolerance: |difference| <= {ref.SE_FRACTION} standard error of "
+              f"lifetimes' estimate, or <= {ref.RELATIVE:.1%} of its value)")  # fmt: skip
+        self.problems += bool(disagree)
+
+    async def step_score(self) -> None:
+        session, ws, now = self.session, self.ws, self.now
+        stored = await self.timed(lambda: fit_and_store(session=session, workspace_id=ws, as_of=now, now=now),
+                                  commit=True, once=True)  # fmt: skip
+        self.line("fit_and_store (summary + fit + store), once", stored)
+        mine = await self.timed(lambda: score_customers(session=session, workspace_id=ws, now=now), commit=True)
+        baseline = Timing(error="no summary or fit")
+        s, fitted = self.summary, getattr(self, "fitted", None)
+        if s is not None and fitted is not None:
+            bg, _, gg, _ = fitted
+
+            def arithmetic() -> int:
+                f, r, t, m = s.frequency, s.recency, s.age, s.monetary
+                clv_math.p_alive(bg, f, r, t)
+                clv_math.expected_purchases(bg, 90, f, r, t)
+                clv_math.expected_purchases(bg, 365, f, r, t)
+                clv_math.expected_order_value(gg, f, m)
+                clv_math.lifetime_value(bg, gg, f, r, t, m, months=12, annual_discount_rate=DEFAULT_DISCOUNT_RATE)
+                return len(f)
+
+            baseline = await self.timed_sync(arithmetic)
+        self.line("score every customer (score_customers)", mine, baseline,
+                  "the prediction arithmetic alone, in memory")  # fmt: skip
+        if mine.result is not None:
+            print(f"    {mine.result:,} customers scored")
+
+    async def step_health(self) -> None:
+        session, ws, now = self.session, self.ws, self.now
+        mine = await self.timed(lambda: score_health(session=session, workspace_id=ws, now=now), commit=True)
+        customers = select(CustomerFigures.contact_id, CustomerFigures.orders, CustomerFigures.first_order_at,
+                           CustomerFigures.last_order_at).where(CustomerFigures.workspace_id == ws,
+                                                                CustomerFigures.orders > 0)  # fmt: skip
+
+        async def read() -> int:
+            return len((await session.execute(customers)).all())
+
+        baseline = await self.timed(read)
+        self.line("health scores (score_health)", mine, baseline, "every customer's figures row read once")
+        if mine.runs:
+            print(f"    {mine.result:,} customers scored; runs: {', '.join(f'{x:.2f}' for x in mine.runs)} s "
+                  "(the first writes every history row, the next ones none: nothing changed)")  # fmt: skip
+
+    async def step_playbooks(self) -> None:
+        session, ws, now = self.session, self.ws, self.now
+        created: list[int] = []
+
+        async def run() -> int:
+            created.append(await run_playbooks(session=session, workspace_id=ws, now=now))
+            return created[-1]
+
+        mine = await self.timed(run, commit=True)
+        rules = []
+        for text in await session.scalars(select(Playbook.rule).where(Playbook.workspace_id == ws, Playbook.is_active)):
+            try:
+                rules.append(parse(text))
+            except RuleError:
+                pass  # skipped by run_playbooks too
+
+        async def count() -> int:
+            ctx = await segments.context(session=session, workspace_id=ws, now=now)
+            return sum([await segments.count(session=session, rule=rule, ctx=ctx) for rule in rules])
+
+        baseline = await self.timed(count)
+        self.line("playbooks (run_playbooks)", mine, baseline, "each valid rule's segment counted")
+        if mine.runs:
+            print(f"    tasks created per run: {created} ({baseline.result or 0:,} customers match); runs: "
+                  f"{', '.join(f'{x:.2f}' for x in mine.runs)} s (the first creates every task)")  # fmt: skip
+
+    async def step_refresh(self) -> None:
+        session, ws, now = self.session, self.ws, self.now
+        parts: list[list[tuple[str, float]]] = []
+
+        async def refresh() -> Any:
+            await clv_data.reset_success(session, ws)  # not timed below: from "never refreshed" each time
+            marks: list[tuple[str, float]] = []
+            names = ("figures and stages", "RFM scores", "refit + score", "health", "playbooks")
+            started = time.perf_counter()
+
+            def mark(done: int, _total: int, offset: int = 0) -> None:
+                marks.append((names[offset + done - 1], time.perf_counter()))
+
+            await refresh_workspace(session=session, workspace_id=ws, now=now, progress=mark)
+            result = await refresh_success(session=session, workspace_id=ws, now=now,
+                                           progress=lambda d, t: mark(d, t, 2))  # fmt: skip
+            await session.commit()
+            marks.append(("commit", time.perf_counter()))
+            parts.append([(name, at - (marks[i - 1][1] if i else started)) for i, (name, at) in enumerate(marks)])
+            self.refresh_started.append(started)
+            return result
+
+        self.refresh_started: list[float] = []
+        timing = Timing()
+        for _ in range(self.repeat):
+            one = await self.timed(refresh, commit=True, once=True)
+            if one.error:
+                timing = one
+                break
+            # The reset at the start of each run is not the refresh's: only the time from its first step.
+            timing.runs.append(sum(seconds for _, seconds in parts[-1]))
+            timing.result = one.result
+            if sum(timing.runs) > self.budget:
+                break
+        self.line("full daily refresh (figures + success)", timing, what="refresh_workspace + refresh_success")
+        if timing.error:
+            print(f"  goal < {GOAL:.0f} s: MISS (the refresh failed)")
+            return
+        for name in [n for n, _ in parts[0]]:
+            seconds = statistics.median(dict(p)[name] for p in parts)
+            share = seconds / timing.median if timing.median else 0.0
+            print(f"    {name:<42}{seconds:>9.3f}      {share:>6.0%}")
+        result = timing.result
+        print(f"    runs: {', '.join(f'{x:.2f}' for x in timing.runs)} s; refitted: {result.clv.refitted}"
+              f"{f' ({result.clv.problem})' if result.clv.problem else ''}; {result.clv.scored:,} predictions, "
+              f"{result.health_scored:,} health scores, {result.tasks_created:,} tasks created")  # fmt: skip
+        slowest = max(timing.runs)
+        verdict = "PASS" if slowest < GOAL else "MISS"
+        print(f"  goal: the whole refresh < {GOAL:.0f} s: {verdict} (slowest run {slowest:.1f} s, median "
+              f"{timing.median:.1f} s)")  # fmt: skip
+        self.problems += verdict == "MISS"
