@@ -126,6 +126,19 @@ OWN_WORKSPACE_OPERATIONS = {
     ("GET", "/api/v1/reports/dashboard"),
     # Public, without a key: the workspace is named by its public site key (tested in tests/reviews).
     ("GET", "/api/v1/public/{site_key}/products/{sku}/reviews"),
+    # Success playbooks and tasks: the operations with an id are sent with another workspace's ids and must give
+    # 404 and change nothing in tests/success/test_tasks_api.py (test_another_workspaces_tasks_and_playbooks_...).
+    ("GET", "/api/v1/success/playbooks"),
+    ("POST", "/api/v1/success/playbooks"),
+    ("GET", "/api/v1/success/playbooks/{playbook_id}"),
+    ("PATCH", "/api/v1/success/playbooks/{playbook_id}"),
+    ("DELETE", "/api/v1/success/playbooks/{playbook_id}"),
+    ("POST", "/api/v1/success/playbooks/{playbook_id}/run"),
+    ("GET", "/api/v1/success/tasks"),
+    ("POST", "/api/v1/success/tasks"),
+    ("GET", "/api/v1/success/tasks/{task_id}"),
+    ("PATCH", "/api/v1/success/tasks/{task_id}"),
+    ("DELETE", "/api/v1/success/tasks/{task_id}"),
 }
 
 

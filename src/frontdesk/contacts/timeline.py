@@ -30,6 +30,9 @@ EVENT_SUMMARIES = {
     "complaint_raised": "Complaint raised",
     "complaint_resolved": "Complaint resolved",
     "complaint_reopened": "Complaint reopened",
+    "task_created": "Success task created",
+    "task_completed": "Success task done",
+    "task_reopened": "Success task reopened",
 }
 
 RELATIONSHIP_LABELS = {"acts_for": "acts for / user of", "buys_for": "buys for / bought for by"}
@@ -73,6 +76,8 @@ def _describe(event: ContactEvent) -> str:
         return f"{summary}: {kind} {event.data.get('other_contact_name', '')}".rstrip()
     if event.kind.startswith("complaint_"):
         return f"{summary}: {event.data.get('summary', '')}".rstrip(": ")
+    if event.kind.startswith("task_"):  # the outcome of a done task shows under it (partials/timeline.html)
+        return f"{summary}: {event.data.get('title', '')}".rstrip(": ")
     if event.kind == "merged":
         return f"{summary}: {event.data.get('duplicate', {}).get('name', '')}".rstrip(": ")
     return summary

@@ -1,4 +1,4 @@
-"""Console: sign in and out, and the workspace settings page (time zone, agents, API keys)."""
+"""Console: sign in and out, and the workspace settings page (time zone, agents, API keys, customer success)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.realtime.ratelimit import AppLimits
 from frontdesk.reports.controls import time_zone_names, zone_of
 from frontdesk.settings import Settings
+from frontdesk.success.health_signals import SIGNALS
+from frontdesk.success.settings import (
+    SuccessSettingsUpdate,
+    do_update_success_settings,
+    effective_weights,
+    get_success_settings,
+)
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
 from frontdesk.workspaces import service
 from frontdesk.workspaces.models import Role
@@ -212,12 +219,21 @@ async def _settings_page(
     agent_error: str | None = None,
     zone_error: str | None = None,
     zone_typed: str | None = None,
+    success_errors: dict[str, str] | None = None,
+    success_typed: dict[str, str] | None = None,
 ) -> Any:
     workspace_id = user.principal.workspace_id
+    success = await get_success_settings(session=session, workspace_id=workspace_id)
+    weights = effective_weights(success)
+    # What the form shows: what the admin typed after a refusal, the stored values otherwise.
+    success_form = success_typed or {
+        "discount_rate": _percent(success.discount_rate),
+        **{f"weight_{name}": _plain(weight) for name, weight in weights.items()},
+    }
     return render(
         request,
         "pages/settings.html",
-        status_code=422 if (error or agent_error or zone_error) else 200,
+        status_code=422 if (error or agent_error or zone_error or success_errors) else 200,
         user=user,
         workspace=await service.get_workspace(session=session, workspace_id=workspace_id),
         agents=await service.list_agents(session=session, workspace_id=workspace_id),
@@ -233,7 +249,18 @@ async def _settings_page(
         zone_error=zone_error,
         zone_typed=zone_typed,
         time_zones=time_zone_names(),
+        health_signals=SIGNALS,
+        success_form=success_form,
+        success_errors=success_errors or {},
     )
+
+
+def _plain(x: float) -> str:
+    return f"{x:.4f}".rstrip("0").rstrip(".")
+
+
+def _percent(rate: float) -> str:
+    return _plain(rate * 100)
 
 
 @router.get("/settings")
@@ -306,3 +333,53 @@ async def add_agent(request: Request, session: DbSession, user: FormAgent) -> An
         return await _settings_page(request, session, user, agent_error=exc.detail)
     await session.commit()
     return RedirectResponse("/settings", status_code=303)
+
+
+SUCCESS_FIELDS = ("discount_rate", *(f"weight_{signal.name}" for signal in SIGNALS))
+
+
+def _success_update(typed: dict[str, str]) -> SuccessSettingsUpdate | dict[str, str]:
+    """The form as an API update (discount rate in percent here, a fraction there), or errors by form field."""
+    errors: dict[str, str] = {}
+    numbers: dict[str, float] = {}
+    for field in SUCCESS_FIELDS:
+        try:
+            numbers[field] = float(typed[field].strip().replace(",", "."))
+        except ValueError:
+            errors[field] = "must be a number"
+    if errors:
+        return errors
+    try:
+        return SuccessSettingsUpdate.model_validate(
+            {
+                "discount_rate": numbers["discount_rate"] / 100,
+                "health_weights": {signal.name: numbers[f"weight_{signal.name}"] for signal in SIGNALS},
+            }
+        )
+    except ValidationError as exc:
+        for found in errors_from_pydantic(exc.errors()):
+            path = found["field"]
+            field = "discount_rate" if path == "discount_rate" else f"weight_{path.removeprefix('health_weights.')}"
+            message = found["message"]
+            if field == "discount_rate":  # the API's bounds are a fraction; the form speaks percent
+                message = "must be between 0 and 100 (%)"
+            errors[field if field in SUCCESS_FIELDS else "discount_rate"] = message
+        return errors
+
+
+@router.post("/settings/success")
+async def update_success_settings(request: Request, session: DbSession, user: FormAgent) -> Any:
+    user.principal.require(Role.admin)
+    form = await request.form()
+    typed = {field: str(form.get(field, ""))[:50] for field in SUCCESS_FIELDS}
+    update = _success_update(typed)
+    if isinstance(update, dict):
+        return await _settings_page(request, session, user, success_errors=update, success_typed=typed)
+    try:
+        await do_update_success_settings(session=session, workspace_id=user.principal.workspace_id, data=update)
+    except DomainError as exc:
+        await session.rollback()
+        errors = {"weights": exc.detail}
+        return await _settings_page(request, session, user, success_errors=errors, success_typed=typed)
+    await session.commit()
+    return RedirectResponse("/settings#customer-success", status_code=303)
