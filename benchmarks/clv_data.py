@@ -114,5 +114,5 @@ async def reset_success(session: AsyncSession, workspace_id: int) -> None:
     """Deletes what earlier refreshes derived (model, predictions, health and its history, episodes, tasks):
     the next refresh is the workspace's first, the one that writes most."""
     for model in DERIVED:
-        await session.execute(delete(model).where(model.workspace_id == workspace_id))  # type: ignore[attr-defined]
+        await session.execute(delete(model).where(model.workspace_id == workspace_id))
     await session.commit()
