@@ -26,6 +26,7 @@ from frontdesk.contacts.schemas import (
 from frontdesk.contacts.stages import StageFilter
 from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, ReferralCodeParam, Viewer
 from frontdesk.errors import InvalidInput, problem
+from frontdesk.inputs import IdRef
 from frontdesk.referrals import service as referrals
 from frontdesk.segments import service as segments_service
 from frontdesk.segments.rules import AllOf, Rule
@@ -58,7 +59,11 @@ async def list_contacts(
         str | None, Query(max_length=40, description="Only this segment's contacts: a saved id or a built-in key")
     ] = None,
     rule: Annotated[str | None, Query(max_length=4000, description="A segment rule, e.g. orders >= 2")] = None,
+    owner_id: Annotated[IdRef | None, Query(description="Only the customers of this agent")] = None,
+    unowned: Annotated[bool, Query(description="Only contacts without an owner")] = False,
 ) -> ContactPage:
+    if owner_id is not None and unowned:
+        raise InvalidInput("give owner_id or unowned=true, not both", field="owner_id")
     rules: list[Rule] = []
     if segment is not None or rule is not None:
         if segment is not None and rule is not None:
@@ -87,6 +92,8 @@ async def list_contacts(
         audience=audience.value if audience else None,
         market=market.value if market else None,
         kind=kind.value if kind else None,
+        owner_id=owner_id,
+        unowned=unowned,
         within=within,
     )
     contacts, next_cursor = await service.list_contacts(

@@ -42,10 +42,22 @@ from frontdesk.csvinput import unnamed_column
 from frontdesk.csvsafe import unquote_cell
 from frontdesk.db import Base, is_power_of_two, refresh_planner_statistics, utcnow
 from frontdesk.errors import InvalidInput, errors_from_pydantic
+from frontdesk.workspaces.models import Agent
 
 LIST_COLUMNS = LIST_FIELDS
-COLUMNS = (*TEXT_FIELDS[:4], "emails", "phones", *TEXT_FIELDS[4:10], "roles", "tags", *TEXT_FIELDS[10:], "is_reseller")
-ALIASES = {"email": "emails", "phone": "phones", "tag": "tags", "role": "roles"}
+# ``owner``: the e-mail address of the agent who looks after the customer (ignoring case).
+COLUMNS = (
+    *TEXT_FIELDS[:4],
+    "emails",
+    "phones",
+    *TEXT_FIELDS[4:10],
+    "roles",
+    "tags",
+    *TEXT_FIELDS[10:],
+    "is_reseller",
+    "owner",
+)
+ALIASES = {"email": "emails", "phone": "phones", "tag": "tags", "role": "roles", "owner_email": "owner"}
 ATTRIBUTE_PREFIX = "attributes."
 LIST_SEPARATOR = ";"
 MAX_REPORTED_ERRORS = 1000
@@ -137,9 +149,48 @@ def row_to_payload(columns: list[str], values: list[str]) -> dict[str, Any]:
     return payload
 
 
+@dataclass(frozen=True)
+class _Agents:
+    """The workspace's agents by lower-cased e-mail address, read once per import (a workspace has few)."""
+
+    active: dict[str, int]
+    inactive: set[str]
+
+    def owner_id(self, state: ImportProgress, line: int, email: str) -> int | None:
+        key = email_key(email)
+        if key in self.active:
+            return self.active[key]
+        if key in self.inactive:
+            state.fail(line, "owner", f"agent {email} is deactivated and cannot own customers")
+        else:
+            state.fail(line, "owner", f"no agent with the e-mail address {email} in this workspace")
+        return None
+
+
+async def _agents(session: AsyncSession, workspace_id: int) -> _Agents:
+    rows = (
+        await session.execute(
+            select(Agent.email_normalized, Agent.id, Agent.is_active).where(Agent.workspace_id == workspace_id)
+        )
+    ).all()
+    return _Agents(
+        active={row.email_normalized: row.id for row in rows if row.is_active},
+        inactive={row.email_normalized for row in rows if not row.is_active},
+    )
+
+
 def _validate_row(
-    state: ImportProgress, line: int, payload: dict[str, Any], definitions: dict[str, AttributeDefinition]
+    state: ImportProgress,
+    line: int,
+    payload: dict[str, Any],
+    definitions: dict[str, AttributeDefinition],
+    agents: _Agents,
 ) -> tuple[ContactCreate, dict[str, Any]] | None:
+    owner = payload.pop("owner", None)
+    owner_ok = True
+    if owner is not None:
+        payload["owner_id"] = agents.owner_id(state, line, owner)
+        owner_ok = payload["owner_id"] is not None
     try:
         data = ContactCreate.model_validate(payload)
         attributes = check_attributes(definitions, data.attributes)
@@ -150,6 +201,8 @@ def _validate_row(
     except InvalidInput as exc:
         for error in exc.errors:
             state.fail(line, error["field"], error["message"])
+        return None
+    if not owner_ok:
         return None
     duplicate = False
     for index, email in enumerate(data.emails):
@@ -289,6 +342,7 @@ async def import_rows(
     """
     definitions = await attribute_definitions_by_key(session=session, workspace_id=workspace_id)
     columns = check_header(header, definitions)
+    agents = await _agents(session, workspace_id)
     state = progress or ImportProgress(atomic=atomic)
     batch = _Batch()
     batches_written = 0
@@ -329,7 +383,7 @@ async def import_rows(
             )
             validated = None
         else:
-            validated = _validate_row(state, line, row_to_payload(columns, values), definitions)
+            validated = _validate_row(state, line, row_to_payload(columns, values), definitions, agents)
         if validated is not None:
             batch.rows.append((line, *validated))
         if len(batch.rows) >= batch_size:
@@ -361,12 +415,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _export_row(contact: Contact, attribute_keys: list[str]) -> list[str]:
+def _export_row(contact: Contact, attribute_keys: list[str], owners: dict[int, str]) -> list[str]:
     values = {
         **{column: getattr(contact, column) for column in COLUMNS if hasattr(contact, column)},
         "emails": contact.email_addresses,
         "phones": contact.phone_numbers,
         "tags": contact.tags,
+        "owner": owners.get(contact.owner_id) if contact.owner_id is not None else None,
     }
     return [
         str(contact.id),
@@ -391,6 +446,9 @@ async def export_rows(
     """
     async with factory() as session:
         definitions = await attribute_definitions_by_key(session=session, workspace_id=workspace_id)
+        owners = dict(
+            (await session.execute(select(Agent.id, Agent.email).where(Agent.workspace_id == workspace_id))).all()
+        )
     attribute_keys = sorted(definitions)
     yield ["id", *COLUMNS, *(ATTRIBUTE_PREFIX + key for key in attribute_keys)]
     cursor: str | None = None
@@ -403,7 +461,7 @@ async def export_rows(
                 limit=page_size,
                 cursor=cursor,
             )
-            page = [_export_row(contact, attribute_keys) for contact in contacts]
+            page = [_export_row(contact, attribute_keys, owners) for contact in contacts]
         for row in page:
             yield row
         if cursor is None:

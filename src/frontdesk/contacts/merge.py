@@ -95,6 +95,8 @@ async def do_merge_contacts(*, session: AsyncSession, target: Contact, duplicate
             records_not_taken[owner.domain] = kept_aside
 
     apply_write(target, data, data.attributes)
+    if target.owner_id is None:  # the duplicate's owner looks after the merged customer; the target's stays
+        target.owner_id = duplicate.owner_id
     await session.flush()
     record_event(
         session=session,

@@ -10,14 +10,16 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from frontdesk.commerce import service as commerce_service
-from frontdesk.contacts import merge, privacy, service, stages, timeline
+from frontdesk.contacts import merge, privacy, profile, service, stages, timeline
 from frontdesk.contacts.models import Audience, Contact, ContactKind, ContactRole, Market, RelationshipKind
 from frontdesk.contacts.schemas import ContactCreate, ContactUpdate, MergeRequest, RelationshipCreate, TimelineEntry
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, FieldError, errors_from_pydantic
+from frontdesk.inputs import parse_id
 from frontdesk.segments import service as segments_service
 from frontdesk.segments.rules import AllOf, Rule
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, errors_by_field, render
+from frontdesk.workspaces import service as workspaces_service
 from frontdesk.workspaces.models import Role
 
 router = APIRouter(include_in_schema=False)
@@ -89,6 +91,7 @@ async def contact_list(
     market: str = "",
     country: str = "",
     segment: str = "",
+    owner: str = "",
     cursor: Annotated[str | None, Query()] = None,
 ) -> Any:
     rules: list[Rule] = []
@@ -118,6 +121,7 @@ async def contact_list(
         audience=audience if audience in CHOICES["audiences"] else None,
         market=market if market in CHOICES["markets"] else None,
         within=within,
+        **_owner_filter(owner, user),
     )
     try:
         contacts, next_cursor = await service.list_contacts(
@@ -140,12 +144,16 @@ async def contact_list(
         "market": market,
         "country": country,
         "segment": segment,
+        "owner": owner,
     }
+    agents = await workspaces_service.list_agents(session=session, workspace_id=user.principal.workspace_id)
     template = "partials/contact_results.html" if request.headers.get("HX-Request") else "pages/contacts.html"
     return render(
         request,
         template,
         user=user,
+        owners=sorted((agent for agent in agents if agent.is_active), key=lambda agent: agent.display_name.lower()),
+        owner_names={agent.id: agent.display_name for agent in agents},
         contacts=contacts,
         next_cursor=next_cursor,
         total=total,
@@ -154,6 +162,16 @@ async def contact_list(
         segment_name=segment_name,
         **CHOICES,
     )
+
+
+def _owner_filter(owner: str, user: ConsoleUser) -> dict[str, Any]:
+    """The owner select of the list: "" anyone, "me", "none" (no owner), or an agent's id."""
+    if owner == "none":
+        return {"unowned": True}
+    if owner == "me":
+        return {"owner_id": user.agent_id}
+    agent_id = parse_id(owner) if owner else None
+    return {"owner_id": agent_id} if agent_id is not None else {}
 
 
 @router.get("/contacts/new")
@@ -197,18 +215,22 @@ async def _contact_page(
     error: FieldError | None = None,
     merge_error: FieldError | None = None,
     erase_error: str | None = None,
+    owner_error: FieldError | None = None,
 ) -> Any:
     workspace_id = user.principal.workspace_id
     contact = await service.get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)
     orders, _ = await commerce_service.list_orders(
         session=session, workspace_id=workspace_id, limit=10, cursor=None, contact_id=contact.id
     )
+    figures = await commerce_service.get_figures(session=session, workspace_id=workspace_id, contact_id=contact.id)
     return render(
         request,
         "pages/contact.html",
-        figures=await commerce_service.get_figures(session=session, workspace_id=workspace_id, contact_id=contact.id),
+        figures=figures,
+        success=await profile.success_view(session=session, contact=contact, currency=figures.currency),
+        **await _owner_context(session, contact, owner_error),
         orders=await commerce_service.to_reads(session=session, orders=orders),
-        status_code=422 if (error or merge_error or erase_error) else 200,
+        status_code=422 if (error or merge_error or erase_error or owner_error) else 200,
         user=user,
         contact=contact,
         relationships=await timeline.relationships_of(session=session, contact=contact),
@@ -218,6 +240,15 @@ async def _contact_page(
         erase_error=erase_error,
         **CHOICES,
     )
+
+
+async def _owner_context(session: DbSession, contact: Contact, owner_error: FieldError | None) -> dict[str, Any]:
+    owner = await service.get_owner_or_none(session=session, contact=contact)
+    return {
+        "owner": owner,
+        "owner_choices": await profile.owner_choices(session=session, workspace_id=contact.workspace_id),
+        "owner_error": owner_error,
+    }
 
 
 @router.get("/contacts/{contact_id}")
@@ -271,6 +302,45 @@ async def update_contact(request: Request, contact_id: PathId, session: DbSessio
         return await _form_page(request, session, user, values=values, errors=exc.errors, contact_id=contact_id)
     await session.commit()
     return RedirectResponse(f"/contacts/{contact_id}", status_code=303)
+
+
+@router.post("/contacts/{contact_id}/owner")
+async def set_owner(request: Request, contact_id: PathId, session: DbSession, user: FormAgent) -> Any:
+    """The owner select of the contact page: HTMX swaps the owner block (and the timeline, out of band)."""
+    user.principal.require(Role.agent)
+    contact = await service.get_contact(
+        session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id
+    )
+    raw = str((await request.form()).get("owner_id", "")).strip()
+    owner_id = parse_id(raw) if raw else None
+    error: FieldError | None = None
+    if raw and owner_id is None:
+        error = FieldError("owner_id", "choose an agent from the list")
+    else:
+        try:
+            await service.do_set_owner(session=session, contact=contact, owner_id=owner_id, actor=user.principal.label)
+        except DomainError as exc:
+            error = exc.errors[0] if exc.errors else FieldError("owner_id", exc.detail)
+    if error is not None:
+        await session.rollback()
+        contact = await service.get_contact(
+            session=session, workspace_id=user.principal.workspace_id, contact_id=contact_id
+        )
+    else:
+        await session.commit()
+    if not request.headers.get("HX-Request"):
+        if error is not None:
+            return await _contact_page(request, session, user, contact_id, owner_error=error)
+        return RedirectResponse(f"/contacts/{contact_id}", status_code=303)
+    return render(
+        request,
+        "partials/contact_owner.html",  # 200 even with an error: HTMX swaps only successful responses
+        user=user,
+        contact=contact,
+        entries=await _timeline(session, contact),
+        swap_timeline=error is None,
+        **await _owner_context(session, contact, error),
+    )
 
 
 @router.post("/contacts/{contact_id}/notes")

@@ -69,6 +69,9 @@ class ContactWrite(RequestModel):
     vat_number: str | None = None
     eori_number: str | None = None
     is_reseller: bool = False
+    owner_id: RecordId | None = Field(
+        None, description="The agent who looks after this customer: an active agent of the workspace, or null"
+    )
 
     @field_validator("first_name", "last_name", "country", "region", "vat_number", "eori_number", mode="before")
     @classmethod
@@ -221,6 +224,12 @@ class ContactUpdate(RequestModel):
     vat_number: str | None = None
     eori_number: str | None = None
     is_reseller: bool | None = None
+    owner_id: RecordId | None = Field(None, description="An active agent of the workspace; null: no owner")
+
+
+class OwnerRead(BaseModel):
+    id: int
+    display_name: str
 
 
 class RelationshipRead(BaseModel):
@@ -258,6 +267,8 @@ class ContactRead(BaseModel):
     vat_number: str | None
     eori_number: str | None
     is_reseller: bool
+    owner_id: int | None = Field(None, description="The agent who looks after this customer")
+    owner: OwnerRead | None = None
     relationships: list[RelationshipRead] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime

@@ -29,11 +29,13 @@ from frontdesk.contacts.schemas import (
     ContactRead,
     ContactUpdate,
     ContactWrite,
+    OwnerRead,
 )
 from frontdesk.contacts.timeline import record_event, relationships_of
 from frontdesk.contacts.validation import email_key
 from frontdesk.db import MAX_ID
 from frontdesk.errors import Conflict, FieldError, InvalidInput, NotFound, errors_from_pydantic
+from frontdesk.workspaces.models import Agent
 
 # The contact's single-valued text fields, in the order forms and CSV files show them.
 TEXT_FIELDS = (
@@ -56,6 +58,7 @@ DERIVED_FIELDS = ("stage",)
 SCALAR_FIELDS = (*(name for name in TEXT_FIELDS if name not in DERIVED_FIELDS), "is_reseller")
 LIST_FIELDS = ("emails", "phones", "roles", "tags")
 MAX_PAGE_SIZE = 200
+OWNER_CHANGED = "owner_changed"  # the contact event (timeline: "Owner changed")
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class ContactFilters:
     market: str | None = None
     country: str | None = None
     kind: str | None = None
+    owner_id: int | None = None
+    unowned: bool = False  # only contacts without an owner
     # Only contacts whose id this query returns (a segment's rule, compiled by the segments domain).
     within: Any = None
 
@@ -121,6 +126,10 @@ def _filtered(statement: Any, workspace_id: int, filters: ContactFilters) -> Any
             statement = statement.where(getattr(Contact, field) == value)
     if filters.country:
         statement = statement.where(Contact.country == filters.country.strip().upper())
+    if filters.owner_id is not None:
+        statement = statement.where(Contact.owner_id == filters.owner_id)
+    if filters.unowned:
+        statement = statement.where(Contact.owner_id.is_(None))
     if filters.within is not None:
         statement = statement.where(Contact.id.in_(filters.within))
     return statement
@@ -145,6 +154,8 @@ async def count_contacts(*, session: AsyncSession, workspace_id: int, filters: C
 
 
 async def to_read(*, session: AsyncSession, contact: Contact) -> ContactRead:
+    # session.get: a page of contacts with few owners reads each owner once (the identity map keeps them).
+    owner = await session.get(Agent, contact.owner_id) if contact.owner_id is not None else None
     return ContactRead(
         id=contact.id,
         kind=contact.kind,
@@ -165,6 +176,8 @@ async def to_read(*, session: AsyncSession, contact: Contact) -> ContactRead:
         vat_number=contact.vat_number,
         eori_number=contact.eori_number,
         is_reseller=contact.is_reseller,
+        owner_id=contact.owner_id,
+        owner=OwnerRead(id=owner.id, display_name=owner.display_name) if owner is not None else None,
         relationships=await relationships_of(session=session, contact=contact),
         created_at=contact.created_at,
         updated_at=contact.updated_at,
@@ -337,8 +350,11 @@ async def do_create_contact(
         else {}
     )
     await ensure_emails_free(session=session, workspace_id=workspace_id, emails=data.emails)
+    if data.owner_id is not None:
+        await get_owner(session=session, workspace_id=workspace_id, agent_id=data.owner_id)
     # Every contact starts as a prospect; its first completed order makes it a customer (commerce/figures.py).
     contact = Contact(workspace_id=workspace_id, stage=Stage.prospect.value, emails=[], phones=[], tag_rows=[])
+    contact.owner_id = data.owner_id
     apply_write(contact, data, attributes)
     session.add(contact)
     await session.flush()
@@ -352,6 +368,8 @@ async def do_update_contact(
     contact = await get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)
     before = snapshot(contact)
     changes = patch.model_dump(exclude_unset=True)
+    owner_changed = "owner_id" in changes
+    owner_id = changes.pop("owner_id", None)
     stage = changes.pop("stage", None)
     if stage is not None and stage != contact.stage:  # repeating the current stage is harmless
         raise InvalidInput(f"{STAGE_IS_DERIVED} (this contact is a {contact.stage})", field="stage")
@@ -381,4 +399,66 @@ async def do_update_contact(
     diff = {field: [before[field], after[field]] for field in after if before[field] != after[field]}
     if diff:
         record_event(session=session, contact=contact, kind="updated", actor=actor, data={"changes": diff})
+    if owner_changed:
+        await do_set_owner(session=session, contact=contact, owner_id=owner_id, actor=actor)
     return contact
+
+
+# --- owner ------------------------------------------------------------------------------------------------
+
+
+async def get_owner(*, session: AsyncSession, workspace_id: int, agent_id: int, field: str = "owner_id") -> Agent:
+    """The agent who may own this workspace's customers; ``InvalidInput`` on ``field`` for any other id (an
+    agent of another workspace gets the same answer as one that does not exist)."""
+    agent = await session.scalar(select(Agent).where(Agent.id == agent_id, Agent.workspace_id == workspace_id))
+    if agent is None:
+        raise InvalidInput(f"no agent {agent_id} in this workspace", field=field)
+    if not agent.is_active:
+        raise InvalidInput(f"agent {agent_id} is deactivated and cannot own customers", field=field)
+    return agent
+
+
+async def list_possible_owners(*, session: AsyncSession, workspace_id: int) -> list[Agent]:
+    """The workspace's active agents, by name: whom a customer can be given to."""
+    rows = await session.scalars(
+        select(Agent)
+        .where(Agent.workspace_id == workspace_id, Agent.is_active.is_(True))
+        .order_by(Agent.display_name, Agent.id)
+    )
+    return list(rows.all())
+
+
+async def get_owner_or_none(*, session: AsyncSession, contact: Contact) -> Agent | None:
+    return await session.get(Agent, contact.owner_id) if contact.owner_id is not None else None
+
+
+def owner_label(agent: Agent | None) -> str | None:
+    return None if agent is None else f"{agent.display_name} <{agent.email}>"
+
+
+async def do_set_owner(*, session: AsyncSession, contact: Contact, owner_id: int | None, actor: str) -> bool:
+    """Give the contact to an active agent of its workspace (``None``: to nobody), with an "owner changed"
+    event on its timeline. Returns whether the owner changed (the same owner again records nothing)."""
+    new = (
+        await get_owner(session=session, workspace_id=contact.workspace_id, agent_id=owner_id)
+        if owner_id is not None
+        else None
+    )
+    if contact.owner_id == owner_id:
+        return False
+    old = await session.get(Agent, contact.owner_id) if contact.owner_id is not None else None
+    previous_id = contact.owner_id
+    contact.owner_id = owner_id
+    await session.flush()
+    record_event(
+        session=session,
+        contact=contact,
+        kind=OWNER_CHANGED,
+        actor=actor,
+        data={
+            "from": previous_id,
+            "to": owner_id,
+            "changes": {"owner": [owner_label(old), owner_label(new)]},
+        },
+    )
+    return True

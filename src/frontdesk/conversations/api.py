@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
-from frontdesk.conversations import service
+from frontdesk.conversations import routing, service
 from frontdesk.conversations.actions import post_agent_message
 from frontdesk.conversations.models import ConversationStatus
 from frontdesk.conversations.schemas import (
@@ -19,11 +20,18 @@ from frontdesk.conversations.schemas import (
     MessagePage,
     MessageRead,
 )
-from frontdesk.deps import DbSession, Editor, PathId, Viewer
+from frontdesk.deps import Admin, DbSession, Editor, PathId, Viewer
 from frontdesk.errors import InvalidInput
 from frontdesk.inputs import AfterSeq, IdRef
 
 router = APIRouter(prefix="/api/v1", tags=["conversations"])
+TeamKey = Annotated[str, Path(max_length=40, description="sales, support or success")]
+
+
+class TeamRead(BaseModel):
+    key: str
+    name: str
+    member_ids: list[int] = Field(description="Agent ids of the team's members")
 
 
 @router.get("/conversations", response_model=ConversationPage, summary="List conversations, newest first")
@@ -120,3 +128,43 @@ async def update_conversation(
     await session.commit()
     await outbox.publish(request.app.state.broker)
     return await service.to_read(session=session, conversation=conversation)
+
+
+async def _team_read(session: DbSession, workspace_id: int, key: str) -> TeamRead:
+    teams = await routing.list_teams(session=session, workspace_id=workspace_id)
+    members = await routing.team_member_ids(session=session, workspace_id=workspace_id, key=key)
+    return TeamRead(key=key, name=teams[key].name, member_ids=members)
+
+
+@router.get("/teams", response_model=list[TeamRead], summary="Teams (sales, support, success) and their members")
+async def list_teams(session: DbSession, principal: Viewer) -> list[TeamRead]:
+    members = await routing.members_by_team(session=session, workspace_id=principal.workspace_id)
+    teams = await routing.list_teams(session=session, workspace_id=principal.workspace_id)
+    await session.commit()  # the default teams, made on first use
+    return [TeamRead(key=key, name=team.name, member_ids=members[key]) for key, team in sorted(teams.items())]
+
+
+@router.put(
+    "/teams/{key}/members/{agent_id}",
+    response_model=TeamRead,
+    summary="Put an agent in a team",
+    description="Idempotent. Success membership is a choice: agents in no team join sales and support by "
+    "themselves, never success.",
+)
+async def add_team_member(key: TeamKey, agent_id: PathId, session: DbSession, principal: Admin) -> TeamRead:
+    team = await routing.do_add_team_member(
+        session=session, workspace_id=principal.workspace_id, key=key, agent_id=agent_id
+    )
+    await session.commit()
+    return await _team_read(session, principal.workspace_id, team.key)
+
+
+@router.delete(
+    "/teams/{key}/members/{agent_id}", response_model=TeamRead, summary="Take an agent out of a team (idempotent)"
+)
+async def remove_team_member(key: TeamKey, agent_id: PathId, session: DbSession, principal: Admin) -> TeamRead:
+    team = await routing.do_remove_team_member(
+        session=session, workspace_id=principal.workspace_id, key=key, agent_id=agent_id
+    )
+    await session.commit()
+    return await _team_read(session, principal.workspace_id, team.key)

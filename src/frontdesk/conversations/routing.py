@@ -9,16 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.conversations.models import AgentPresence, Conversation, ConversationStatus, Presence, Team, TeamMember
 from frontdesk.db import insert_missing, utcnow
-from frontdesk.errors import InvalidInput
+from frontdesk.errors import InvalidInput, NotFound
 from frontdesk.workspaces.models import Agent
 
 # Consoles send a heartbeat every 20 s; an agent whose consoles all went quiet is offline after this.
 PRESENCE_TTL = timedelta(seconds=45)
-DEFAULT_TEAMS = {"sales": "Sales", "support": "Support"}
+# Every workspace has these teams. Success (customer success: owners of customers, their tasks) is a choice an
+# admin makes per agent, so only sales and support take in agents who are in no team yet.
+DEFAULT_TEAMS = {"sales": "Sales", "support": "Support", "success": "Success"}
+JOINED_BY_DEFAULT = ("sales", "support")
 
 
 async def ensure_default_teams(*, session: AsyncSession, workspace_id: int) -> dict[str, Team]:
-    """Sales and Support exist in every workspace; agents who are in no team yet join both.
+    """Sales, Support and Success exist in every workspace; agents who are in no team yet join sales and support.
 
     Safe to run concurrently (several consoles connecting at once): existing rows are skipped, not duplicated.
     """
@@ -35,9 +38,67 @@ async def ensure_default_teams(*, session: AsyncSession, workspace_id: int) -> d
     await insert_missing(
         session,
         TeamMember,
-        [{"team_id": teams[key].id, "agent_id": agent_id} for agent_id in unteamed.all() for key in DEFAULT_TEAMS],
+        [{"team_id": teams[key].id, "agent_id": agent_id} for agent_id in unteamed.all() for key in JOINED_BY_DEFAULT],
     )
     return teams
+
+
+async def team_member_ids(*, session: AsyncSession, workspace_id: int, key: str) -> list[int]:
+    """The ids of the agents in the workspace's team ``key`` (none when the team does not exist yet)."""
+    rows = await session.scalars(
+        select(TeamMember.agent_id)
+        .join(Team, Team.id == TeamMember.team_id)
+        .where(Team.workspace_id == workspace_id, Team.key == key)
+        .order_by(TeamMember.agent_id)
+    )
+    return list(rows.all())
+
+
+async def members_by_team(*, session: AsyncSession, workspace_id: int) -> dict[str, list[int]]:
+    """Every team of the workspace (the default ones made if missing) with its members' agent ids."""
+    teams = await ensure_default_teams(session=session, workspace_id=workspace_id)
+    rows = await session.execute(
+        select(Team.key, TeamMember.agent_id)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(Team.workspace_id == workspace_id)
+        .order_by(TeamMember.agent_id)
+    )
+    members: dict[str, list[int]] = {key: [] for key in teams}
+    for key, agent_id in rows.all():
+        members[key].append(agent_id)
+    return members
+
+
+async def _team_and_agent(*, session: AsyncSession, workspace_id: int, key: str, agent_id: int) -> tuple[Team, Agent]:
+    agent = await session.scalar(select(Agent).where(Agent.id == agent_id, Agent.workspace_id == workspace_id))
+    if agent is None:
+        raise NotFound(f"agent {agent_id} not found")
+    # An agent in no team yet joins sales and support first, as on their first console: joining success
+    # adds a team, it does not take the default ones away.
+    teams = await ensure_default_teams(session=session, workspace_id=workspace_id)
+    team = teams.get(key.strip().lower())
+    if team is None:
+        raise NotFound(f"no team {key!r}; teams are {', '.join(sorted(teams))}")
+    return team, agent
+
+
+async def do_add_team_member(*, session: AsyncSession, workspace_id: int, key: str, agent_id: int) -> Team:
+    """Put an active agent of the workspace in its team ``key``; already a member is fine (idempotent)."""
+    team, agent = await _team_and_agent(session=session, workspace_id=workspace_id, key=key, agent_id=agent_id)
+    if not agent.is_active:
+        raise InvalidInput(f"agent {agent_id} is deactivated", field="agent_id")
+    await insert_missing(session, TeamMember, [{"team_id": team.id, "agent_id": agent.id}])
+    return team
+
+
+async def do_remove_team_member(*, session: AsyncSession, workspace_id: int, key: str, agent_id: int) -> Team:
+    """Take an agent of the workspace out of its team ``key``; not a member is fine (idempotent)."""
+    team, agent = await _team_and_agent(session=session, workspace_id=workspace_id, key=key, agent_id=agent_id)
+    member = await session.get(TeamMember, (team.id, agent.id))
+    if member is not None:
+        await session.delete(member)
+        await session.flush()
+    return team
 
 
 async def list_teams(*, session: AsyncSession, workspace_id: int) -> dict[str, Team]:

@@ -9,10 +9,19 @@ from fastapi.responses import StreamingResponse
 
 from frontdesk.contacts import service as contacts_service
 from frontdesk.contacts.schemas import ContactPage
-from frontdesk.deps import DbSession, Editor, PathId, Viewer
+from frontdesk.deps import Admin, DbSession, Editor, PathId, Viewer
 from frontdesk.segments import service
 from frontdesk.segments.rules import parse, to_json, to_text
-from frontdesk.segments.schemas import RuleInput, RulePreview, SegmentCreate, SegmentPage, SegmentRead, SegmentUpdate
+from frontdesk.segments.schemas import (
+    RuleInput,
+    RulePreview,
+    SegmentCreate,
+    SegmentOwnerResult,
+    SegmentOwnerSet,
+    SegmentPage,
+    SegmentRead,
+    SegmentUpdate,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["segments"])
 SegmentRef = Annotated[str, "a saved segment's id or a built-in segment's key"]
@@ -123,3 +132,22 @@ async def export_segment(
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@router.post(
+    "/segments/{segment}/owner",
+    response_model=SegmentOwnerResult,
+    summary="Give every current member of a segment an owner",
+    description="Sets the owner of the contacts in the segment now (one update, whatever its size); each "
+    "contact that changes owner gets an 'owner changed' event. owner_id null removes their owner.",
+)
+async def set_segment_owner(
+    segment: SegmentRef, data: SegmentOwnerSet, session: DbSession, principal: Admin
+) -> SegmentOwnerResult:
+    read, rule = await service.resolve(session=session, workspace_id=principal.workspace_id, ref=segment)
+    ctx = await service.context(session=session, workspace_id=principal.workspace_id)
+    updated = await service.do_set_owner_of_members(
+        session=session, rule=rule, ctx=ctx, owner_id=data.owner_id, actor=principal.label, segment=read.name
+    )
+    await session.commit()
+    return SegmentOwnerResult(updated=updated)

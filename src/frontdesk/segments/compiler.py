@@ -1,7 +1,8 @@
 """Segment rules compiled to SQL: the database does the counting, on SQLite and PostgreSQL alike.
 
 Every comparison becomes a condition on ``contacts`` left-joined to ``customer_figures`` (joined only when
-the rule uses a purchase figure). Conditions never yield NULL: a comparison on an empty field is false, so
+the rule uses a purchase figure), ``customer_predictions`` and ``customer_health`` (likewise: only for a
+prediction or the health score). Conditions never yield NULL: a comparison on an empty field is false, so
 ``not`` means what it says. Derived figures are compared without arithmetic on columns where possible:
 ``days_since_last_order < 90`` becomes ``last_order_at > now - 90 days`` (an index can serve it), and
 ``avg_order_value >= 50`` becomes ``total_spent >= 50 * orders`` (exact, no division).
@@ -40,11 +41,29 @@ from frontdesk.conversations.models import Conversation, Message
 from frontdesk.db import UTCDateTime
 from frontdesk.reviews.models import Review
 from frontdesk.segments.rules import ALL, FIELDS, AllOf, AnyOf, Comparison, Kind, Not, Rule, fields_used
+from frontdesk.success.models import CustomerHealth, CustomerPrediction
 from frontdesk.surveys.models import SurveyRecipient
+from frontdesk.workspaces.models import Agent
 
 CONTACT_COLUMNS = {"kind", "country", "region", "audience", "market", "stage", "department", "is_reseller"}
+# What the daily refresh stored per customer: the purchase model's predictions (money in minor units, as
+# floats) and the health score. No row yet: every such field is empty.
+PREDICTION_COLUMNS: dict[str, Any] = {
+    "p_alive": CustomerPrediction.p_alive,
+    "expected_purchases_90d": CustomerPrediction.expected_purchases_90d,
+    "expected_purchases_365d": CustomerPrediction.expected_purchases_365d,
+    "expected_order_value": CustomerPrediction.expected_order_value_minor,
+    "clv_12m": CustomerPrediction.clv_12m_minor,
+}
+HEALTH_COLUMNS: dict[str, Any] = {"health": CustomerHealth.score}
 FIGURE_FIELDS = {
-    name for name in FIELDS if name not in CONTACT_COLUMNS | {"tag", "days_since_created", "avg_sentiment_90d"}
+    name
+    for name in FIELDS
+    if name
+    not in CONTACT_COLUMNS
+    | PREDICTION_COLUMNS.keys()
+    | HEALTH_COLUMNS.keys()
+    | {"tag", "days_since_created", "avg_sentiment_90d", "owner"}
 }
 SENTIMENT_DAYS = 90
 
@@ -92,6 +111,33 @@ def _minor(value: Decimal, currency: str) -> ColumnElement[Any]:
     return literal(float(scaled), Float())
 
 
+def _column(field: str) -> ColumnElement[Any]:
+    """The column a plain comparison of ``field`` reads."""
+    if field in CONTACT_COLUMNS:
+        column: ColumnElement[Any] = getattr(Contact, field)
+        return column
+    if field in PREDICTION_COLUMNS:
+        return PREDICTION_COLUMNS[field]  # type: ignore[no-any-return]
+    if field in HEALTH_COLUMNS:
+        return HEALTH_COLUMNS[field]  # type: ignore[no-any-return]
+    return _figure(field)
+
+
+def _owner(op: str, value: Any, ctx: Context) -> ColumnElement[bool]:
+    """``owner = "anna@shop.example"`` (the agent of this workspace with that address) or ``owner = 12``."""
+    if op == "is null":
+        return Contact.owner_id.is_(None)
+    if op == "is not null":
+        return Contact.owner_id.is_not(None)
+    if isinstance(value, str):
+        agents = select(Agent.id).where(Agent.workspace_id == ctx.workspace_id, Agent.email_normalized == value)
+        same: ColumnElement[bool] = Contact.owner_id.in_(agents)
+    else:
+        same = Contact.owner_id == value
+    # An empty field compares false either way: != needs an owner, as country != "DE" needs a country.
+    return and_(Contact.owner_id.is_not(None), same if op == "=" else not_(same))
+
+
 def _ordered(column: ColumnElement[Any], op: str, value: Any) -> ColumnElement[bool]:
     condition: ColumnElement[bool] = OPERATORS[op](column, value)
     return condition
@@ -121,15 +167,17 @@ def _comparison(rule: Comparison, ctx: Context) -> ColumnElement[bool]:
     if op in {"in", "not in"}:
         assert isinstance(value, tuple)
         if FIELDS[field].kind in {Kind.text, Kind.choice, Kind.integer} and ALL not in value:
-            column = getattr(Contact, field) if field in CONTACT_COLUMNS else _figure(field)
-            listed = column.in_(value) if op == "in" else column.not_in(value)
-            return and_(column.is_not(None), listed) if FIELDS[field].nullable else listed
+            listed_column: Any = _column(field)
+            listed = listed_column.in_(value) if op == "in" else listed_column.not_in(value)
+            return and_(listed_column.is_not(None), listed) if FIELDS[field].nullable else listed
         matched = or_(*(_comparison(Comparison(field, "=", item), ctx) for item in value))
         if FIELDS[field].kind == Kind.tag:
             return matched if op == "in" else not_(matched)
         present = _comparison(Comparison(field, "is not null"), ctx) if FIELDS[field].nullable else true()
         return matched if op == "in" else and_(present, not_(matched))
     spec = FIELDS[field]
+    if spec.kind == Kind.agent:
+        return _owner(op, value, ctx)
     if spec.kind == Kind.tag:
         has_tags = select(ContactTag.tag).where(ContactTag.contact_id == Contact.id)
         if op == "is null":
@@ -181,22 +229,21 @@ def _comparison(rule: Comparison, ctx: Context) -> ColumnElement[bool]:
         assert isinstance(value, int)
         return _days_since(column, op, value, ctx.now)
     operand: Any = value
-    if field in CONTACT_COLUMNS:
-        column = getattr(Contact, field)
-    elif field == "total_spent":
-        column = _figure("total_spent_minor")
-        operand = _minor(value, ctx.currency) if isinstance(value, Decimal) else value
-    else:
-        column = _figure(field)
+    plain = _figure("total_spent_minor") if field == "total_spent" else _column(field)
+    if spec.kind == Kind.money and isinstance(value, Decimal):
+        operand = _minor(value, ctx.currency)
+    elif spec.kind in {Kind.probability, Kind.decimal} and isinstance(value, Decimal):
+        # The stored figures are floats: compared with the float nearest the rule's number, on both databases.
+        operand = literal(float(value), Float())
     if op == "is null":
-        return column.is_(None)
+        return plain.is_(None)
     if op == "is not null":
-        return column.is_not(None)
+        return plain.is_not(None)
     if value == ALL:  # ranges = all: bought from every range the workspace has (and it has some)
-        every = and_(literal(ctx.range_count) > 0, column == ctx.range_count)
+        every = and_(literal(ctx.range_count) > 0, plain == ctx.range_count)
         return every if op == "=" else not_(every)
-    condition = _ordered(column, op, operand)
-    return and_(column.is_not(None), condition) if spec.nullable else condition
+    condition = _ordered(plain, op, operand)
+    return and_(plain.is_not(None), condition) if spec.nullable else condition
 
 
 def compile_rule(rule: Rule, ctx: Context) -> ColumnElement[bool]:
@@ -212,8 +259,14 @@ def compile_rule(rule: Rule, ctx: Context) -> ColumnElement[bool]:
 
 
 def contacts_matching(rule: Rule, ctx: Context, *columns: Any) -> Select[Any]:
-    """``SELECT columns FROM contacts [LEFT JOIN customer_figures] WHERE workspace AND rule``."""
+    """``SELECT columns FROM contacts [LEFT JOIN customer_figures / customer_predictions / customer_health]
+    WHERE workspace AND rule``: each table joined only when the rule uses one of its fields."""
     statement = select(*(columns or (Contact.id,))).select_from(Contact)
-    if fields_used(rule) & FIGURE_FIELDS:
+    used = fields_used(rule)
+    if used & FIGURE_FIELDS:
         statement = statement.outerjoin(CustomerFigures, CustomerFigures.contact_id == Contact.id)
+    if used & PREDICTION_COLUMNS.keys():
+        statement = statement.outerjoin(CustomerPrediction, CustomerPrediction.contact_id == Contact.id)
+    if used & HEALTH_COLUMNS.keys():
+        statement = statement.outerjoin(CustomerHealth, CustomerHealth.contact_id == Contact.id)
     return statement.where(Contact.workspace_id == ctx.workspace_id, compile_rule(rule, ctx))

@@ -8,12 +8,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import ValidationError
 
+from frontdesk.contacts import profile
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, FieldError, InvalidInput, errors_from_pydantic
+from frontdesk.inputs import parse_id
 from frontdesk.segments import service
 from frontdesk.segments.rules import FIELDS, RuleError, parse, to_text
 from frontdesk.segments.schemas import SegmentCreate
 from frontdesk.web.console import ConsoleAgent, FormAgent, render
+from frontdesk.workspaces.models import Agent, Role
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,11 +30,12 @@ async def _page(request: Request, session: DbSession, user: Any, **extra: Any) -
     return render(
         request,
         "pages/segments.html",
-        status_code=422 if extra.get("error") else 200,
+        status_code=422 if extra.get("error") or extra.get("owner_error") else 200,
         user=user,
         builtin=[s for s in segments if s.builtin],
         saved=[s for s in segments if not s.builtin],
         fields=FIELDS,
+        owner_choices=await profile.owner_choices(session=session, workspace_id=workspace_id),
         **extra,
     )
 
@@ -81,6 +85,37 @@ async def save_segment(
         await session.rollback()
         return await _page(request, session, user, rule=rule, name=name, error=error)
     return RedirectResponse("/segments", status_code=303)
+
+
+@router.post("/segments/owner")
+async def set_owner(
+    request: Request,
+    session: DbSession,
+    user: FormAgent,
+    segment: Annotated[str, Form(max_length=40)] = "",
+    owner_id: Annotated[str, Form(max_length=20)] = "",
+) -> Any:
+    """Give every current member of a segment an owner (admins): the same service as the API's."""
+    user.principal.require(Role.admin)
+    workspace_id = user.principal.workspace_id
+    agent_id = parse_id(owner_id) if owner_id else None
+    try:
+        if owner_id and agent_id is None:
+            raise InvalidInput("choose an agent from the list", field="owner_id")
+        read, rule = await service.resolve(session=session, workspace_id=workspace_id, ref=segment)
+        ctx = await service.context(session=session, workspace_id=workspace_id)
+        updated = await service.do_set_owner_of_members(
+            session=session, rule=rule, ctx=ctx, owner_id=agent_id, actor=user.principal.label, segment=read.name
+        )
+    except DomainError as exc:
+        await session.rollback()
+        error = exc.errors[0] if exc.errors else FieldError("segment", exc.detail)
+        return await _page(request, session, user, rule="", name="", owner_error=error)
+    await session.commit()
+    owner = None if agent_id is None else await session.get(Agent, agent_id)
+    who = f"now owned by {owner.display_name}" if owner is not None else "now without an owner"
+    message = f"{updated:,} contacts of {read.name} changed owner: {who}."
+    return await _page(request, session, user, rule="", name="", owner_message=message, owner_segment=segment)
 
 
 @router.post("/segments/{segment_id}/delete")

@@ -48,6 +48,9 @@ class Kind(enum.StrEnum):
     boolean = "boolean"
     tag = "tag"  # tag = "vip": the contact has that tag
     score = "score"  # a sentiment score from -1 to +1, e.g. -0.3
+    probability = "probability"  # from 0 to 1, e.g. 0.3
+    decimal = "decimal"  # a number with decimals, e.g. 1.5 (expected purchases)
+    agent = "agent"  # an agent, by e-mail address ("anna@shop.example") or id (12)
 
 
 RFM_GROUPS = ("Champions", "Loyal", "Potential loyalists", "At risk", "Can't lose them", "Hibernating", "Lost")
@@ -89,8 +92,22 @@ FIELDS: dict[str, FieldSpec] = {
     "avg_sentiment_90d": FieldSpec(
         Kind.score, "average sentiment of the contact's chat lines of the last 90 days, -1 to +1", nullable=True
     ),
+    "owner": FieldSpec(
+        Kind.agent, 'the agent who looks after the customer: owner = "anna@shop.example" or owner = 12', nullable=True
+    ),
+    # Stored by the daily refresh (purchase model and health score); empty until a customer has been scored.
+    "p_alive": FieldSpec(Kind.probability, "probability the customer is still buying, 0 to 1", nullable=True),
+    "expected_purchases_90d": FieldSpec(Kind.decimal, "purchases the model expects in the next 90 days", nullable=True),
+    "expected_purchases_365d": FieldSpec(
+        Kind.decimal, "purchases the model expects in the next 365 days", nullable=True
+    ),
+    "expected_order_value": FieldSpec(Kind.money, "average order value the model expects", nullable=True),
+    "clv_12m": FieldSpec(Kind.money, "lifetime value over the next 12 months, discounted", nullable=True),
+    "health": FieldSpec(Kind.integer, "health score 0-100", nullable=True),
 }
-ORDERED_KINDS = {Kind.integer, Kind.money, Kind.days, Kind.score}
+ORDERED_KINDS = {Kind.integer, Kind.money, Kind.days, Kind.score, Kind.probability, Kind.decimal}
+# Decimals a probability or a decimal number may have in a rule: finer than any figure is shown.
+FRACTION_DIGITS = 3
 COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
 OPERATORS = (*COMPARISONS, "in", "not in", "is null", "is not null")
 
@@ -167,9 +184,13 @@ def _check_value(field: str, spec: FieldSpec, op: str, value: Any, where: dict[s
         if not isinstance(value, bool):
             raise RuleError(f"{field} is true or false", **where)
         return value
+    if spec.kind == Kind.agent:
+        return _agent_value(field, value, where)
     if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
         raise RuleError(f"{field} takes a number", **where)
     number = Decimal(str(value))
+    if spec.kind in {Kind.probability, Kind.decimal}:
+        return _fraction_value(field, spec.kind, number, where)
     # The range first: quantizing a number such as 1E+999999 or one with 40 digits raises.
     if spec.kind == Kind.score:
         if not (number.is_finite() and abs(number) <= 1) or number != number.quantize(Decimal("0.001")):
@@ -183,6 +204,28 @@ def _check_value(field: str, spec: FieldSpec, op: str, value: Any, where: dict[s
     if not (number.is_finite() and abs(number) <= limit) or number != number.to_integral_value():
         raise RuleError(f"{field} takes a whole number from -{limit} to {limit}", **where)
     return int(number)
+
+
+def _agent_value(field: str, value: Any, where: dict[str, Any]) -> str | int:
+    """An agent's e-mail address (compared ignoring case, so kept in lower case) or id."""
+    if isinstance(value, str):
+        email = value.strip().lower()
+        if not email or "@" not in email or len(email) > 320:
+            raise RuleError(f'{field} takes an agent\'s e-mail address in quotes, e.g. "anna@shop.example"', **where)
+        return email
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_WHOLE_NUMBER:
+        return value
+    raise RuleError(f"{field} takes an agent's e-mail address in quotes or an agent's id", **where)
+
+
+def _fraction_value(field: str, kind: Kind, number: Decimal, where: dict[str, Any]) -> Decimal:
+    low, high = (Decimal(0), Decimal(1)) if kind == Kind.probability else (-MAX_WHOLE_NUMBER, MAX_WHOLE_NUMBER)
+    step = Decimal(1).scaleb(-FRACTION_DIGITS)
+    # The range first: quantizing a number such as 1E+999999 raises.
+    if not (number.is_finite() and low <= number <= high) or number != number.quantize(step):
+        raise RuleError(f"{field} takes a number from {low} to {high} with at most {FRACTION_DIGITS} decimals", **where)
+    # Written out without an exponent ("1E+1" is 10), so the rule's text form reads back as the same value.
+    return Decimal(format(number, "f"))
 
 
 def check(field: str, op: str, value: Any, where: dict[str, Any]) -> Comparison:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from frontdesk.inputs import RequestModel
+from frontdesk.inputs import IdRef, RequestModel
 
 
 class RuleInput(RequestModel):
@@ -56,3 +56,13 @@ class RulePreview(BaseModel):
     rule: str
     rule_json: dict[str, Any]
     count: int
+
+
+class SegmentOwnerSet(RequestModel):
+    owner_id: IdRef | None = Field(
+        description="An active agent of the workspace who will own every current member; null: no owner"
+    )
+
+
+class SegmentOwnerResult(BaseModel):
+    updated: int = Field(description="Members whose owner changed (those who had this owner already are not counted)")
