@@ -124,6 +124,12 @@ OWN_WORKSPACE_OPERATIONS = {
     ),
     ("GET", "/api/v1/reports/cohorts"),
     ("GET", "/api/v1/reports/dashboard"),
+    # Customer success settings of the caller's own workspace (tests/success/test_success_settings.py).
+    ("GET", "/api/v1/analytics/success-settings"),
+    ("PATCH", "/api/v1/analytics/success-settings"),
+    # A contact's health: another workspace's contact is 404 (tests/success/test_health_api.py scores one first,
+    # which a case here could not: the victim has no health row, so 404 would prove nothing).
+    ("GET", "/api/v1/contacts/{contact_id}/health"),
     # Public, without a key: the workspace is named by its public site key (tested in tests/reviews).
     ("GET", "/api/v1/public/{site_key}/products/{sku}/reviews"),
     # Success playbooks and tasks: the operations with an id are sent with another workspace's ids and must give

@@ -347,15 +347,15 @@ def _success_update(typed: dict[str, str]) -> SuccessSettingsUpdate | dict[str, 
             numbers[field] = float(typed[field].strip().replace(",", "."))
         except ValueError:
             errors[field] = "must be a number"
-    if errors:
-        return errors
+    # The fields that are numbers are checked by the API's rules too, so every error shows at once.
+    data: dict[str, Any] = {"health_weights": {}}
+    if "discount_rate" in numbers:
+        data["discount_rate"] = numbers["discount_rate"] / 100
+    for signal in SIGNALS:
+        if (weight := numbers.get(f"weight_{signal.name}")) is not None:
+            data["health_weights"][signal.name] = weight
     try:
-        return SuccessSettingsUpdate.model_validate(
-            {
-                "discount_rate": numbers["discount_rate"] / 100,
-                "health_weights": {signal.name: numbers[f"weight_{signal.name}"] for signal in SIGNALS},
-            }
-        )
+        update = SuccessSettingsUpdate.model_validate(data)
     except ValidationError as exc:
         for found in errors_from_pydantic(exc.errors()):
             path = found["field"]
@@ -364,7 +364,7 @@ def _success_update(typed: dict[str, str]) -> SuccessSettingsUpdate | dict[str, 
             if field == "discount_rate":  # the API's bounds are a fraction; the form speaks percent
                 message = "must be between 0 and 100 (%)"
             errors[field if field in SUCCESS_FIELDS else "discount_rate"] = message
-        return errors
+    return errors or update
 
 
 @router.post("/settings/success")
