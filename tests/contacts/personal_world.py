@@ -23,6 +23,7 @@ from frontdesk.conversations.schemas import RatingCreate, VisitorMessage
 from frontdesk.conversations.service import Outbox
 from frontdesk.conversations.visitors import do_start_visitor, do_visitor_message, get_chat_settings, user_hash
 from frontdesk.db import create_session_factory
+from frontdesk.success.models import CustomerHealth, CustomerPrediction, HealthHistory, Playbook, PlaybookEpisode
 from frontdesk.surveys import service as surveys
 from frontdesk.surveys.schemas import AnswerCreate
 from tests.factories import WorkspaceHandle
@@ -256,7 +257,54 @@ async def build_world(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> 
     for person, score in ((erased, 2), (survivor, 10)):
         person.survey_token = by_name[person.name].rsplit("/s/", 1)[1]
         await _answer(workspace, person, score)
+    await _success(client, workspace, erased)
     return World(erased=erased, survivor=survivor, third_id=third["id"], survey_id=survey["id"])
+
+
+async def _success(client: httpx.AsyncClient, workspace: WorkspaceHandle, person: Person) -> None:
+    """The success team's rows about the person: a task done with an outcome naming them (through the API), and
+    what the refresh would have written (a playbook episode, predictions, health and its history: direct rows)."""
+    h = workspace.headers
+    task = await _call(
+        client,
+        "post",
+        "/api/v1/success/tasks",
+        json={"contact_id": person.contact_id, "title": f"Call {person.name}", "due_at": RECENT},
+        headers=h,
+    )
+    outcome = f"{person.first} ordered {person.token} again after a 10% offer"
+    await _call(
+        client, "patch", f"/api/v1/success/tasks/{task['id']}", json={"status": "done", "outcome": outcome}, headers=h
+    )
+    async with create_session_factory(workspace.engine)() as session:
+        playbook = Playbook(workspace_id=workspace.id, name="Slipping", rule="orders >= 1", task_title="Call")
+        session.add(playbook)
+        await session.flush()
+        session.add_all(
+            [
+                PlaybookEpisode(
+                    playbook_id=playbook.id, contact_id=person.contact_id, workspace_id=workspace.id, task_id=task["id"]
+                ),
+                CustomerPrediction(
+                    contact_id=person.contact_id,
+                    workspace_id=workspace.id,
+                    frequency=0,
+                    recency_days=0,
+                    age_days=5,
+                    p_alive=1.0,
+                    expected_purchases_90d=0.2,
+                    expected_purchases_365d=0.7,
+                    expected_order_value_minor=1000,
+                    clv_12m_minor=700,
+                ),
+                CustomerHealth(
+                    contact_id=person.contact_id, workspace_id=workspace.id, score=35, reasons=["1 open complaint"]
+                ),
+                HealthHistory(workspace_id=workspace.id, contact_id=person.contact_id, score=60),
+                HealthHistory(workspace_id=workspace.id, contact_id=person.contact_id, score=35),
+            ]
+        )
+        await session.commit()
 
 
 async def reflect(connection: AsyncConnection) -> MetaData:

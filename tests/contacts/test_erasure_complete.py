@@ -23,6 +23,11 @@ NO_PERSONAL_DATA = {
     "canned_replies",  # the workspace's reply templates
     "job_ticks",  # which tick of each scheduled job ran last (job names and numbers)
     "segments",  # saved rules
+    # Customer success: the workspace's purchase model (population parameters, no customer's figures) and its
+    # settings (discount rate, health weights, round-robin cursor); a playbook is a rule and a task title.
+    "clv_models",
+    "success_settings",
+    "playbooks",
     "team_members",  # which agent is in which team
 }
 
@@ -179,6 +184,11 @@ async def test_merge_moves_every_domains_rows_to_the_contact_that_stays(
         "survey_recipients": 1,  # in the merge event
         "referral_codes": 1,  # in the merge event
         "referrals": 1,  # in the merge event
+        # Derived per-customer success rows: the next refresh scores the merged customer as one
+        # (success/personal_data.py). The duplicate had a prediction, a health score and two history rows.
+        "customer_predictions": 1,
+        "customer_health": 1,
+        "health_history": 2,
     }
     gained = {"contact_events": 1, "audit_entries": 1}  # the merge on the timeline and in the audit trail
     for table, n in before.items():

@@ -168,7 +168,7 @@ async def test_round_robin_takes_turns_across_runs_and_skips_viewers_and_inactiv
     assert await run(shop) == 1
     newest = max(await tasks_of(shop.engine, shop.id), key=lambda t: t.id)
     assert (newest.contact_id, newest.owner_id) == (late, second)
-    assert sorted(contacts + [late]) == sorted(t.contact_id for t in await tasks_of(shop.engine, shop.id))
+    assert sorted([*contacts, late]) == sorted(t.contact_id for t in await tasks_of(shop.engine, shop.id))
 
 
 async def test_without_success_team_members_tasks_are_unassigned(shop: WorkspaceHandle) -> None:
@@ -246,10 +246,17 @@ async def test_playbook_rules_pick_the_customers_the_segment_would(
                 CustomerHealth(contact_id=sam, workspace_id=shop.id, score=25, reasons=["no order for long"]),
                 CustomerHealth(contact_id=stella, workspace_id=shop.id, score=90, reasons=[]),
                 CustomerPrediction(
-                    contact_id=sam, workspace_id=shop.id, frequency=1, recency_days=59, age_days=600,
-                    p_alive=0.2, expected_purchases_90d=0.1, expected_purchases_365d=0.4,
-                    expected_order_value_minor=1500, clv_12m_minor=25_000,
-                ),  # fmt: skip
+                    contact_id=sam,
+                    workspace_id=shop.id,
+                    frequency=1,
+                    recency_days=59,
+                    age_days=600,
+                    p_alive=0.2,
+                    expected_purchases_90d=0.1,
+                    expected_purchases_365d=0.4,
+                    expected_order_value_minor=1500,
+                    clv_12m_minor=25_000,
+                ),
             ]
         )
         await session.commit()
