@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.commerce.models import CustomerFigures, Order
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations.models import Team, TeamMember
+from frontdesk.db import Base
 from frontdesk.segments.rules import RuleError, parse
 from frontdesk.success.models import (
     SUCCESS_TEAM,
@@ -110,9 +111,9 @@ async def prepare_workspace(session: AsyncSession, workspace_id: int) -> list[st
     return notes
 
 
-async def reset_success(session: AsyncSession, workspace_id: int) -> None:
-    """Deletes what earlier refreshes derived (model, predictions, health and its history, episodes, tasks):
-    the next refresh is the workspace's first, the one that writes most."""
-    for model in DERIVED:
+async def reset_success(session: AsyncSession, workspace_id: int, *models: type[Base]) -> None:
+    """Deletes what earlier refreshes derived (``models``, default all: model, predictions, health and its
+    history, episodes, tasks): the next refresh is the workspace's first, the one that writes most."""
+    for model in [m for m in DERIVED if m in models] if models else DERIVED:
         await session.execute(delete(model).where(model.workspace_id == workspace_id))
     await session.commit()

@@ -160,9 +160,9 @@ def print_comparison(
     theirs: Fit,
     summary: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     truth: dict[str, float] | None = None,
-) -> int:
+) -> tuple[int, bool]:
     """Frontdesk's parameters beside lifetimes' (and the truth, for simulated data), then both
-    log-likelihoods; returns how many parameters disagree."""
+    log-likelihoods; returns how many parameters disagree, and whether both sit on the same maximum."""
     for note in theirs.notes:
         print(f"    note: {note}")
     head = f"{'truth':>12}" if truth else ""
@@ -189,7 +189,7 @@ def print_comparison(
           f"estimate, or <= {RELATIVE:.1%} of its value)")  # fmt: skip
     print(f"    same maximum of the likelihood: {'yes' if same_top else 'NO'} (log-likelihoods at both parameter sets "
           f"within {SAME_MAXIMUM} of each other)")  # fmt: skip
-    return disagree
+    return disagree, same_top
 
 
 def cdnow() -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
