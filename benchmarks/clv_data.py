@@ -6,6 +6,8 @@ back to "never refreshed" so every run times the same work.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import reports_load
 from sqlalchemy import delete, func, select
@@ -28,6 +30,7 @@ from frontdesk.success.models import (
     TaskOwnerRule,
 )
 from frontdesk.workspaces.models import Agent, Role
+from reports import ZONE
 
 # The issue's example rule, and one on fields that existed before issue 13 (it matches whatever else lands).
 PLAYBOOKS = (
@@ -109,6 +112,20 @@ async def prepare_workspace(session: AsyncSession, workspace_id: int) -> list[st
             notes.append(f"playbook {name!r}: {rule}  -- NOT VALID on this checkout, run_playbooks skips it ({error})")
     await session.commit()
     return notes
+
+
+async def store_model(
+    session: AsyncSession, workspace_id: int, as_of: datetime, fitted: tuple[Any, ...], customers: int, repeaters: int
+) -> None:
+    """The fit the benchmark already made, stored as the workspace's model (what fit_and_store would store,
+    without its summary and fit again: they are timed on their own), so scoring has a model."""
+    bg, ll, gg, gll = fitted
+    await session.execute(delete(ClvModel).where(ClvModel.workspace_id == workspace_id))
+    model = ClvModel(workspace_id=workspace_id, as_of=as_of, fitted_at=as_of, time_zone=ZONE, customers=customers,
+                     repeat_customers=repeaters, r=bg.r, alpha=bg.alpha, a=bg.a, b=bg.b, p=gg.p, q=gg.q,
+                     gamma=gg.gamma, log_likelihood=ll, gamma_gamma_log_likelihood=gll)  # fmt: skip
+    session.add(model)
+    await session.commit()
 
 
 async def reset_success(session: AsyncSession, workspace_id: int, *models: type[Base]) -> None:

@@ -267,12 +267,17 @@ class Bench:
 
     async def step_score(self) -> None:
         session, ws, now = self.session, self.ws, self.now
-        stored = await self.timed(lambda: fit_and_store(session=session, workspace_id=ws, as_of=now, now=now),
-                                  commit=True, once=True)  # fmt: skip
-        self.line("fit_and_store (summary + fit + store), once", stored)
+        s = self.summary
+        if self.fitted is not None and s is not None:  # the fit above, stored (its parts are timed above)
+            repeaters = int((s.frequency > 0).sum())
+            await clv_data.store_model(session, ws, now, self.fitted, len(s.frequency), repeaters)
+        else:
+            stored = await self.timed(lambda: fit_and_store(session=session, workspace_id=ws, as_of=now, now=now),
+                                      commit=True, once=True)  # fmt: skip
+            self.line("fit_and_store (summary + fit + store), once", stored)
         mine = await self.timed(lambda: score_customers(session=session, workspace_id=ws, now=now), commit=True)
         baseline = Timing(error="no summary or fit")
-        s, fitted = self.summary, self.fitted
+        fitted = self.fitted
         if s is not None and fitted is not None:
             bg, _, gg, _ = fitted
 
