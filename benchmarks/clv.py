@@ -115,6 +115,8 @@ async def time_kept(args: argparse.Namespace, directory: Path) -> int:
     problems = 0
     if "reference" in args.steps and not args.no_reference:
         problems += await clv_steps.reference_checks(max(2_000, round(700_000 * kept.scale)), args.repeat, args.budget)
+    if not set(args.steps) - {"reference"}:
+        backends = []
     for backend in sorted(backends, key=list(reports.BACKENDS).index):
         engine = create_engine(kept.url(backend, args.postgres_url))
         try:
