@@ -51,6 +51,7 @@ os.environ.setdefault("FRONTDESK_PASSWORD_MEMORY_COST_KIB", "64")
 import clv_data
 import clv_steps
 import reports_kept as kept_data
+from reports_harness import Statements
 from reports_kept import Manifest
 
 import reports
@@ -123,12 +124,14 @@ async def time_kept(args: argparse.Namespace, directory: Path) -> int:
         backends = []
     for backend in sorted(backends, key=list(reports.BACKENDS).index):
         engine = create_engine(kept.url(backend, args.postgres_url))
+        statements = Statements(engine)
         try:
             await kept_data.migrate_kept(engine)
             async with create_session_factory(engine)() as session:
                 bench = clv_steps.Bench(
-                    name=reports.BACKENDS[backend], session=session, workspace_id=kept.shop(backend).workspace_id,
-                    now=plan.now, repeat=args.repeat, budget=args.budget, reference=not args.no_reference,
+                    name=reports.BACKENDS[backend], session=session, statements=statements,
+                    workspace_id=kept.shop(backend).workspace_id, now=plan.now, repeat=args.repeat,
+                    budget=args.budget, reference=not args.no_reference,
                 )  # fmt: skip
                 problems += await bench.run(args.steps)
         finally:

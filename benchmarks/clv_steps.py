@@ -16,6 +16,7 @@ from typing import Any
 
 import clv_data
 import clv_reference as ref
+from reports_harness import Statements
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +42,7 @@ from frontdesk.success.refresh import refresh_success
 GOAL = 60.0  # seconds: the whole daily refresh at --scale 1 (issue 13)
 HEALTH = (CustomerHealth, HealthHistory)  # what score_health writes
 PLAYBOOKS = (PlaybookEpisode, SuccessTask)  # what run_playbooks writes
+SLOWEST = 8  # statements printed per refresh
 
 
 @dataclass
@@ -120,9 +122,9 @@ async def reference_checks(customers: int, repeat: int, budget: float) -> int:
 
 
 class Bench:
-    def __init__(self, *, name: str, session: AsyncSession, workspace_id: int, now: datetime, repeat: int,
-                 budget: float, reference: bool) -> None:  # fmt: skip
-        self.name, self.session, self.ws, self.now = name, session, workspace_id, now
+    def __init__(self, *, name: str, session: AsyncSession, statements: Statements, workspace_id: int,
+                 now: datetime, repeat: int, budget: float, reference: bool) -> None:  # fmt: skip
+        self.name, self.session, self.statements, self.ws, self.now = name, session, statements, workspace_id, now
         self.repeat, self.budget, self.reference = repeat, budget, reference
         self.problems = 0
         self.summary: PurchaseSummary | None = None
@@ -347,10 +349,12 @@ class Bench:
             print(f"    tasks created per run: {created} (customers matching each rule: {baseline.result}); each "
                   "timed run from no episodes (every task new)")  # fmt: skip
 
-    async def refresh(self) -> tuple[Any, list[float]]:
-        """The daily job's work for the workspace, committed; its result and each part's seconds (from the
-        functions' progress callbacks: figures and stages, RFM, refit + score, health, playbooks, commit)."""
+    async def refresh(self) -> tuple[Any, list[float], list[tuple[float, str]]]:
+        """The daily job's work for the workspace, committed; its result, each part's seconds (from the
+        functions' progress callbacks: figures and stages, RFM, refit + score, health, playbooks, commit) and
+        its slowest SQL statements."""
         session, ws, now = self.session, self.ws, self.now
+        self.statements.found = []  # every statement's time, collected by reports_harness.Statements
         marks = [time.perf_counter()]
 
         def mark(done: int, _total: int) -> None:
@@ -360,7 +364,8 @@ class Bench:
         result = await refresh_success(session=session, workspace_id=ws, now=now, progress=mark)
         await session.commit()
         marks.append(time.perf_counter())
-        return result, [b - a for a, b in itertools.pairwise(marks)]
+        found, self.statements.found = self.statements.found, None
+        return result, [b - a for a, b in itertools.pairwise(marks)], sorted(found, reverse=True)[:SLOWEST]
 
     async def step_refresh(self) -> None:
         session, ws = self.session, self.ws
@@ -387,7 +392,7 @@ class Bench:
 
     @staticmethod
     def print_parts(timing: Timing) -> None:
-        result, seconds = timing.result
+        result, seconds, slowest = timing.result
         names = ("figures and stages", "RFM scores", "refit + score", "health", "playbooks", "commit")
         print(f"    {'of which (the last run)':<42}")
         for name, spent in zip(names, seconds, strict=False):
@@ -395,3 +400,6 @@ class Bench:
         print(f"    runs: {', '.join(f'{x:.2f}' for x in timing.runs)} s; refitted: {result.clv.refitted}"
               f"{f' ({result.clv.problem})' if result.clv.problem else ''}; {result.clv.scored:,} predictions, "
               f"{result.health_scored:,} health scores, {result.tasks_created:,} tasks created")  # fmt: skip
+        print(f"    its {len(slowest)} slowest SQL statements:")
+        for spent, statement in slowest:
+            print(f"    {spent:8.3f} s  {statement[:200]}")
