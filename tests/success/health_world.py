@@ -184,7 +184,9 @@ async def scored(session: AsyncSession, workspace: WorkspaceHandle, now: datetim
     await session.commit()
     session.expire_all()
     rows = await session.scalars(select(CustomerHealth).where(CustomerHealth.workspace_id == workspace.id))
-    return {row.contact_id: row for row in rows}
+    found = {row.contact_id: row for row in rows}
+    session.expunge_all()  # snapshots: a later run must not change what a test holds from this one
+    return found
 
 
 async def customers(session: AsyncSession, workspace: WorkspaceHandle, n: int, **figures: float) -> list[int]:

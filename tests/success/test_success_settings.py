@@ -140,3 +140,53 @@ async def test_an_agent_sees_no_success_form_and_cannot_post_one(
     refused = await client.post("/settings/success", data=_form(csrf_of(page.text), discount_rate="50"))
     assert refused.status_code == 403
     assert (await client.get(URL, headers=workspace.headers)).json()["discount_rate"] == 0.1
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"health_weights": {"\\u0000": 1}}',
+        '{"health_weights": {"nps": "\\ud800"}}',
+        '{"health_weights": {"nps": 10000000000000000000000000000000000000000}}',
+        '{"discount_rate": 1e308}',
+        '{"health_weights": {"nps": {"nested": [1]}}}',
+        '{"health_weights": "all"}',
+        "[" * 5000 + "]" * 5000,
+    ],
+)
+async def test_hostile_bodies_are_4xx_never_5xx(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, raw: str
+) -> None:
+    response = await client.patch(URL, content=raw, headers={**workspace.headers, "Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_hostile_form_values_are_shown_as_errors_never_5xx(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
+    await login(client, workspace.admin_email)
+    token = csrf_of((await client.get("/settings")).text)
+    for value in ("1e400", "nan", "-inf", "9" * 400, "", " ", "١٢"):
+        response = await client.post("/settings/success", data=_form(token, weight_nps=value))
+        assert response.status_code == 422, (value, response.status_code)
+        assert 'id="weight_nps-error"' in response.text
+    # A NUL is refused for every form before the page's own checks (frontdesk.inputs), naming the field too.
+    response = await client.post("/settings/success", data=_form(token, weight_nps="\x00"))
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "weight_nps"
+    assert (await client.get(URL, headers=workspace.headers)).json()["health_weights"] == DEFAULT_WEIGHTS
+
+
+async def test_the_analytics_refresh_scores_health(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, other_workspace: WorkspaceHandle
+) -> None:
+    await workspace.product("TEA-1")
+    buyer = await workspace.contact(name="Ada")
+    await workspace.order("O-1", buyer, "TEA-1")
+    refreshed = await client.post("/api/v1/analytics/refresh", headers=workspace.headers)
+    assert refreshed.status_code == 200, refreshed.text
+    assert refreshed.json()["health_scored"] == 1
+    health = await client.get(f"/api/v1/contacts/{buyer}/health", headers=workspace.headers)
+    assert health.status_code == 200
+    assert health.json()["components"]["purchase_activity"]["basis"] in {"p_alive", "lapsed_after_days"}
+    assert len(health.json()["history"]) == 1

@@ -8,10 +8,8 @@ computed. The daily refresh runs it after CLV scoring, so purchase activity uses
 
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, cast
 
 import numpy as np
@@ -24,9 +22,9 @@ from frontdesk.commerce.figures import get_commerce_settings
 from frontdesk.contacts.service import get_contact
 from frontdesk.db import Base, UTCDateTime, bulk_insert, utcnow
 from frontdesk.errors import NotFound
-from frontdesk.reports.feedback_counts import nps_class
 from frontdesk.success import health_signals as signals
-from frontdesk.success.health_signals import CSAT_DAYS, SENTIMENT_DAYS, SIGNAL_NAMES, SUPPORT_LOAD_DAYS, Floats
+from frontdesk.success.health_signals import SIGNAL_NAMES, Floats
+from frontdesk.success.health_text import Scored, fragments, grouped_text, phrase, reason_inputs
 from frontdesk.success.models import CustomerHealth, HealthHistory
 from frontdesk.success.settings import effective_weights, get_success_settings
 
@@ -34,7 +32,6 @@ REASON_BELOW = 60  # a signal scoring under this pulls the score down and is nam
 INTERVAL_ZERO_AT = 4.0  # a repeat buyer scores 0 at four times their usual interval without an order
 MIN_INTERVAL_DAYS = 1.0  # several orders on one day: their usual interval counts as a day
 COMPLAINT_SCORES = (100.0, 40.0, 0.0)  # none, one, two or more open complaints
-TIMES = "\u00d7"  # the multiplication sign: "no order for 3\u00d7 their usual interval"
 SUPPORT_STEP = 20.0  # points off per conversation beyond the first in SUPPORT_LOAD_DAYS
 
 HISTORY = Base.metadata.tables[HealthHistory.__tablename__]
@@ -52,15 +49,6 @@ HEALTH_ROWS = Table(
 )
 
 
-@dataclass
-class _Scored:
-    """Per signal (in SIGNAL_NAMES order): raw values and 0-100 scores, NaN where the customer has no data."""
-
-    values: dict[str, Floats]
-    scores: dict[str, Floats]
-    extra: dict[str, Floats]  # what the reasons and components need besides the value
-
-
 def _clip(x: Floats) -> Floats:
     return np.clip(x, 0.0, 100.0)
 
@@ -72,7 +60,7 @@ def _whole(x: Floats) -> Floats:
 
 def _score_signals(
     customers: signals.Customers, keyed: dict[str, signals.Keyed], today: float, lapsed_after_days: int
-) -> _Scored:
+) -> Scored:
     ids = customers.ids
     days_since = np.maximum(today - customers.last_order_day, 0.0)
     repeat = customers.orders >= 2
@@ -80,7 +68,7 @@ def _score_signals(
     gaps = np.maximum(customers.orders - 1, 1)
     interval = np.maximum((customers.last_order_day - customers.first_order_day) / gaps, MIN_INTERVAL_DAYS)
     ratio = np.where(repeat, days_since / interval, days_since / lapsed_after_days)
-    p_alive = signals.align(ids, keyed["p_alive"])
+    p_alive = customers.p_alive
     has_p = ~np.isnan(p_alive)
     by_interval = _clip(100.0 * (INTERVAL_ZERO_AT - ratio) / (INTERVAL_ZERO_AT - 1.0))
     by_lapse = _clip(100.0 * (1.0 - ratio))
@@ -109,7 +97,7 @@ def _score_signals(
     load = signals.align(ids, keyed["support_load"], fill=0.0)
     support = _clip(100.0 - SUPPORT_STEP * np.maximum(load - 1.0, 0.0))
 
-    return _Scored(
+    return Scored(
         values={
             "purchase_activity": purchase_value,
             "complaints": complaints,
@@ -136,93 +124,53 @@ def _score_signals(
     )
 
 
-def _times(ratio: float) -> str:
-    shown = f"{ratio:.1f}".removesuffix(".0") if ratio < 10 else f"{ratio:.0f}"
-    return f"{shown}{TIMES}"
-
-
-def _signed(x: float) -> str:
-    return f"{x:+.1f}"
-
-
-def _reason(name: str, value: float, extra: dict[str, float]) -> str:
-    """The phrase for a signal that pulls the score down (docs/health.md lists them)."""
-    if name == "purchase_activity":
-        basis, ratio = extra["basis"], extra["ratio"]
-        if basis == 2:
-            return f"one order only, {extra['days_since']:.0f} days ago"
-        overdue = f"no order for {_times(ratio)} their usual interval"
-        if basis == 1:
-            return overdue
-        still = f"{round(value * 100)}% likely still buying"
-        return f"{still} ({overdue})" if extra["repeat"] and ratio >= 1.5 else still
-    if name == "complaints":
-        return f"{value:.0f} open complaint{'s' if value != 1 else ''}"
-    if name == "nps":
-        return f"last NPS answer {value:.0f} ({nps_class(int(value))})"
-    if name == "csat":
-        return f"CSAT {value:.1f} of 5 in {CSAT_DAYS} days"
-    if name == "sentiment_trend":
-        previous = extra["previous"]
-        if not math.isnan(previous) and value < previous:
-            return f"sentiment falling ({_signed(value)} from {_signed(previous)})"
-        return f"negative sentiment ({_signed(value)} in {SENTIMENT_DAYS} days)"
-    return f"{value:.0f} conversations in {SUPPORT_LOAD_DAYS} days"
-
-
-def _number(x: float) -> float | int:
-    return int(x) if x == int(x) else round(x, 3)
-
-
 def _combine(
-    scored: _Scored, weights: dict[str, float], ids: list[int]
+    scored: Scored, weights: dict[str, float], ids: npt.NDArray[np.int64]
 ) -> tuple[list[int], list[int], list[str], list[str]]:
     """The weighted means, and each customer's components and reasons as JSON text: (ids, scores, ...)."""
     names = list(SIGNAL_NAMES)
     w = np.array([weights[n] for n in names])
-    matrix = np.column_stack([scored.scores[n] for n in names]) if ids else np.zeros((0, len(names)))
+    matrix = np.column_stack([scored.scores[n] for n in names]) if len(ids) else np.zeros((0, len(names)))
     counted = ~np.isnan(matrix) & (w > 0)
     total_weight = (counted * w).sum(axis=1)
     weighted = np.where(counted, np.nan_to_num(matrix) * w, 0.0).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         final = np.floor(weighted / total_weight + 0.5)  # half up; NaN where no signal counts
-    # Python lists from here: the loop below reads them element by element, far faster than numpy indexing.
-    has_score = cast(list[bool], np.greater(total_weight, 0).tolist())
-    final_scores: list[float] = final.tolist()
     pulls_down: npt.NDArray[np.bool_] = counted & (np.nan_to_num(matrix, nan=100.0) < REASON_BELOW)
-    any_reason = cast(list[bool], pulls_down.any(axis=1).tolist())
 
-    values = [scored.values[n].tolist() for n in names]
-    scores = [scored.scores[n].tolist() for n in names]
-    extra = {key: column.tolist() for key, column in scored.extra.items()}
-    basis_names = ("p_alive", "usual_interval", "lapsed_after_days")
-    out_ids: list[int] = []
-    out_scores: list[int] = []
-    out_components: list[str] = []
-    out_reasons: list[str] = []
-    for i, contact_id in enumerate(ids):
-        if not has_score[i]:
-            continue  # every signal with data weighs 0 here: nothing to score them on
-        components: dict[str, Any] = {}
-        for j, name in enumerate(names):
-            value, score = values[j][i], scores[j][i]
-            if math.isnan(score):
-                components[name] = {"value": None, "score": None, "weight": _number(w[j]), "missing": True}
-            else:
-                components[name] = {"value": _number(value), "score": int(score), "weight": _number(w[j])}
-        components["purchase_activity"]["basis"] = basis_names[int(extra["basis"][i])]
-        if not math.isnan(extra["previous"][i]):
-            components["sentiment_trend"]["previous"] = round(extra["previous"][i], 3)
-        reasons: list[str] = []
-        if any_reason[i]:
-            row_extra = {key: column[i] for key, column in extra.items()}
-            down = sorted((scores[j][i], j) for j in range(len(names)) if pulls_down[i, j].item())
-            reasons = [_reason(names[j], values[j][i], row_extra) for _, j in down]
-        out_ids.append(contact_id)
-        out_scores.append(int(final_scores[i]))
-        out_components.append(json.dumps(components, separators=(",", ":")))
-        out_reasons.append(json.dumps(reasons, ensure_ascii=False))
-    return out_ids, out_scores, out_components, out_reasons
+    parts = [fragments(name, scored, weights[name]).tolist() for name in names]
+    components = ["{" + ",".join(row) + "}" for row in zip(*parts, strict=True)]
+
+    # Reasons: the phrase of each signal pulling a customer down, then per customer worst first.
+    phrases = np.full((len(ids), len(names)), "", dtype=object)
+    for j, name in enumerate(names):
+        rows = np.flatnonzero(pulls_down[:, j])
+        if len(rows):
+            phrases[rows, j] = grouped_text(reason_inputs(name, scored)[rows], partial(phrase, name))
+    reasons = np.full(len(ids), "[]", dtype=object)
+    counts = pulls_down.sum(axis=1)
+    single = np.flatnonzero(counts == 1)
+    if len(single):  # most customers with reasons have one: no sorting needed
+        reasons[single] = '["' + phrases[single, np.argmax(pulls_down[single], axis=1)] + '"]'
+    several = np.flatnonzero(counts > 1)
+    order = np.argsort(np.where(pulls_down[several], matrix[several], np.inf), axis=1, kind="stable").tolist()
+    for k, i in enumerate(several.tolist()):
+        texts = phrases[i].tolist()
+        # The phrases are Frontdesk's own words and numbers: no quote or backslash to escape.
+        reasons[i] = '["' + '","'.join(texts[j] for j in order[k][: counts[i]]) + '"]'
+    reason_texts = cast(list[str], reasons.tolist())
+
+    # A customer whose every signal with data weighs 0 has nothing to be scored on: no row.
+    keep = np.flatnonzero(total_weight > 0).tolist()
+    if len(keep) == len(ids):
+        return ids.tolist(), final.astype(np.int64).tolist(), components, reason_texts
+    all_ids, all_scores = ids.tolist(), final.tolist()
+    return (
+        [all_ids[i] for i in keep],
+        [int(all_scores[i]) for i in keep],
+        [components[i] for i in keep],
+        [reason_texts[i] for i in keep],
+    )
 
 
 async def score_health(*, session: AsyncSession, workspace_id: int, now: datetime | None = None) -> int:
@@ -234,7 +182,6 @@ async def score_health(*, session: AsyncSession, workspace_id: int, now: datetim
     lapsed_after_days = (await get_commerce_settings(session=session, workspace_id=workspace_id)).lapsed_after_days
     customers = await signals.read_customers(session, workspace_id)
     keyed = {
-        "p_alive": await signals.read_p_alive(session, workspace_id),
         "complaints": await signals.read_open_complaints(session, workspace_id),
         "nps": await signals.read_latest_nps(session, workspace_id, now),
         "csat": await signals.read_csat(session, workspace_id, now),
@@ -242,12 +189,11 @@ async def score_health(*, session: AsyncSession, workspace_id: int, now: datetim
         "support_load": await signals.read_support_load(session, workspace_id, now),
     }
     scored = _score_signals(customers, keyed, signals.epoch_days(now), lapsed_after_days)
-    ids, scores, components, reasons = _combine(scored, weights, customers.ids.tolist())
+    ids, scores, components, reasons = _combine(scored, weights, customers.ids)
 
-    current = select(CustomerHealth.contact_id, CustomerHealth.score).where(CustomerHealth.workspace_id == workspace_id)
-    previous = dict((await session.execute(current)).all())
+    connection = await session.connection()
     # Rewritten wholesale: a contact no longer a customer loses its row (its history stays).
-    await session.execute(delete(CustomerHealth).where(CustomerHealth.workspace_id == workspace_id))
+    await connection.execute(delete(HEALTH_ROWS).where(HEALTH_ROWS.c.workspace_id == workspace_id))
     columns = ("contact_id", "workspace_id", "score", "components", "reasons", "computed_at")
     await bulk_insert(
         session,
@@ -255,13 +201,15 @@ async def score_health(*, session: AsyncSession, workspace_id: int, now: datetim
         columns,
         list(zip(ids, [workspace_id] * len(ids), scores, components, reasons, [now] * len(ids), strict=True)),
     )
-    moved = [
-        (workspace_id, contact_id, score, now)
-        for contact_id, score in zip(ids, scores, strict=True)
-        if previous.get(contact_id) != score
-    ]
+    # History where the whole-number score moved, or the customer had none (-1 is no score).
+    was = signals.align(np.array(ids, dtype=np.int64), signals.Keyed(customers.ids, (customers.previous_score,)))
+    moved_at = np.flatnonzero(~(was == np.array(scores, dtype=np.float64))).tolist()  # NaN: no score before
+    moved = [(workspace_id, ids[i], scores[i], now) for i in moved_at]
     await bulk_insert(session, HISTORY, ("workspace_id", "contact_id", "score", "recorded_at"), moved)
-    session.expire_all()  # ORM objects of these tables loaded before are stale now
+    # Health objects this session loaded before are stale now: forget them (expiring would make their next
+    # read a lazy load, which an async session cannot do implicitly).
+    for stale in [o for o in session.identity_map.values() if isinstance(o, CustomerHealth)]:
+        session.expunge(stale)
     return len(ids)
 
 

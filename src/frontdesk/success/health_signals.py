@@ -12,22 +12,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Float, and_, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
 
 from frontdesk.commerce.models import CustomerFigures
 from frontdesk.complaints.models import Complaint, ComplaintStatus
 from frontdesk.conversations.models import AuthorType, Conversation, Message
 from frontdesk.db import UTCDateTime
 from frontdesk.reviews.models import Review
-from frontdesk.success.models import CustomerPrediction
+from frontdesk.success.models import CustomerHealth, CustomerPrediction
 from frontdesk.surveys.models import SurveyRecipient
 
 Floats = npt.NDArray[np.float64]
+AnySelect = Select[*tuple[Any, ...]]  # a select of any columns
 Ints = npt.NDArray[np.int64]
 
 CSAT_DAYS = 180  # chat ratings counted
@@ -86,43 +90,66 @@ def epoch_days(moment: datetime) -> float:
 
 @dataclass(frozen=True)
 class Customers:
-    """The workspace's customers (a figures row with orders), sorted by contact id."""
+    """The workspace's customers (a figures row with orders), sorted by contact id, with what the purchase
+    model predicts for them and their score so far (NaN where they have none)."""
 
     ids: Ints
     orders: Ints
     first_order_day: Floats  # days since 1970
     last_order_day: Floats
+    p_alive: Floats
+    previous_score: Floats
+
+
+async def _rows(session: AsyncSession, statement: AnySelect) -> tuple[Ints, Floats]:
+    """The statement's rows (contact id first, then numbers, none NULL) as an id array and a float matrix.
+
+    Executed on the Core connection (the ORM's result layer costs more per row than the query itself at 700k
+    rows) and turned into arrays by numpy's C loops, not by Python code per row."""
+    rows = (await (await session.connection()).execute(statement)).all()
+    width = len(statement.selected_columns)
+    ids = np.fromiter(map(itemgetter(0), rows), dtype=np.int64, count=len(rows))
+    numbers = np.fromiter(chain.from_iterable(rows), dtype=np.float64, count=len(rows) * width)
+    return ids, numbers.reshape(len(rows), width)[:, 1:]
+
+
+NONE = -1.0  # stands for NULL in the customers query (p_alive and scores are never negative)
 
 
 async def read_customers(session: AsyncSession, workspace_id: int) -> Customers:
+    """One query: the figures, joined with the purchase prediction and the current health row (each a lookup
+    by primary key), so neither costs a second pass over 700k rows."""
     dialect = session.get_bind().dialect.name
-    rows = (
-        await session.execute(
-            select(
-                CustomerFigures.contact_id,
-                CustomerFigures.orders,
-                _epoch_days(CustomerFigures.first_order_at, dialect),
-                _epoch_days(CustomerFigures.last_order_at, dialect),
-            )
-            .where(
-                CustomerFigures.workspace_id == workspace_id,
-                CustomerFigures.orders > 0,
-                CustomerFigures.first_order_at.is_not(None),
-                CustomerFigures.last_order_at.is_not(None),
-            )
-            .order_by(CustomerFigures.contact_id)
+    statement = (
+        select(
+            CustomerFigures.contact_id,
+            CustomerFigures.orders,
+            _epoch_days(CustomerFigures.first_order_at, dialect),
+            _epoch_days(CustomerFigures.last_order_at, dialect),
+            func.coalesce(CustomerPrediction.p_alive, NONE),
+            func.coalesce(CustomerHealth.score, NONE),
         )
-    ).all()
-    if not rows:
-        empty = np.zeros(0)
-        return Customers(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), empty, empty)
-    ids, orders, first, last = zip(*rows, strict=True)
-    return Customers(
-        np.array(ids, dtype=np.int64),
-        np.array(orders, dtype=np.int64),
-        np.array(first, dtype=np.float64),
-        np.array(last, dtype=np.float64),
+        .outerjoin(
+            CustomerPrediction,
+            (CustomerPrediction.contact_id == CustomerFigures.contact_id)
+            & (CustomerPrediction.workspace_id == workspace_id),
+        )
+        .outerjoin(
+            CustomerHealth,
+            (CustomerHealth.contact_id == CustomerFigures.contact_id) & (CustomerHealth.workspace_id == workspace_id),
+        )
+        .where(
+            CustomerFigures.workspace_id == workspace_id,
+            CustomerFigures.orders > 0,
+            CustomerFigures.first_order_at.is_not(None),
+            CustomerFigures.last_order_at.is_not(None),
+        )
     )
+    ids, numbers = await _rows(session, statement)
+    order = np.argsort(ids, kind="stable")  # sorted here: the database need not sort 700k rows
+    numbers = np.where(numbers[order] == NONE, np.nan, numbers[order])
+    orders, first, last, p_alive, previous = (numbers[:, c].copy() for c in range(5))
+    return Customers(ids[order], orders.astype(np.int64), first, last, p_alive, previous)
 
 
 @dataclass(frozen=True)
@@ -133,20 +160,9 @@ class Keyed:
     columns: tuple[Floats, ...]
 
 
-def _keyed(rows: list[Any], width: int) -> Keyed:
-    if not rows:
-        return Keyed(np.zeros(0, dtype=np.int64), tuple(np.zeros(0) for _ in range(width)))
-    columns = list(zip(*rows, strict=True))
-    # numpy reads None as NaN and Decimal (PostgreSQL's sums) as its float
-    values = tuple(np.array(column, dtype=np.float64) for column in columns[1:])
-    return Keyed(np.array(columns[0], dtype=np.int64), values)
-
-
-async def read_p_alive(session: AsyncSession, workspace_id: int) -> Keyed:
-    statement = select(CustomerPrediction.contact_id, CustomerPrediction.p_alive).where(
-        CustomerPrediction.workspace_id == workspace_id
-    )
-    return _keyed(list((await session.execute(statement)).all()), 1)
+async def _keyed(session: AsyncSession, statement: AnySelect) -> Keyed:
+    ids, numbers = await _rows(session, statement)
+    return Keyed(ids, tuple(numbers[:, c].copy() for c in range(numbers.shape[1])))
 
 
 async def read_open_complaints(session: AsyncSession, workspace_id: int) -> Keyed:
@@ -159,7 +175,7 @@ async def read_open_complaints(session: AsyncSession, workspace_id: int) -> Keye
         )
         .group_by(Complaint.contact_id)
     )
-    return _keyed(list((await session.execute(statement)).all()), 1)
+    return await _keyed(session, statement)
 
 
 async def read_latest_nps(session: AsyncSession, workspace_id: int, now: datetime) -> Keyed:
@@ -184,7 +200,7 @@ async def read_latest_nps(session: AsyncSession, workspace_id: int, now: datetim
         .subquery()
     )
     statement = select(ranked.c.contact_id, ranked.c.score).where(ranked.c.rank == 1)
-    return _keyed(list((await session.execute(statement)).all()), 1)
+    return await _keyed(session, statement)
 
 
 async def read_csat(session: AsyncSession, workspace_id: int, now: datetime) -> Keyed:
@@ -200,7 +216,7 @@ async def read_csat(session: AsyncSession, workspace_id: int, now: datetime) -> 
         )
         .group_by(Conversation.contact_id)
     )
-    return _keyed(list((await session.execute(statement)).all()), 2)
+    return await _keyed(session, statement)
 
 
 async def read_sentiment(session: AsyncSession, workspace_id: int, now: datetime) -> Keyed:
@@ -250,7 +266,7 @@ async def read_sentiment(session: AsyncSession, workspace_id: int, now: datetime
         func.sum(case((is_recent, 0.0), else_=score)),
         func.sum(case((is_recent, 0), else_=1)),
     ).group_by(texts.c.contact_id)
-    return _keyed(list((await session.execute(statement)).all()), 4)
+    return await _keyed(session, statement)
 
 
 async def read_support_load(session: AsyncSession, workspace_id: int, now: datetime) -> Keyed:
@@ -266,7 +282,7 @@ async def read_support_load(session: AsyncSession, workspace_id: int, now: datet
         )
         .group_by(Conversation.contact_id)
     )
-    return _keyed(list((await session.execute(statement)).all()), 1)
+    return await _keyed(session, statement)
 
 
 def align(customer_ids: Ints, keyed: Keyed, column: int = 0, fill: float = np.nan) -> Floats:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -335,6 +336,7 @@ async def add_agent(request: Request, session: DbSession, user: FormAgent) -> An
     return RedirectResponse("/settings", status_code=303)
 
 
+_DECIMAL = re.compile(r"[+-]?[0-9]{1,12}([.,][0-9]{1,6})?")
 SUCCESS_FIELDS = ("discount_rate", *(f"weight_{signal.name}" for signal in SIGNALS))
 
 
@@ -343,10 +345,12 @@ def _success_update(typed: dict[str, str]) -> SuccessSettingsUpdate | dict[str, 
     errors: dict[str, str] = {}
     numbers: dict[str, float] = {}
     for field in SUCCESS_FIELDS:
-        try:
-            numbers[field] = float(typed[field].strip().replace(",", "."))
-        except ValueError:
-            errors[field] = "must be a number"
+        # Plain decimals only: float() would also take "1e400", "nan" and digits of other scripts ("١٢").
+        written = typed[field].strip()
+        if _DECIMAL.fullmatch(written):
+            numbers[field] = float(written.replace(",", "."))
+        else:
+            errors[field] = "must be a number such as 12.5"
     # The fields that are numbers are checked by the API's rules too, so every error shows at once.
     data: dict[str, Any] = {"health_weights": {}}
     if "discount_rate" in numbers:
