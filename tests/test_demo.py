@@ -13,12 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.commerce.models import CustomerFigures, LifecycleChange, Order, OrderStatus
 from frontdesk.complaints.models import Complaint, ComplaintStatus
+from frontdesk.contacts.models import Contact
 from frontdesk.conversations.identity import claim_read
-from frontdesk.conversations.models import Conversation, ConversationStatus, Message, Team
+from frontdesk.conversations.models import Conversation, ConversationStatus, Message, Team, TeamMember
 from frontdesk.db import utcnow
 from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, do_create_demo
+from frontdesk.demo_success import OUTCOMES
 from frontdesk.referrals.models import Referral
 from frontdesk.reviews.models import Review, ReviewStatus
+from frontdesk.success.models import ClvModel, CustomerHealth, CustomerPrediction, Playbook, SuccessTask, TaskStatus
 from frontdesk.surveys.models import SurveyRecipient
 from frontdesk.workspaces.models import Workspace
 from tests.workspaces.test_console_auth import login as sign_in
@@ -199,6 +202,43 @@ async def _has_a_year_of_history(session: AsyncSession, ws: int, conversations: 
         select(CustomerFigures.contact_id, CustomerFigures.lifecycle).where(CustomerFigures.workspace_id == ws)
     )
     assert {contact: stage for contact, stage in figures.all() if contact in last or stage != "prospect"} == last
+
+
+async def test_demo_has_a_success_team_at_work(session: AsyncSession, client: httpx.AsyncClient) -> None:
+    result = await do_create_demo(session=session)
+    await session.commit()
+    ws = result.workspace_id
+    now = utcnow()
+    team = await session.scalar(select(Team.id).where(Team.workspace_id == ws, Team.key == "success"))
+    assert await _count(session, select(func.count()).select_from(TeamMember).where(TeamMember.team_id == team)) == 2
+    owned = select(func.count()).select_from(Contact).where(Contact.workspace_id == ws, Contact.owner_id.is_not(None))
+    assert 25 <= await _count(session, owned) <= 35
+    playbooks = list(await session.scalars(select(Playbook).where(Playbook.workspace_id == ws)))
+    assert len(playbooks) == 3 and all(p.is_active for p in playbooks)
+    tasks = list(await session.scalars(select(SuccessTask).where(SuccessTask.workspace_id == ws)))
+    done = [t for t in tasks if t.status == TaskStatus.done.value]
+    still_open = [t for t in tasks if t.status == TaskStatus.open.value]
+    assert len(done) >= 5 and all(t.outcome in OUTCOMES and t.completed_at is not None for t in done)
+    assert any(t.completed_at is not None and t.completed_at < now - timedelta(days=14) for t in done)
+    assert sum(t.due_at < now for t in still_open) >= 3  # overdue
+    assert sum(now <= t.due_at < now + timedelta(days=7) for t in still_open) >= 3  # due this week
+    assert all(t.created_at < now and (t.completed_at is None or t.created_at < t.completed_at) for t in tasks)
+    assert len({t.owner_id for t in tasks}) >= 2
+    # The Success page shows them.
+    assert (await sign_in(client, DEMO_ADMIN_EMAIL, DEMO_PASSWORD)).status_code == 303
+    page = await client.get("/success", params={"tab": "done"})
+    assert page.status_code == 200 and any(outcome in page.text for outcome in OUTCOMES)
+    assert "Overdue (" in page.text
+    # What the other steps of the refresh give (purchase model, predictions, health; issue 13): every playbook
+    # finds customers once the model and the health score exist.
+    assert await session.get(ClvModel, ws) is not None
+    buyers = select(func.count()).select_from(CustomerFigures).where(CustomerFigures.workspace_id == ws,
+                                                                     CustomerFigures.orders > 0)  # fmt: skip
+    predicted = select(func.count()).select_from(CustomerPrediction).where(CustomerPrediction.workspace_id == ws)
+    assert await _count(session, predicted) == await _count(session, buyers) > 0
+    scored = select(func.count()).select_from(CustomerHealth).where(CustomerHealth.workspace_id == ws)
+    assert await _count(session, scored) > 0
+    assert all(any(t.playbook_id == p.id for t in tasks) for p in playbooks)
 
 
 async def test_a_tiny_demo_is_created_once(session: AsyncSession) -> None:

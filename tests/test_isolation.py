@@ -134,6 +134,7 @@ OWN_WORKSPACE_OPERATIONS = {
     ("GET", "/api/v1/public/{site_key}/products/{sku}/reviews"),
     # Success playbooks and tasks: the operations with an id are sent with another workspace's ids and must give
     # 404 and change nothing in tests/success/test_tasks_api.py (test_another_workspaces_tasks_and_playbooks_...).
+    ("GET", "/api/v1/success/at-risk"),
     ("GET", "/api/v1/success/playbooks"),
     ("POST", "/api/v1/success/playbooks"),
     ("GET", "/api/v1/success/playbooks/{playbook_id}"),

@@ -25,6 +25,7 @@ from frontdesk.demo_complaints import create_demo_complaints
 from frontdesk.demo_feedback import create_demo_feedback
 from frontdesk.demo_history import create_demo_history
 from frontdesk.demo_orders import DemoOrders, create_demo_orders
+from frontdesk.demo_success import create_demo_success
 from frontdesk.workspaces.models import Role, Workspace
 from frontdesk.workspaces.schemas import AgentCreate
 from frontdesk.workspaces.service import do_create_agent, do_create_workspace
@@ -298,6 +299,9 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
     )
     # Stages as of now (who lapsed since the last weekly pass) and the RFM scores, relative to everyone.
     await refresh_workspace(session=session, workspace_id=workspace.id, now=utcnow())
+    # Customer success on top: owners, playbooks, predictions, health scores and weeks of tasks.
+    await create_demo_success(session=session, workspace_id=workspace.id, agent_id=agent.id, password=DEMO_PASSWORD,
+                              now=utcnow())  # fmt: skip
     return DemoResult(
         workspace_id=workspace.id,
         created=True,

@@ -201,3 +201,27 @@ async def test_admin_creates_and_pauses_a_playbook_and_agents_only_read(
     assert "Lapsing" in agent_page and "Create playbook" not in agent_page
     refused = await client.post("/success/playbooks", data={**form, "csrf_token": agent_csrf, "name": "Mine"})
     assert refused.status_code == 403
+
+
+async def test_the_api_gives_the_same_at_risk_list_a_page_at_a_time(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, other_workspace: WorkspaceHandle, world: dict[str, int]
+) -> None:
+    url = "/api/v1/success/at-risk"
+    everything = (await client.get(url, headers=workspace.headers)).json()
+    assert (everything["total"], everything["currency"], everything["next_cursor"]) == (3, "EUR", None)
+    ann, bob, cay = everything["items"]
+    assert (ann["name"], ann["health"], ann["first_reason"]) == ("Ann", 20, "no order for 3 times their usual interval")
+    assert (ann["clv_12m"], ann["value_at_risk"], ann["p_alive"]) == (500.0, pytest.approx(400.0), 0.2)
+    assert (ann["owner_id"], ann["open_task_title"]) == (world["colleague"], "Win Ann back")
+    assert (bob["name"], bob["value_at_risk"]) == ("Bob", pytest.approx(100.0))
+    assert (cay["name"], cay["health"], cay["value_at_risk"]) == ("Cay", None, None)
+    first = (await client.get(url, params={"limit": 2}, headers=workspace.headers)).json()
+    rest = (
+        await client.get(url, params={"limit": 2, "cursor": first["next_cursor"]}, headers=workspace.headers)
+    ).json()
+    assert [c["name"] for c in first["items"] + rest["items"]] == ["Ann", "Bob", "Cay"] and rest["next_cursor"] is None
+    bad = await client.get(url, params={"cursor": "c29tZXRoaW5n"}, headers=workspace.headers)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
+    viewer = await workspace.key_with_role(Role.viewer)
+    assert (await client.get(url, headers=viewer)).status_code == 403
+    assert (await client.get(url, headers=other_workspace.headers)).json()["items"] == []

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Query, Response
 from frontdesk.deps import Admin, DbSession, Editor, PathId
 from frontdesk.errors import InvalidInput
 from frontdesk.inputs import IdRef
-from frontdesk.success import playbooks, tasks
+from frontdesk.success import at_risk, playbooks, tasks
 from frontdesk.success.models import SuccessTask, TaskStatus
 from frontdesk.success.schemas import (
+    AtRiskPage,
+    AtRiskRead,
     PlaybookCreate,
     PlaybookList,
     PlaybookRead,
@@ -24,6 +26,31 @@ from frontdesk.success.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/success", tags=["success"])
+
+
+@router.get(
+    "/at-risk",
+    response_model=AtRiskPage,
+    summary="At-risk customers, most value at risk first",
+    description="At risk: matched an active playbook at the last refresh, or a health score under 40. Value at "
+    "risk: clv_12m * (1 - p_alive); customers without a prediction come last (docs/success.md).",
+)
+async def list_at_risk(
+    session: DbSession,
+    principal: Editor,
+    limit: Annotated[int, Query(ge=1, le=tasks.MAX_PAGE_SIZE)] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> AtRiskPage:
+    offset = at_risk.decode_cursor(cursor) if cursor else 0
+    found = await at_risk.list_at_risk(session=session, workspace_id=principal.workspace_id, limit=limit, offset=offset)
+    await session.commit()  # the commerce settings row may have been made on first use
+    more = offset + limit < found.total
+    return AtRiskPage(
+        items=[AtRiskRead.model_validate(customer, from_attributes=True) for customer in found.customers],
+        total=found.total,
+        currency=found.currency,
+        next_cursor=at_risk.encode_cursor(offset + limit) if more and offset + limit <= at_risk.MAX_OFFSET else None,
+    )
 
 
 async def _playbook(session: DbSession, playbook_id: int, workspace_id: int) -> PlaybookRead:

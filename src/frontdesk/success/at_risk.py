@@ -10,6 +10,8 @@ customers sort after every customer with one.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Float, cast, func, literal, select, union
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.commerce.figures import get_commerce_settings
 from frontdesk.commerce.schemas import minor_units
 from frontdesk.contacts.models import Contact
+from frontdesk.errors import InvalidInput
 from frontdesk.success.models import (
     CustomerHealth,
     CustomerPrediction,
@@ -29,6 +32,23 @@ from frontdesk.success.models import (
 from frontdesk.workspaces.models import Agent
 
 AT_RISK_HEALTH = 40
+MAX_OFFSET = 10**9
+
+
+def encode_cursor(offset: int) -> str:
+    """The list is sorted by a computed figure, so a page continues at a position, not after an id."""
+    return base64.urlsafe_b64encode(f"r:{offset}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, value = raw.partition(":")
+        if prefix != "r" or not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_OFFSET:
+            raise ValueError
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("not a cursor this list gave", field="cursor") from None
 
 
 @dataclass(frozen=True)
@@ -40,6 +60,7 @@ class AtRiskCustomer:
     p_alive: float | None
     clv_12m: float | None  # in the workspace currency's major unit
     value_at_risk: float | None  # the same
+    owner_id: int | None
     owner_name: str | None
     open_task_id: int | None
     open_task_title: str | None
@@ -86,6 +107,7 @@ async def list_at_risk(*, session: AsyncSession, workspace_id: int, limit: int, 
                 CustomerPrediction.p_alive,
                 CustomerPrediction.clv_12m_minor,
                 risk,
+                Contact.owner_id,
                 Agent.display_name,
             )
             .select_from(Contact)
@@ -121,10 +143,11 @@ async def list_at_risk(*, session: AsyncSession, workspace_id: int, limit: int, 
             p_alive=p_alive,
             clv_12m=clv / unit if clv is not None else None,
             value_at_risk=value / unit if value is not None else None,
+            owner_id=owner_id,
             owner_name=owner,
             open_task_id=open_tasks[contact_id][0] if contact_id in open_tasks else None,
             open_task_title=open_tasks[contact_id][1] if contact_id in open_tasks else None,
         )
-        for contact_id, name, score, reasons, p_alive, clv, value, owner in rows
+        for contact_id, name, score, reasons, p_alive, clv, value, owner_id, owner in rows
     ]
     return AtRiskPage(customers=customers, total=total, currency=settings.currency)

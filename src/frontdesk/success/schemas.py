@@ -110,3 +110,24 @@ class TaskRead(BaseModel):
 class TaskPage(BaseModel):
     items: list[TaskRead]
     next_cursor: str | None
+
+
+class AtRiskRead(BaseModel):
+    contact_id: int
+    name: str
+    health: int | None = Field(description="The health score, 0-100; null when not scored")
+    first_reason: str | None = Field(description="The first reason the health score gives")
+    p_alive: float | None
+    clv_12m: float | None = Field(description="12-month customer lifetime value, in the workspace currency")
+    value_at_risk: float | None = Field(description="clv_12m * (1 - p_alive); null without a prediction")
+    owner_id: int | None
+    owner_name: str | None
+    open_task_id: int | None = Field(description="The customer's open task due first")
+    open_task_title: str | None
+
+
+class AtRiskPage(BaseModel):
+    items: list[AtRiskRead]
+    total: int = Field(description="At-risk customers in all")
+    currency: str
+    next_cursor: str | None
