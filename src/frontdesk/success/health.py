@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
 from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text, delete, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.commerce.figures import get_commerce_settings
@@ -36,7 +37,8 @@ SUPPORT_STEP = 20.0  # points off per conversation beyond the first in SUPPORT_L
 
 HISTORY = Base.metadata.tables[HealthHistory.__tablename__]
 # customer_health as bulk_insert writes it: components and reasons given as JSON text already, built once
-# here for both databases (COPY on PostgreSQL takes text for a json column; SQLite stores text).
+# here for both databases (COPY on PostgreSQL takes text for a json column; SQLite stores text), and the
+# time as the value the database stores (_stored_time), so no value of 700k rows needs converting per row.
 HEALTH_ROWS = Table(
     CustomerHealth.__tablename__,
     MetaData(),
@@ -45,7 +47,7 @@ HEALTH_ROWS = Table(
     Column("score", Integer),
     Column("components", Text),
     Column("reasons", Text),
-    Column("computed_at", UTCDateTime()),
+    Column("computed_at", Text),
 )
 
 
@@ -124,6 +126,14 @@ def _score_signals(
     )
 
 
+def _stored_time(dialect: Dialect, moment: datetime) -> Any:
+    """``moment`` as a UTCDateTime column stores it: SQLite's text form, PostgreSQL's own (COPY converts)."""
+    if dialect.name == "postgresql":
+        return moment
+    process = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    return process(moment) if process else moment
+
+
 def _combine(
     scored: Scored, weights: dict[str, float], ids: npt.NDArray[np.int64]
 ) -> tuple[list[int], list[int], list[str], list[str]]:
@@ -193,17 +203,15 @@ async def score_health(*, session: AsyncSession, workspace_id: int, now: datetim
 
     connection = await session.connection()
     # Rewritten wholesale: a contact no longer a customer loses its row (its history stays).
-    await connection.execute(delete(HEALTH_ROWS).where(HEALTH_ROWS.c.workspace_id == workspace_id))
+    in_workspace = signals.of_workspace(HEALTH_ROWS.c.workspace_id, workspace_id, connection.dialect.name)
+    await connection.execute(delete(HEALTH_ROWS).where(in_workspace))
     columns = ("contact_id", "workspace_id", "score", "components", "reasons", "computed_at")
-    await bulk_insert(
-        session,
-        HEALTH_ROWS,
-        columns,
-        list(zip(ids, [workspace_id] * len(ids), scores, components, reasons, [now] * len(ids), strict=True)),
-    )
-    # History where the whole-number score moved, or the customer had none (-1 is no score).
+    at = _stored_time(connection.dialect, now)
+    rows = list(zip(ids, [workspace_id] * len(ids), scores, components, reasons, [at] * len(ids), strict=True))
+    await bulk_insert(session, HEALTH_ROWS, columns, rows)
+    # History where the whole-number score moved, or the customer had none (NaN before).
     was = signals.align(np.array(ids, dtype=np.int64), signals.Keyed(customers.ids, (customers.previous_score,)))
-    moved_at = np.flatnonzero(~(was == np.array(scores, dtype=np.float64))).tolist()  # NaN: no score before
+    moved_at = np.flatnonzero(~(was == np.array(scores, dtype=np.float64))).tolist()  # NaN never equals
     moved = [(workspace_id, ids[i], scores[i], now) for i in moved_at]
     await bulk_insert(session, HISTORY, ("workspace_id", "contact_id", "score", "recorded_at"), moved)
     # Health objects this session loaded before are stale now: forget them (expiring would make their next

@@ -84,6 +84,16 @@ def _epoch_days(column: Any, dialect: str) -> Any:
     return func.julianday(column) - 2440587.5
 
 
+def of_workspace(column: Any, workspace_id: int, dialect: str) -> Any:
+    """``column = workspace_id`` for a statement that reads (or deletes) most of a table's rows.
+
+    On SQLite, written so that no index serves it (``+ 0``): the workspace indexes list rows in another order
+    (first order, score), and fetching 300k rows through them reads the table at random, five times slower
+    than one scan in key order, which also makes the joins to predictions and health sequential. PostgreSQL's
+    planner chooses a sequential scan by itself when the workspace is most of the table."""
+    return (column + 0 if dialect == "sqlite" else column) == workspace_id
+
+
 def epoch_days(moment: datetime) -> float:
     return moment.timestamp() / 86400.0
 
@@ -139,7 +149,7 @@ async def read_customers(session: AsyncSession, workspace_id: int) -> Customers:
             (CustomerHealth.contact_id == CustomerFigures.contact_id) & (CustomerHealth.workspace_id == workspace_id),
         )
         .where(
-            CustomerFigures.workspace_id == workspace_id,
+            of_workspace(CustomerFigures.workspace_id, workspace_id, dialect),
             CustomerFigures.orders > 0,
             CustomerFigures.first_order_at.is_not(None),
             CustomerFigures.last_order_at.is_not(None),

@@ -12,7 +12,7 @@ from frontdesk.db import utcnow
 from frontdesk.errors import InvalidInput
 from frontdesk.inputs import RequestModel
 from frontdesk.success.health_signals import DEFAULT_WEIGHTS, SIGNAL_NAMES
-from frontdesk.success.models import SuccessSettings
+from frontdesk.success.models import DEFAULT_DISCOUNT_RATE, SuccessSettings
 
 MAX_WEIGHT = 100.0
 
@@ -63,6 +63,19 @@ async def get_success_settings(*, session: AsyncSession, workspace_id: int) -> S
         session.add(found)
         await session.flush()
     return found
+
+
+async def peek_success_settings(*, session: AsyncSession, workspace_id: int) -> SuccessSettingsRead:
+    """The settings as they apply, without creating the row (a page view should not write)."""
+    found = await session.get(SuccessSettings, workspace_id)
+    if found is None:
+        return SuccessSettingsRead(
+            discount_rate=DEFAULT_DISCOUNT_RATE,
+            health_weights=dict(DEFAULT_WEIGHTS),
+            default_health_weights=dict(DEFAULT_WEIGHTS),
+            updated_at=utcnow(),
+        )
+    return read_model(found)
 
 
 def effective_weights(settings: SuccessSettings) -> dict[str, float]:

@@ -23,12 +23,7 @@ from frontdesk.realtime.ratelimit import AppLimits
 from frontdesk.reports.controls import time_zone_names, zone_of
 from frontdesk.settings import Settings
 from frontdesk.success.health_signals import SIGNALS
-from frontdesk.success.settings import (
-    SuccessSettingsUpdate,
-    do_update_success_settings,
-    effective_weights,
-    get_success_settings,
-)
+from frontdesk.success.settings import SuccessSettingsUpdate, do_update_success_settings, peek_success_settings
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
 from frontdesk.workspaces import service
 from frontdesk.workspaces.models import Role
@@ -224,12 +219,11 @@ async def _settings_page(
     success_typed: dict[str, str] | None = None,
 ) -> Any:
     workspace_id = user.principal.workspace_id
-    success = await get_success_settings(session=session, workspace_id=workspace_id)
-    weights = effective_weights(success)
+    success = await peek_success_settings(session=session, workspace_id=workspace_id)
     # What the form shows: what the admin typed after a refusal, the stored values otherwise.
     success_form = success_typed or {
         "discount_rate": _percent(success.discount_rate),
-        **{f"weight_{name}": _plain(weight) for name, weight in weights.items()},
+        **{f"weight_{name}": _plain(weight) for name, weight in success.health_weights.items()},
     }
     return render(
         request,
