@@ -9,11 +9,24 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.commerce.figures import get_commerce_settings
 from frontdesk.commerce.models import CustomerFigures
+from frontdesk.commerce.schemas import minor_units
+from frontdesk.complaints.models import ComplaintSource, Severity
+from frontdesk.complaints.schemas import ComplaintCreate
+from frontdesk.complaints.service import do_raise_complaint
 from frontdesk.contacts.models import Contact, ContactEvent
 from frontdesk.conversations.models import Team, TeamMember
 from frontdesk.db import insert_missing
-from frontdesk.success.models import SUCCESS_TEAM, Playbook, PlaybookEpisode, SuccessTask, TaskOwnerRule, TaskStatus
+from frontdesk.success.models import (
+    SUCCESS_TEAM,
+    CustomerPrediction,
+    Playbook,
+    PlaybookEpisode,
+    SuccessTask,
+    TaskOwnerRule,
+    TaskStatus,
+)
 from frontdesk.success.refresh import SuccessRefresh, refresh_success
 from frontdesk.workspaces.models import Agent, Role
 from frontdesk.workspaces.schemas import AgentCreate
@@ -22,15 +35,22 @@ from frontdesk.workspaces.service import do_create_agent
 SUCCESS_AGENT = ("sofia@demo-shop.example", "Sofia Success")
 OWNED_CUSTOMERS = 30
 # Stored as text like any saved playbook. The first two use the purchase model's and the health score's segment
-# fields; the third only figures every workspace has, so it gives tasks from the first refresh on.
+# fields; the third only figures every workspace has, so it gives tasks from the first refresh on. The first
+# says 50, not 40: under the default weights a customer still worth 100 in the next year rarely scores under 40
+# (their purchase activity holds the score up), and the demo's troubled customers score in the forties.
 PLAYBOOKS = [
-    ("Save valuable customers at risk", "health < 40 and clv_12m > 100", "Call: what went wrong, and how to fix it",
+    ("Save valuable customers at risk", "health < 50 and clv_12m > 100", "Call: what went wrong, and how to fix it",
      TaskOwnerRule.customer_owner, 3),
     ("Win back lapsing regulars", "p_alive < 0.3 and orders >= 3", "Send a personal win-back offer",
      TaskOwnerRule.customer_owner, 7),
     ("Check on lapsed repeat buyers", 'lifecycle in ("lapsed", "churned") and orders >= 2',
      "Check in: are they still happy with us?", TaskOwnerRule.round_robin, 5),
 ]  # fmt: skip
+TROUBLED_CUSTOMERS = 4
+TROUBLES = [
+    ("Second parcel in a row arrived damaged", "The tea tins were dented again; wants a replacement and an answer."),
+    ("Charged twice for one order", "Two card payments for the same order; asks for the refund."),
+]
 OUTCOMES = [
     "Called, offered 10% - ordered again",
     "Left a voicemail, then e-mailed a voucher; they used it the next week",
@@ -72,8 +92,44 @@ async def create_demo_success(
         )
     await session.flush()
     refreshed = await refresh_success(session=session, workspace_id=workspace_id, now=now)
+    if await _troubles(session, workspace_id, members[0]):
+        # Their open complaints lower their health: the refresh again, so "Save valuable customers" finds them.
+        refreshed = await refresh_success(session=session, workspace_id=workspace_id, now=now)
     await _backdate(session, workspace_id, now, rng)
     return refreshed
+
+
+async def _troubles(session: AsyncSession, workspace_id: int, agent_id: int) -> int:
+    """A few valuable customers who were already drifting away (p_alive under a half) have two complaints still
+    open: the story the first playbook is for. Nothing without predictions (no purchase model fitted)."""
+    currency = (await get_commerce_settings(session=session, workspace_id=workspace_id)).currency
+    drifting = await session.scalars(
+        select(CustomerPrediction.contact_id)
+        .where(
+            CustomerPrediction.workspace_id == workspace_id,
+            CustomerPrediction.clv_12m_minor > 150 * minor_units(currency),
+            CustomerPrediction.p_alive < 0.5,
+        )
+        .order_by(CustomerPrediction.clv_12m_minor.desc(), CustomerPrediction.contact_id)
+        .limit(TROUBLED_CUSTOMERS)
+    )
+    troubled = list(drifting.all())
+    for contact_id in troubled:
+        for summary, description in TROUBLES:
+            await do_raise_complaint(
+                session=session,
+                workspace_id=workspace_id,
+                data=ComplaintCreate(
+                    contact_id=contact_id,
+                    summary=summary,
+                    description=description,
+                    severity=Severity.high,
+                    owner_id=agent_id,
+                ),
+                actor="demo",
+                direct_source=ComplaintSource.agent,
+            )
+    return len(troubled)
 
 
 async def _success_team(session: AsyncSession, workspace_id: int, agent_id: int, password: str) -> list[int]:
