@@ -67,6 +67,8 @@ benchmark: install-test
 	$(BIN)/python benchmarks/segments.py
 	$(BIN)/python benchmarks/import_floor.py
 	$(BIN)/python benchmarks/signin_load.py
+	$(BIN)/python benchmarks/reports.py
+	$(BIN)/python benchmarks/clv.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
