@@ -48,7 +48,6 @@ from pathlib import Path
 os.environ.setdefault("FRONTDESK_PASSWORD_TIME_COST", "1")
 os.environ.setdefault("FRONTDESK_PASSWORD_MEMORY_COST_KIB", "64")
 
-import clv_data
 import clv_steps
 import reports_kept as kept_data
 from reports_harness import Statements
@@ -97,7 +96,6 @@ def parse_args() -> argparse.Namespace:
 async def load(args: argparse.Namespace, directory: Path) -> None:
     """Generates and loads the data into ``directory`` (and a kept PostgreSQL database) by the reports
     benchmark's code; ``--keep`` or not, it is kept until this run ends (a temporary load is dropped then)."""
-    clv_data.add_owner_column()
     loading = argparse.Namespace(**vars(args))
     loading.data_dir, loading.keep, loading.load_only = directory, True, True
     await reports.build(loading)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import reports_load
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,21 +38,6 @@ PLAYBOOKS = (
 )
 # Derived success rows a refresh writes, deleted by reset_success (children before parents).
 DERIVED = (PlaybookEpisode, SuccessTask, HealthHistory, CustomerHealth, CustomerPrediction, ClvModel)
-
-
-def add_owner_column() -> None:
-    """The load fills every contact column without a server default; ``contacts.owner_id`` (migration 0013) is
-    new and nullable: no owner. It goes before the three trailing columns reports_load fills by position
-    (roles, attributes, name).
-
-    Remove this once benchmarks/reports_load.py's CONTACT_CONSTANTS names ``owner_id`` itself."""
-    constants = reports_load.CONTACT_CONSTANTS
-    if "owner_id" in constants:
-        return
-    items = list(constants.items())
-    at = [name for name, _ in items].index("roles")
-    constants.clear()
-    constants.update([*items[:at], ("owner_id", None), *items[at:]])
 
 
 @dataclass(frozen=True)

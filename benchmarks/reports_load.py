@@ -26,7 +26,7 @@ from frontdesk.db import bulk_insert
 CONTACT_CONSTANTS: dict[str, Any] = {
     "workspace_id": None, "first_name": None, "last_name": None, "region": None, "audience": "external",
     "department": None, "stage": "prospect", "vat_number": None, "eori_number": None,
-    "updated_at": datetime(2026, 1, 1, tzinfo=UTC), "roles": [], "attributes": {}, "name": "",
+    "updated_at": datetime(2026, 1, 1, tzinfo=UTC), "owner_id": None, "roles": [], "attributes": {}, "name": "",
 }  # fmt: skip
 
 
