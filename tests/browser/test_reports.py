@@ -80,7 +80,16 @@ async def _check_charts(page: Page) -> list[dict[str, Any]]:
 
 
 async def _check_sparklines(page: Page) -> None:
-    for sparkline in await page.evaluate(SPARKLINES):
+    # charts.js is deferred: the tiles are on the page before it has drawn them. Wait until it has marked every
+    # sparkline drawn, then give the canvas a moment to show it (a resize can repaint it once more).
+    await expect(page.locator("canvas[data-sparkline]:not([data-drawn])")).to_have_count(0)
+    sparklines: list[dict[str, Any]] = []
+    for _ in range(25):
+        sparklines = await page.evaluate(SPARKLINES)
+        if all(s["painted"] for s in sparklines if any(value is not None for value in s["values"])):
+            break
+        await page.wait_for_timeout(200)
+    for sparkline in sparklines:
         if any(value is not None for value in sparkline["values"]):
             assert sparkline["painted"], sparkline
 
