@@ -20,10 +20,8 @@ router = APIRouter(prefix="/api/v1", tags=["success"])
     summary="Discount rate of lifetime values and the health score's weights",
 )
 async def read_settings(session: DbSession, principal: Viewer) -> SuccessSettingsRead:
-    found = await success_settings.get_success_settings(session=session, workspace_id=principal.workspace_id)
-    read = success_settings.read_model(found)
-    await session.commit()
-    return read
+    # A read writes nothing: a workspace that never saved settings gets the defaults, as the Settings page does.
+    return await success_settings.peek_success_settings(session=session, workspace_id=principal.workspace_id)
 
 
 @router.patch(
