@@ -27,6 +27,7 @@ from frontdesk.contacts import personal_data
 from frontdesk.conversations import api as conversations_api
 from frontdesk.conversations import identity_pages as conversations_identity
 from frontdesk.conversations import pages as conversations_pages
+from frontdesk.conversations import setup_pages as conversations_setup_pages
 from frontdesk.conversations import sockets as conversations_sockets
 from frontdesk.conversations.housekeeping import run_housekeeping
 from frontdesk.conversations.writer import MessageWriter
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(contacts_pages.router)
     app.include_router(conversations_api.router)
     app.include_router(conversations_pages.router)
+    app.include_router(conversations_setup_pages.router)
     app.include_router(conversations_identity.router)
     app.include_router(conversations_sockets.router)
     app.include_router(widget_routes.router)

@@ -61,6 +61,15 @@ class Settings(BaseSettings):
     # is only ever sent over TLS: a server that offers no STARTTLS gets no AUTH, and the mail waits.
     smtp_url: str | None = None
     smtp_from: str = "Frontdesk <frontdesk@localhost>"
+    # Chat attachments. On local disk under storage_path by default; in an S3-compatible bucket when
+    # storage_s3_bucket is set (credentials from the usual AWS variables, or the two settings below).
+    storage_path: str = "./var/files"
+    storage_s3_bucket: str | None = None
+    storage_s3_endpoint_url: str | None = None
+    storage_s3_region: str | None = None
+    storage_s3_access_key_id: str | None = None
+    storage_s3_secret_access_key: str | None = None
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

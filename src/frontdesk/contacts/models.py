@@ -67,6 +67,8 @@ class Contact(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20), default=ContactKind.person.value)
     name: Mapped[str] = mapped_column(String(300))
+    # The name folded for search: lower case, accents removed ("Müller" -> "muller"), the same on every database.
+    search_name: Mapped[str] = mapped_column(String(300), default="", server_default="")
     first_name: Mapped[str | None] = mapped_column(String(150), default=None)
     last_name: Mapped[str | None] = mapped_column(String(150), default=None)
     country: Mapped[str | None] = mapped_column(String(2), default=None)

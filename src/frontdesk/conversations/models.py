@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db import Base, BigIntId, UTCDateTime, utcnow
@@ -54,6 +55,14 @@ class ChatSettings(Base):
     offline_message: Mapped[str] = mapped_column(
         String(500), default="We're away right now. Leave a message and your e-mail and we'll get back to you."
     )
+    # The widget's look, set in Settings with a live preview (see widget_config).
+    color: Mapped[str] = mapped_column(String(7), default="#2456d3", server_default="#2456d3")
+    position: Mapped[str] = mapped_column(String(10), default="right", server_default="right")  # right | left
+    launcher_text: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    launcher_icon: Mapped[str] = mapped_column(String(20), default="chat", server_default="chat")
+    # The language of the widget's own texts: a key of the widget's string catalogue ("en", "de").
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    show_agents: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Team(Base):
@@ -67,6 +76,9 @@ class Team(Base):
     # Round-robin assigns an agent at most this many open conversations.
     max_open_per_agent: Mapped[int] = mapped_column(Integer, default=5)
     round_robin_cursor: Mapped[int] = mapped_column(Integer, default=0)
+    # {"mon": [["09:00", "17:00"]], ...} in the team's time zone (the workspace's when null); empty: always open.
+    office_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    time_zone: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class TeamMember(Base):
@@ -112,6 +124,10 @@ class Visitor(Base):
     claim_verified_by: Mapped[str | None] = mapped_column(String(20), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Visits: a page load after 30 minutes without one starts another; more than one is a returning visitor.
+    sessions: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # A referral code from a link the visitor arrived by (?ref=CODE), attributed once they become a contact.
+    referral_code: Mapped[str | None] = mapped_column(String(20), default=None)
 
 
 class Conversation(Base):
@@ -149,6 +165,11 @@ class Conversation(Base):
     csat_agent_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("agents.id", ondelete="SET NULL"), default=None
     )
+    # Since when the visitor has been waiting for an agent's answer; null once answered.
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # What the widget saw: current page, pages of this visit, referrer, browser, OS, language, time zone.
+    # Agents only: never part of anything sent to a visitor.
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     @property
     def first_response_seconds(self) -> float | None:
@@ -195,4 +216,110 @@ class CannedReply(Base):
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"))
     shortcut: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # May hold placeholders: {{contact.first_name}}, {{agent.name}} (filled in when it is used).
     body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Macro(Base):
+    """One click that does several things to a conversation, in order: reply, note, tag, status, team, assignee."""
+
+    __tablename__ = "macros"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    # [{"type": "reply", "body": "..."}, {"type": "tag", "tag": "refund"}, {"type": "status", "status": "resolved"},
+    #  {"type": "team", "team": "support"}, ...]: validated by the macros service.
+    actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ConversationReadMark(Base):
+    """How far an agent has read a conversation: the visitor lines above ``read_seq`` are unread for them."""
+
+    __tablename__ = "conversation_reads"
+
+    agent_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    read_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Attachment(Base):
+    """A file sent in a conversation. The bytes live in the storage backend under ``storage_key``."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_workspace_conversation", "workspace_id", "conversation_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("conversations.id", ondelete="CASCADE"))
+    message_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("messages.id", ondelete="CASCADE"), index=True, default=None
+    )
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    # Found from the bytes, never from the name or the browser's word.
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[str] = mapped_column(String(10))  # visitor | agent
+    agent_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("agents.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InvitationRule(Base):
+    """Proactive chat: when a visitor matches every condition set, a team speaks first with ``message``."""
+
+    __tablename__ = "invitation_rules"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Conditions; a null one is not checked. url_pattern is a glob on the page's path and query ("/pricing*").
+    url_pattern: Mapped[str | None] = mapped_column(String(500), default=None)
+    min_seconds_on_page: Mapped[int | None] = mapped_column(Integer, default=None)
+    returning_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A segment rule (segments.rules syntax), matched against the contact of an identified visitor only.
+    segment_rule: Mapped[str | None] = mapped_column(Text, default=None)
+    team_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("teams.id", ondelete="SET NULL"), default=None)
+    message: Mapped[str] = mapped_column(Text)
+    # Lower first, when a visitor matches several rules at once.
+    priority: Mapped[int] = mapped_column(Integer, default=100)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Invitation(Base):
+    """An invitation shown to one visitor: at most one per visitor and rule."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        UniqueConstraint("rule_id", "visitor_id"),
+        Index("ix_invitations_workspace_shown", "workspace_id", "shown_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("workspaces.id", ondelete="CASCADE"))
+    rule_id: Mapped[int] = mapped_column(BigIntId, ForeignKey("invitation_rules.id", ondelete="CASCADE"))
+    # Null once the visitor is erased: the invitation still counts in the report.
+    visitor_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("visitors.id", ondelete="SET NULL"), index=True, default=None
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("contacts.id", ondelete="SET NULL"), index=True, default=None
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("conversations.id", ondelete="SET NULL"), default=None
+    )
+    page_url: Mapped[str | None] = mapped_column(String(2000), default=None)
+    shown_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.contacts.models import Contact, ContactEmail
 from frontdesk.contacts.personal_data import ERASED_TEXT, PersonalDataOwner, erased_values, register, rowcount
 from frontdesk.conversations.identity import do_forget_claims_of
-from frontdesk.conversations.models import AuthorType, Conversation, Message, Visitor
+from frontdesk.conversations.models import Attachment, AuthorType, Conversation, Invitation, Message, Visitor
 
 
 def _visitor_ids(contact_id: int) -> Any:
@@ -69,7 +69,21 @@ async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
     visitors = await session.scalars(
         select(Visitor).where(Visitor.id.in_(_visitor_ids(contact.id))).order_by(Visitor.id)
     )
+    invitations = await session.scalars(
+        select(Invitation)
+        .where(or_(Invitation.contact_id == contact.id, Invitation.visitor_id.in_(_visitor_ids(contact.id))))
+        .order_by(Invitation.id)
+    )
     return {
+        "invitations": [
+            {
+                "rule_id": i.rule_id,
+                "page_url": i.page_url,
+                "shown_at": i.shown_at.isoformat(),
+                "answered_at": i.answered_at.isoformat() if i.answered_at else None,
+            }
+            for i in invitations
+        ],
         "conversations": [
             {
                 "id": c.id,
@@ -133,7 +147,15 @@ async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:
     await session.execute(
         update(Conversation)
         .where(Conversation.id.in_(conversation_ids))
-        .values(erased_values(Conversation, CONVERSATION_KEPT, {}))
+        .values(erased_values(Conversation, CONVERSATION_KEPT, {"context": {}}))
+    )
+    # The files go with the lines they were sent in.
+    files = await session.execute(delete(Attachment).where(Attachment.conversation_id.in_(conversation_ids)))
+    # An invitation still counts in the proactive-chat report; whom it was shown to, and where, goes.
+    await session.execute(
+        update(Invitation)
+        .where(or_(Invitation.contact_id == contact.id, Invitation.visitor_id.in_(visitor_ids)))
+        .values(contact_id=None, visitor_id=None, page_url=None)
     )
     visitors = await session.execute(delete(Visitor).where(Visitor.id.in_(visitor_ids)))
     # Someone else may have typed this person's address into the widget: the claim sits on the stranger's
@@ -143,13 +165,14 @@ async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:
     return {
         "conversations_anonymised": len(conversation_ids),
         "messages_anonymised": rowcount(lines),
+        "attachments": rowcount(files),
         "visitors": rowcount(visitors),
         "claims_by_other_visitors": claims,
     }
 
 
 async def merge(*, session: AsyncSession, target: Contact, duplicate: Contact) -> dict[str, Any]:
-    for model in (Visitor, Conversation):
+    for model in (Visitor, Conversation, Invitation):
         await session.execute(update(model).where(model.contact_id == duplicate.id).values(contact_id=target.id))
     return {}
 
@@ -157,7 +180,7 @@ async def merge(*, session: AsyncSession, target: Contact, duplicate: Contact) -
 OWNER = register(
     PersonalDataOwner(
         domain="conversations",
-        tables=frozenset({"conversations", "messages", "visitors"}),
+        tables=frozenset({"conversations", "messages", "visitors", "attachments", "invitations"}),
         export=export,
         erase=erase,
         merge=merge,

@@ -14,6 +14,19 @@ MAX_BODY = 5000
 ClientId = Field(default_factory=lambda: uuid.uuid4().hex, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
 
 
+class AttachmentRead(BaseModel):
+    """A file sent with a message. ``url`` serves it to the conversation's participants and the workspace's agents."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    filename: str
+    content_type: str = Field(description="found from the file's bytes")
+    size: int = Field(description="bytes")
+    is_image: bool
+    url: str
+
+
 class MessageRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -26,6 +39,7 @@ class MessageRead(BaseModel):
     kind: MessageKind
     body: str
     created_at: datetime
+    attachments: list[AttachmentRead] = Field(default_factory=list)
 
 
 class AgentMessageRead(MessageRead):

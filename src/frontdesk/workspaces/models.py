@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db import Base, BigIntId, UTCDateTime, utcnow
@@ -50,6 +50,13 @@ class Agent(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The agent's own time zone for every time the console shows; the workspace's when null.
+    time_zone: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Desktop notifications and a sound while the console is in the background; each agent can switch them off.
+    notify_desktop: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    notify_sound: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Shown beside the agent's name in the widget; initials when none.
+    avatar_url: Mapped[str | None] = mapped_column(String(500), default=None)
 
 
 class AgentSession(Base):
