@@ -25,6 +25,8 @@ from frontdesk.contacts import api as contacts_api
 from frontdesk.contacts import pages as contacts_pages
 from frontdesk.contacts import personal_data
 from frontdesk.conversations import api as conversations_api
+from frontdesk.conversations import api_setup as conversations_api_setup
+from frontdesk.conversations import attachment_routes as conversations_attachments
 from frontdesk.conversations import identity_pages as conversations_identity
 from frontdesk.conversations import pages as conversations_pages
 from frontdesk.conversations import setup_pages as conversations_setup_pages
@@ -65,6 +67,7 @@ from frontdesk.web.console import error_page, install_console_handlers
 from frontdesk.widget import routes as widget_routes
 from frontdesk.workspaces import api as workspaces_api
 from frontdesk.workspaces import pages as workspaces_pages
+from frontdesk.workspaces import preferences as workspaces_preferences
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -144,6 +147,9 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(conversations_api.router)
     app.include_router(conversations_pages.router)
     app.include_router(conversations_setup_pages.router)
+    app.include_router(conversations_api_setup.router)
+    app.include_router(conversations_attachments.router)
+    app.include_router(workspaces_preferences.router)
     app.include_router(conversations_identity.router)
     app.include_router(conversations_sockets.router)
     app.include_router(widget_routes.router)
