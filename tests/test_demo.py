@@ -15,7 +15,18 @@ from frontdesk.commerce.models import CustomerFigures, LifecycleChange, Order, O
 from frontdesk.complaints.models import Complaint, ComplaintStatus
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations.identity import claim_read
-from frontdesk.conversations.models import Conversation, ConversationStatus, Message, Team, TeamMember
+from frontdesk.conversations.models import (
+    CannedReply,
+    ChatSettings,
+    Conversation,
+    ConversationStatus,
+    Invitation,
+    InvitationRule,
+    Macro,
+    Message,
+    Team,
+    TeamMember,
+)
 from frontdesk.db import utcnow
 from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, do_create_demo
 from frontdesk.demo_success import OUTCOMES
@@ -58,6 +69,8 @@ async def test_demo_has_chats_and_feedback_and_their_pages_show_them(
         if conversation.resolved_at is not None:
             assert conversation.last_activity_at <= conversation.resolved_at < now
         assert (conversation.status == ConversationStatus.resolved.value) == (conversation.resolved_at is not None)
+    # A proactive invitation's conversation starts with the business speaking first.
+    invited = set(await session.scalars(select(Invitation.conversation_id).where(Invitation.workspace_id == ws)))
     messages: dict[int, list[Message]] = {}
     for message in await session.scalars(select(Message).where(Message.workspace_id == ws)):
         messages.setdefault(message.conversation_id, []).append(message)
@@ -66,8 +79,11 @@ async def test_demo_has_chats_and_feedback_and_their_pages_show_them(
         assert all(conversation.created_at <= m.created_at < now for m in own)
         assert [m.seq for m in own] == list(range(1, conversation.last_seq + 1))  # no gaps, none missing
         assert [m.created_at for m in own] == sorted(m.created_at for m in own)
-        assert own[0].created_at == conversation.created_at and own[0].author_type == "visitor"
-        replies = [m.created_at for m in own if m.author_type == "agent" and m.kind == "message"]
+        first = "agent" if conversation.id in invited else "visitor"
+        assert own[0].created_at == conversation.created_at and own[0].author_type == first
+        # A response answers the visitor: an invitation's opening line is not one.
+        asked = next(m.seq for m in own if m.author_type == "visitor")
+        replies = [m.created_at for m in own if m.author_type == "agent" and m.kind == "message" and m.seq > asked]
         assert conversation.first_response_at == (replies[0] if replies else None)
     assert any(c.csat_rating is not None and c.csat_comment for c in conversations)
     assert all(c.status == ConversationStatus.resolved.value for c in conversations if c.csat_rating is not None)
@@ -248,3 +264,49 @@ async def test_a_tiny_demo_is_created_once(session: AsyncSession) -> None:
     again = await do_create_demo(session=session, contacts=2)
     assert not again.created and again.workspace_id == first.workspace_id
     assert await _count(session, select(func.count()).select_from(Conversation)) == first.conversations
+
+
+async def test_demo_shows_the_live_chat_setup_and_its_history(session: AsyncSession) -> None:
+    result = await do_create_demo(session=session)
+    await session.commit()
+    ws = result.workspace_id
+    settings = await session.get(ChatSettings, ws)
+    assert settings is not None and settings.color != "#2456d3" and settings.launcher_text
+    teams = {t.key: t for t in await session.scalars(select(Team).where(Team.workspace_id == ws))}
+    assert teams["support"].office_hours["mon"] == [["08:00", "18:00"]]
+    canned = list(await session.scalars(select(CannedReply).where(CannedReply.workspace_id == ws)))
+    assert len(canned) >= 5 and any("{{contact.first_name}}" in c.body for c in canned) and all(c.title for c in canned)
+    macros = list(await session.scalars(select(Macro).where(Macro.workspace_id == ws)))
+    assert len(macros) >= 3 and all(len(m.actions) >= 2 for m in macros)
+    rules = list(await session.scalars(select(InvitationRule).where(InvitationRule.workspace_id == ws)))
+    assert {bool(r.url_pattern) for r in rules} == {True, False} and any(r.segment_rule for r in rules)
+    assert any(r.returning_only for r in rules) and any(r.min_seconds_on_page for r in rules)
+    invitations = list(await session.scalars(select(Invitation).where(Invitation.workspace_id == ws)))
+    answered = [i for i in invitations if i.answered_at is not None]
+    assert len(invitations) >= 40 and 5 <= len(answered) < len(invitations)
+    assert all(i.conversation_id is not None and i.shown_at < i.answered_at for i in answered)  # type: ignore[operator]
+    assert {i.rule_id for i in invitations} == {r.id for r in rules}
+    # Orders followed some invitations within a week: the report has something to count.
+    followed = 0
+    for invitation in invitations:
+        if invitation.contact_id is not None:
+            followed += await _count(
+                session,
+                select(func.count())
+                .select_from(Order)
+                .where(
+                    Order.buyer_id == invitation.contact_id,
+                    Order.ordered_at.between(invitation.shown_at, invitation.shown_at + timedelta(days=7)),
+                ),
+            )
+    assert followed >= 3
+    # What agents see beside a chat, and who has waited how long.
+    chats = list(
+        await session.scalars(
+            select(Conversation).where(Conversation.workspace_id == ws, Conversation.visitor_id.is_not(None))
+        )
+    )
+    assert chats and all(c.context.get("browser") and c.context.get("pages") for c in chats)
+    waiting = [c for c in chats if c.waiting_since is not None]
+    assert waiting and all(c.status != ConversationStatus.resolved.value for c in waiting)
+    assert all(c.waiting_since <= utcnow() for c in waiting)  # type: ignore[operator]

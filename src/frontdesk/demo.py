@@ -15,7 +15,7 @@ from frontdesk.contacts.models import Contact, ContactEvent, ContactKind, Relati
 from frontdesk.contacts.schemas import AttributeDefinitionCreate, ContactCreate, RelationshipCreate
 from frontdesk.contacts.service import do_create_attribute_definition, do_create_contact
 from frontdesk.contacts.timeline import do_add_note, do_add_relationship
-from frontdesk.conversations.models import CannedReply, TeamMember
+from frontdesk.conversations.models import TeamMember
 from frontdesk.conversations.routing import ensure_default_teams
 from frontdesk.conversations.visitors import get_chat_settings
 from frontdesk.db import Base, utcnow
@@ -24,6 +24,7 @@ from frontdesk.demo_chats import create_demo_chats
 from frontdesk.demo_complaints import create_demo_complaints
 from frontdesk.demo_feedback import create_demo_feedback
 from frontdesk.demo_history import create_demo_history
+from frontdesk.demo_livechat import create_demo_livechat
 from frontdesk.demo_orders import DemoOrders, create_demo_orders
 from frontdesk.demo_success import create_demo_success
 from frontdesk.workspaces.models import Role, Workspace
@@ -115,11 +116,6 @@ NOTES = [
     "Buys gifts for the whole family every December.",
 ]
 
-CANNED_REPLIES = {
-    "hello": "Hi! Thanks for reaching out to Demo Shop. How can I help?",
-    "shipping": "We ship within 2 working days; you get a tracking link by e-mail.",
-    "returns": "You can return anything within 30 days: demo-shop.example/returns.",
-}
 # Besides Ada (admin, both teams) and Sam (both teams): two agents who only sell, two who only support.
 TEAM_AGENTS = [
     ("lena@demo-shop.example", "Lena Vogel", "sales"),
@@ -252,8 +248,6 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
         )
         session.add(TeamMember(team_id=teams[team].id, agent_id=member.id))
         agents.append(member)
-    for shortcut, body in CANNED_REPLIES.items():
-        session.add(CannedReply(workspace_id=workspace.id, shortcut=shortcut, body=body))
     rng = random.Random(11)
     created = []
     for data in demo_contacts(contacts):
@@ -302,13 +296,15 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
     # Customer success on top: owners, playbooks, predictions, health scores and weeks of tasks.
     await create_demo_success(session=session, workspace_id=workspace.id, agent_id=agent.id, password=DEMO_PASSWORD,
                               now=utcnow())  # fmt: skip
+    # The widget in the shop's colours, canned replies, macros, invitations and what agents see beside a chat.
+    livechat = await create_demo_livechat(session=session, workspace_id=workspace.id, rng=rng, now=utcnow())
     return DemoResult(
         workspace_id=workspace.id,
         created=True,
         contacts=len(created),
         orders=len(orders.orders),
-        conversations=history.conversations + chats.conversations,
-        messages=history.messages + chats.messages,
+        conversations=history.conversations + chats.conversations + livechat.invitations_answered,
+        messages=history.messages + chats.messages + 3 * livechat.invitations_answered,
         feedback={"chat_ratings": history.ratings + chats.ratings, **feedback.counts(), "complaints": complaints},
     )
 
