@@ -97,13 +97,21 @@ def query_problem(scope: Scope) -> FieldError | None:
 
 def multipart_paths(app: Any) -> list[re.Pattern[str]]:
     """The paths of the operations whose OpenAPI request body is ``multipart/form-data`` (file uploads)."""
-    patterns = []
+    paths = []
     for path, operations in app.openapi().get("paths", {}).items():
         for operation in operations.values():
             content = (operation.get("requestBody") or {}).get("content") or {} if isinstance(operation, dict) else {}
             if "multipart/form-data" in content:
-                template = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))
-                patterns.append(re.compile(f"^{template}$"))
+                paths.append(path)
+    # Uploads kept out of the public document (the console's, the widget's) declare their body in openapi_extra.
+    for route in getattr(app, "routes", []):
+        extra = getattr(route, "openapi_extra", None) or {}
+        if "multipart/form-data" in ((extra.get("requestBody") or {}).get("content") or {}):
+            paths.append(route.path)
+    patterns = []
+    for path in paths:
+        template = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))
+        patterns.append(re.compile(f"^{template}$"))
     return patterns
 
 
