@@ -27,6 +27,7 @@ from frontdesk.conversations.service import get_conversation
 from frontdesk.conversations.visitors import origin_allowed, settings_for_widget_token
 from frontdesk.deps import DbSession, Editor, PathId, Viewer
 from frontdesk.errors import DomainError, InvalidInput, NotFound, errors_from_pydantic
+from frontdesk.guard import allow_uploads
 from frontdesk.settings import Settings
 from frontdesk.storage import Storage
 from frontdesk.storage.checks import INLINE_IMAGES, CheckedFile, check_file
@@ -34,11 +35,11 @@ from frontdesk.web.console import FormAgent, current_console_user, render
 from frontdesk.workspaces.models import Role
 
 router = APIRouter()
-# Multipart bodies are refused by the input guard except on operations documented as taking one; the console's
-# and the widget's uploads are not in the public API document, so they say so here (see guard.multipart_paths).
-MULTIPART_BODY: dict[str, Any] = {
-    "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}, "required": True}
-}
+# Multipart bodies are refused by the input guard except where a file is uploaded; the console's and the
+# widget's uploads are not in the public API document, so they are named to the guard here.
+CONSOLE_UPLOAD = allow_uploads("/inbox/{conversation_id}/attachments")
+WIDGET_UPLOAD = allow_uploads("/widget/api/attachments")
+
 # Room for the other form fields and the multipart framing around the file.
 FORM_OVERHEAD_BYTES = 64 * 1024
 ClientIdForm = Annotated[
@@ -82,7 +83,7 @@ def _form_text(value: Any) -> str | None:
 # --- Console ---------------------------------------------------------------------------------------------------
 
 
-@router.post("/inbox/{conversation_id}/attachments", include_in_schema=False, openapi_extra=MULTIPART_BODY)
+@router.post(CONSOLE_UPLOAD, include_in_schema=False)
 async def console_upload(request: Request, conversation_id: PathId, session: DbSession, user: FormAgent) -> Response:
     """The paper clip, a drop or a paste in the inbox: the new line, rendered like a sent message."""
     user.principal.require(Role.agent)
@@ -265,7 +266,7 @@ def _cors(response: Response, origin: str) -> Response:
     return response
 
 
-@router.post("/widget/api/attachments", include_in_schema=False, openapi_extra=MULTIPART_BODY)
+@router.post(WIDGET_UPLOAD, include_in_schema=False)
 async def widget_upload(request: Request) -> Response:
     """The visitor's paper clip, drop or paste: a message with the file in their current conversation."""
     origin = request.headers.get("origin", "")
