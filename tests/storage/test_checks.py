@@ -68,6 +68,8 @@ def test_svg_and_html_are_never_on_the_list() -> None:
         ("", "file.txt"),
         (" spaced   out .md ", "spaced out.md"),
         ("right\u202eexe.txt", "rightexe.txt"),  # no right-to-left override to disguise the extension
+        ("holiday.exe", "holiday.txt"),  # the extension of what the bytes are, not of what the name says
+        ("v1.2 notes", "v1.2 notes.txt"),
     ],
 )
 def test_filenames_lose_paths_and_control_characters(given: str, expected: str) -> None:

@@ -53,6 +53,7 @@ ALLOWED_LABEL = "an image (PNG, JPEG, GIF, WebP), a PDF, plain text, CSV, ZIP or
 
 # Markup a browser would render or run if it ever sniffed it: text holding any of these is not "plain text".
 _MARKUP = re.compile(rb"<\s*(?:!doctype|html|head|body|script|svg|iframe|object|embed|\?xml)\b", re.IGNORECASE)
+_LOOKS_LIKE_EXTENSION = re.compile(r"[A-Za-z0-9]{1,8}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -106,7 +107,8 @@ def safe_filename(raw: str | None, file_type: FileType) -> str:
     name = " ".join(name.split()).strip(" .")
     stem, dot, extension = name.rpartition(".")
     if not (dot and stem and extension.lower() in file_type.extensions):
-        stem = name
+        if not (dot and stem and _LOOKS_LIKE_EXTENSION.fullmatch(extension)):
+            stem = name  # "v1.2 notes": the dot is part of the name, which keeps it and gains an extension
         extension = file_type.extensions[0]
     stem = stem.strip(" .") or "file"
     stem = stem[: MAX_FILENAME - len(extension) - 1].rstrip(" .") or "file"
