@@ -140,6 +140,8 @@ async def test_export_holds_every_domains_rows(
     assert document["visitors"][0]["external_user_id"] == erased.user_id
     bodies = [m["body"] for c in document["conversations"] for m in c["messages"]]
     assert sum(erased.token in body for body in bodies) == 3  # the visitor's line, the reply, the note
+    files = [a for c in document["conversations"] for m in c["messages"] for a in m["attachments"]]
+    assert [(a["filename"], a["uploaded_by"]) for a in files] == [(f"{erased.last} receipt.txt", "agent")]
     assert document["conversations"][0]["csat_comment"]
     assert document["survey_answers"][0]["comment"] and document["survey_answers"][0]["score"] == 2
     assert document["complaints"][0]["history"] and erased.token in document["complaints"][0]["description"]

@@ -51,6 +51,22 @@ async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
         )
     )
     messages: dict[int, list[dict[str, Any]]] = {c.id: [] for c in conversations}
+    # The files' descriptions go with their lines; the bytes themselves are at /api/v1/attachments/{id}/content.
+    files: dict[int, list[dict[str, Any]]] = {}
+    for a in await session.scalars(
+        select(Attachment).where(Attachment.conversation_id.in_(messages.keys())).order_by(Attachment.id)
+    ):
+        files.setdefault(a.message_id or 0, []).append(
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "uploaded_by": a.uploaded_by,
+                "created_at": a.created_at.isoformat(),
+            }
+        )
     for m in await session.scalars(
         select(Message)
         .where(Message.conversation_id.in_(messages.keys()))
@@ -65,6 +81,7 @@ async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
                 "body": m.body,
                 "sentiment": m.sentiment,
                 "created_at": m.created_at.isoformat(),
+                "attachments": files.get(m.id, []),
             }
         )
     visitors = await session.scalars(
