@@ -96,6 +96,25 @@
     })();
   }
 
+  // Drawn, not an emoji: systems without an emoji font would show an empty box.
+  function paperClip() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "18");
+    svg.setAttribute("height", "18");
+    svg.setAttribute("aria-hidden", "true");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M21 11.5l-8.6 8.6a5 5 0 0 1-7.1-7.1l8.6-8.6a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4l7.9-7.9");
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", "2");
+    path.setAttribute("stroke-linecap", "round");
+    path.setAttribute("stroke-linejoin", "round");
+    svg.appendChild(path);
+    return svg;
+  }
+
   function enhance(form) {
     if (form.dataset.attachmentsReady) return;
     form.dataset.attachmentsReady = "1";
@@ -111,7 +130,7 @@
     button.className = "secondary attach-button";
     button.title = "Attach files (or drop or paste them here)";
     button.setAttribute("aria-label", "Attach files");
-    button.textContent = "\uD83D\uDCCE"; // paper clip
+    button.appendChild(paperClip());
     button.addEventListener("click", function () { input.click(); });
     input.addEventListener("change", function () { uploadAll(input.files); input.value = ""; });
     actions.insertBefore(button, actions.firstChild);
