@@ -371,3 +371,14 @@ async def test_uploads_are_announced_to_both_sides_with_each_sides_links(
     seen_by_agents = to_agents["message"]["attachments"][0]["url"]
     assert "sig=" in seen_by_visitor and "sig=" not in seen_by_agents
     assert (await client.get(seen_by_visitor)).content == PNG
+
+
+async def test_the_widget_takes_one_file_per_upload(client: httpx.AsyncClient, widget: dict[str, str]) -> None:
+    answer = await client.post(
+        "/widget/api/attachments",
+        data=widget,
+        files=[("file", ("a.png", PNG)), ("file", ("b.png", PNG))],
+        headers={"Origin": SITE},
+    )
+    assert answer.status_code == 400 and answer.json()["field"] == "file"
+    assert answer.headers["access-control-allow-origin"] == SITE

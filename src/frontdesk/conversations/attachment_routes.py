@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from starlette.datastructures import UploadFile as StarletteUploadFile
+from starlette.exceptions import HTTPException
 
 from frontdesk import security
 from frontdesk.conversations import attachments as service
@@ -279,9 +280,12 @@ async def widget_upload(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     try:
         _refuse_oversized_body(request, settings)
-        form = await request.form()
+        # One file and the few fields the widget sends: more parts would only be spooled to disk for nothing.
+        form = await request.form(max_files=1, max_fields=8)
     except InvalidInput as exc:
         return _widget_error(413, "too_large", "file", exc.detail, origin)
+    except HTTPException as exc:  # Starlette's refusal of a malformed or overfull multipart body
+        return _widget_error(400, "invalid", "file", str(exc.detail), origin)
     factory = request.app.state.session_factory
     async with factory() as session:
         try:
