@@ -382,3 +382,11 @@ async def test_the_widget_takes_one_file_per_upload(client: httpx.AsyncClient, w
     )
     assert answer.status_code == 400 and answer.json()["field"] == "file"
     assert answer.headers["access-control-allow-origin"] == SITE
+
+
+async def test_text_no_database_can_store_is_refused_before_any_query(
+    client: httpx.AsyncClient, widget: dict[str, str]
+) -> None:
+    for field in ("widget_token", "visitor_token", "client_id", "body"):
+        answer = await _widget_upload(client, {**widget, field: "a\x00b"})
+        assert answer.status_code == 422 and answer.json()["field"] == field, field

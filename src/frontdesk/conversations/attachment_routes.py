@@ -29,6 +29,7 @@ from frontdesk.conversations.visitors import origin_allowed, settings_for_widget
 from frontdesk.deps import DbSession, Editor, PathId, Viewer
 from frontdesk.errors import DomainError, InvalidInput, NotFound, errors_from_pydantic
 from frontdesk.guard import allow_uploads
+from frontdesk.inputs import text_problem
 from frontdesk.settings import Settings
 from frontdesk.storage import Storage
 from frontdesk.storage.checks import INLINE_IMAGES, CheckedFile, check_file
@@ -286,6 +287,10 @@ async def widget_upload(request: Request) -> Response:
         return _widget_error(413, "too_large", "file", exc.detail, origin)
     except HTTPException as exc:  # Starlette's refusal of a malformed or overfull multipart body
         return _widget_error(400, "invalid", "file", str(exc.detail), origin)
+    # The input guard does not read multipart bodies: their text fields are checked here before any query.
+    for name, value in form.multi_items():
+        if isinstance(value, str) and (reason := text_problem(value)) is not None:
+            return _widget_error(422, "invalid", name, reason, origin)
     factory = request.app.state.session_factory
     async with factory() as session:
         try:
