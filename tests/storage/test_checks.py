@@ -89,3 +89,16 @@ def test_any_filename_becomes_a_safe_one_with_a_matching_extension(raw: str, fil
     stem, _, extension = name.rpartition(".")
     assert stem and extension in file_type.extensions
     assert safe_filename(name, file_type) == name  # already safe: kept as it is
+
+
+@given(st.binary(max_size=2048), st.text(max_size=40))
+def test_any_bytes_are_either_an_allowed_type_or_refused_on_file(data: bytes, name: str) -> None:
+    try:
+        checked = check_file(data, name, max_bytes=CAP)
+    except InvalidInput as refused:
+        assert refused.errors[0]["field"] == "file"
+        return
+    assert checked.type in ALLOWED_TYPES and checked.data == data
+    if checked.content_type.startswith("text/"):  # text passes only as UTF-8 without NUL or markup
+        text = data.decode("utf-8")
+        assert "\x00" not in text and "<script" not in text.lower() and "<svg" not in text.lower()
