@@ -164,6 +164,9 @@ async def test_a_multipart_body_is_refused_everywhere_but_file_uploads(engine: A
     app = create_app(settings, engine=engine)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
     uploads = {"/api/v1/contacts/import", "/api/v1/orders/import"}
+    # Attachments: through the API, the console and the widget.
+    uploads |= {"/api/v1/conversations/{conversation_id}/attachments", "/inbox/{conversation_id}/attachments"}
+    uploads.add("/widget/api/attachments")
     files = {"email": (None, "a\x00b@acme.example"), "password": (None, "x"), "csrf_token": (None, "t")}
     checked = 0
     for path, route in fuzz.api_routes(app):

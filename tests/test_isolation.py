@@ -76,6 +76,7 @@ FOREIGN_ID_CASES: list[tuple[str, str, Any]] = [
     ("GET", "/api/v1/contacts/{contact_id}/referral-code", None),
     # A's customer with stored predictions: tests/success/test_clv_api.py (test_a_customers_predictions).
     ("GET", "/api/v1/contacts/{contact_id}/predictions", None),
+    ("GET", "/api/v1/conversations/{conversation_id}/attachments", None),
 ]
 # Operations without an id in the path: they act on the caller's own workspace only (checked below).
 OWN_WORKSPACE_OPERATIONS = {
@@ -160,6 +161,12 @@ OWN_WORKSPACE_OPERATIONS = {
     ("GET", "/api/v1/success/tasks/{task_id}"),
     ("PATCH", "/api/v1/success/tasks/{task_id}"),
     ("DELETE", "/api/v1/success/tasks/{task_id}"),
+    # Attachments: another workspace's conversation or file is 404 for uploads, metadata and bytes, and for its
+    # agents' console sessions (tests/conversations/test_attachments_api.py, test_another_workspace_sees_none_of_it;
+    # an upload needs a multipart body, which the JSON cases here cannot send).
+    ("POST", "/api/v1/conversations/{conversation_id}/attachments"),
+    ("GET", "/api/v1/attachments/{attachment_id}"),
+    ("GET", "/api/v1/attachments/{attachment_id}/content"),
 }
 
 

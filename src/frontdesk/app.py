@@ -27,6 +27,7 @@ from frontdesk.contacts import personal_data
 from frontdesk.conversations import api as conversations_api
 from frontdesk.conversations import api_setup as conversations_api_setup
 from frontdesk.conversations import attachment_routes as conversations_attachments
+from frontdesk.conversations import attachments as conversations_attachment_files
 from frontdesk.conversations import identity_pages as conversations_identity
 from frontdesk.conversations import pages as conversations_pages
 from frontdesk.conversations import setup_pages as conversations_setup_pages
@@ -53,6 +54,8 @@ from frontdesk.reviews import public as reviews_public
 from frontdesk.segments import api as segments_api
 from frontdesk.segments import pages as segments_pages
 from frontdesk.settings import Settings, get_settings
+from frontdesk.storage import configure as configure_storage
+from frontdesk.storage import storage_from_settings
 from frontdesk.success import api_calibration as success_api_calibration
 from frontdesk.success import api_clv as success_api_clv
 from frontdesk.success import api_health as success_api_health
@@ -120,6 +123,10 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
+    # Attachments' bytes: the app's backend, also for code that has only a session (erasure, see storage.registry).
+    app.state.storage = storage_from_settings(settings)
+    configure_storage(app.state.storage)
+    conversations_attachment_files.configure_signing(settings.secret_key)
     app.state.broker = broker
     app.state.rate_limits = limits = AppLimits.from_settings(settings)
     app.state.chat_limits = widget_routes.ChatLimits(visitor=limits.visitor_messages, ip=limits.ip_requests)

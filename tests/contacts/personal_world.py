@@ -177,6 +177,9 @@ async def build_world(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> 
         for kind in ("message", "note"):
             body = f"Sorry {person.first}, {person.token} is on its way ({kind})"
             await _call(client, "post", f"{conversation}/messages", json={"body": body, "kind": kind}, headers=h)
+        # A file sent in the chat: its name names the person (the row), its bytes hold their token (the storage).
+        receipt = (f"{person.last} receipt.txt", f"Receipt {person.token} for {person.name}".encode(), "text/plain")
+        await _call(client, "post", f"{conversation}/attachments", files={"file": receipt}, headers=h)
         await _call(client, "patch", conversation, json={"status": "resolved"}, headers=h)
         person.referral_code = (
             await _call(client, "get", f"/api/v1/contacts/{person.contact_id}/referral-code", headers=h)

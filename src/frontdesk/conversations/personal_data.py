@@ -22,6 +22,7 @@ from frontdesk.contacts.models import Contact, ContactEmail
 from frontdesk.contacts.personal_data import ERASED_TEXT, PersonalDataOwner, erased_values, register, rowcount
 from frontdesk.conversations.identity import do_forget_claims_of
 from frontdesk.conversations.models import Attachment, AuthorType, Conversation, Invitation, Message, Visitor
+from frontdesk.storage import configured
 
 
 def _visitor_ids(contact_id: int) -> Any:
@@ -50,6 +51,22 @@ async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
         )
     )
     messages: dict[int, list[dict[str, Any]]] = {c.id: [] for c in conversations}
+    # The files' descriptions go with their lines; the bytes themselves are at /api/v1/attachments/{id}/content.
+    files: dict[int, list[dict[str, Any]]] = {}
+    for a in await session.scalars(
+        select(Attachment).where(Attachment.conversation_id.in_(messages.keys())).order_by(Attachment.id)
+    ):
+        files.setdefault(a.message_id or 0, []).append(
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "uploaded_by": a.uploaded_by,
+                "created_at": a.created_at.isoformat(),
+            }
+        )
     for m in await session.scalars(
         select(Message)
         .where(Message.conversation_id.in_(messages.keys()))
@@ -64,6 +81,7 @@ async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
                 "body": m.body,
                 "sentiment": m.sentiment,
                 "created_at": m.created_at.isoformat(),
+                "attachments": files.get(m.id, []),
             }
         )
     visitors = await session.scalars(
@@ -149,8 +167,12 @@ async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:
         .where(Conversation.id.in_(conversation_ids))
         .values(erased_values(Conversation, CONVERSATION_KEPT, {"context": {}}))
     )
-    # The files go with the lines they were sent in.
+    # The files go with the lines they were sent in: the rows here, the bytes from the storage backend.
+    keys = list(
+        await session.scalars(select(Attachment.storage_key).where(Attachment.conversation_id.in_(conversation_ids)))
+    )
     files = await session.execute(delete(Attachment).where(Attachment.conversation_id.in_(conversation_ids)))
+    await _delete_stored_files(keys)
     # An invitation still counts in the proactive-chat report; whom it was shown to, and where, goes.
     await session.execute(
         update(Invitation)
@@ -169,6 +191,20 @@ async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:
         "visitors": rowcount(visitors),
         "claims_by_other_visitors": claims,
     }
+
+
+async def _delete_stored_files(keys: list[str]) -> None:
+    """Removes the bytes now, inside the erasure, rather than after its commit.
+
+    Erasure hooks get only a session, so the backend comes from ``frontdesk.storage.configured()``, which
+    ``create_app`` points at the app's own backend (a process without an app builds the one its settings name).
+    Deleting before the commit means that if the commit then fails, the rows survive without their bytes (the
+    file is served as gone, and the erasure is run again); deleting after it would mean a crash in between
+    leaves a person's files on disk with nothing left pointing at them, which no later erasure could find.
+    """
+    storage = configured()
+    for key in keys:
+        await storage.delete(key)
 
 
 async def merge(*, session: AsyncSession, target: Contact, duplicate: Contact) -> dict[str, Any]:
