@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.models import Contact
 from frontdesk.contacts.service import decode_cursor, encode_cursor
+from frontdesk.conversations.identity import ANONYMOUS_NAME_PREFIX
 from frontdesk.conversations.models import CannedReply, Conversation, Visitor
 from frontdesk.errors import Conflict, InvalidInput, NotFound
 from frontdesk.inputs import RequestModel
@@ -28,6 +29,7 @@ FALLBACKS = {"contact.first_name": "there", "contact.name": "there", "contact.em
 PLACEHOLDERS = tuple(FALLBACKS)
 MAX_BODY = 5000
 PICKER_LIMIT = 20
+ANONYMOUS_NAME = re.compile(re.escape(ANONYMOUS_NAME_PREFIX) + r"\d+")
 
 
 def unknown_placeholders(body: str) -> list[str]:
@@ -82,17 +84,21 @@ async def placeholder_values(
     *, session: AsyncSession, conversation: Conversation, agent_name: str | None
 ) -> PlaceholderValues:
     """The conversation's contact (or, before one is known, the name the visitor gave) and the agent."""
+    email = None
     if conversation.contact_id is not None:
         contact = await session.get(Contact, conversation.contact_id)
         if contact is not None:
-            first = contact.first_name or (contact.name.split()[0] if contact.name.strip() else None)
-            return PlaceholderValues(first, contact.name, contact.primary_email, agent_name)
+            email = contact.primary_email
+            # A chat's contact is named "Visitor 12" until the visitor is known: that is no one's first name.
+            if contact.first_name or not ANONYMOUS_NAME.fullmatch(contact.name):
+                first = contact.first_name or (contact.name.split()[0] if contact.name.strip() else None)
+                return PlaceholderValues(first, contact.name, email, agent_name)
     claimed = None
     if conversation.visitor_id is not None:
         # Only a greeting: the typed name is never used to join records, so an unverified one is fine here.
         claimed = await session.scalar(select(Visitor.claimed_name).where(Visitor.id == conversation.visitor_id))
     first = claimed.split()[0] if claimed and claimed.strip() else None
-    return PlaceholderValues(first, claimed, None, agent_name)
+    return PlaceholderValues(first, claimed, email, agent_name)
 
 
 class CannedReplyCreate(RequestModel):
