@@ -149,12 +149,13 @@ async def set_office_hours(request: Request, key: str, session: DbSession, user:
     team = teams.get(key[:40].strip().lower())
     if team is None:
         return Response(f"no team {key[:40]!r}", status_code=404, media_type="text/plain")
+    team_key = team.key  # read before a rollback expires the row
     try:
         hours = parse_form(form)
         zone = check_time_zone(form.get("time_zone"))
     except DomainError as exc:
         await session.rollback()
-        return await chat_page(request, session, user, hours_errors={team.key: _message(exc)})
+        return await chat_page(request, session, user, hours_errors={team_key: _message(exc)})
     team.office_hours = hours
     team.time_zone = zone
     await session.commit()
