@@ -16,6 +16,7 @@ from frontdesk.conversations.visitors import do_start_visitor, get_chat_settings
 from frontdesk.db import create_session_factory
 from frontdesk.workspaces.models import Role
 from tests.factories import WorkspaceHandle
+from tests.workspaces.test_console_auth import csrf_of, login
 
 API = "/api/v1/invitation-rules"
 
@@ -279,3 +280,48 @@ async def test_another_workspaces_rules_are_not_found(
     # Another workspace's visitor is never offered this workspace's rules.
     assert await _offer(other_workspace, await _visitor(other_workspace)) is None
     assert (await client.get(f"{API}/{rule['id']}", headers=workspace.headers)).json()["name"] == "Secret rule"
+
+
+async def test_a_team_outside_its_office_hours_does_not_invite_until_it_opens(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
+    await _rule(client, workspace, team="sales", message="Sales here")
+    closed = {"office_hours": {"mon": []}, "time_zone": None}  # closed every day
+    await client.put("/api/v1/teams/sales/office-hours", json=closed, headers=workspace.headers)
+    visitor = await _visitor(workspace)
+    assert await _offer(workspace, visitor) is None
+    always = {"office_hours": {}, "time_zone": None}
+    await client.put("/api/v1/teams/sales/office-hours", json=always, headers=workspace.headers)
+    offer = await _offer(workspace, visitor)  # not recorded while closed: shown now, for the first time
+    assert offer is not None and offer.team == "sales"
+
+
+async def test_invitation_rules_in_the_console(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
+    await login(client, workspace.admin_email)
+    csrf = csrf_of((await client.get("/settings/chat")).text)
+    form = {
+        "csrf_token": csrf, "name": "Pricing", "message": "Questions about plans?", "url_pattern": "/pricing*",
+        "min_seconds_on_page": "30", "segment_rule": "", "team": "sales", "priority": "5", "enabled": "on",
+    }  # fmt: skip
+    assert (await client.post("/settings/invitation-rules", data=form)).status_code == 303
+    rule = (await client.get(API, headers=workspace.headers)).json()["items"][0]
+    assert (rule["url_pattern"], rule["min_seconds_on_page"], rule["team"], rule["priority"]) == (
+        "/pricing*",
+        30,
+        "sales",
+        5,
+    )
+    assert (rule["enabled"], rule["returning_only"], rule["segment_rule"]) == (True, False, None)
+    refused = await client.post("/settings/invitation-rules", data={**form, "segment_rule": "lifecycle = "})
+    assert refused.status_code == 422 and "segment_rule" in refused.text
+    edited = await client.post(
+        f"/settings/invitation-rules/{rule['id']}", data={**form, "enabled": "", "returning_only": "on"}
+    )
+    assert edited.status_code == 303
+    after = (await client.get(f"{API}/{rule['id']}", headers=workspace.headers)).json()
+    assert (after["enabled"], after["returning_only"]) == (False, True)
+    page = (await client.get("/settings/chat")).text
+    assert "Pricing" in page and "Questions about plans?" in page
+    deleted = await client.post(f"/settings/invitation-rules/{rule['id']}/delete", data={"csrf_token": csrf})
+    assert deleted.status_code == 303
+    assert (await client.get(API, headers=workspace.headers)).json()["items"] == []

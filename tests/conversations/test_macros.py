@@ -217,6 +217,7 @@ async def test_the_inbox_lists_and_applies_macros_as_the_signed_in_agent(
     await login(client, workspace.admin_email)
     csrf = csrf_of((await client.get("/settings/chat")).text)
     conversation = await workspace.conversation("Hello")
+    admin_id = await _agent_id(client, workspace, workspace.admin_email)
     added = await client.post(
         "/settings/macros",
         data={"csrf_token": csrf, "name": "Take it", "reply": "Hi, {{agent.name}} here.", "assign": "me"},
@@ -224,11 +225,15 @@ async def test_the_inbox_lists_and_applies_macros_as_the_signed_in_agent(
     assert added.status_code == 303
     listed = (await client.get(f"/inbox/{conversation}/macros.json")).json()
     assert listed == [{"id": listed[0]["id"], "name": "Take it", "summary": "Reply, assign to me"}]
+    named = await _macro(client, workspace, [{"type": "assign", "agent_id": admin_id}], name="To the admin")
+    assert named["summary"] == f"Assign to agent {admin_id}"
+    menu = {item["name"]: item["summary"] for item in (await client.get(f"/inbox/{conversation}/macros.json")).json()}
+    assert menu["To the admin"] == "Assign to Admin"  # the inbox names the agent
+    await client.delete(f"{API}/{named['id']}", headers=workspace.headers)
     forged = await client.post(f"/inbox/{conversation}/macros/{listed[0]['id']}")
     assert forged.status_code == 403
     applied = await client.post(f"/inbox/{conversation}/macros/{listed[0]['id']}", headers={"X-CSRF-Token": csrf})
     assert applied.status_code == 204
-    admin_id = await _agent_id(client, workspace, workspace.admin_email)
     read = (await client.get(f"/api/v1/conversations/{conversation}", headers=workspace.headers)).json()
     assert read["assignee_id"] == admin_id and read["last_message"] == "Hi, Admin here."
     bad = await client.post("/settings/macros", data={"csrf_token": csrf, "name": "Empty"})

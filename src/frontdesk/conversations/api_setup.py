@@ -13,9 +13,9 @@ from frontdesk.conversations.office_hours import (
     check_office_hours,
     check_time_zone,
     is_open,
+    team_zone,
 )
 from frontdesk.conversations.schemas import ConversationRead
-from frontdesk.conversations.widget_config import team_zone
 from frontdesk.db import utcnow
 from frontdesk.deps import Admin, DbSession, Editor, PathId, Viewer
 from frontdesk.errors import NotFound

@@ -23,6 +23,7 @@ from frontdesk.contacts.models import Contact
 from frontdesk.contacts.service import decode_cursor, encode_cursor
 from frontdesk.conversations import routing
 from frontdesk.conversations.models import ChatSettings, Conversation, Invitation, InvitationRule, Team, Visitor
+from frontdesk.conversations.office_hours import is_open, team_zone, workspace_zone_name
 from frontdesk.db import utcnow
 from frontdesk.errors import InvalidInput, NotFound
 from frontdesk.inputs import RequestModel
@@ -279,6 +280,7 @@ async def match_invitation(
         return None
     target = page_target(page_url)
     segment_check = _SegmentCheck(session, workspace_id)
+    workspace_zone: str | None = None
     for rule in rules:
         if not page_conditions_hold(rule, visitor=visitor, target=target, seconds_on_page=seconds_on_page):
             continue
@@ -287,10 +289,16 @@ async def match_invitation(
             visitor.contact_id is None or not await segment_check.contains(rule.segment_rule, visitor.contact_id)
         ):
             continue
+        team = await session.get(Team, rule.team_id) if rule.team_id else None
+        # A team outside its office hours cannot answer: its invitation waits for the visitor's next page.
+        if team is not None and team.office_hours:
+            if workspace_zone is None:
+                workspace_zone = await workspace_zone_name(session, workspace_id)
+            if not is_open(team.office_hours, team_zone(team, workspace_zone), utcnow()):
+                continue
         invitation_id = await _record_shown(session, rule, visitor, page_url)
         if invitation_id is None:
             continue  # another request showed it a moment ago: it counts as shown, once
-        team = await session.get(Team, rule.team_id) if rule.team_id else None
         return InvitationOffer(
             invitation_id=invitation_id,
             rule_id=rule.id,

@@ -149,29 +149,33 @@ async def check_actions(*, session: AsyncSession, workspace_id: int, actions: li
     return checked
 
 
-def summary(actions: list[dict[str, Any]]) -> str:
-    """One line an agent reads before clicking: "Reply, tag refund, resolve"."""
+def summary(actions: list[dict[str, Any]], agent_names: dict[int, str] | None = None) -> str:
+    """One line an agent reads before clicking: "Reply, tag refund, resolve"; agents by name when known."""
+    names = agent_names or {}
     parts: list[str] = []
     for action in actions:
         kind = action.get("type")
-        if kind == "reply":
-            parts.append("reply")
-        elif kind == "note":
-            parts.append("add a note")
+        if kind in ("reply", "note"):
+            parts.append("reply" if kind == "reply" else "add a note")
         elif kind == "tag":
             parts.append(f"tag {action.get('tag')}")
         elif kind == "status":
-            parts.append(
-                {"resolved": "resolve", "open": "reopen"}.get(str(action.get("status")), f"set {action.get('status')}")
-            )
+            status = str(action.get("status"))
+            parts.append({"resolved": "resolve", "open": "reopen"}.get(status, f"set {status}"))
         elif kind == "team":
             parts.append(f"move to {action.get('team')}")
         elif kind == "assign":
-            parts.append(
-                "assign to me" if action.get("agent_id") == "me" else f"assign to agent {action.get('agent_id')}"
-            )
+            agent_id = action.get("agent_id")
+            who = names.get(agent_id, f"agent {agent_id}") if isinstance(agent_id, int) else str(agent_id)
+            parts.append(f"assign to {who}")
     text = ", ".join(parts)
     return text[:1].upper() + text[1:]
+
+
+async def agent_names(*, session: AsyncSession, workspace_id: int) -> dict[int, str]:
+    """The workspace's agents by id, for summaries."""
+    rows = await session.execute(select(Agent.id, Agent.display_name).where(Agent.workspace_id == workspace_id))
+    return {agent_id: name for agent_id, name in rows.all()}
 
 
 def to_read(macro: Macro) -> MacroRead:

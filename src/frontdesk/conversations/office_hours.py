@@ -14,10 +14,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.conversations.models import Team
 from frontdesk.errors import InvalidInput
 from frontdesk.inputs import RequestModel
 from frontdesk.reports.controls import zone_of
+from frontdesk.workspaces.models import Workspace
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"), strict=True))
@@ -87,6 +91,18 @@ def is_open(office_hours: OfficeHours, zone: ZoneInfo, at: datetime) -> bool:
     local = at.astimezone(zone)
     now = f"{local.hour:02d}:{local.minute:02d}"
     return any(start <= now < end for start, end in office_hours.get(DAYS[local.weekday()], []))
+
+
+def team_zone(team: Team, workspace_zone: str) -> ZoneInfo:
+    """The zone a team's hours are written in: its own, else the workspace's."""
+    try:
+        return ZoneInfo(team.time_zone or workspace_zone)
+    except (ValueError, KeyError):  # saved names are checked; a zone later dropped by tzdata reads as UTC
+        return ZoneInfo("UTC")
+
+
+async def workspace_zone_name(session: AsyncSession, workspace_id: int) -> str:
+    return (await session.scalar(select(Workspace.time_zone).where(Workspace.id == workspace_id))) or "UTC"
 
 
 def parse_form(text_by_day: dict[str, str], *, field: str = "office_hours") -> OfficeHours:

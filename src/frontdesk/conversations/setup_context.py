@@ -93,6 +93,7 @@ async def chat_page(
         look["show_agents"] = look_typed.get("show_agents") == "on"
     replies, _ = await canned.list_canned_replies(session=session, workspace_id=workspace_id, limit=200)
     macro_rows, _ = await macros.list_macros(session=session, workspace_id=workspace_id, limit=200)
+    names = await macros.agent_names(session=session, workspace_id=workspace_id)
     rule_rows, _ = await invitations.list_rules(session=session, workspace_id=workspace_id, limit=200)
     teams_by_id = {team.id: team for team in teams.values()}
     rules = [await invitations.to_read(session=session, rule=rule, teams=teams_by_id) for rule in rule_rows]
@@ -115,7 +116,9 @@ async def chat_page(
         canned_errors=canned_errors or {},
         canned_typed=canned_typed or {},
         placeholders=canned.PLACEHOLDERS,
-        macros=[(macro, macros.summary(macro.actions), macro_form_fields(macro.actions)) for macro in macro_rows],
+        macros=[
+            (macro, macros.summary(macro.actions, names), macro_form_fields(macro.actions)) for macro in macro_rows
+        ],
         macro_errors=macro_errors or {},
         macro_typed=macro_typed or {},
         statuses=[status.value for status in ConversationStatus],

@@ -18,7 +18,7 @@ from frontdesk.conversations import canned, macros, service
 from frontdesk.conversations.setup_context import chat_page
 from frontdesk.conversations.setup_rules_pages import router as rules_router
 from frontdesk.conversations.visitors import get_chat_settings, normalize_origin
-from frontdesk.conversations.widget_config import WidgetLook, check_avatar_url
+from frontdesk.conversations.widget_config import WidgetLook, check_avatar_url, preview_agents, widget_config
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, InvalidInput, errors_from_pydantic
 from frontdesk.web.console import ConsoleAgent, FormAgent, render
@@ -100,16 +100,14 @@ async def widget_preview(request: Request, session: DbSession, user: ConsoleAgen
         except ValidationError:
             look[name] = current[name]
     look["show_agents"] = query.get("show_agents", "on" if settings.show_agents else "") == "on"
-    config = {
-        "color": look["color"],
-        "position": look["position"],
-        "launcher_text": look["launcher_text"],
-        "launcher_icon": look["launcher_icon"],
-        "language": look["language"],
-        "greeting": look["welcome_message"],
-        "offline_message": look["offline_message"],
-        "show_agents": look["show_agents"],
-    }
+    # The same object the widget's session answer carries, with the unsaved look in place of the saved one.
+    config = await widget_config(session=session, settings=settings)
+    config.update({name: look[name] for name in LOOK_FIELDS if name != "welcome_message"})
+    config["greeting"] = look["welcome_message"]
+    if not look["show_agents"]:
+        config["agents"] = []
+    elif not config["agents"]:
+        config["agents"] = await preview_agents(session=session, workspace_id=settings.workspace_id)
     response = render(
         request,
         "partials/setup_preview.html",
@@ -244,8 +242,9 @@ async def macros_for_conversation(conversation_id: PathId, session: DbSession, u
     workspace_id = user.principal.workspace_id
     await service.get_conversation(session=session, workspace_id=workspace_id, conversation_id=conversation_id)
     rows, _ = await macros.list_macros(session=session, workspace_id=workspace_id, limit=200)
+    names = await macros.agent_names(session=session, workspace_id=workspace_id)
     ordered = sorted(rows, key=lambda macro: macro.name.lower())
-    return JSONResponse([{"id": m.id, "name": m.name, "summary": macros.summary(m.actions)} for m in ordered])
+    return JSONResponse([{"id": m.id, "name": m.name, "summary": macros.summary(m.actions, names)} for m in ordered])
 
 
 @router.post("/inbox/{conversation_id}/macros/{macro_id}")

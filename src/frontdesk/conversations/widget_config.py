@@ -11,18 +11,17 @@ import statistics
 import time
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.conversations.models import AgentPresence, ChatSettings, Conversation, Presence, Team, TeamMember
-from frontdesk.conversations.office_hours import is_open
+from frontdesk.conversations.office_hours import is_open, team_zone, workspace_zone_name
 from frontdesk.conversations.routing import PRESENCE_TTL
 from frontdesk.db import utcnow
 from frontdesk.inputs import RequestModel
-from frontdesk.workspaces.models import Agent, Workspace
+from frontdesk.workspaces.models import Agent
 
 # The widget's catalogue has these languages (widget.js); the launcher draws these icons.
 LANGUAGES = {"en": "English", "de": "Deutsch"}
@@ -171,18 +170,17 @@ async def _agents_shown(session: AsyncSession, workspace_id: int, online: set[in
     ]
 
 
-def team_zone(team: Team, workspace_zone: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(team.time_zone or workspace_zone)
-    except (ValueError, KeyError):  # saved names are checked; a zone later dropped by tzdata reads as UTC
-        return ZoneInfo("UTC")
+async def preview_agents(*, session: AsyncSession, workspace_id: int) -> list[dict[str, Any]]:
+    """The agents the widget would show were "show agents" on (the settings' preview, before saving)."""
+    online = await _online_by_team(session, workspace_id)
+    return await _agents_shown(session, workspace_id, set().union(*online.values()) if online else set())
 
 
 async def widget_config(*, session: AsyncSession, settings: ChatSettings) -> dict[str, Any]:
     """The ``config`` object of the widget's session answer (see docs/widget.md)."""
     workspace_id = settings.workspace_id
     teams = (await session.scalars(select(Team).where(Team.workspace_id == workspace_id).order_by(Team.id))).all()
-    workspace_zone = (await session.scalar(select(Workspace.time_zone).where(Workspace.id == workspace_id))) or "UTC"
+    workspace_zone = await workspace_zone_name(session, workspace_id)
     online = await _online_by_team(session, workspace_id)
     now = utcnow()
     everyone_online = set().union(*online.values()) if online else set()
