@@ -9,6 +9,7 @@ from sqlalchemy import update
 from frontdesk.conversations.canned import PlaceholderValues, fill_placeholders, unknown_placeholders
 from frontdesk.conversations.models import Conversation
 from frontdesk.db import create_session_factory
+from frontdesk.workspaces.models import Role
 from tests.factories import WorkspaceHandle
 from tests.workspaces.test_console_auth import csrf_of, login
 
@@ -104,8 +105,6 @@ def test_placeholders_are_filled_and_missing_values_fall_back() -> None:
 
 
 async def test_viewers_cannot_write_canned_replies(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
-    from frontdesk.workspaces.models import Role
-
     viewer = await workspace.key_with_role(Role.viewer)
     body = {"shortcut": "x", "body": "y"}
     assert (await client.post(API, json=body, headers=viewer)).status_code == 403
@@ -207,3 +206,18 @@ async def test_the_picker_of_another_workspaces_conversation_is_not_found(
     foreign = await other_workspace.conversation("Secret")
     assert (await client.get(f"/inbox/{foreign}/canned-replies.json")).status_code == 404
     assert (await client.get(f"/inbox/{foreign}/macros.json")).status_code == 404
+
+
+async def test_viewers_see_canned_replies_and_macros_without_forms(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
+    await _create(client, workspace, body="Visible to viewers")
+    viewer = await workspace.add_agent(Role.viewer)
+    await login(client, viewer)
+    page = await client.get("/settings/chat")
+    assert page.status_code == 200 and "Visible to viewers" in page.text
+    for form in ("Add canned reply", "Add macro", "Add invitation", "Save look", "Identity verification"):
+        assert form not in page.text, form
+    csrf = csrf_of(page.text)
+    refused = await client.post("/settings/canned-replies", data={"csrf_token": csrf, "shortcut": "x", "body": "y"})
+    assert refused.status_code == 403
