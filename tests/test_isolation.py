@@ -77,6 +77,8 @@ FOREIGN_ID_CASES: list[tuple[str, str, Any]] = [
     # A's customer with stored predictions: tests/success/test_clv_api.py (test_a_customers_predictions).
     ("GET", "/api/v1/contacts/{contact_id}/predictions", None),
     ("GET", "/api/v1/conversations/{conversation_id}/attachments", None),
+    # Applying one's own macro (there is none yet: 404 either way) to A's conversation must not touch it.
+    ("POST", "/api/v1/conversations/{conversation_id}/macros/1", None),
 ]
 # Operations without an id in the path: they act on the caller's own workspace only (checked below).
 OWN_WORKSPACE_OPERATIONS = {
@@ -167,6 +169,33 @@ OWN_WORKSPACE_OPERATIONS = {
     ("POST", "/api/v1/conversations/{conversation_id}/attachments"),
     ("GET", "/api/v1/attachments/{attachment_id}"),
     ("GET", "/api/v1/attachments/{attachment_id}/content"),
+    # Canned replies, macros and invitation rules (issue 14): every operation with an id is sent with another
+    # workspace's ids and must give 404 and change nothing in tests/conversations/test_canned.py
+    # (test_another_workspaces_replies_are_not_found), test_macros.py (test_another_workspaces_macros_and_...,
+    # also applying a foreign macro to one's own conversation and one's own macro to a foreign conversation)
+    # and test_invitations.py (test_another_workspaces_rules_are_not_found).
+    ("GET", "/api/v1/canned-replies"),
+    ("POST", "/api/v1/canned-replies"),
+    ("GET", "/api/v1/canned-replies/{reply_id}"),
+    ("PATCH", "/api/v1/canned-replies/{reply_id}"),
+    ("DELETE", "/api/v1/canned-replies/{reply_id}"),
+    ("GET", "/api/v1/macros"),
+    ("POST", "/api/v1/macros"),
+    ("GET", "/api/v1/macros/{macro_id}"),
+    ("PATCH", "/api/v1/macros/{macro_id}"),
+    ("DELETE", "/api/v1/macros/{macro_id}"),
+    ("POST", "/api/v1/conversations/{conversation_id}/macros/{macro_id}"),
+    ("GET", "/api/v1/invitation-rules"),
+    ("POST", "/api/v1/invitation-rules"),
+    ("GET", "/api/v1/invitation-rules/{rule_id}"),
+    ("PATCH", "/api/v1/invitation-rules/{rule_id}"),
+    ("DELETE", "/api/v1/invitation-rules/{rule_id}"),
+    # Counts only the caller's invitations and orders: tests/conversations/test_invitations_report.py fills
+    # another workspace with the same world and checks the figures do not change.
+    ("GET", "/api/v1/reports/invitations"),
+    # A team key names one of the caller's own teams; there are no ids (tests/conversations/test_office_hours.py).
+    ("GET", "/api/v1/teams/{key}/office-hours"),
+    ("PUT", "/api/v1/teams/{key}/office-hours"),
 }
 
 

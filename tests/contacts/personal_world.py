@@ -18,7 +18,8 @@ from sqlalchemy import MetaData, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from frontdesk.conversations.csat import do_rate
-from frontdesk.conversations.models import Conversation
+from frontdesk.conversations.invitations import mark_answered, match_invitation
+from frontdesk.conversations.models import Conversation, Visitor
 from frontdesk.conversations.schemas import RatingCreate, VisitorMessage
 from frontdesk.conversations.service import Outbox
 from frontdesk.conversations.visitors import do_start_visitor, do_visitor_message, get_chat_settings, user_hash
@@ -96,6 +97,28 @@ async def _visitor_chat(workspace: WorkspaceHandle, person: Person) -> None:
         await session.commit()
         assert conversation.contact_id is not None
         person.contact_id, person.conversation_id = conversation.contact_id, conversation.id
+
+
+async def _invited(client: httpx.AsyncClient, workspace: WorkspaceHandle, person: Person) -> None:
+    """A proactive invitation was shown to the person on a page whose address names their parcel, and answered."""
+    rule = {"name": "Parcel help", "url_pattern": "/track*", "message": "Questions about your parcel?"}
+    await _call(client, "post", "/api/v1/invitation-rules", json=rule, headers=workspace.headers)
+    async with create_session_factory(workspace.engine)() as session:
+        settings = await get_chat_settings(session=session, workspace_id=workspace.id)
+        visitor = await session.scalar(select(Visitor).where(Visitor.contact_id == person.contact_id))
+        assert visitor is not None
+        offer = await match_invitation(
+            session=session,
+            settings=settings,
+            visitor=visitor,
+            page_url=f"https://shop.example/track?parcel={person.token}",
+            seconds_on_page=5,
+        )
+        assert offer is not None
+        await mark_answered(
+            session=session, visitor=visitor, invitation_id=offer.invitation_id, conversation_id=person.conversation_id
+        )
+        await session.commit()
 
 
 async def _stranger_claims(workspace: WorkspaceHandle, person: Person) -> None:
@@ -185,6 +208,7 @@ async def build_world(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> 
             await _call(client, "get", f"/api/v1/contacts/{person.contact_id}/referral-code", headers=h)
         )["code"]
     await _stranger_claims(workspace, erased)
+    await _invited(client, workspace, erased)
     await _rate(workspace, erased, 2)
     await _rate(workspace, survivor, 5)
     # The survivor buys for the erased person: a relationship both timelines mention, by name.

@@ -34,6 +34,7 @@ NO_PERSONAL_DATA = {
     "conversation_reads",  # how far each agent has read each conversation (agent ids and numbers)
     # FOUNDATION ONLY, until the issue-14 work fills them in personal_world.py: remove both lines then.
     "invitations",
+    "attachments",
 }
 
 
