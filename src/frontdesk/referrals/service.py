@@ -248,7 +248,7 @@ async def attribute_referred_visitors_orders(
             )
             .group_by(Visitor.contact_id)
         )
-        for contact_id, code in rows.tuples().all():
+        for contact_id, code in rows.all():
             if contact_id is None or code is None:
                 continue
             await attribute_visitor_code(
