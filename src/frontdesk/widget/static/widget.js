@@ -31,7 +31,7 @@
       "uploading": "Sending {name}…", "upload_failed": "Could not send {name}.",
       "agent": "Agent", "you": "You", "typing": "{name} is typing…",
       "email_needed": "Leave your e-mail so we can answer you.", "error": "Something went wrong. Try again.",
-      "rate_question": "How did we do?", "rate_star": "{n} out of 5 stars",
+      "rate_question": "How did we do?", "rate_star": "Rate {n} out of 5",
       "comment_label": "Add a comment (optional)", "comment_send": "Send comment",
       "rated_thanks": "Thanks for your rating!", "commented_thanks": "Thanks for your comment!",
       "ended": "This conversation has ended.", "ended_hint": "Write below to reopen it, or start a new one.",
@@ -57,7 +57,7 @@
       "agent": "Team", "you": "Sie", "typing": "{name} schreibt…",
       "email_needed": "Hinterlassen Sie Ihre E-Mail, damit wir antworten können.",
       "error": "Etwas ist schiefgegangen. Bitte erneut versuchen.",
-      "rate_question": "Wie war unser Service?", "rate_star": "{n} von 5 Sternen",
+      "rate_question": "Wie war unser Service?", "rate_star": "Mit {n} von 5 Sternen bewerten",
       "comment_label": "Kommentar (optional)", "comment_send": "Kommentar senden",
       "rated_thanks": "Danke für Ihre Bewertung!", "commented_thanks": "Danke für Ihren Kommentar!",
       "ended": "Dieses Gespräch ist beendet.",
@@ -573,7 +573,9 @@
     Array.prototype.forEach.call(stars.children, function (b) {
       b.setAttribute("aria-pressed", String(!!(c && Number(b.getAttribute("data-stars")) === c.csat_rating)));
     });
-    if (c && c.csat_rating && !c.csat_commented) commentBox.hidden = false;
+    // Stars first; once they are chosen, the optional comment (sent as a second frame to the same rating).
+    var starred = !!(c && c.csat_rating);
+    ratingQuestion.hidden = starred; stars.hidden = starred; commentBox.hidden = !starred;
   }
   function rate(n) {
     if (preview) return;
