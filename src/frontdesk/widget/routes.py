@@ -128,6 +128,8 @@ async def _conversation_state(
         "through_seq": through_seq(conversation, messages) if conversation else 0,
         "conversations": await visitor_conversations(session=session, visitor=visitor),
         "online": online,
+        # The visitor left an address before: a new conversation needs none, even while nobody is online.
+        "email_known": bool(visitor.claimed_email),
         "welcome_message": settings.welcome_message,
         "offline_message": settings.offline_message,
         "config": await widget_config(session=session, settings=settings),

@@ -241,7 +241,7 @@
   [listHeading, list].forEach(function (n) { listView.appendChild(n); });
 
   var chatView = el("div", { "class": "fdw-body" });
-  var log = el("ol", { "class": "fdw-log", "role": "log", "aria-live": "polite" });
+  var log = el("ol", { "class": "fdw-log", "aria-live": "polite" });
   var typing = el("div", { "class": "fdw-note", "hidden": "", "aria-live": "polite" });
   var ended = el("div", { "class": "fdw-ended", "role": "status", "hidden": "" });
   var endedText = el("p", {});
@@ -351,7 +351,8 @@
     bubbleText.textContent = label;
     if (label) bubble.appendChild(bubbleText);
     bubble.appendChild(badge);
-    var name = state.open ? t("close_chat") : (label || t("open_chat"));
+    // A launcher with text is named by that text (what sighted users see); aria-expanded says open or closed.
+    var name = label || (state.open ? t("close_chat") : t("open_chat"));
     bubble.setAttribute("aria-label", state.unread ? name + " (" + t("unread", { n: state.unread }) + ")" : name);
   }
 
@@ -414,7 +415,7 @@
     listView.hidden = inChat; newRow.hidden = inChat; chatView.hidden = !inChat; form.hidden = !inChat;
     var needsPrechat = !state.conversation && inChat;
     prechat.hidden = !needsPrechat;
-    emailInput.required = needsPrechat && !teamAvailable(teamSelect.value || "support");
+    emailInput.required = needsPrechat && !state.emailKnown && !teamAvailable(teamSelect.value || "support");
     emailInput.placeholder = emailInput.required ? t("email_required") : t("email_optional");
     var c = state.conversation;
     ended.hidden = !(c && c.status === "resolved");
@@ -608,7 +609,7 @@
     } else {
       frame.team = teamSelect.value;
       if (nameInput.value.trim()) frame.name = nameInput.value.trim();
-      if (emailInput.value.trim()) frame.email = emailInput.value.trim();
+      if (emailInput.value.trim()) { frame.email = emailInput.value.trim(); state.emailKnown = true; }
       frame.context = visitContext();
       if (state.startNew) frame.new_conversation = true;
       if (state.invitation) { frame.invitation_id = state.invitation.id; if (state.invitation.team) frame.team = state.invitation.team; }
@@ -810,7 +811,7 @@
         if (!res.ok) { setTimeout(start, 5000); return; }
         var data = res.data;
         state.visitorToken = data.visitor_token; store.set("visitor", data.visitor_token);
-        state.online = data.online || {}; state.settings = data;
+        state.online = data.online || {}; state.settings = data; state.emailKnown = !!data.email_known;
         state.conversations = data.conversations || [];
         state.conversation = data.conversation;
         applyConfig(data.config || {});
