@@ -372,3 +372,49 @@ async def test_a_proactive_invitation_is_shown_near_the_launcher_and_answered(
             ("agent", "Comparing plans? We can help."),
             ("visitor", "Yes: five people, which plan?"),
         ]
+
+
+async def test_a_rule_of_the_workspace_invites_a_visitor_on_its_page_end_to_end(
+    browser: Browser,
+    server_url: str,
+    engine: AsyncEngine,
+    workspace: WorkspaceHandle,
+    shop: tuple[str, dict[str, str]],
+) -> None:
+    """With the invitation rules' matcher (SETUP's part of issue 14): a rule for /pricing pages, written as
+    Settings writes it, invites the visitor on that page and not elsewhere. Until that matcher is merged, the
+    matcher is a stub that never invites, and this test fails at the card."""
+    site_url, page_html = shop
+    token = await allow_site(engine, workspace.id, site_url)
+    page_html["html"] = SHOP_PAGE.format(server=server_url, token=token, title="Pricing")
+    async with create_session_factory(engine)() as session:
+        sales = await routing.get_team(session=session, workspace_id=workspace.id, key="sales")
+        session.add(
+            InvitationRule(
+                workspace_id=workspace.id, name="Pricing", url_pattern="/pricing*", team_id=sales.id,
+                message="Comparing plans? We can help.",
+            )
+        )  # fmt: skip
+        await session.commit()
+    context = await browser.new_context(viewport=VIEWPORTS["desktop"])  # type: ignore[arg-type]
+    page = await context.new_page()
+    try:
+        await page.goto(site_url + "/about")
+        await expect(page.get_by_role("button", name="Open chat")).to_be_visible()
+        await page.wait_for_timeout(1500)
+        await expect(page.get_by_role("dialog", name="Message from Sales")).to_be_hidden()
+        await page.goto(site_url + "/pricing")
+        card = page.get_by_role("dialog", name="Message from Sales")
+        await expect(card).to_be_visible(timeout=15_000)
+        await card.get_by_role("button", name="Reply").click()
+        await page.get_by_label("Your e-mail").fill("lea@candy.example")
+        await page.get_by_role("textbox", name="Message").fill("Which plan for five people?")
+        await page.get_by_role("button", name="Send").click()
+        await expect(page.locator(".fdw-msg.fdw-visitor[data-seq='2']")).to_be_visible()
+    finally:
+        await context.close()
+    async with create_session_factory(engine)() as session:
+        answered = (await session.scalars(select(Invitation).where(Invitation.workspace_id == workspace.id))).all()
+        assert [(i.page_url, i.answered_at is not None, i.conversation_id is not None) for i in answered] == [
+            (site_url + "/pricing", True, True)
+        ]
