@@ -157,12 +157,12 @@
     ".fdw-agents{display:flex;align-items:center;gap:6px;margin-top:6px;font-size:12px}.fdw-faces{display:flex}" +
     ".fdw-face{width:28px;height:28px;border-radius:50%;border:2px solid var(--fdw-color);margin-right:-6px;background:#eef1f6;color:#1d2330;" +
     "font:600 11px/24px system-ui;text-align:center;overflow:hidden;object-fit:cover}.fdw-agents span{margin-left:10px}" +
-    ".fdw-body{flex:1;overflow:auto;display:flex;flex-direction:column;min-height:0}" +
+    ".fdw-view{flex:1;overflow:auto;display:flex;flex-direction:column;min-height:0}" +
     ".fdw-log{flex:1;padding:10px;margin:0;list-style:none}" +
-    ".fdw-msg{margin:6px 0;max-width:85%}.fdw-text{white-space:pre-wrap;overflow-wrap:anywhere;padding:7px 10px;border-radius:10px;background:#eef1f6}" +
-    ".fdw-msg.fdw-visitor{margin-left:auto}.fdw-msg.fdw-visitor .fdw-text{background:var(--fdw-color);color:var(--fdw-on-color)}" +
+    ".fdw-msg{margin:6px 0;max-width:85%}.fdw-body{white-space:pre-wrap;overflow-wrap:anywhere;padding:7px 10px;border-radius:10px;background:#eef1f6}" +
+    ".fdw-msg.fdw-visitor{margin-left:auto}.fdw-msg.fdw-visitor .fdw-body{background:var(--fdw-color);color:var(--fdw-on-color)}" +
     ".fdw-meta{font-size:11px;color:#4f5b6a;display:flex;gap:6px}.fdw-visitor .fdw-meta{justify-content:flex-end}" +
-    ".fdw-msg.fdw-pending .fdw-text{opacity:.75}.fdw-note{color:#4f5b6a;font-size:12px;padding:4px 10px}" +
+    ".fdw-msg.fdw-pending .fdw-body{opacity:.75}.fdw-note{color:#4f5b6a;font-size:12px;padding:4px 10px}" +
     ".fdw-files{display:flex;flex-direction:column;gap:4px;margin-top:4px}.fdw-files img{max-width:100%;max-height:180px;border-radius:8px;display:block}" +
     ".fdw-files a{color:#1d4fbf;overflow-wrap:anywhere}" +
     ".fdw-ended{margin:8px 10px;padding:8px 10px;border-radius:8px;background:#f3f4f6;font-size:13px}" +
@@ -232,7 +232,7 @@
   headText.appendChild(title); headText.appendChild(subtitle); headText.appendChild(agentsRow); headText.appendChild(replyTime);
   [listButton, headText, closeButton].forEach(function (n) { head.appendChild(n); });
 
-  var listView = el("div", { "class": "fdw-body", "hidden": "" });
+  var listView = el("div", { "class": "fdw-view", "hidden": "" });
   var listHeading = el("h3", { "class": "fdw-sr", "id": "fdw-list-title" });
   var list = el("ul", { "class": "fdw-list", "aria-labelledby": "fdw-list-title" });
   var newRow = el("div", { "class": "fdw-newrow" });
@@ -240,7 +240,7 @@
   newRow.appendChild(newButton);
   [listHeading, list].forEach(function (n) { listView.appendChild(n); });
 
-  var chatView = el("div", { "class": "fdw-body" });
+  var chatView = el("div", { "class": "fdw-view" });
   var log = el("ol", { "class": "fdw-log", "aria-live": "polite" });
   var typing = el("div", { "class": "fdw-note", "hidden": "", "aria-live": "polite" });
   var ended = el("div", { "class": "fdw-ended", "role": "status", "hidden": "" });
@@ -543,7 +543,7 @@
     meta.appendChild(el("span", {}, who));
     meta.appendChild(el("time", { "datetime": msg.created_at || new Date().toISOString() }, formatTime(msg.created_at)));
     li.appendChild(meta);
-    if (msg.body) li.appendChild(el("div", { "class": "fdw-text" }, msg.body));
+    if (msg.body) li.appendChild(el("div", { "class": "fdw-body" }, msg.body));
     if (msg.attachments && msg.attachments.length) li.appendChild(fileLinks(msg.attachments));
     // In sequence order even when lines arrive out of order; lines not yet stored stay last.
     var later = null;
