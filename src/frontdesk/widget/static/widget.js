@@ -640,14 +640,15 @@
     fetch(base + "/widget/api/attachments", { method: "POST", body: data })
       .then(function (r) { return r.json().then(function (d) { return { ok: r.ok, data: d }; }); })
       .then(function (res) {
-        if (!res.ok || !res.data || res.data.type !== "ack") throw new Error((res.data && res.data.message) || "upload");
-        handle(res.data);
+        if (res.ok && res.data && res.data.type === "ack") { handle(res.data); return; }
+        failed(res.data && typeof res.data.message === "string" ? res.data.message : "");
       })
-      .catch(function () {
-        var line = log.querySelector('[data-client-id="' + clientId + '"]');
-        if (line) line.remove();
-        errorLine.textContent = t("upload_failed", { name: file.name });
-      });
+      .catch(function () { failed(""); });
+    function failed(reason) {
+      var line = log.querySelector('[data-client-id="' + clientId + '"]');
+      if (line) line.remove();
+      errorLine.textContent = t("upload_failed", { name: file.name }) + (reason ? " " + reason : "");
+    }
   }
   attachButton.addEventListener("click", function () { fileInput.click(); });
   fileInput.addEventListener("change", function () {
