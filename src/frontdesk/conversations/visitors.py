@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk import security
@@ -23,28 +23,22 @@ from frontdesk.conversations.models import (
     AuthorType,
     ChatSettings,
     Conversation,
-    ConversationStatus,
     Invitation,
     InvitationRule,
     Message,
-    MessageKind,
     Team,
     Visitor,
 )
 from frontdesk.conversations.schemas import VisitorMessage
 from frontdesk.conversations.service import Outbox, conversation_event, do_post_message, inbox_channel
-from frontdesk.conversations.visit_context import later_page
+from frontdesk.conversations.visits import attribute_referral, current_conversation, owned_conversation, owner_ids
 from frontdesk.db import utcnow
 from frontdesk.errors import InvalidInput, NotFound
-from frontdesk.referrals.models import ReferralCode
-from frontdesk.referrals.service import attribute_visitor_code, normalize_code
 
 VISITOR_TOKEN_PREFIX = "fdv_"
 MAX_USER_ID = 200  # visitors.external_user_id
 # A page load after this long without one starts another visit: the visitor is then a returning one.
 VISIT_GAP = timedelta(minutes=30)
-MAX_LISTED_CONVERSATIONS = 50
-PREVIEW_LENGTH = 120
 
 
 @dataclass(frozen=True)
@@ -176,7 +170,7 @@ async def _adopt_identified_contact(session: AsyncSession, visitor: Visitor) -> 
     if known is None or known == visitor.contact_id:
         return
     previous, visitor.contact_id = visitor.contact_id, known
-    await _attribute_referral(session, visitor)
+    await attribute_referral(session, visitor)
     if previous is not None and await _only_anonymous(session, visitor, previous):
         await session.flush()
         await identity.move_chats(
@@ -196,131 +190,6 @@ async def _only_anonymous(session: AsyncSession, visitor: Visitor, contact_id: i
     return has_email is None and others is None
 
 
-def _owner_ids(visitor: Visitor) -> Any:
-    """The visitors whose conversations this one sees: itself, and the same proven user's other browsers."""
-    if visitor.external_user_id:
-        return select(Visitor.id).where(
-            Visitor.workspace_id == visitor.workspace_id,
-            or_(Visitor.id == visitor.id, Visitor.external_user_id == visitor.external_user_id),
-        )
-    return select(Visitor.id).where(Visitor.id == visitor.id)
-
-
-async def owned_conversation(*, session: AsyncSession, visitor: Visitor, conversation_id: int) -> Conversation:
-    """One of the visitor's own conversations; any other id is unknown to them."""
-    conversation = await session.scalar(
-        select(Conversation).where(
-            Conversation.id == conversation_id,
-            Conversation.workspace_id == visitor.workspace_id,
-            Conversation.visitor_id.in_(_owner_ids(visitor)),
-        )
-    )
-    if conversation is None:
-        raise NotFound(f"no conversation {conversation_id} of this visitor", field="conversation_id")
-    return conversation
-
-
-async def current_conversation(
-    *, session: AsyncSession, visitor: Visitor, conversation_id: int | None = None
-) -> Conversation | None:
-    """The conversation the widget shows: ``conversation_id`` when it is the visitor's own, else their latest.
-
-    An identified visitor sees those of the same user's other browsers too.
-    """
-    if conversation_id is not None:
-        try:
-            return await owned_conversation(session=session, visitor=visitor, conversation_id=conversation_id)
-        except NotFound:
-            pass
-    return await session.scalar(
-        select(Conversation)
-        .where(Conversation.visitor_id.in_(_owner_ids(visitor)))
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    )
-
-
-async def visitor_conversations(*, session: AsyncSession, visitor: Visitor) -> list[dict[str, Any]]:
-    """The visitor's conversations, latest first: what the widget's list shows (never context or notes)."""
-    conversations = (
-        await session.scalars(
-            select(Conversation)
-            .where(Conversation.visitor_id.in_(_owner_ids(visitor)))
-            .order_by(Conversation.id.desc())
-            .limit(MAX_LISTED_CONVERSATIONS)
-        )
-    ).all()
-    ids = [conversation.id for conversation in conversations]
-    last_seqs = (
-        select(Message.conversation_id, func.max(Message.seq).label("seq"))
-        .where(Message.conversation_id.in_(ids), Message.kind == MessageKind.message.value)
-        .group_by(Message.conversation_id)
-        .subquery()
-    )
-    last_lines = {
-        row.conversation_id: row
-        for row in (
-            await session.execute(
-                select(Message.conversation_id, Message.body, Message.author_type, Message.created_at).join(
-                    last_seqs,
-                    (last_seqs.c.conversation_id == Message.conversation_id) & (last_seqs.c.seq == Message.seq),
-                )
-            )
-        ).all()
-    }
-    listed = []
-    for conversation in conversations:
-        line = last_lines.get(conversation.id)
-        listed.append(
-            {
-                "id": conversation.id,
-                "status": conversation.status,
-                "last_message": line.body[:PREVIEW_LENGTH] if line else None,
-                "last_author_type": line.author_type if line else None,
-                "last_activity_at": (line.created_at if line else conversation.created_at).isoformat(),
-                "created_at": conversation.created_at.isoformat(),
-            }
-        )
-    return listed
-
-
-async def do_note_referral(*, session: AsyncSession, visitor: Visitor, code: Any) -> bool:
-    """Keep the code of the ?ref= link the visitor arrived by, when it is a code of the workspace."""
-    if not isinstance(code, str) or not code.strip() or len(code.strip()) > 20 or visitor.referral_code:
-        return False
-    known = await session.scalar(
-        select(ReferralCode.code).where(
-            ReferralCode.workspace_id == visitor.workspace_id, ReferralCode.code == normalize_code(code)
-        )
-    )
-    if known is None:
-        return False
-    visitor.referral_code = known
-    await _attribute_referral(session, visitor)
-    return True
-
-
-async def _attribute_referral(session: AsyncSession, visitor: Visitor) -> None:
-    if visitor.referral_code and visitor.contact_id is not None:
-        await session.flush()
-        await attribute_visitor_code(
-            session=session,
-            workspace_id=visitor.workspace_id,
-            contact_id=visitor.contact_id,
-            code=visitor.referral_code,
-        )
-
-
-async def do_note_page(*, session: AsyncSession, conversation: Conversation | None, context: dict[str, Any]) -> None:
-    """A later page load of the visit: an open conversation's context follows the visitor to the new page."""
-    if conversation is None or conversation.status == ConversationStatus.resolved.value or not context:
-        return
-    updated = later_page(conversation.context or {}, context)
-    if updated != conversation.context:
-        conversation.context = updated
-        await session.flush()
-
-
 async def _ensure_contact(session: AsyncSession, visitor: Visitor, name: str | None) -> int:
     if visitor.contact_id is not None:
         return visitor.contact_id
@@ -331,7 +200,7 @@ async def _ensure_contact(session: AsyncSession, visitor: Visitor, name: str | N
         actor="widget",
     )
     visitor.contact_id = contact.id
-    await _attribute_referral(session, visitor)
+    await attribute_referral(session, visitor)
     return contact.id
 
 
@@ -428,7 +297,7 @@ async def _target_conversation(
         earlier = await session.scalar(
             select(Conversation)
             .join(Message, Message.conversation_id == Conversation.id)
-            .where(Conversation.visitor_id.in_(_owner_ids(visitor)), Message.client_id == data.client_id)
+            .where(Conversation.visitor_id.in_(owner_ids(visitor)), Message.client_id == data.client_id)
             .limit(1)
         )
         if earlier is not None:

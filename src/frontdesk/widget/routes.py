@@ -11,20 +11,12 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.conversations import invitations, routing
-from frontdesk.conversations.models import ChatSettings, Visitor
+from frontdesk.conversations.models import ChatSettings, Conversation, Visitor
 from frontdesk.conversations.schemas import WidgetSessionStart
 from frontdesk.conversations.service import list_messages
 from frontdesk.conversations.visit_context import visit_context
-from frontdesk.conversations.visitors import (
-    VisitorSession,
-    current_conversation,
-    do_note_page,
-    do_note_referral,
-    do_start_visitor,
-    origin_allowed,
-    settings_for_widget_token,
-    visitor_conversations,
-)
+from frontdesk.conversations.visitors import VisitorSession, do_start_visitor, origin_allowed, settings_for_widget_token
+from frontdesk.conversations.visits import current_conversation, do_note_page, do_note_referral, visitor_conversations
 from frontdesk.conversations.widget_config import widget_config
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.realtime.sockets import serve_socket
@@ -111,9 +103,8 @@ async def _known_visitor(session: AsyncSession, settings: ChatSettings, visitor_
 
 
 async def _conversation_state(
-    session: AsyncSession, visitor: Visitor, settings: ChatSettings, conversation_id: int | None
+    session: AsyncSession, visitor: Visitor, settings: ChatSettings, conversation: Conversation | None
 ) -> dict[str, Any]:
-    conversation = await current_conversation(session=session, visitor=visitor, conversation_id=conversation_id)
     messages = (
         await list_messages(session=session, conversation=conversation, include_notes=False) if conversation else []
     )
@@ -158,12 +149,12 @@ async def start_session(request: Request) -> Response:
                 page_load=True,
             )
             await do_note_referral(session=session, visitor=started.visitor, code=body.referral_code)
+            shown = await current_conversation(
+                session=session, visitor=started.visitor, conversation_id=_wanted_id(body.conversation_id)
+            )
             context = visit_context(body.context, request.headers.get("user-agent"))
-            wanted = _wanted_id(body.conversation_id)
-            state = await _conversation_state(session, started.visitor, settings, wanted)
-            if state["conversation"] is not None:
-                shown = await current_conversation(session=session, visitor=started.visitor, conversation_id=wanted)
-                await do_note_page(session=session, conversation=shown, context=context)
+            await do_note_page(session=session, conversation=shown, context=context)
+            state = await _conversation_state(session, started.visitor, settings, shown)
             await session.commit()
     except Refusal as refusal:
         return _refused(refusal, origin)

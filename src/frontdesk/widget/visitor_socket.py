@@ -19,13 +19,12 @@ from frontdesk.conversations.schemas import MessageRead, RatingCreate, VisitorMe
 from frontdesk.conversations.service import Outbox, conversation_channel, inbox_channel, list_messages
 from frontdesk.conversations.visit_context import visit_context
 from frontdesk.conversations.visitors import (
-    current_conversation,
     do_start_visitor,
     do_visitor_message,
     origin_allowed,
-    owned_conversation,
     settings_for_widget_token,
 )
+from frontdesk.conversations.visits import current_conversation, owned_conversation
 from frontdesk.conversations.writer import MessageWriter
 from frontdesk.db import MAX_ID
 from frontdesk.errors import DomainError, errors_from_pydantic

@@ -164,7 +164,7 @@
     ".fdw-meta{font-size:11px;color:#4f5b6a;display:flex;gap:6px}.fdw-visitor .fdw-meta{justify-content:flex-end}" +
     ".fdw-msg.fdw-pending .fdw-body{opacity:.75}.fdw-note{color:#4f5b6a;font-size:12px;padding:4px 10px}" +
     ".fdw-files{display:flex;flex-direction:column;gap:4px;margin-top:4px}.fdw-files img{max-width:100%;max-height:180px;border-radius:8px;display:block}" +
-    ".fdw-files a{color:#1d4fbf;overflow-wrap:anywhere}" +
+    ".fdw-files a{color:#1d4fbf;overflow-wrap:anywhere}.fdw-visitor .fdw-files{align-items:flex-end}" +
     ".fdw-ended{margin:8px 10px;padding:8px 10px;border-radius:8px;background:#f3f4f6;font-size:13px}" +
     ".fdw-ended p{margin:0 0 6px}" +
     ".fdw-form{display:flex;flex-direction:column;gap:6px;padding:10px;border-top:1px solid #e3e7ee}.fdw-fields{display:flex;flex-direction:column;gap:6px}" +
