@@ -125,18 +125,24 @@
   // ---- the visit: referral code, pages of this browser session, context for the agents ----------------------
   var ref = new URLSearchParams(location.search).get("ref");
   if (ref && /^[A-Za-z0-9_-]{1,20}$/.test(ref)) store.set("ref", ref);
+  // Page titles are the site's text: no NUL or broken UTF-16, which the server refuses to store.
+  function clean(text, max) {
+    text = String(text || "");
+    if (text.toWellFormed) text = text.toWellFormed();
+    return text.replace(/\u0000/g, "").slice(0, max);
+  }
   var pages = parseJSON(visit.get("pages"), []);
   if (!Array.isArray(pages)) pages = [];
   if (!pages.length || pages[pages.length - 1].url !== location.href) {
-    pages.push({ url: location.href.slice(0, 2000), title: document.title.slice(0, 300), at: new Date().toISOString() });
+    pages.push({ url: clean(location.href, 2000), title: clean(document.title, 300), at: new Date().toISOString() });
   }
   pages = pages.slice(-20);
   visit.set("pages", JSON.stringify(pages));
   function visitContext() {
     var zone = null;
     try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || null; } catch (e) { /* unknown */ }
-    return { page_url: location.href.slice(0, 2000), page_title: document.title.slice(0, 300),
-      referrer: document.referrer || null, language: navigator.language || null, time_zone: zone,
+    return { page_url: clean(location.href, 2000), page_title: clean(document.title, 300),
+      referrer: clean(document.referrer, 2000) || null, language: navigator.language || null, time_zone: zone,
       utc_offset_minutes: -new Date().getTimezoneOffset(), pages: pages };
   }
 
@@ -765,7 +771,7 @@
     var wait = INVITATION_CHECKS[index] * 1000 - (Date.now() - loadedAt);
     setTimeout(function () {
       if (state.open || state.invitation || !state.visitorToken) { checkInvitation(index + 1); return; }
-      var body = { widget_token: token, visitor_token: state.visitorToken, page_url: location.href.slice(0, 2000),
+      var body = { widget_token: token, visitor_token: state.visitorToken, page_url: clean(location.href, 2000),
         seconds_on_page: Math.round((Date.now() - loadedAt) / 1000) };
       fetch(base + "/widget/api/invitation", { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "text/plain" } })
         .then(function (r) { return r.ok ? r.json() : null; })
