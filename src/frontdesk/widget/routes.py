@@ -24,7 +24,7 @@ from frontdesk.widget.history import conversation_summary, message_payloads, thr
 from frontdesk.widget.schemas import InvitationCheck
 from frontdesk.widget.visitor_socket import ChatLimits, VisitorSocket, client_ip
 
-__all__ = ["ChatLimits", "router"]
+__all__ = ["ChatLimits", "VisitorSocket", "router"]  # VisitorSocket: tests drive it directly
 
 router = APIRouter(include_in_schema=False)
 ModelT = TypeVar("ModelT", bound=BaseModel)
