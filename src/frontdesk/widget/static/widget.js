@@ -290,7 +290,9 @@
   var inviteReply = el("button", { "class": "fdw-btn", "type": "button" });
   var inviteClose = el("button", { "class": "fdw-icon", "type": "button" }, "×");
   [inviteTitle, inviteText, inviteReply, inviteClose].forEach(function (n) { invite.appendChild(n); });
-  [style, panel, invite, bubble].forEach(function (n) { root.appendChild(n); });
+  // The card does not take the focus from what the visitor is doing: a screen reader hears it from here.
+  var inviteNews = el("p", { "class": "fdw-sr", "role": "status" });
+  [style, panel, invite, inviteNews, bubble].forEach(function (n) { root.appendChild(n); });
 
   function mount() { document.body.appendChild(root); }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
@@ -770,7 +772,9 @@
     if (index >= INVITATION_CHECKS.length || state.refused) return;
     var wait = INVITATION_CHECKS[index] * 1000 - (Date.now() - loadedAt);
     setTimeout(function () {
-      if (state.open || state.invitation || !state.visitorToken) { checkInvitation(index + 1); return; }
+      // Not while the chat is open or a conversation is going on: an invitation is for someone not yet talking.
+      var talking = state.conversation && state.conversation.status !== "resolved";
+      if (state.open || talking || state.invitation || !state.visitorToken) { checkInvitation(index + 1); return; }
       var body = { widget_token: token, visitor_token: state.visitorToken, page_url: clean(location.href, 2000),
         seconds_on_page: Math.round((Date.now() - loadedAt) / 1000) };
       fetch(base + "/widget/api/invitation", { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "text/plain" } })
@@ -787,11 +791,12 @@
     inviteTitle.textContent = t("invitation_from", { name: author });
     inviteText.textContent = invitation.message;
     invite.hidden = false;
+    inviteNews.textContent = inviteTitle.textContent + ": " + invitation.message;
     invite.setAttribute("tabindex", "-1");
   }
   function answerInvitation() {
     var invitation = state.invitation;
-    invite.hidden = true;
+    invite.hidden = true; inviteNews.textContent = "";
     state.view = "chat"; state.startNew = !!state.conversation; state.conversation = null; resetLog();
     state.invitation = invitation;
     showMessage({ client_id: "invitation-" + invitation.id, body: invitation.message, author_type: "agent",
@@ -802,8 +807,9 @@
     renderHeader();
   }
   inviteReply.addEventListener("click", answerInvitation);
-  inviteClose.addEventListener("click", function () { invite.hidden = true; state.invitation = null; bubble.focus(); });
-  invite.addEventListener("keydown", function (e) { if (e.key === "Escape") { invite.hidden = true; state.invitation = null; bubble.focus(); } });
+  function dismissInvitation() { invite.hidden = true; inviteNews.textContent = ""; state.invitation = null; bubble.focus(); }
+  inviteClose.addEventListener("click", dismissInvitation);
+  invite.addEventListener("keydown", function (e) { if (e.key === "Escape") dismissInvitation(); });
 
   // ---- start -------------------------------------------------------------------------------------------
   function start() {
