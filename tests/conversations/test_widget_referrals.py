@@ -7,9 +7,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frontdesk import security
+from frontdesk.conversations.identity import do_confirm_claim
 from frontdesk.conversations.models import Visitor as VisitorRow
-from frontdesk.db import create_session_factory
+from frontdesk.conversations.visitors import do_start_visitor, get_chat_settings
+from frontdesk.conversations.visits import do_note_referral
+from frontdesk.db import create_session_factory, utcnow
 from frontdesk.referrals.models import Referral
+from frontdesk.referrals.service import get_or_create_code
 from tests.conversations.chat_clients import Visitor, allow_site
 from tests.factories import WorkspaceHandle
 
@@ -109,3 +113,21 @@ async def test_a_kept_code_counts_with_the_first_order_and_never_for_the_referre
     await _link(engine, carl_browser, carl)
     await workspace.order("C-2", carl, "TEA-1", ordered_at="2026-04-01T12:00:00Z")
     assert await _referrals(engine, workspace.id) == [(rita, nina, first)]  # Carl had bought before the code
+
+
+async def test_a_kept_code_counts_when_a_verified_address_joins_the_visitor_to_its_contact(
+    engine: AsyncEngine, workspace: WorkspaceHandle
+) -> None:
+    rita = await workspace.contact(name="Rita Referrer")
+    nina = await workspace.contact(name="Nina New", emails=["nina@shop.example"])
+    factory = create_session_factory(engine)
+    async with factory() as session:
+        code = await get_or_create_code(session=session, workspace_id=workspace.id, contact_id=rita)
+        settings = await get_chat_settings(session=session, workspace_id=workspace.id)
+        visitor = (await do_start_visitor(session=session, settings=settings, visitor_token=None)).visitor
+        assert await do_note_referral(session=session, visitor=visitor, code=code)
+        visitor.claimed_email, visitor.claimed_at = "nina@shop.example", utcnow()
+        for _ in range(2):  # the e-mailed link opened twice
+            await do_confirm_claim(session=session, visitor=visitor, how="link", actor="test")
+        await session.commit()
+    assert await _referrals(engine, workspace.id) == [(rita, nina, None)]
