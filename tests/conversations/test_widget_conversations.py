@@ -169,6 +169,18 @@ async def test_a_visitor_starts_a_new_conversation_and_an_old_one_reopens_only_w
         assert (await _conversation(engine, first)).status == "open"
         assert (await _conversation(engine, second)).status == "open"
 
+        # A line resent into the other conversation (written there before the visitor switched) is stored there,
+        # and the socket keeps following the conversation on screen.
+        await visitor.send("Sent before switching", conversation_id=second)
+        assert (await visitor.expect("ack"))["conversation_id"] == second
+        async with httpx.AsyncClient() as http:
+            await http.post(
+                f"{server_url}/api/v1/conversations/{first}/messages",
+                json={"body": "We found your parcel"},
+                headers=workspace.headers,
+            )
+        assert (await visitor.wait_for_body("We found your parcel"))["conversation_id"] == first
+
         # A reload shows the conversation the widget asks for; the latest when it asks for none.
         session = await visitor.start_session(conversation_id=first)
         assert session["conversation"]["id"] == first and len(session["conversations"]) == 2

@@ -238,7 +238,7 @@ class VisitorSocket:
                     visitor = await session.get(Visitor, self.visitor_id)
                     assert visitor is not None
                     context = visit_context(data.context, self.websocket.headers.get("user-agent"))
-                    conversation, message, _ = await do_visitor_message(
+                    conversation, message, created = await do_visitor_message(
                         session=session, visitor=visitor, data=data, outbox=outbox, context=context
                     )
                     await session.commit()
@@ -264,8 +264,10 @@ class VisitorSocket:
                 )
                 return
         try:
-            if self.conversation_id != conversation.id:
-                # The first message created the conversation: listen on its channel before anyone can answer.
+            opened_now = created and data.conversation_id is None  # a new conversation (or the first)
+            if self.conversation_id != conversation.id and (self.conversation_id is None or opened_now):
+                # The line started the conversation the widget now shows: listen before anyone can answer. A line
+                # resent into another conversation (sent there before the visitor switched) changes nothing here.
                 await self._follow(conversation.id)
             # Stored and committed: now acknowledge, then tell everybody else, even if the visitor has left.
             await self.send(ack)
