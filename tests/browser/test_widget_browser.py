@@ -267,7 +267,11 @@ async def test_a_returning_visitor_starts_a_new_conversation_and_reopens_an_old_
         listed = await _conversations(server_url, workspace)
         assert sorted(c["status"] for c in listed) == ["open", "resolved"]
 
-        await page.get_by_role("button", name="Your conversations").click()
+        async with page.expect_response(lambda r: r.url.endswith("/widget/api/conversations")) as fetched:
+            await page.get_by_role("button", name="Your conversations").click()
+        response = await fetched.value
+        assert response.request.method == "GET" and response.status == 200  # after the CORS preflight
+        assert [c["status"] for c in (await response.json())["conversations"]] == ["open", "resolved"]
         items = page.locator(".fdw-item")
         await expect(items).to_have_count(2)
         await expect(items.nth(0)).to_contain_text("Second question")
