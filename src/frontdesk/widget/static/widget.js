@@ -724,7 +724,8 @@
     } else if (event.type === "rated") {
       if (state.conversation) { state.conversation.csat_rating = event.rating; state.conversation.csat_commented = event.commented; }
       thanks.textContent = event.commented ? t("commented_thanks") : t("rated_thanks");
-      if (!event.commented) comment.focus();
+      renderRating();
+      if (!event.commented) comment.focus(); // the optional comment comes next
     } else if (event.type === "error") {
       errorLine.textContent = event.message || t("error");
       if (event.client_id && event.code !== "rate_limited") {
