@@ -33,6 +33,7 @@ from frontdesk.contacts.models import (
 from frontdesk.contacts.validation import email_key, normalize_email
 from frontdesk.db import MAX_ID, bulk_insert, bulk_insert_with_ids, in_values, insert_missing, utcnow
 from frontdesk.errors import FieldError
+from frontdesk.referrals.service import attribute_referred_visitors_orders
 
 # Columns in the order of the tuples written: not the CSV columns of records.ORDER_COLUMNS.
 STORED_ORDER_COLUMNS = ("workspace_id", "external_id", "buyer_id", "recipient_id", "channel", "status", "currency",
@@ -289,6 +290,12 @@ async def write_orders(
             [(w, order_ids[external_id], *rest) for external_id, lines in new_lines.items() for w, *rest in lines],
         )
         outcome.order_ids.update(order_ids)
+        # A buyer whose browser arrived by a referral link (the chat widget kept the code): a first order counts.
+        await attribute_referred_visitors_orders(
+            session=session,
+            workspace_id=workspace_id,
+            buyer_orders=[(new_orders[k][2], order_ids[k]) for k in order_ids],
+        )
     for order_id, status in status_of.values():
         await session.execute(update(Order).where(Order.id == order_id).values(status=status, updated_at=now))
     outcome.order_ids.update({external_id: row.id for external_id, row in stored.items()})

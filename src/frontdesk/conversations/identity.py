@@ -31,6 +31,7 @@ from frontdesk.contacts.service import do_create_contact, get_contact
 from frontdesk.contacts.validation import email_key, normalize_email
 from frontdesk.conversations.models import AuthorType, Conversation, Message, Visitor
 from frontdesk.conversations.schemas import IdentityClaimRead
+from frontdesk.conversations.visits import attribute_referral
 from frontdesk.db import utcnow
 from frontdesk.errors import Conflict, InvalidInput
 from frontdesk.feedback.links import InvalidLink, read_link, sign_link
@@ -215,6 +216,7 @@ async def do_confirm_claim(*, session: AsyncSession, visitor: Visitor, how: str,
             await do_merge_contacts(session=session, target=owner, duplicate=duplicate, actor=actor)
         visitor.contact_id = owner_id
     visitor.claim_verified_at, visitor.claim_verified_by = utcnow(), how
+    await attribute_referral(session, visitor)  # the browser came by a referral link: its contact counts now
     await session.flush()
     return Confirmation(contact_id=owner_id, merged_contact_id=merged, already_verified=False)
 

@@ -117,6 +117,13 @@ class WidgetSessionStart(RequestModel):
     # stays anonymous and identity_error says why, so a site's mistake never takes its chat down.
     user_id: Any = None
     user_hash: Any = None
+    # What the page knows of the visit (page_url, page_title, referrer, language, time_zone, utc_offset_minutes,
+    # pages): checked value by value by visit_context, a bad value is dropped rather than refused.
+    context: Any = None
+    # From a ?ref=CODE link the visitor arrived by; kept only when the code exists in the workspace.
+    referral_code: Any = None
+    # The conversation the widget shows (one of the visitor's own); the latest when absent.
+    conversation_id: Any = None
 
 
 class WidgetHello(RequestModel):
@@ -126,6 +133,8 @@ class WidgetHello(RequestModel):
     widget_token: str = Field(max_length=64)
     visitor_token: str | None = Field(default=None, max_length=64)
     after_seq: int = Field(default=0, ge=0, le=MAX_SEQ)
+    # Which of the visitor's conversations to follow; the latest when absent (or not theirs).
+    conversation_id: IdRef | None = None
 
 
 class VisitorMessage(RequestModel):
@@ -136,6 +145,13 @@ class VisitorMessage(RequestModel):
     team: str | None = Field(default=None, max_length=40, description="the pre-chat choice: sales or support")
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
+    # Where the line goes: one of the visitor's conversations, a new one, or (neither) their latest.
+    conversation_id: IdRef | None = None
+    new_conversation: bool = False
+    # An answer to a proactive invitation: the conversation starts with the invitation's message.
+    invitation_id: IdRef | None = None
+    # The visit's context (see WidgetSessionStart.context), stored when this line starts a conversation.
+    context: Any = None
 
     @field_validator("email")
     @classmethod
@@ -144,7 +160,9 @@ class VisitorMessage(RequestModel):
 
 
 class RatingCreate(RequestModel):
+    """Stars, a comment, or both: a comment sent after the stars is added to the same rating."""
+
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    rating: int = Field(ge=1, le=5)
+    rating: int | None = Field(default=None, ge=1, le=5)
     comment: str | None = Field(default=None, max_length=2000)

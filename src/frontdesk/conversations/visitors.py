@@ -6,9 +6,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk import security
@@ -16,15 +18,27 @@ from frontdesk.contacts.merge import do_merge_contacts
 from frontdesk.contacts.models import ContactEmail
 from frontdesk.contacts.schemas import ContactCreate
 from frontdesk.contacts.service import do_create_contact, get_contact
-from frontdesk.conversations import identity, routing
-from frontdesk.conversations.models import AuthorType, ChatSettings, Conversation, Message, Visitor
+from frontdesk.conversations import identity, invitations, routing
+from frontdesk.conversations.models import (
+    AuthorType,
+    ChatSettings,
+    Conversation,
+    Invitation,
+    InvitationRule,
+    Message,
+    Team,
+    Visitor,
+)
 from frontdesk.conversations.schemas import VisitorMessage
 from frontdesk.conversations.service import Outbox, conversation_event, do_post_message, inbox_channel
+from frontdesk.conversations.visits import attribute_referral, current_conversation, owned_conversation, owner_ids
 from frontdesk.db import utcnow
 from frontdesk.errors import InvalidInput, NotFound
 
 VISITOR_TOKEN_PREFIX = "fdv_"
 MAX_USER_ID = 200  # visitors.external_user_id
+# A page load after this long without one starts another visit: the visitor is then a returning one.
+VISIT_GAP = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -85,8 +99,12 @@ async def do_start_visitor(
     visitor_token: str | None,
     user_id: str | None = None,
     given_hash: str | None = None,
+    page_load: bool = False,
 ) -> VisitorSession:
-    """The visitor behind ``visitor_token``, or a new one; identified when ``user_hash`` proves ``user_id``."""
+    """The visitor behind ``visitor_token``, or a new one; identified when ``user_hash`` proves ``user_id``.
+
+    ``page_load``: called for a page the visitor opened (not a socket reconnecting), which counts their visits.
+    """
     visitor = None
     if visitor_token:
         visitor = await session.scalar(
@@ -103,8 +121,10 @@ async def do_start_visitor(
     new_token = None
     if visitor is None:
         new_token = VISITOR_TOKEN_PREFIX + secrets.token_urlsafe(24)
-        visitor = Visitor(workspace_id=settings.workspace_id, token_hash=security.token_digest(new_token))
+        visitor = Visitor(workspace_id=settings.workspace_id, token_hash=security.token_digest(new_token), sessions=1)
         session.add(visitor)
+    elif page_load and visitor.last_seen_at < utcnow() - VISIT_GAP:
+        visitor.sessions = (visitor.sessions or 1) + 1
     visitor.last_seen_at = utcnow()
     verified, error = False, None
     if user_id:
@@ -150,6 +170,7 @@ async def _adopt_identified_contact(session: AsyncSession, visitor: Visitor) -> 
     if known is None or known == visitor.contact_id:
         return
     previous, visitor.contact_id = visitor.contact_id, known
+    await attribute_referral(session, visitor)
     if previous is not None and await _only_anonymous(session, visitor, previous):
         await session.flush()
         await identity.move_chats(
@@ -169,19 +190,6 @@ async def _only_anonymous(session: AsyncSession, visitor: Visitor, contact_id: i
     return has_email is None and others is None
 
 
-async def current_conversation(*, session: AsyncSession, visitor: Visitor) -> Conversation | None:
-    """The visitor's latest conversation; an identified visitor sees those of the same user's other browsers."""
-    owners = select(Visitor.id).where(Visitor.id == visitor.id)
-    if visitor.external_user_id:
-        owners = select(Visitor.id).where(
-            Visitor.workspace_id == visitor.workspace_id,
-            or_(Visitor.id == visitor.id, Visitor.external_user_id == visitor.external_user_id),
-        )
-    return await session.scalar(
-        select(Conversation).where(Conversation.visitor_id.in_(owners)).order_by(Conversation.id.desc()).limit(1)
-    )
-
-
 async def _ensure_contact(session: AsyncSession, visitor: Visitor, name: str | None) -> int:
     if visitor.contact_id is not None:
         return visitor.contact_id
@@ -192,6 +200,7 @@ async def _ensure_contact(session: AsyncSession, visitor: Visitor, name: str | N
         actor="widget",
     )
     visitor.contact_id = contact.id
+    await attribute_referral(session, visitor)
     return contact.id
 
 
@@ -206,10 +215,12 @@ async def do_link_email(*, session: AsyncSession, visitor: Visitor, email: str, 
     return contact_id
 
 
-async def _open_conversation(session: AsyncSession, visitor: Visitor, data: VisitorMessage) -> Conversation:
+async def _open_conversation(
+    session: AsyncSession, visitor: Visitor, data: VisitorMessage, context: dict[str, Any], team_key: str | None
+) -> Conversation:
     """A new conversation for the visitor's contact, routed to the chosen team and, if possible, an agent."""
     contact_id = await _ensure_contact(session, visitor, data.name)
-    team = await routing.get_team(session=session, workspace_id=visitor.workspace_id, key=data.team)
+    team = await routing.get_team(session=session, workspace_id=visitor.workspace_id, key=team_key)
     online = await routing.online_agent_ids(session=session, workspace_id=visitor.workspace_id, team_id=team.id)
     conversation = Conversation(
         workspace_id=visitor.workspace_id,
@@ -218,10 +229,85 @@ async def _open_conversation(session: AsyncSession, visitor: Visitor, data: Visi
         team_id=team.id,
         assignee_id=await routing.pick_assignee(session=session, team=team, online=online),
         started_offline=not online,
+        context=context,
     )
     session.add(conversation)
     await session.flush()
     return conversation
+
+
+async def _invitation(session: AsyncSession, visitor: Visitor, invitation_id: int) -> tuple[Invitation, InvitationRule]:
+    row = (
+        await session.execute(
+            select(Invitation, InvitationRule)
+            .join(InvitationRule, InvitationRule.id == Invitation.rule_id)
+            .where(
+                Invitation.id == invitation_id,
+                Invitation.workspace_id == visitor.workspace_id,
+                Invitation.visitor_id == visitor.id,
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no invitation {invitation_id} for this visitor", field="invitation_id")
+    return row[0], row[1]
+
+
+async def _answer_invitation(
+    session: AsyncSession, visitor: Visitor, data: VisitorMessage, context: dict[str, Any], outbox: Outbox
+) -> Conversation:
+    """The conversation of an answered invitation: it starts with the invitation's line, from its team."""
+    assert data.invitation_id is not None
+    invitation, rule = await _invitation(session, visitor, data.invitation_id)
+    if invitation.conversation_id is not None:  # answered already (a retried send): the same conversation
+        conversation = await session.get(Conversation, invitation.conversation_id)
+        if conversation is not None:
+            return conversation
+    team = await session.get(Team, rule.team_id) if rule.team_id is not None else None
+    conversation = await _open_conversation(session, visitor, data, context, team.key if team else data.team)
+    first_response_at = conversation.first_response_at
+    await do_post_message(
+        session=session,
+        conversation=conversation,
+        author_type=AuthorType.agent,
+        client_id=f"invitation-{invitation.id}",
+        body=rule.message,
+        outbox=outbox,
+        author_name=team.name if team else None,
+    )
+    # The business spoke first, unasked: that is no response to the visitor, whose wait starts with their line.
+    conversation.first_response_at = first_response_at
+    await invitations.mark_answered(
+        session=session, visitor=visitor, invitation_id=invitation.id, conversation_id=conversation.id
+    )
+    invitation.conversation_id = conversation.id
+    invitation.answered_at = invitation.answered_at or utcnow()
+    await session.flush()
+    return conversation
+
+
+async def _target_conversation(
+    session: AsyncSession, visitor: Visitor, data: VisitorMessage, context: dict[str, Any], outbox: Outbox
+) -> tuple[Conversation, bool]:
+    """Where the visitor's line goes, and whether the conversation was opened for it."""
+    if data.conversation_id is not None:
+        return await owned_conversation(session=session, visitor=visitor, conversation_id=data.conversation_id), False
+    if data.new_conversation or data.invitation_id is not None:
+        # A resent line that opened a conversation before (its answer was lost): it goes where it went then.
+        earlier = await session.scalar(
+            select(Conversation)
+            .join(Message, Message.conversation_id == Conversation.id)
+            .where(Conversation.visitor_id.in_(owner_ids(visitor)), Message.client_id == data.client_id)
+            .limit(1)
+        )
+        if earlier is not None:
+            return earlier, False
+    if data.invitation_id is not None:
+        return await _answer_invitation(session, visitor, data, context, outbox), True
+    conversation = None if data.new_conversation else await current_conversation(session=session, visitor=visitor)
+    if conversation is not None:
+        return conversation, False
+    return await _open_conversation(session, visitor, data, context, data.team), True
 
 
 async def _link_email(session: AsyncSession, visitor: Visitor, data: VisitorMessage) -> bool:
@@ -237,13 +323,19 @@ async def _link_email(session: AsyncSession, visitor: Visitor, data: VisitorMess
 
 
 async def do_visitor_message(
-    *, session: AsyncSession, visitor: Visitor, data: VisitorMessage, outbox: Outbox
+    *,
+    session: AsyncSession,
+    visitor: Visitor,
+    data: VisitorMessage,
+    outbox: Outbox,
+    context: dict[str, Any] | None = None,
 ) -> tuple[Conversation, Message, bool]:
-    """Store what the visitor wrote: starts, or reopens, their conversation and routes it to a team."""
-    conversation = await current_conversation(session=session, visitor=visitor)
-    opened = conversation is None
-    if conversation is None:
-        conversation = await _open_conversation(session, visitor, data)
+    """Store what the visitor wrote: starts, or reopens, their conversation and routes it to a team.
+
+    ``context``: the visit's checked context (visit_context), kept with a conversation this line starts.
+    """
+    conversation, opened = await _target_conversation(session, visitor, data, context or {}, outbox)
+    if opened:
         await _link_email(session, visitor, data)
     message, created = await do_post_message(
         session=session,

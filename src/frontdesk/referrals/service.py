@@ -209,3 +209,52 @@ async def order_of_buyer(*, session: AsyncSession, workspace_id: int, order_id: 
     if order is None or order.buyer_id != buyer_id:
         raise InvalidInput(f"no order {order_id} placed by contact {buyer_id}", field="order_id")
     return order
+
+
+async def attribute_visitor_code(
+    *, session: AsyncSession, workspace_id: int, contact_id: int, code: str, order_id: int | None = None
+) -> Attribution | None:
+    """The widget's hook: a visitor who arrived by a ?ref= link became ``contact_id`` (or it placed an order).
+
+    Idempotent (``do_attribute`` counts a contact once); an unknown code or a self-referral is ignored (None),
+    because it must never stop the chat or the order it came with.
+    """
+    try:
+        return await do_attribute(
+            session=session, workspace_id=workspace_id, code=code, referred_id=contact_id, order_id=order_id
+        )
+    except InvalidInput:
+        return None
+
+
+async def attribute_referred_visitors_orders(
+    *, session: AsyncSession, workspace_id: int, buyer_orders: list[tuple[int, int]]
+) -> None:
+    """Orders just stored (buyer id, order id): a buyer whose browser arrived by a ?ref= link is attributed
+    with their first order (``do_attribute`` refuses one who had bought before)."""
+    from frontdesk.conversations.models import Visitor  # conversations depends on referrals, not the reverse
+
+    first_order: dict[int, int] = {}
+    for buyer_id, order_id in buyer_orders:
+        first_order[buyer_id] = min(order_id, first_order.get(buyer_id, order_id))
+    buyers = sorted(first_order)
+    for start in range(0, len(buyers), 500):
+        rows = await session.execute(
+            select(Visitor.contact_id, func.min(Visitor.referral_code))
+            .where(
+                Visitor.workspace_id == workspace_id,
+                Visitor.referral_code.is_not(None),
+                Visitor.contact_id.in_(buyers[start : start + 500]),
+            )
+            .group_by(Visitor.contact_id)
+        )
+        for contact_id, code in rows.all():
+            if contact_id is None or code is None:
+                continue
+            await attribute_visitor_code(
+                session=session,
+                workspace_id=workspace_id,
+                contact_id=contact_id,
+                code=code,
+                order_id=first_order[contact_id],
+            )

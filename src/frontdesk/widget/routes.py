@@ -1,57 +1,44 @@
-"""Everything a website visitor touches: the widget script, its session endpoint and its WebSocket."""
+"""Everything a website visitor touches: the widget script, its HTTP endpoints and its WebSocket."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
-import logging
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Request, WebSocket
 from fastapi.responses import FileResponse, JSONResponse, Response
-from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.conversations import routing
-from frontdesk.conversations.csat import do_rate
-from frontdesk.conversations.models import ChatSettings, Conversation, Message, Visitor
-from frontdesk.conversations.schemas import MessageRead, RatingCreate, VisitorMessage, WidgetHello, WidgetSessionStart
-from frontdesk.conversations.service import (
-    Outbox,
-    conversation_channel,
-    inbox_channel,
-    list_messages,
-)
-from frontdesk.conversations.visitors import (
-    current_conversation,
-    do_start_visitor,
-    do_visitor_message,
-    origin_allowed,
-    settings_for_widget_token,
-)
-from frontdesk.conversations.writer import MessageWriter
+from frontdesk.conversations import invitations, routing
+from frontdesk.conversations.models import ChatSettings, Conversation, Visitor
+from frontdesk.conversations.schemas import WidgetSessionStart
+from frontdesk.conversations.service import list_messages
+from frontdesk.conversations.visit_context import visit_context
+from frontdesk.conversations.visitors import VisitorSession, do_start_visitor, origin_allowed, settings_for_widget_token
+from frontdesk.conversations.visits import current_conversation, do_note_page, do_note_referral, visitor_conversations
+from frontdesk.conversations.widget_config import widget_config
 from frontdesk.errors import DomainError, errors_from_pydantic
-from frontdesk.realtime.broker import OVERFLOW, Broker
-from frontdesk.realtime.ratelimit import Limit
-from frontdesk.realtime.sequence import SeenSequence
-from frontdesk.realtime.sockets import BadFrame, receive_frame, sequence_number, serve_socket, until_subscribed
+from frontdesk.realtime.sockets import serve_socket
+from frontdesk.widget.history import conversation_summary, message_payloads, through_seq
+from frontdesk.widget.schemas import InvitationCheck
+from frontdesk.widget.visitor_socket import ChatLimits, VisitorSocket, client_ip
 
-log = logging.getLogger(__name__)
+__all__ = ["ChatLimits", "VisitorSocket", "router"]  # VisitorSocket: tests drive it directly
+
 router = APIRouter(include_in_schema=False)
+ModelT = TypeVar("ModelT", bound=BaseModel)
 WIDGET_JS = Path(__file__).parent / "static" / "widget.js"
-MESSAGES_PER_PAGE = 500  # list_messages' default limit
-GAP_WAIT_SECONDS = 0.5
+# Headers of the conversation list (a GET: the tokens travel in headers, never in a URL that servers log).
+WIDGET_HEADER = "X-Frontdesk-Widget"
+VISITOR_HEADER = "X-Frontdesk-Visitor"
 
 
-@dataclass(frozen=True)
-class ChatLimits:
-    """Generous for people, tight for scripts (defaults: a burst of 10 messages, then one every 2 s)."""
+class Refusal(Exception):
+    """An answer the widget gets instead of what it asked for (a 4xx the refused page can read)."""
 
-    visitor: Limit
-    ip: Limit
+    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        self.status, self.body, self.headers = status, body, headers
 
 
 @router.get("/widget.js")
@@ -59,10 +46,6 @@ async def widget_script() -> FileResponse:
     return FileResponse(
         WIDGET_JS, media_type="application/javascript", headers={"Cache-Control": "public, max-age=300"}
     )
-
-
-def _client_ip(request: Request | WebSocket) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _cors(response: Response, origin: str) -> Response:
@@ -74,25 +57,54 @@ def _cors(response: Response, origin: str) -> Response:
     return response
 
 
-def _conversation_summary(conversation: Conversation) -> dict[str, Any]:
-    return {
-        "id": conversation.id,
-        "status": conversation.status,
-        "last_seq": conversation.last_seq,
-        "csat_rating": conversation.csat_rating,
-    }
+def _refused(refusal: Refusal, origin: str) -> Response:
+    return _cors(JSONResponse(refusal.body, status_code=refusal.status, headers=refusal.headers), origin)
 
 
-def _through_seq(conversation: Conversation, messages: list[Message]) -> int:
-    """The sequence number up to which ``messages`` (read after ``conversation``) hold every line the visitor
-    may see: the conversation's last one, unless the page was cut at its limit."""
-    if len(messages) >= MESSAGES_PER_PAGE:
-        return messages[-1].seq
-    return max([conversation.last_seq, *(m.seq for m in messages)])
+async def _rate_limit(request: Request) -> None:
+    limits: ChatLimits = request.app.state.chat_limits
+    if not await limits.ip.hit(client_ip(request)):
+        wait = str(await limits.ip.retry_after(client_ip(request)))
+        raise Refusal(429, {"error": "rate_limited", "message": "too many requests; slow down"}, {"Retry-After": wait})
 
 
-async def _conversation_state(session: Any, visitor: Visitor, settings: ChatSettings) -> dict[str, Any]:
-    conversation = await current_conversation(session=session, visitor=visitor)
+def _parse(model: type[ModelT], raw: bytes) -> ModelT:
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        error = errors_from_pydantic(list(exc.errors()))[0]
+        raise Refusal(422, {"error": "invalid", "field": error["field"], "message": error["message"]}) from None
+
+
+async def _site_settings(session: AsyncSession, widget_token: str, origin: str) -> ChatSettings:
+    try:
+        settings = await settings_for_widget_token(session=session, token=widget_token)
+    except DomainError:
+        raise Refusal(
+            404, {"error": "unknown_widget", "field": "widget_token", "message": "unknown widget token"}
+        ) from None
+    if not origin_allowed(settings, origin):
+        # Readable by the refused page (CORS), so the widget can say why it stays hidden instead of retrying.
+        refusal = {
+            "error": "origin_not_allowed",
+            "field": "origin",
+            "origin": origin or None,
+            "message": f"{origin or 'this page'} is not an allowed origin",
+        }
+        raise Refusal(403, refusal)
+    return settings
+
+
+async def _known_visitor(session: AsyncSession, settings: ChatSettings, visitor_token: str | None) -> Visitor:
+    started = await do_start_visitor(session=session, settings=settings, visitor_token=visitor_token or None)
+    if started.new_token is not None:  # only a visitor whose session started may ask; the new row is not kept
+        raise Refusal(401, {"error": "unknown_visitor", "field": "visitor_token", "message": "unknown visitor token"})
+    return started.visitor
+
+
+async def _conversation_state(
+    session: AsyncSession, visitor: Visitor, settings: ChatSettings, conversation: Conversation | None
+) -> dict[str, Any]:
     messages = (
         await list_messages(session=session, conversation=conversation, include_notes=False) if conversation else []
     )
@@ -102,58 +114,50 @@ async def _conversation_state(session: Any, visitor: Visitor, settings: ChatSett
         for key, team in teams.items()
     }
     return {
-        "conversation": None if conversation is None else _conversation_summary(conversation),
-        "messages": [MessageRead.model_validate(m).model_dump(mode="json") for m in messages],
-        "through_seq": _through_seq(conversation, messages) if conversation else 0,
+        "conversation": None if conversation is None else conversation_summary(conversation),
+        "messages": await message_payloads(session, messages),
+        "through_seq": through_seq(conversation, messages) if conversation else 0,
+        "conversations": await visitor_conversations(session=session, visitor=visitor),
         "online": online,
+        # The visitor left an address before: a new conversation needs none, even while nobody is online.
+        "email_known": bool(visitor.claimed_email),
         "welcome_message": settings.welcome_message,
         "offline_message": settings.offline_message,
+        "config": await widget_config(session=session, settings=settings),
     }
+
+
+def _wanted_id(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63 else None
 
 
 @router.post("/widget/api/session")
 async def start_session(request: Request) -> Response:
     """Called by widget.js on every page load. The body is JSON sent as text/plain, so no CORS preflight."""
     origin = request.headers.get("origin", "")
-    limits: ChatLimits = request.app.state.chat_limits
-    if not await limits.ip.hit(_client_ip(request)):
-        wait = str(await limits.ip.retry_after(_client_ip(request)))
-        return JSONResponse(
-            {"error": "rate_limited", "message": "too many requests; slow down"},
-            status_code=429,
-            headers={"Retry-After": wait},
-        )
     try:
-        body = WidgetSessionStart.model_validate_json(await request.body() or b"{}")
-    except ValidationError as exc:
-        error = errors_from_pydantic(list(exc.errors()))[0]
-        invalid = {"error": "invalid", "field": error["field"], "message": error["message"]}
-        return _cors(JSONResponse(invalid, status_code=422), origin)
-    factory = request.app.state.session_factory
-    async with factory() as session:
-        try:
-            settings = await settings_for_widget_token(session=session, token=body.widget_token)
-        except DomainError:
-            unknown = {"error": "unknown_widget", "field": "widget_token", "message": "unknown widget token"}
-            return _cors(JSONResponse(unknown, status_code=404), origin)
-        if not origin_allowed(settings, origin):
-            # Readable by the refused page (CORS), so the widget can say why it stays hidden instead of retrying.
-            refusal = {
-                "error": "origin_not_allowed",
-                "field": "origin",
-                "origin": origin or None,
-                "message": f"{origin or 'this page'} is not an allowed origin",
-            }
-            return _cors(JSONResponse(refusal, status_code=403), origin)
-        started = await do_start_visitor(
-            session=session,
-            settings=settings,
-            visitor_token=body.visitor_token or None,
-            user_id=str(body.user_id) if body.user_id else None,
-            given_hash=body.user_hash or None,
-        )
-        state = await _conversation_state(session, started.visitor, settings)
-        await session.commit()
+        await _rate_limit(request)
+        body = _parse(WidgetSessionStart, await request.body())
+        async with request.app.state.session_factory() as session:
+            settings = await _site_settings(session, body.widget_token, origin)
+            started: VisitorSession = await do_start_visitor(
+                session=session,
+                settings=settings,
+                visitor_token=body.visitor_token or None,
+                user_id=str(body.user_id) if body.user_id else None,
+                given_hash=body.user_hash or None,
+                page_load=True,
+            )
+            await do_note_referral(session=session, visitor=started.visitor, code=body.referral_code)
+            shown = await current_conversation(
+                session=session, visitor=started.visitor, conversation_id=_wanted_id(body.conversation_id)
+            )
+            context = visit_context(body.context, request.headers.get("user-agent"))
+            await do_note_page(session=session, conversation=shown, context=context)
+            state = await _conversation_state(session, started.visitor, settings, shown)
+            await session.commit()
+    except Refusal as refusal:
+        return _refused(refusal, origin)
     payload = {
         **state,
         "visitor_token": started.new_token or body.visitor_token,
@@ -163,240 +167,66 @@ async def start_session(request: Request) -> Response:
     return _cors(JSONResponse(payload), origin)
 
 
-class VisitorSocket:
-    """One widget connection: receives the visitor's frames and relays events of their conversation."""
+@router.options("/widget/api/conversations")
+async def conversations_preflight(request: Request) -> Response:
+    """The list is a GET with the tokens in headers: the browser asks first whether it may send them."""
+    response = Response(status_code=204)
+    response.headers["Access-Control-Allow-Methods"] = "GET"
+    response.headers["Access-Control-Allow-Headers"] = f"{WIDGET_HEADER}, {VISITOR_HEADER}"
+    response.headers["Access-Control-Max-Age"] = "600"
+    return _cors(response, request.headers.get("origin", ""))
 
-    def __init__(self, websocket: WebSocket, broker: Broker) -> None:
-        self.websocket = websocket
-        self.broker = broker
-        self.factory = websocket.app.state.session_factory
-        self.visitor_id: int | None = None
-        self.workspace_id: int | None = None
-        self.conversation_id: int | None = None
-        self.relay: asyncio.Task[None] | None = None
-        self.rate_key = ""
-        self.seen = SeenSequence()
-        self.gap_check: asyncio.TimerHandle | None = None
-        self.gap_fill: asyncio.Task[None] | None = None
 
-    async def send(self, frame: dict[str, Any]) -> None:
-        self.seen.record(frame)
-        await self.websocket.send_text(json.dumps(frame))
-        if self.seen.has_gap() and self.gap_check is None:
-            # Events of one conversation can cross (two processes wrote it) or be lost (Redis went away): what
-            # is still missing shortly after is fetched, so the widget never waits for a line that won't come.
-            self.gap_check = asyncio.get_running_loop().call_later(GAP_WAIT_SECONDS, self._fill_gap)
+@router.get("/widget/api/conversations")
+async def list_conversations(request: Request) -> Response:
+    """The visitor's conversations, latest first: the widget's list of past conversations."""
+    origin = request.headers.get("origin", "")
+    try:
+        await _rate_limit(request)
+        widget_token = request.headers.get(WIDGET_HEADER, "")
+        visitor_token = request.headers.get(VISITOR_HEADER, "")
+        if not widget_token or len(widget_token) > 64:
+            raise Refusal(422, {"error": "invalid", "field": "widget_token", "message": f"send {WIDGET_HEADER}"})
+        if not visitor_token or len(visitor_token) > 64:
+            raise Refusal(422, {"error": "invalid", "field": "visitor_token", "message": f"send {VISITOR_HEADER}"})
+        async with request.app.state.session_factory() as session:
+            settings = await _site_settings(session, widget_token, origin)
+            visitor = await _known_visitor(session, settings, visitor_token)
+            listed = await visitor_conversations(session=session, visitor=visitor)
+    except Refusal as refusal:
+        return _refused(refusal, origin)
+    return _cors(JSONResponse({"conversations": listed}), origin)
 
-    def _fill_gap(self) -> None:
-        self.gap_check = None
-        if self.seen.has_gap() and self.relay is not None and not self.relay.done():
-            self.gap_fill = asyncio.get_running_loop().create_task(self._resume_quietly())
 
-    async def _resume_quietly(self) -> None:
-        with contextlib.suppress(Exception):  # the socket closed meanwhile: the widget resumes on reconnect
-            await self._resume(self.seen.through)
-
-    async def run(self) -> None:
-        try:
-            hello = WidgetHello.model_validate(await receive_frame(self.websocket))
-        except BadFrame as refused:
-            await self.websocket.close(code=4400, reason=f"{refused.field}: {refused.message}"[:120])
-            return
-        except ValidationError as exc:
-            error = errors_from_pydantic(list(exc.errors()))[0]
-            await self.websocket.close(code=4400, reason=f"{error['field']}: {error['message']}"[:120])
-            return
-        async with self.factory() as session:
-            try:
-                settings = await settings_for_widget_token(session=session, token=hello.widget_token)
-            except DomainError:
-                await self.websocket.close(code=4404, reason="unknown widget token")
-                return
-            if not origin_allowed(settings, self.websocket.headers.get("origin")):
-                await self.websocket.close(code=4403, reason="origin not allowed")
-                return
-            started = await do_start_visitor(
-                session=session, settings=settings, visitor_token=hello.visitor_token or None
+@router.post("/widget/api/invitation")
+async def check_invitation(request: Request) -> Response:
+    """The widget reports time on the page; the answer is the proactive invitation to show now, if any."""
+    origin = request.headers.get("origin", "")
+    try:
+        await _rate_limit(request)
+        body = _parse(InvitationCheck, await request.body())
+        async with request.app.state.session_factory() as session:
+            settings = await _site_settings(session, body.widget_token, origin)
+            visitor = await _known_visitor(session, settings, body.visitor_token)
+            offer = await invitations.match_invitation(
+                session=session,
+                settings=settings,
+                visitor=visitor,
+                page_url=body.page_url,
+                seconds_on_page=body.seconds_on_page,
             )
-            if started.new_token is not None:  # the socket only serves visitors who have a session already
-                await self.websocket.close(code=4401, reason="unknown visitor token")
-                return
-            visitor = started.visitor
-            self.visitor_id, self.workspace_id = visitor.id, visitor.workspace_id
-            # Keyed by the visitor's secret, not a database id that SQLite may hand out again after an erasure.
-            self.rate_key = visitor.token_hash
-            conversation = await current_conversation(session=session, visitor=visitor)
             await session.commit()
-        self.conversation_id = conversation.id if conversation else None
-        try:
-            if self.conversation_id is not None:
-                await self._follow(self.conversation_id)
-            await self._resume(hello.after_seq)
-            while True:
-                try:
-                    await self._handle(await receive_frame(self.websocket))
-                except BadFrame as refused:
-                    await self.send(refused.as_event())
-        finally:
-            if self.gap_check is not None:
-                self.gap_check.cancel()
-            await self._stop_relay()
-
-    async def _follow(self, conversation_id: int) -> None:
-        """Relay the conversation's events from now on; returns once subscribed, so no event can slip by."""
-        await self._stop_relay()
-        if conversation_id != self.conversation_id:
-            self.seen = SeenSequence()
-        self.conversation_id = conversation_id
-        subscribed = asyncio.Event()
-        self.relay = asyncio.create_task(self._relay(conversation_channel(conversation_id), subscribed))
-        await until_subscribed(self.relay, subscribed)
-
-    async def _stop_relay(self) -> None:
-        if self.relay is not None:
-            self.relay.cancel()
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
-                await self.relay
-            self.relay = None
-
-    async def _relay(self, channel: str, subscribed: asyncio.Event) -> None:
-        async with self.broker.subscribe(channel) as queue:
-            subscribed.set()
-            while True:
-                frame = await queue.get()
-                if frame == OVERFLOW:
-                    await self._resume(self.seen.through)
-                else:
-                    await self.send(json.loads(frame))
-
-    async def _resume(self, after_seq: int) -> None:
-        if self.conversation_id is None:
-            await self.send({"type": "ready", "conversation": None, "messages": []})
-            return
-        async with self.factory() as session:
-            conversation = await session.get(Conversation, self.conversation_id)
-            assert conversation is not None
-            messages = await list_messages(
-                session=session, conversation=conversation, after_seq=after_seq, include_notes=False
-            )
-        await self.send(
-            {
-                "type": "ready",
-                "conversation": _conversation_summary(conversation),
-                "messages": [MessageRead.model_validate(m).model_dump(mode="json") for m in messages],
-                "through_seq": _through_seq(conversation, messages),
-            }
-        )
-
-    async def _handle(self, frame: Any) -> None:
-        kind = frame.get("type") if isinstance(frame, dict) else None
-        if kind == "send":
-            await self._send_message(frame)
-        elif kind == "typing" and self.conversation_id is not None:
-            event = {"type": "typing", "conversation_id": self.conversation_id, "author_type": "visitor"}
-            assert self.workspace_id is not None
-            await self.broker.publish(inbox_channel(self.workspace_id), event)
-        elif kind == "resume":
-            await self._resume(sequence_number(frame.get("after_seq")))
-        elif kind == "rate":
-            await self._rate(frame)
-        elif kind != "ping":
-            await self.send({"type": "error", "field": "type", "message": "unknown frame type"})
-
-    async def _send_message(self, frame: dict[str, Any]) -> None:
-        ip = _client_ip(self.websocket)
-        limits: ChatLimits = self.websocket.app.state.chat_limits
-        if not await limits.visitor.hit(self.rate_key) or not await limits.ip.hit(ip):
-            await self.send(
-                {
-                    "type": "error",
-                    "client_id": frame.get("client_id"),
-                    "code": "rate_limited",
-                    "message": "You are sending messages too fast. Wait a moment and try again.",
-                }
-            )
-            return
-        try:
-            data = VisitorMessage.model_validate({k: v for k, v in frame.items() if k != "type"})
-        except ValidationError as exc:
-            error = errors_from_pydantic(exc.errors())[0]
-            await self.send({"type": "error", "client_id": frame.get("client_id"), **error})
-            return
-        if self.conversation_id is not None and not (data.email or data.name or data.team):
-            # The common case, a further line in a known conversation: written with others in one commit.
-            writer: MessageWriter = self.websocket.app.state.message_writer
-            try:
-                stored = await writer.submit(self.conversation_id, data.client_id, data.body)
-            except Exception:
-                log.exception("could not store a visitor message")
-                await self.send({"type": "error", "client_id": data.client_id, "message": "not stored; retrying"})
-                return
-            await self.send(
-                {"type": "ack", "client_id": data.client_id, "conversation_id": self.conversation_id, "message": stored}
-            )
-            return
-        for attempt in range(2):  # a lost race for the client id: the retry finds the winner's message
-            outbox = Outbox()
-            try:
-                async with self.factory() as session:
-                    visitor = await session.get(Visitor, self.visitor_id)
-                    assert visitor is not None
-                    conversation, message, _ = await do_visitor_message(
-                        session=session, visitor=visitor, data=data, outbox=outbox
-                    )
-                    await session.commit()
-                    ack = {
-                        "type": "ack",
-                        "client_id": data.client_id,
-                        "conversation_id": conversation.id,
-                        "message": MessageRead.model_validate(message).model_dump(mode="json"),
-                    }
-                break
-            except IntegrityError:
-                if attempt:
-                    raise
-            except DomainError as exc:
-                await self.send(
-                    {
-                        "type": "error",
-                        "client_id": data.client_id,
-                        "message": exc.detail,
-                        "field": exc.errors[0]["field"] if exc.errors else None,
-                    }
-                )
-                return
-        try:
-            if self.conversation_id != conversation.id:
-                # The first message created the conversation: listen on its channel before anyone can answer.
-                await self._follow(conversation.id)
-            # Stored and committed: now acknowledge, then tell everybody else, even if the visitor has left.
-            await self.send(ack)
-        finally:
-            await outbox.publish(self.broker)
-
-    async def _rate(self, frame: dict[str, Any]) -> None:
-        try:
-            data = RatingCreate.model_validate({k: v for k, v in frame.items() if k != "type"})
-        except ValidationError as exc:
-            await self.send({"type": "error", **errors_from_pydantic(exc.errors())[0]})
-            return
-        if self.conversation_id is None:
-            await self.send({"type": "error", "field": "rating", "message": "there is no conversation to rate"})
-            return
-        outbox = Outbox()
-        async with self.factory() as session:
-            conversation = await session.get(Conversation, self.conversation_id)
-            assert conversation is not None
-            try:
-                await do_rate(session=session, conversation=conversation, data=data, outbox=outbox)
-            except DomainError as exc:
-                await self.send({"type": "error", "field": "rating", "message": exc.detail})
-                return
-            await session.commit()
-        try:
-            await self.send({"type": "rated", "rating": data.rating})
-        finally:
-            await outbox.publish(self.broker)
+    except Refusal as refusal:
+        return _refused(refusal, origin)
+    shown = None
+    if offer is not None:
+        shown = {
+            "id": offer.invitation_id,
+            "team": offer.team,
+            "message": offer.message,
+            "author_name": offer.author_name,
+        }
+    return _cors(JSONResponse({"invitation": shown}), origin)
 
 
 @router.websocket("/widget/ws")
