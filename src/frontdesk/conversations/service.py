@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from frontdesk.contacts.models import Contact
+from frontdesk.contacts.models import Contact, ContactEmail
 from frontdesk.contacts.service import decode_cursor, encode_cursor
 from frontdesk.conversations.identity import claim_read
+from frontdesk.conversations.inbox_search import fold_for_search, like_pattern
 from frontdesk.conversations.models import (
     AuthorType,
     Conversation,
@@ -70,6 +71,11 @@ class InboxFilters:
     unassigned: bool = False
     team: str | None = None
     contact_id: int | None = None
+    # Words to find in the messages, the contact's name or e-mail, or what the visitor typed as name or e-mail.
+    q: str | None = None
+    # "newest": by id, newest first (cursors page on it); "waiting": the inbox's order, longest waiting first,
+    # then the most recently active.
+    order: str = "newest"
 
 
 async def get_conversation(*, session: AsyncSession, workspace_id: int, conversation_id: int) -> Conversation:
@@ -98,11 +104,48 @@ async def list_conversations(
         statement = statement.join(Team, Team.id == Conversation.team_id).where(Team.key == filters.team)
     if filters.contact_id is not None:
         statement = statement.where(Conversation.contact_id == filters.contact_id)
+    if filters.q and filters.q.strip():
+        statement = statement.where(_matches(workspace_id, filters.q.strip()))
+    if filters.order == "waiting":
+        # No cursor in this order: the inbox shows one screenful, and waiting times change under a cursor.
+        statement = statement.order_by(
+            Conversation.waiting_since.is_(None),
+            Conversation.waiting_since.asc(),
+            Conversation.last_activity_at.desc(),
+            Conversation.id.desc(),
+        )
+        return list((await session.scalars(statement.limit(limit))).all()), None
     if cursor:
         statement = statement.where(Conversation.id < decode_cursor(cursor))
     rows = list((await session.scalars(statement.order_by(Conversation.id.desc()).limit(limit + 1))).all())
     next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def _matches(workspace_id: int, q: str) -> Any:
+    """Conversations whose messages hold ``q``, or whose contact's (accent-folded) name or e-mail does."""
+    words = like_pattern(q.casefold())
+    folded = like_pattern(fold_for_search(q))
+    in_messages = (
+        select(Message.id)
+        .where(Message.conversation_id == Conversation.id, func.lower(Message.body).like(words, escape="\\"))
+        .exists()
+    )
+    by_email = select(ContactEmail.contact_id).where(
+        ContactEmail.workspace_id == workspace_id, ContactEmail.email_normalized.like(words, escape="\\")
+    )
+    contacts = select(Contact.id).where(
+        Contact.workspace_id == workspace_id,
+        or_(Contact.search_name.like(folded, escape="\\"), Contact.id.in_(by_email)),
+    )
+    visitors = select(Visitor.id).where(
+        Visitor.workspace_id == workspace_id,
+        or_(
+            func.lower(Visitor.claimed_email).like(words, escape="\\"),
+            func.lower(Visitor.claimed_name).like(words, escape="\\"),
+        ),
+    )
+    return or_(in_messages, Conversation.contact_id.in_(contacts), Conversation.visitor_id.in_(visitors))
 
 
 async def to_read(*, session: AsyncSession, conversation: Conversation) -> ConversationRead:
@@ -121,10 +164,11 @@ async def to_read(*, session: AsyncSession, conversation: Conversation) -> Conve
                 .scalar_subquery(),
                 # Whether the visitor typed an address: most have not, and then no claim needs reading.
                 select(Visitor.claimed_email).where(Visitor.id == conversation.visitor_id).scalar_subquery(),
+                select(Visitor.claimed_name).where(Visitor.id == conversation.visitor_id).scalar_subquery(),
             )
         )
     ).one()
-    contact_name, assignee_name, team, last_message, claimed_email = names
+    contact_name, assignee_name, team, last_message, claimed_email, claimed_name = names
     return ConversationRead(
         id=conversation.id,
         status=ConversationStatus(conversation.status),
@@ -144,6 +188,8 @@ async def to_read(*, session: AsyncSession, conversation: Conversation) -> Conve
         csat_rating=conversation.csat_rating,
         csat_comment=conversation.csat_comment,
         identity_claim=await claim_read(session=session, conversation=conversation) if claimed_email else None,
+        waiting_since=conversation.waiting_since,
+        visitor_name=claimed_name,
     )
 
 
@@ -159,11 +205,33 @@ async def list_messages(
 
 def conversation_summary(conversation: Conversation) -> Event:
     """What the inbox list shows of a conversation, sent along with its messages so no list reload is needed."""
+    return summary_of(
+        conversation_id=conversation.id,
+        status=conversation.status,
+        first_response_at=conversation.first_response_at,
+        assignee_id=conversation.assignee_id,
+        waiting_since=conversation.waiting_since,
+        last_activity_at=conversation.last_activity_at,
+    )
+
+
+def summary_of(
+    *,
+    conversation_id: int,
+    status: str,
+    first_response_at: datetime | None,
+    assignee_id: int | None,
+    waiting_since: datetime | None,
+    last_activity_at: datetime | None,
+) -> Event:
+    """The list summary from plain values (the batch writer has rows, not objects)."""
     return {
-        "id": conversation.id,
-        "status": conversation.status,
-        "unanswered": conversation.first_response_at is None,
-        "assignee_id": conversation.assignee_id,
+        "id": conversation_id,
+        "status": status,
+        "unanswered": first_response_at is None,
+        "assignee_id": assignee_id,
+        "waiting_since": waiting_since.isoformat() if waiting_since else None,
+        "last_activity_at": last_activity_at.isoformat() if last_activity_at else None,
     }
 
 
@@ -238,8 +306,16 @@ async def do_post_message(
     # A Core insert: the ORM's unit of work would cost more than the rest of the write on this hot path.
     message_id = (await session.execute(insert(MESSAGES).values(**values).returning(MESSAGES.c.id))).scalar_one()
     message = Message(id=message_id, **values)
-    if author_type is AuthorType.agent and kind is MessageKind.message and conversation.first_response_at is None:
+    first_response = (
+        author_type is AuthorType.agent and kind is MessageKind.message and conversation.first_response_at is None
+    )
+    if first_response:
         conversation.first_response_at = now
+    # The visitor waits from their first line the agents have not answered; an agent's reply (not a note) ends it.
+    if author_type is AuthorType.visitor and conversation.waiting_since is None:
+        conversation.waiting_since = now
+    elif author_type is AuthorType.agent and kind is MessageKind.message:
+        conversation.waiting_since = None
     reopened = author_type is AuthorType.visitor and conversation.status == ConversationStatus.resolved.value
     if reopened:
         _set_status(conversation, ConversationStatus.open)
@@ -248,7 +324,7 @@ async def do_post_message(
     add_message_events(
         outbox, message, workspace_id=conversation.workspace_id, summary=conversation_summary(conversation)
     )
-    if reopened:
+    if reopened or first_response:  # the header's status or first-response time changed
         outbox.add(
             inbox_channel(conversation.workspace_id),
             await conversation_event(session=session, conversation=conversation),
