@@ -104,8 +104,9 @@ async def list_conversations(
         statement = statement.join(Team, Team.id == Conversation.team_id).where(Team.key == filters.team)
     if filters.contact_id is not None:
         statement = statement.where(Conversation.contact_id == filters.contact_id)
-    if filters.q and filters.q.strip():
-        statement = statement.where(_matches(workspace_id, filters.q.strip()))
+    q = (filters.q or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
+    if q:
+        statement = statement.where(_matches(workspace_id, q))
     if filters.order == "waiting":
         # No cursor in this order: the inbox shows one screenful, and waiting times change under a cursor.
         statement = statement.order_by(
