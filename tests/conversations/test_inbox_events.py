@@ -178,6 +178,8 @@ async def test_a_resolved_conversation_reopens_as_open_and_the_name_and_rating_a
     reopened = [event["conversation"] for event in events if event["type"] == "conversation"]
     assert reopened and reopened[0]["status"] == "open"
     assert reopened[-1]["visitor_name"] == "Mia"
+    assert reopened[-1]["display_name"] == "Mia"  # rather than the anonymous contact's "Visitor N"
+    assert reopened[-1]["contact_name"].startswith("Visitor ")
 
 
 async def test_the_visit_context_never_goes_to_the_visitor(engine: AsyncEngine, workspace: WorkspaceHandle) -> None:

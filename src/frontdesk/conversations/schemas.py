@@ -90,6 +90,11 @@ class ConversationRead(BaseModel):
     visitor_name: str | None = Field(
         default=None, description="The name the visitor typed into the widget (unverified), if any"
     )
+    display_name: str = Field(
+        default="Visitor",
+        description="What the inbox calls the visitor: the contact's name, or the name they typed while their "
+        "contact only has the anonymous one",
+    )
 
 
 class ConversationPage(BaseModel):

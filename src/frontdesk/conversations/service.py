@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from frontdesk.contacts.models import Contact, ContactEmail
 from frontdesk.contacts.service import decode_cursor, encode_cursor
-from frontdesk.conversations.identity import claim_read
+from frontdesk.conversations.identity import ANONYMOUS_NAME_PREFIX, claim_read
 from frontdesk.conversations.inbox_search import fold_for_search, like_pattern
 from frontdesk.conversations.models import (
     AuthorType,
@@ -170,6 +170,8 @@ async def to_read(*, session: AsyncSession, conversation: Conversation) -> Conve
         )
     ).one()
     contact_name, assignee_name, team, last_message, claimed_email, claimed_name = names
+    anonymous = contact_name is None or contact_name == f"{ANONYMOUS_NAME_PREFIX}{conversation.visitor_id}"
+    display_name = (claimed_name if anonymous and claimed_name else contact_name) or "Visitor"
     return ConversationRead(
         id=conversation.id,
         status=ConversationStatus(conversation.status),
@@ -191,6 +193,7 @@ async def to_read(*, session: AsyncSession, conversation: Conversation) -> Conve
         identity_claim=await claim_read(session=session, conversation=conversation) if claimed_email else None,
         waiting_since=conversation.waiting_since,
         visitor_name=claimed_name,
+        display_name=display_name,
     )
 
 

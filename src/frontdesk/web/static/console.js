@@ -201,7 +201,7 @@
   }
   setInterval(updateWaiting, 15000);
 
-  function visibleName(c) { return c.contact_name || c.visitor_name || "Visitor"; }
+  function visibleName(c) { return c.display_name || c.contact_name || "Visitor"; }
   function statusBadge(el, status) {
     if (!el) return;
     el.textContent = status;
@@ -306,6 +306,10 @@
     inbox.classList.remove("has-selected");
     markCurrent();
   }
+  function backToList() {
+    history.pushState({ conversation: null }, "", "/inbox?" + listQuery());
+    closeConversation();
+  }
   window.addEventListener("popstate", function () {
     var found = location.pathname.match(/^\/inbox\/(\d+)$/);
     if (found) openConversation(Number(found[1]), false); else closeConversation();
@@ -322,12 +326,7 @@
       return;
     }
     var back = e.target.closest && e.target.closest("[data-back-to-list]");
-    if (back) {
-      e.preventDefault();
-      history.pushState({ conversation: null }, "", "/inbox?" + listQuery());
-      closeConversation();
-      return;
-    }
+    if (back) { e.preventDefault(); backToList(); return; }
     var tab = e.target.closest && e.target.closest("button[data-view]");
     if (tab) {
       filtersForm().elements.view.value = tab.dataset.view;
@@ -472,7 +471,11 @@
     }
     else if (e.key === "e") { postUpdate({ status: "resolved" }); }
     else if (e.key === "a") { postUpdate({ assignee_id: String(myId) }); }
-    else if (e.key === "/") { var q = filtersForm().elements.q; q.focus(); q.select(); }
+    else if (e.key === "/") {
+      var q = filtersForm().elements.q;
+      if (q.offsetParent === null) backToList(); // a phone shows the list or the conversation, not both
+      q.focus(); q.select();
+    }
     else return;
     e.preventDefault();
   });
