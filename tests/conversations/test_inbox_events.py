@@ -138,24 +138,34 @@ async def test_every_message_event_carries_what_the_list_row_shows(
         "assignee_id": None,
         "waiting_since": row.waiting_since.isoformat() if row.waiting_since else None,
         "last_activity_at": row.last_activity_at.isoformat(),
+        "first_response_seconds": None,
     }
     assert summary["waiting_since"] is not None
 
 
-async def test_the_first_reply_announces_the_first_response_time_and_later_ones_do_not(
+async def test_the_first_reply_carries_the_first_response_time_to_the_header(
     engine: AsyncEngine, workspace: WorkspaceHandle
 ) -> None:
     visitor = await new_visitor(engine, workspace.id)
-    conversation, _ = await visitor_says(engine, visitor, "Hello?")
+    conversation, events = await visitor_says(engine, visitor, "Hello?")
+    assert events[0]["conversation"]["first_response_seconds"] is None
     note = await agent_says(engine, workspace.id, conversation, "checking", kind=MessageKind.note)
-    assert [event["type"] for event in note] == ["message"]  # a note is no response
+    assert note[0]["conversation"]["first_response_seconds"] is None  # a note is no response
     first = await agent_says(engine, workspace.id, conversation, "Hi!")
-    header = [event["conversation"] for event in first if event["type"] == "conversation"]
-    assert len(header) == 1
-    assert header[0]["first_response_seconds"] is not None and header[0]["first_response_seconds"] >= 0
-    assert header[0]["unanswered"] is False and header[0]["waiting_since"] is None
-    second = await agent_says(engine, workspace.id, conversation, "Anything else?")
-    assert [event["type"] for event in second] == ["message"]
+    assert [event["type"] for event in first] == ["message"]  # no extra event: the summary says it
+    summary = first[0]["conversation"]
+    row = await conversation_row(engine, conversation)
+    assert summary["first_response_seconds"] == row.first_response_seconds and row.first_response_seconds >= 0
+    assert summary["unanswered"] is False and summary["waiting_since"] is None
+    _, later = await visitor_says(engine, visitor, "Thanks")
+    assert later[0]["conversation"]["first_response_seconds"] == row.first_response_seconds  # it stays
+    factory = create_session_factory(engine)
+    outbox = Outbox()
+    async with factory() as session:  # the batch writer's summary says the same
+        await write_lines(session=session, lines=[_Line(conversation, "batch", "and again", 0.0)], outbox=outbox)
+        await session.commit()
+    batch = [event for channel, event in outbox.events if channel.startswith("inbox:")]
+    assert batch[0]["conversation"]["first_response_seconds"] == row.first_response_seconds
 
 
 async def test_a_resolved_conversation_reopens_as_open_and_the_name_and_rating_arrive_live(

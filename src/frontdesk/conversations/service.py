@@ -216,6 +216,7 @@ def conversation_summary(conversation: Conversation) -> Event:
         assignee_id=conversation.assignee_id,
         waiting_since=conversation.waiting_since,
         last_activity_at=conversation.last_activity_at,
+        first_response_seconds=conversation.first_response_seconds,
     )
 
 
@@ -227,8 +228,10 @@ def summary_of(
     assignee_id: int | None,
     waiting_since: datetime | None,
     last_activity_at: datetime | None,
+    first_response_seconds: float | None,
 ) -> Event:
-    """The list summary from plain values (the batch writer has rows, not objects)."""
+    """The list summary from plain values (the batch writer has rows, not objects). It carries the
+    first-response time too: the first reply's own event is how the header learns it."""
     return {
         "id": conversation_id,
         "status": status,
@@ -236,6 +239,7 @@ def summary_of(
         "assignee_id": assignee_id,
         "waiting_since": waiting_since.isoformat() if waiting_since else None,
         "last_activity_at": last_activity_at.isoformat() if last_activity_at else None,
+        "first_response_seconds": first_response_seconds,
     }
 
 
@@ -310,10 +314,7 @@ async def do_post_message(
     # A Core insert: the ORM's unit of work would cost more than the rest of the write on this hot path.
     message_id = (await session.execute(insert(MESSAGES).values(**values).returning(MESSAGES.c.id))).scalar_one()
     message = Message(id=message_id, **values)
-    first_response = (
-        author_type is AuthorType.agent and kind is MessageKind.message and conversation.first_response_at is None
-    )
-    if first_response:
+    if author_type is AuthorType.agent and kind is MessageKind.message and conversation.first_response_at is None:
         conversation.first_response_at = now
     # The visitor waits from their first line the agents have not answered; an agent's reply (not a note) ends it.
     if author_type is AuthorType.visitor and conversation.waiting_since is None:
@@ -328,7 +329,7 @@ async def do_post_message(
     add_message_events(
         outbox, message, workspace_id=conversation.workspace_id, summary=conversation_summary(conversation)
     )
-    if reopened or first_response:  # the header's status or first-response time changed
+    if reopened:
         outbox.add(
             inbox_channel(conversation.workspace_id),
             await conversation_event(session=session, conversation=conversation),

@@ -163,6 +163,7 @@ async def write_lines(*, session: AsyncSession, lines: list[_Line], outbox: Outb
                     CONVERSATIONS.c.first_response_at,
                     CONVERSATIONS.c.assignee_id,
                     CONVERSATIONS.c.waiting_since,
+                    CONVERSATIONS.c.created_at,
                 ).where(CONVERSATIONS.c.id.in_(list(counts)))
             )
         ).all()
@@ -218,6 +219,9 @@ async def write_lines(*, session: AsyncSession, lines: list[_Line], outbox: Outb
                 assignee_id=row.assignee_id,
                 waiting_since=row.waiting_since,
                 last_activity_at=now,
+                first_response_seconds=(
+                    (row.first_response_at - row.created_at).total_seconds() if row.first_response_at else None
+                ),
             )
             add_message_events(outbox, message, workspace_id=row.workspace_id, summary=summary)
         for conversation_id in reopened:

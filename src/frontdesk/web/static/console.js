@@ -244,6 +244,12 @@
     updateWaiting();
     sortList();
   }
+  function showFirstResponse(c) {
+    var head = document.getElementById("conv-head");
+    if (!head || c.id !== currentId() || !("first_response_seconds" in c)) return;
+    field(head, "first-response").textContent =
+      c.first_response_seconds === null ? "—" : Math.floor(c.first_response_seconds) + " s";
+  }
   // A whole conversation (ConversationRead): the list row and, when it is open, the header.
   function applyConversation(c) {
     applyToItem(c);
@@ -259,8 +265,7 @@
     if (assignee) assignee.value = c.assignee_id === null ? "" : String(c.assignee_id);
     var team = field(head, "team");
     if (team && c.team) team.value = c.team;
-    field(head, "first-response").textContent =
-      c.first_response_seconds === null ? "—" : Math.floor(c.first_response_seconds) + " s";
+    showFirstResponse(c);
     var rating = field(head, "rating");
     rating.hidden = !c.csat_rating;
     if (c.csat_rating) {
@@ -393,7 +398,7 @@
       }
       var item = itemOf(id);
       if (item && msg.kind === "message") field(item, "preview").textContent = msg.body.slice(0, 200);
-      if (event.conversation) applyToItem(event.conversation);
+      if (event.conversation) { applyToItem(event.conversation); showFirstResponse(event.conversation); }
       if (msg.author_type === "visitor" && msg.kind === "message") {
         if (!open || document.hidden) {
           var count = item ? field(item, "unread") : null;
