@@ -8,7 +8,9 @@ import contextlib
 import re
 import statistics
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -259,5 +261,99 @@ async def test_how_long_a_visitors_line_takes_to_reach_the_agents_screen(
         print("inbox visitor->agent median ms:", round(median, 1), "max ms:", round(max(latencies), 1))
         assert median < 2000
         assert await page.evaluate("window.__noReload") == 1
+    finally:
+        await _close(engine, workspace, page, visitors)
+
+
+FAKE_NOTIFICATIONS = """
+window.__notes = [];
+window.__beeps = 0;
+window.__hidden = false;
+function FakeNotification(title, options) { window.__notes.push([title, options.body]); this.close = function () {}; }
+FakeNotification.permission = "granted";
+FakeNotification.requestPermission = function () { return Promise.resolve("granted"); };
+window.Notification = FakeNotification;
+window.AudioContext = function () {
+  return { destination: {}, currentTime: 0, createOscillator: function () {
+    return { frequency: {}, connect: function () {}, stop: function () {},
+             start: function () { window.__beeps += 1; } };
+  } };
+};
+Object.defineProperty(document, "hidden", { configurable: true, get: function () { return window.__hidden; } });
+"""
+
+
+async def test_notifications_in_the_background_follow_the_agents_preferences_and_live_times_their_zone(
+    browser: Browser, server_url: str, engine: AsyncEngine, workspace: WorkspaceHandle
+) -> None:
+    context = await browser.new_context(viewport=VIEWPORTS["desktop"])  # type: ignore[arg-type]
+    await context.add_init_script(FAKE_NOTIFICATIONS)
+    page = await context.new_page()
+    await page.goto(f"{server_url}/login")
+    await page.get_by_label("E-mail").fill(workspace.admin_email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.goto(f"{server_url}/settings/profile")
+    await page.get_by_label("My time zone").fill("Asia/Tokyo")
+    await page.get_by_role("button", name="Save preferences").click()
+    await expect(page.get_by_text("Saved.")).to_be_visible()
+    await page.goto(f"{server_url}/inbox")
+    await expect(page.locator("#inbox[data-live='true']")).to_be_attached()
+    visitors: list[Visitor] = []
+    try:
+        await page.evaluate("window.__hidden = true")  # the agent is in another tab
+        visitors += await _visitors(server_url, engine, workspace, "Knock knock")
+        await page.wait_for_function("() => window.__notes.length === 1")
+        assert await page.evaluate("window.__notes") == [["New conversation", "Knock knock"]]
+        assert await page.evaluate("window.__beeps") == 1
+        assert (await page.title()).startswith("(1) ")
+
+        conversation = await _conversation_of(server_url, workspace, "Knock knock")
+        row = page.locator(f'#conversation-list li[data-id="{conversation}"]')
+        async with httpx.AsyncClient() as http:  # routing gave it to the online agent: take it back
+            await http.patch(
+                f"{server_url}/api/v1/conversations/{conversation}",
+                json={"assignee_id": None},
+                headers=workspace.headers,
+            )
+        await expect(row).to_have_attribute("data-assignee-id", "")
+        await visitors[0].send("Not yours yet")  # nobody's conversation: no notice
+        preview = page.locator(f'#conversation-list li[data-id="{conversation}"] [data-field=preview]')
+        await expect(preview).to_have_text("Not yours yet")
+        async with httpx.AsyncClient() as http:
+            agents = (await http.get(f"{server_url}/api/v1/agents", headers=workspace.headers)).json()
+            await http.patch(
+                f"{server_url}/api/v1/conversations/{conversation}",
+                json={"assignee_id": agents[0]["id"]},
+                headers=workspace.headers,
+            )
+        await visitors[0].send("Now it is yours")
+        await page.wait_for_function("() => window.__notes.length === 2")
+        assert (await page.evaluate("window.__notes"))[1] == ["New message", "Now it is yours"]
+        assert await page.evaluate("window.__beeps") == 2
+
+        # In view, a line arriving live shows its time as the server writes it: in the agent's zone.
+        await page.evaluate("window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))")
+        await page.locator(f'#conversation-list li[data-id="{conversation}"] a').click()
+        await visitors[0].send("What time is it for you?")
+        live = page.locator("#messages li").filter(has_text="What time is it for you?").locator("time")
+        await expect(live).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$"))
+        stamp = await live.get_attribute("datetime")
+        assert stamp is not None
+        expected = datetime.fromisoformat(stamp).astimezone(ZoneInfo("Asia/Tokyo")).strftime("%Y-%m-%d %H:%M")
+        await expect(live).to_have_text(expected)
+        assert await page.evaluate("window.__notes.length") == 2  # in view: no notice
+
+        # Switched off: nothing, even in the background.
+        await page.goto(f"{server_url}/settings/profile")
+        await page.get_by_label("Desktop notifications", exact=False).uncheck()
+        await page.get_by_label("A sound with them").uncheck()
+        await page.get_by_role("button", name="Save preferences").click()
+        await page.goto(f"{server_url}/inbox")
+        await expect(page.locator("#inbox[data-live='true']")).to_be_attached()
+        await page.evaluate("window.__hidden = true")
+        visitors += await _visitors(server_url, engine, workspace, "Anyone?")
+        await expect(page.locator("#conversation-list")).to_contain_text("Anyone?")
+        assert await page.evaluate("[window.__notes.length, window.__beeps]") == [0, 0]
     finally:
         await _close(engine, workspace, page, visitors)
