@@ -17,6 +17,8 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frontdesk.conversations.models import CannedReply
+from frontdesk.db import create_session_factory
 from tests.conftest import Database
 from tests.conversations.chat_clients import Visitor, allow_site
 from tests.conversations.test_presence_and_typing import wait_until_online
@@ -355,5 +357,39 @@ async def test_notifications_in_the_background_follow_the_agents_preferences_and
         visitors += await _visitors(server_url, engine, workspace, "Anyone?")
         await expect(page.locator("#conversation-list")).to_contain_text("Anyone?")
         assert await page.evaluate("[window.__notes.length, window.__beeps]") == [0, 0]
+    finally:
+        await _close(engine, workspace, page, visitors)
+
+
+async def test_typing_a_slash_in_the_composer_picks_a_canned_reply(
+    browser: Browser, server_url: str, engine: AsyncEngine, workspace: WorkspaceHandle
+) -> None:
+    async with create_session_factory(engine)() as session:
+        for shortcut, body in (("shipping", "We ship within 2 days."), ("returns", "Returns are free for 30 days.")):
+            session.add(CannedReply(workspace_id=workspace.id, shortcut=shortcut, title=shortcut, body=body))
+        await session.commit()
+    visitors = await _visitors(server_url, engine, workspace, "When do you ship?")
+    conversation = await _conversation_of(server_url, workspace, "When do you ship?")
+    page = await _signed_in(browser, server_url, workspace, "desktop")
+    try:
+        await page.locator(f'#conversation-list li[data-id="{conversation}"] a').click()
+        composer = page.get_by_role("textbox", name="Message")
+        await composer.press_sequentially("/")
+        picker = page.get_by_role("listbox", name="Canned replies")
+        await expect(picker.get_by_role("option")).to_have_count(2)
+        await composer.press_sequentially("sh")  # filters as the agent types
+        await expect(picker.get_by_role("option")).to_have_count(1)
+        await expect(picker.get_by_role("option")).to_contain_text("We ship within 2 days.")
+        await composer.press("Enter")  # inserts, does not send
+        await expect(composer).to_have_value("We ship within 2 days.")
+        await expect(picker).to_be_hidden()
+        await composer.press("Enter")
+        await visitors[0].wait_for_body("We ship within 2 days.")
+        await composer.press_sequentially("/re")
+        await expect(picker.get_by_role("option")).to_have_count(1)
+        await composer.press("Escape")
+        await expect(picker).to_be_hidden()
+        await expect(composer).to_have_value("/re")
+        assert await page.evaluate("window.__noReload") == 1
     finally:
         await _close(engine, workspace, page, visitors)
