@@ -116,6 +116,7 @@ async def test_an_agent_works_three_conversations_without_a_page_load(
             await page.get_by_role("button", name="Resolve").click()
             await expect(page.locator("#conv-head [data-field=status]")).to_have_text("resolved")
             await expect(page.get_by_role("button", name="Reopen")).to_be_visible()
+            await expect(page.get_by_role("button", name="Resolve")).to_be_hidden()
             # It leaves the list of open conversations by itself.
             await expect(page.locator(f'#conversation-list li[data-id="{conversation}"]')).to_have_count(0)
             if phone:
@@ -213,10 +214,12 @@ async def test_unread_counts_and_the_header_follow_visitors_and_colleagues_live(
         await api.patch(f"/api/v1/conversations/{mia_id}", json={"status": "resolved"})
         await expect(page.locator("#conv-head [data-field=status]")).to_have_text("resolved")
         await expect(page.get_by_role("button", name="Reopen")).to_be_visible()
+        await expect(page.get_by_role("button", name="Resolve")).to_be_hidden()
 
         await mia.send("One more question")  # a resolved conversation reopens when the visitor writes
         await expect(page.locator("#conv-head [data-field=status]")).to_have_text("open")
         await expect(page.get_by_role("button", name="Resolve")).to_be_visible()
+        await expect(page.get_by_role("button", name="Reopen")).to_be_hidden()
         await expect(page.locator("#messages")).to_contain_text("One more question")
         await expect(page.locator(f'#conversation-list li[data-id="{mia_id}"]')).to_have_count(1)
         assert await page.evaluate("window.__noReload") == 1
@@ -337,6 +340,7 @@ async def test_notifications_in_the_background_follow_the_agents_preferences_and
         # In view, a line arriving live shows its time as the server writes it: in the agent's zone.
         await page.evaluate("window.__hidden = false; document.dispatchEvent(new Event('visibilitychange'))")
         await page.locator(f'#conversation-list li[data-id="{conversation}"] a').click()
+        await expect(page.locator("#messages")).to_contain_text("Now it is yours")
         await visitors[0].send("What time is it for you?")
         live = page.locator("#messages li").filter(has_text="What time is it for you?").locator("time")
         await expect(live).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$"))

@@ -295,6 +295,7 @@
       setUnread(id, 0); // opening it marked it read
       fetchCounts();
       scrollDown();
+      resync(); // a line stored after the page was rendered, whose event came before the swap
       hideTyping();
       section.dispatchEvent(new CustomEvent("frontdesk:conversation-opened", { bubbles: true, detail: { id: id } }));
     });
