@@ -106,3 +106,12 @@ async def test_a_search_with_a_nul_or_a_long_text_is_answered_not_failed(
     assert nul.status_code in (200, 422)  # the app refuses NUL in any input; never a server error
     too_long = await client.get("/api/v1/conversations", params={"q": "x" * 201}, headers=workspace.headers)
     assert too_long.status_code == 422 and "q" in too_long.text
+
+
+async def test_an_empty_inbox_says_what_to_do_next(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
+    await login(client, workspace.admin_email)
+    page = (await client.get("/inbox")).text
+    assert "No open conversations." in page
+    assert 'href="/widget/try"' in page and "Settings → Live chat" in page
+    searched = (await client.get("/inbox", params={"q": "refund"})).text
+    assert "Nothing matches “refund”" in searched
