@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, func, insert, or_, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from frontdesk.contacts.models import Contact, ContactEmail
+from frontdesk.contacts.models import Contact
 from frontdesk.contacts.service import decode_cursor, encode_cursor
 from frontdesk.conversations.identity import ANONYMOUS_NAME_PREFIX, claim_read
-from frontdesk.conversations.inbox_search import fold_for_search, like_pattern
+from frontdesk.conversations.inbox_search import conversations_matching
 from frontdesk.conversations.models import (
     AuthorType,
     Conversation,
@@ -106,7 +106,7 @@ async def list_conversations(
         statement = statement.where(Conversation.contact_id == filters.contact_id)
     q = (filters.q or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     if q:
-        statement = statement.where(_matches(workspace_id, q))
+        statement = statement.where(conversations_matching(workspace_id, q))
     if filters.order == "waiting":
         # No cursor in this order: the inbox shows one screenful, and waiting times change under a cursor.
         statement = statement.order_by(
@@ -121,32 +121,6 @@ async def list_conversations(
     rows = list((await session.scalars(statement.order_by(Conversation.id.desc()).limit(limit + 1))).all())
     next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
     return rows[:limit], next_cursor
-
-
-def _matches(workspace_id: int, q: str) -> Any:
-    """Conversations whose messages hold ``q``, or whose contact's (accent-folded) name or e-mail does."""
-    words = like_pattern(q.casefold())
-    folded = like_pattern(fold_for_search(q))
-    in_messages = (
-        select(Message.id)
-        .where(Message.conversation_id == Conversation.id, func.lower(Message.body).like(words, escape="\\"))
-        .exists()
-    )
-    by_email = select(ContactEmail.contact_id).where(
-        ContactEmail.workspace_id == workspace_id, ContactEmail.email_normalized.like(words, escape="\\")
-    )
-    contacts = select(Contact.id).where(
-        Contact.workspace_id == workspace_id,
-        or_(Contact.search_name.like(folded, escape="\\"), Contact.id.in_(by_email)),
-    )
-    visitors = select(Visitor.id).where(
-        Visitor.workspace_id == workspace_id,
-        or_(
-            func.lower(Visitor.claimed_email).like(words, escape="\\"),
-            func.lower(Visitor.claimed_name).like(words, escape="\\"),
-        ),
-    )
-    return or_(in_messages, Conversation.contact_id.in_(contacts), Conversation.visitor_id.in_(visitors))
 
 
 async def to_read(*, session: AsyncSession, conversation: Conversation) -> ConversationRead:
