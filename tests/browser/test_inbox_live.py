@@ -157,6 +157,14 @@ async def test_an_agent_works_three_conversations_without_a_page_load(
         assert await page.evaluate("window.__noReload") == 1
         assert await _fits_the_screen(page)
         await page.screenshot(path=artifacts_dir / f"inbox-live-{screen}-{database.backend}.png")
+        search = page.get_by_label("Search conversations")
+        await page.go_back()  # the filters are part of the address: back and forward walk them too
+        await expect(search).to_have_value("")
+        await expect(page.get_by_label("Status")).to_have_value("open")
+        await page.go_forward()
+        await expect(search).to_have_value("norway")
+        await expect(page.locator(f'#conversation-list li[data-id="{ids[1]}"]')).to_be_visible()
+        assert await page.evaluate("window.__noReload") == 1
 
         await page.reload()  # and a reload shows the same place: the conversation (a phone: the list) and filters
         if not phone:

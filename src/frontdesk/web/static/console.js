@@ -63,7 +63,22 @@
     history.pushState({ conversation: null }, "", "/inbox?" + listQuery());
     closeConversation();
   }
+  // The filters as the address says (back and forward walk them too); true when they changed.
+  function filtersFromUrl() {
+    var form = filtersForm(), params = new URLSearchParams(location.search), changed = false;
+    if (!form) return false;
+    [["view", "all"], ["status", "open"], ["team", ""], ["q", ""]].forEach(function (pair) {
+      var value = params.has(pair[0]) ? params.get(pair[0]) : pair[1];
+      if (form.elements[pair[0]].value !== value) { form.elements[pair[0]].value = value; changed = true; }
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("button[data-view]"), function (b) {
+      b.classList.toggle("active", b.dataset.view === form.elements.view.value);
+      b.setAttribute("aria-pressed", b.dataset.view === form.elements.view.value ? "true" : "false");
+    });
+    return changed;
+  }
   window.addEventListener("popstate", function () {
+    if (filtersFromUrl()) refreshList(true);
     var found = location.pathname.match(/^\/inbox\/(\d+)$/);
     if (found) openConversation(Number(found[1]), false); else closeConversation();
   });

@@ -174,6 +174,10 @@
     var team = field(head, "team");
     if (team && c.team) team.value = c.team;
     showFirstResponse(c);
+    var resolution = document.querySelector('#conversation [data-field="resolution"]');
+    if (resolution) {
+      resolution.textContent = c.resolution_seconds === null ? "—" : Math.floor(c.resolution_seconds) + " s";
+    }
     var rating = field(head, "rating");
     rating.hidden = !c.csat_rating;
     if (c.csat_rating) {
