@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from frontdesk.conversations.models import CannedReply
 from frontdesk.db import create_session_factory
 from tests.conftest import Database
+from tests.conversations.chat_clients import Agent as ConsoleClient
 from tests.conversations.chat_clients import Visitor, allow_site
 from tests.conversations.test_presence_and_typing import wait_until_online
 from tests.factories import PASSWORD, WorkspaceHandle
@@ -178,6 +179,7 @@ async def test_an_agent_works_three_conversations_without_a_page_load(
 async def test_unread_counts_and_the_header_follow_visitors_and_colleagues_live(
     browser: Browser, server_url: str, engine: AsyncEngine, workspace: WorkspaceHandle, database: Database
 ) -> None:
+    colleague_email = await workspace.add_agent()
     mia, noah = await _visitors(server_url, engine, workspace, "Mia here", "Noah here")
     mia_id = await _conversation_of(server_url, workspace, "Mia here")
     noah_id = await _conversation_of(server_url, workspace, "Noah here")
@@ -230,6 +232,17 @@ async def test_unread_counts_and_the_header_follow_visitors_and_colleagues_live(
         await expect(page.get_by_role("button", name="Reopen")).to_be_hidden()
         await expect(page.locator("#messages")).to_contain_text("One more question")
         await expect(page.locator(f'#conversation-list li[data-id="{mia_id}"]')).to_have_count(1)
+
+        # A colleague's console comes online: the assignee picker says so.
+        colleague = ConsoleClient(server_url, colleague_email)
+        colleague_id = next(agent["id"] for agent in agents if agent["email"] == colleague_email)
+        option = page.locator(f'#conv-head [data-field=assignee] option[value="{colleague_id}"]')
+        await expect(option).to_have_text(re.compile(r"\(offline\)$"))
+        await colleague.login()
+        await colleague.connect()
+        await expect(option).to_have_text(re.compile(r"\(online\)$"))
+        await colleague.close()
+        await expect(option).to_have_text(re.compile(r"\(offline\)$"))
         assert await page.evaluate("window.__noReload") == 1
     finally:
         await api.aclose()

@@ -143,6 +143,10 @@
     } else if (event.type === "conversation") {
       applyConversation(event.conversation);
       fetchCounts();
+    } else if (event.type === "presence") {
+      // The assignee picker says who is online: "Ann (online)".
+      var option = document.querySelector('#conv-head [data-field="assignee"] option[value="' + event.agent_id + '"]');
+      if (option) option.textContent = option.textContent.replace(/\((online|away|offline)\)$/, "(" + event.status + ")");
     } else if (event.type === "typing" && event.author_type === "visitor" && event.conversation_id === currentId()) {
       var t = document.getElementById("typing");
       if (t) { t.hidden = false; clearTimeout(typingTimer); typingTimer = setTimeout(hideTyping, 3000); }
