@@ -17,6 +17,10 @@
   var applyConversation = list.applyConversation, showFirstResponse = list.showFirstResponse;
   var myId = Number(inbox.dataset.agentId);
   var socket = null, backoff = 500, typingTimer = null, lastTyping = 0, opening = 0, focusIndex = -1;
+  var known = {}; // conversations this console has listed or heard of
+  Array.prototype.forEach.call(document.querySelectorAll("#conversation-list li[data-id]"), function (li) {
+    known[li.dataset.id] = true;
+  });
   thread.onCaughtUp(markRead);
   alerts.onOpen(function (id) { openConversation(id, true); });
   document.addEventListener("visibilitychange", function () { if (!document.hidden) markRead(); });
@@ -123,6 +127,8 @@
   function handle(event) {
     if (event.type === "message") {
       var msg = event.message, id = event.conversation_id;
+      var wasKnown = known[id];
+      known[id] = true;
       var open = id === currentId();
       if (open) {
         appendMessage(msg);
@@ -137,7 +143,10 @@
           if (count) setUnread(id, Number(count.textContent || 0) + 1);
           fetchCounts();
         }
-        if (msg.seq === 1) notify("New conversation", msg.body, id);
+        // New: its first line, or (a conversation a team opened, e.g. a proactive invitation) the first visitor
+        // line this console hears of an unanswered conversation it has never listed.
+        var unanswered = event.conversation && event.conversation.unanswered;
+        if (msg.seq === 1 || (unanswered && !wasKnown && !item)) notify("New conversation", msg.body, id);
         else if (event.conversation && event.conversation.assignee_id === myId) notify("New message", msg.body, id);
       }
     } else if (event.type === "conversation") {
