@@ -237,8 +237,12 @@
   document.body.addEventListener("htmx:configRequest", function (e) {
     var composer = e.detail.elt;
     if (composer.id !== "composer") return;
-    // The same client id for every retry of this text: the server stores it once.
-    if (!composer.elements.client_id.value) composer.elements.client_id.value = newClientId();
+    // The same client id for every retry of this text (the server stores it once); other text, another id.
+    var body = String(e.detail.parameters.body || "");
+    if (!composer.elements.client_id.value || composer.dataset.sentBody !== body) {
+      composer.elements.client_id.value = newClientId();
+    }
+    composer.dataset.sentBody = body;
     e.detail.parameters.client_id = composer.elements.client_id.value;
   });
   document.body.addEventListener("htmx:afterRequest", function (e) {
@@ -246,8 +250,10 @@
     if (!e.detail.successful) return;
     if (elt.id === "composer") {
       appendHtml(e.detail.xhr.responseText);
-      elt.elements.body.value = "";
-      elt.elements.client_id.value = "";
+      if (elt.elements.body.value === elt.dataset.sentBody) { // not what the agent typed since
+        elt.elements.body.value = "";
+        elt.elements.client_id.value = "";
+      }
     } else if (elt.hasAttribute && elt.hasAttribute("data-conversation-update")) {
       try { applyConversation(JSON.parse(e.detail.xhr.responseText).conversation); } catch (err) { /* page reloads */ }
     }
