@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, Route, expect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frontdesk.conversations.models import CannedReply
@@ -199,6 +199,7 @@ async def test_unread_counts_and_the_header_follow_visitors_and_colleagues_live(
             await noah.send(line)
             await noah.expect("ack")
         await expect(noah_unread).to_have_text("3")
+        await expect(all_count).to_have_text("1")  # still one unread conversation
         await expect(page.locator(f'#conversation-list li[data-id="{noah_id}"] [data-field=preview]')).to_have_text(
             "Hello?"
         )
@@ -232,6 +233,15 @@ async def test_unread_counts_and_the_header_follow_visitors_and_colleagues_live(
         await expect(page.get_by_role("button", name="Reopen")).to_be_hidden()
         await expect(page.locator("#messages")).to_contain_text("One more question")
         await expect(page.locator(f'#conversation-list li[data-id="{mia_id}"]')).to_have_count(1)
+
+        # Reading Noah's, Mia writes: hers becomes the one unread conversation.
+        await page.locator(f'#conversation-list li[data-id="{noah_id}"] a').click()
+        await expect(page.locator("#messages")).to_contain_text("Noah here")
+        await expect(all_count).to_be_hidden()
+        await mia.send("Are you there?")
+        await expect(page.locator(f'#conversation-list li[data-id="{mia_id}"] [data-field=unread]')).to_have_text("1")
+        await expect(all_count).to_have_text("1")
+        await expect(page.locator('[data-view-count="mine"]')).to_have_text("1")  # hers is assigned to me
 
         # A colleague's console comes online: the assignee picker says so.
         colleague = ConsoleClient(server_url, colleague_email)
@@ -410,11 +420,31 @@ async def test_typing_a_slash_in_the_composer_picks_a_canned_reply(
         await expect(picker).to_be_hidden()
         await composer.press("Enter")
         await visitors[0].wait_for_body("We ship within 2 days.")
+        await expect(composer).to_have_value("")  # sent
         await composer.press_sequentially("/re")
         await expect(picker.get_by_role("option")).to_have_count(1)
         await composer.press("Escape")
         await expect(picker).to_be_hidden()
         await expect(composer).to_have_value("/re")
+
+        # Typing on while a send is still on its way: the sent text leaves the box, the rest stays, and goes
+        # as a message of its own (not taken for a retry of the first).
+        release = asyncio.Event()
+
+        async def hold(route: Route) -> None:
+            if route.request.method == "POST":
+                await release.wait()
+            await route.continue_()
+
+        await page.route(re.compile(r"/inbox/\d+/messages$"), hold)
+        await composer.fill("First line")
+        await composer.press("Enter")
+        await composer.press_sequentially(" and more")
+        release.set()
+        await visitors[0].wait_for_body("First line")
+        await expect(composer).to_have_value("and more")
+        await composer.press("Enter")
+        await visitors[0].wait_for_body("and more")
         assert await page.evaluate("window.__noReload") == 1
     finally:
         await _close(engine, workspace, page, visitors)

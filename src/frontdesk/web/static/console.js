@@ -139,9 +139,12 @@
       if (event.conversation) { applyToItem(event.conversation); showFirstResponse(event.conversation); }
       if (msg.author_type === "visitor" && msg.kind === "message") {
         if (!open || document.hidden) {
+          // Counted here, without asking the server, unless the row is not on screen.
           var count = item ? field(item, "unread") : null;
-          if (count) setUnread(id, Number(count.textContent || 0) + 1);
-          fetchCounts();
+          var before = count ? Number(count.textContent || 0) : null;
+          if (count) setUnread(id, before + 1);
+          if (before === 0 && event.conversation) list.bumpViewCounts(event.conversation.assignee_id);
+          else if (before === null) fetchCounts();
         }
         // New: its first line, or (a conversation a team opened, e.g. a proactive invitation) the first visitor
         // line this console hears of an unanswered conversation it has never listed.
@@ -250,8 +253,10 @@
     if (!e.detail.successful) return;
     if (elt.id === "composer") {
       appendHtml(e.detail.xhr.responseText);
-      if (elt.elements.body.value === elt.dataset.sentBody) { // not what the agent typed since
-        elt.elements.body.value = "";
+      // Sent: gone from the box; whatever the agent typed after it meanwhile stays.
+      var box = elt.elements.body, sent = elt.dataset.sentBody || "";
+      if (sent && box.value.indexOf(sent) === 0) {
+        box.value = box.value.slice(sent.length).replace(/^\s+/, "");
         elt.elements.client_id.value = "";
       }
     } else if (elt.hasAttribute && elt.hasAttribute("data-conversation-update")) {

@@ -6,6 +6,7 @@
   var fmt = window.frontdeskFormat, thread = window.frontdeskThread;
   var currentId = thread.currentId, lastSeq = thread.lastSeq, csrfToken = thread.csrfToken;
   var listTimer = null, countsTimer = null, readTimer = null;
+  var myId = Number(document.getElementById("inbox").dataset.agentId);
 
   /* ---- The list: filters, order, unread counts ---- */
   function filtersForm() { return document.getElementById("inbox-filters"); }
@@ -77,6 +78,13 @@
       if (el) { el.textContent = String(counts.views[view]); el.hidden = !counts.views[view]; }
     });
   }
+  // A conversation has become unread: the views it is in count one more.
+  function bumpViewCounts(assigneeId) {
+    ["all", assigneeId === null ? "unassigned" : (assigneeId === myId ? "mine" : "")].forEach(function (view) {
+      var el = view && document.querySelector('[data-view-count="' + view + '"]');
+      if (el) { el.textContent = String(Number(el.textContent || 0) + 1); el.hidden = false; }
+    });
+  }
   function countsFromList() {
     var data = document.getElementById("unread-counts");
     if (data) { try { applyCounts(JSON.parse(data.textContent)); } catch (e) { /* refetched below */ } }
@@ -90,15 +98,22 @@
     }, 300);
   }
   // The open conversation, seen: the server moves this agent's read mark (and the other consoles' counts follow).
+  // What was on screen is noted now; the request may go later (browsers delay timers), even after a switch.
+  var readPending = {};
   function markRead() {
+    var id = currentId();
+    if (!id || document.hidden) return;
+    readPending[id] = Math.max(readPending[id] || 0, lastSeq());
     clearTimeout(readTimer);
     readTimer = setTimeout(function () {
-      var id = currentId();
-      if (!id || document.hidden) return;
-      var body = new URLSearchParams({ seq: String(lastSeq()) });
-      fetch("/inbox/" + id + "/read", {
-        method: "POST", credentials: "same-origin", body: body, headers: { "X-CSRF-Token": csrfToken() }
-      }).then(fetchCounts);
+      var pending = readPending;
+      readPending = {};
+      Object.keys(pending).forEach(function (conversationId) {
+        fetch("/inbox/" + conversationId + "/read", {
+          method: "POST", credentials: "same-origin", body: new URLSearchParams({ seq: String(pending[conversationId]) }),
+          headers: { "X-CSRF-Token": csrfToken() }
+        }).then(function () { fetchCounts(); });
+      });
     }, 200);
   }
   function updateWaiting() {
@@ -188,6 +203,7 @@
   window.frontdeskList = {
     filtersForm: filtersForm, listQuery: listQuery, itemOf: itemOf, field: field, refreshList: refreshList,
     markCurrent: markCurrent, setUnread: setUnread, countsFromList: countsFromList, fetchCounts: fetchCounts,
+    bumpViewCounts: bumpViewCounts,
     markRead: markRead, updateWaiting: updateWaiting, applyToItem: applyToItem, applyConversation: applyConversation,
     showFirstResponse: showFirstResponse
   };
