@@ -43,6 +43,14 @@ async def list_conversations(
     unassigned: bool = False,
     team: Annotated[str | None, Query(max_length=40)] = None,
     contact_id: Annotated[IdRef | None, Query()] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Search: words in the messages, or in the contact's name (accents and case ignored) "
+            "or e-mail address, or in the name or address the visitor typed",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> ConversationPage:
@@ -52,6 +60,7 @@ async def list_conversations(
         unassigned=unassigned,
         team=team,
         contact_id=contact_id,
+        q=q,
     )
     rows, next_cursor = await service.list_conversations(
         session=session, workspace_id=principal.workspace_id, filters=filters, limit=limit, cursor=cursor

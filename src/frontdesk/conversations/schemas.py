@@ -84,6 +84,17 @@ class ConversationRead(BaseModel):
     csat_rating: int | None
     csat_comment: str | None
     identity_claim: IdentityClaimRead | None = None
+    waiting_since: datetime | None = Field(
+        default=None, description="Since when the visitor has waited for an agent's reply; null once answered"
+    )
+    visitor_name: str | None = Field(
+        default=None, description="The name the visitor typed into the widget (unverified), if any"
+    )
+    display_name: str = Field(
+        default="Visitor",
+        description="What the inbox calls the visitor: the contact's name, or the name they typed while their "
+        "contact only has the anonymous one",
+    )
 
 
 class ConversationPage(BaseModel):

@@ -14,7 +14,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from frontdesk.contacts.models import Contact
 from frontdesk.contacts.service import decode_cursor, encode_cursor
-from frontdesk.conversations.identity import claim_read
+from frontdesk.conversations.identity import ANONYMOUS_NAME_PREFIX, claim_read
+from frontdesk.conversations.inbox_search import conversations_matching
 from frontdesk.conversations.models import (
     AuthorType,
     Conversation,
@@ -70,6 +71,11 @@ class InboxFilters:
     unassigned: bool = False
     team: str | None = None
     contact_id: int | None = None
+    # Words to find in the messages, the contact's name or e-mail, or what the visitor typed as name or e-mail.
+    q: str | None = None
+    # "newest": by id, newest first (cursors page on it); "waiting": the inbox's order, longest waiting first,
+    # then the most recently active.
+    order: str = "newest"
 
 
 async def get_conversation(*, session: AsyncSession, workspace_id: int, conversation_id: int) -> Conversation:
@@ -98,6 +104,18 @@ async def list_conversations(
         statement = statement.join(Team, Team.id == Conversation.team_id).where(Team.key == filters.team)
     if filters.contact_id is not None:
         statement = statement.where(Conversation.contact_id == filters.contact_id)
+    q = (filters.q or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
+    if q:
+        statement = statement.where(conversations_matching(workspace_id, q))
+    if filters.order == "waiting":
+        # No cursor in this order: the inbox shows one screenful, and waiting times change under a cursor.
+        statement = statement.order_by(
+            Conversation.waiting_since.is_(None),
+            Conversation.waiting_since.asc(),
+            Conversation.last_activity_at.desc(),
+            Conversation.id.desc(),
+        )
+        return list((await session.scalars(statement.limit(limit))).all()), None
     if cursor:
         statement = statement.where(Conversation.id < decode_cursor(cursor))
     rows = list((await session.scalars(statement.order_by(Conversation.id.desc()).limit(limit + 1))).all())
@@ -121,10 +139,13 @@ async def to_read(*, session: AsyncSession, conversation: Conversation) -> Conve
                 .scalar_subquery(),
                 # Whether the visitor typed an address: most have not, and then no claim needs reading.
                 select(Visitor.claimed_email).where(Visitor.id == conversation.visitor_id).scalar_subquery(),
+                select(Visitor.claimed_name).where(Visitor.id == conversation.visitor_id).scalar_subquery(),
             )
         )
     ).one()
-    contact_name, assignee_name, team, last_message, claimed_email = names
+    contact_name, assignee_name, team, last_message, claimed_email, claimed_name = names
+    anonymous = contact_name is None or contact_name == f"{ANONYMOUS_NAME_PREFIX}{conversation.visitor_id}"
+    display_name = (claimed_name if anonymous and claimed_name else contact_name) or "Visitor"
     return ConversationRead(
         id=conversation.id,
         status=ConversationStatus(conversation.status),
@@ -144,6 +165,9 @@ async def to_read(*, session: AsyncSession, conversation: Conversation) -> Conve
         csat_rating=conversation.csat_rating,
         csat_comment=conversation.csat_comment,
         identity_claim=await claim_read(session=session, conversation=conversation) if claimed_email else None,
+        waiting_since=conversation.waiting_since,
+        visitor_name=claimed_name,
+        display_name=display_name,
     )
 
 
@@ -159,11 +183,37 @@ async def list_messages(
 
 def conversation_summary(conversation: Conversation) -> Event:
     """What the inbox list shows of a conversation, sent along with its messages so no list reload is needed."""
+    return summary_of(
+        conversation_id=conversation.id,
+        status=conversation.status,
+        first_response_at=conversation.first_response_at,
+        assignee_id=conversation.assignee_id,
+        waiting_since=conversation.waiting_since,
+        last_activity_at=conversation.last_activity_at,
+        first_response_seconds=conversation.first_response_seconds,
+    )
+
+
+def summary_of(
+    *,
+    conversation_id: int,
+    status: str,
+    first_response_at: datetime | None,
+    assignee_id: int | None,
+    waiting_since: datetime | None,
+    last_activity_at: datetime | None,
+    first_response_seconds: float | None,
+) -> Event:
+    """The list summary from plain values (the batch writer has rows, not objects). It carries the
+    first-response time too: the first reply's own event is how the header learns it."""
     return {
-        "id": conversation.id,
-        "status": conversation.status,
-        "unanswered": conversation.first_response_at is None,
-        "assignee_id": conversation.assignee_id,
+        "id": conversation_id,
+        "status": status,
+        "unanswered": first_response_at is None,
+        "assignee_id": assignee_id,
+        "waiting_since": waiting_since.isoformat() if waiting_since else None,
+        "last_activity_at": last_activity_at.isoformat() if last_activity_at else None,
+        "first_response_seconds": first_response_seconds,
     }
 
 
@@ -240,6 +290,11 @@ async def do_post_message(
     message = Message(id=message_id, **values)
     if author_type is AuthorType.agent and kind is MessageKind.message and conversation.first_response_at is None:
         conversation.first_response_at = now
+    # The visitor waits from their first line the agents have not answered; an agent's reply (not a note) ends it.
+    if author_type is AuthorType.visitor and conversation.waiting_since is None:
+        conversation.waiting_since = now
+    elif author_type is AuthorType.agent and kind is MessageKind.message:
+        conversation.waiting_since = None
     reopened = author_type is AuthorType.visitor and conversation.status == ConversationStatus.resolved.value
     if reopened:
         _set_status(conversation, ConversationStatus.open)

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.conversations.models import AuthorType, Conversation, ConversationStatus, Message, MessageKind
@@ -30,6 +30,7 @@ from frontdesk.conversations.service import (
     conversation_summary,
     do_post_message,
     inbox_channel,
+    summary_of,
 )
 from frontdesk.db import Base, utcnow
 from frontdesk.feedback.sentiment import sentiment
@@ -144,7 +145,12 @@ async def write_lines(*, session: AsyncSession, lines: list[_Line], outbox: Outb
         await session.execute(
             update(CONVERSATIONS)
             .where(CONVERSATIONS.c.id == bindparam("cid"))
-            .values(last_seq=CONVERSATIONS.c.last_seq + bindparam("n"), last_activity_at=now),
+            .values(
+                last_seq=CONVERSATIONS.c.last_seq + bindparam("n"),
+                last_activity_at=now,
+                # A visitor line starts the wait unless the visitor is already waiting (see do_post_message).
+                waiting_since=func.coalesce(CONVERSATIONS.c.waiting_since, now),
+            ),
             [{"cid": cid, "n": n} for cid, n in counts.items()],
         )
         rows = (
@@ -156,6 +162,8 @@ async def write_lines(*, session: AsyncSession, lines: list[_Line], outbox: Outb
                     CONVERSATIONS.c.status,
                     CONVERSATIONS.c.first_response_at,
                     CONVERSATIONS.c.assignee_id,
+                    CONVERSATIONS.c.waiting_since,
+                    CONVERSATIONS.c.created_at,
                 ).where(CONVERSATIONS.c.id.in_(list(counts)))
             )
         ).all()
@@ -204,12 +212,17 @@ async def write_lines(*, session: AsyncSession, lines: list[_Line], outbox: Outb
             message = Message(id=ids[(value["conversation_id"], value["seq"])], **value)
             created[(value["conversation_id"], value["client_id"])] = message
             row = conversations[value["conversation_id"]]
-            summary = {
-                "id": row.id,
-                "status": ConversationStatus.open.value,
-                "unanswered": row.first_response_at is None,
-                "assignee_id": row.assignee_id,
-            }
+            summary = summary_of(
+                conversation_id=row.id,
+                status=ConversationStatus.open.value,
+                first_response_at=row.first_response_at,
+                assignee_id=row.assignee_id,
+                waiting_since=row.waiting_since,
+                last_activity_at=now,
+                first_response_seconds=(
+                    (row.first_response_at - row.created_at).total_seconds() if row.first_response_at else None
+                ),
+            )
             add_message_events(outbox, message, workspace_id=row.workspace_id, summary=summary)
         for conversation_id in reopened:
             outbox.add(
