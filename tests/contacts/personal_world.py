@@ -93,8 +93,14 @@ async def _visitor_chat(workspace: WorkspaceHandle, person: Person) -> None:
                 client_id=f"cid-{person.token}",
             ),
             outbox=Outbox(),
+            # What the widget saw of the visit: the pages name the person's parcel too.
+            context={
+                "page_url": f"https://shop.example/track/{person.token}",
+                "pages": [{"url": f"https://shop.example/orders?parcel={person.token}", "title": "Orders"}],
+            },
         )
         await session.commit()
+        assert conversation.context, "the visit's context is kept with the conversation"
         assert conversation.contact_id is not None
         person.contact_id, person.conversation_id = conversation.contact_id, conversation.id
 

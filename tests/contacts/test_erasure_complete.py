@@ -32,9 +32,6 @@ NO_PERSONAL_DATA = {
     "macros",  # the workspace's one-click actions (reply templates, tags, statuses)
     "invitation_rules",  # proactive-chat rules: conditions and a team's message
     "conversation_reads",  # how far each agent has read each conversation (agent ids and numbers)
-    # FOUNDATION ONLY, until the issue-14 work fills them in personal_world.py: remove both lines then.
-    "invitations",
-    "attachments",
 }
 
 

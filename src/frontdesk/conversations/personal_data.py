@@ -110,6 +110,7 @@ async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
                 "resolved_at": c.resolved_at.isoformat() if c.resolved_at else None,
                 "csat_rating": c.csat_rating,
                 "csat_comment": c.csat_comment,
+                "visit": c.context,
                 "messages": messages[c.id],
             }
             for c in conversations

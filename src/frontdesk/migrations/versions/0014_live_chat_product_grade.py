@@ -197,7 +197,44 @@ def upgrade() -> None:
     op.add_column("visitors", sa.Column("sessions", sa.Integer(), server_default="1", nullable=False))
     op.add_column("visitors", sa.Column("referral_code", sa.String(length=20), nullable=True))
     _fill_search_names()
+    _fill_waiting_since()
     # ### end Alembic commands ###
+
+
+def _fill_waiting_since() -> None:
+    """Since when each unresolved conversation has waited: its first visitor line after the last agent reply."""
+    conversations = sa.table(
+        "conversations",
+        sa.column("id", sa.BigInteger()),
+        sa.column("status", sa.String()),
+        sa.column("waiting_since", frontdesk.db.UTCDateTime(timezone=True)),
+    )
+    messages = sa.table(
+        "messages",
+        sa.column("conversation_id", sa.BigInteger()),
+        sa.column("seq", sa.Integer()),
+        sa.column("author_type", sa.String()),
+        sa.column("kind", sa.String()),
+        sa.column("created_at", frontdesk.db.UTCDateTime(timezone=True)),
+    )
+    replies, asks = messages.alias("replies"), messages.alias("asks")
+    last_reply = (
+        sa.select(sa.func.coalesce(sa.func.max(replies.c.seq), 0))
+        .where(replies.c.conversation_id == conversations.c.id, replies.c.author_type == "agent")
+        .where(replies.c.kind == "message")
+        .correlate_except(replies)
+        .scalar_subquery()
+    )
+    first_unanswered = (
+        sa.select(sa.func.min(asks.c.created_at))
+        .where(asks.c.conversation_id == conversations.c.id, asks.c.author_type == "visitor")
+        .where(asks.c.kind == "message", asks.c.seq > last_reply)
+        .correlate_except(asks)
+        .scalar_subquery()
+    )
+    op.execute(
+        conversations.update().where(conversations.c.status != "resolved").values(waiting_since=first_unanswered)
+    )
 
 
 def _fold(name: str) -> str:
