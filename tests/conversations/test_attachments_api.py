@@ -82,6 +82,7 @@ async def test_an_agent_sends_a_file_as_a_message_and_reads_it_back(
     assert listed == {"items": [attachment], "next_cursor": None}
     history = (await client.get(f"/api/v1/conversations/{conversation}/messages", headers=h)).json()
     assert [m["body"] for m in history["items"]] == ["Is it broken?", "Like this?"]
+    assert [m["attachments"] for m in history["items"]] == [[], [attachment]]  # the history shows the file too
 
     # Stored once, under a random key that says nothing of the name, with the checksum of the bytes.
     (path,) = _stored(files)

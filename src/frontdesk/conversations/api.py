@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 
 from frontdesk.conversations import routing, service
 from frontdesk.conversations.actions import post_agent_message
+from frontdesk.conversations.attachments import agent_message_views
 from frontdesk.conversations.models import ConversationStatus
 from frontdesk.conversations.schemas import (
     AgentMessageCreate,
-    AgentMessageRead,
     ConversationPage,
     ConversationRead,
     ConversationUpdate,
@@ -91,7 +91,8 @@ async def read_messages(
     messages = await service.list_messages(
         session=session, conversation=conversation, after_seq=after_seq, include_notes=include_notes
     )
-    return MessagePage(items=[AgentMessageRead.model_validate(m) for m in messages], last_seq=conversation.last_seq)
+    items = await agent_message_views(session=session, messages=messages)
+    return MessagePage(items=items, last_seq=conversation.last_seq)
 
 
 @router.post(

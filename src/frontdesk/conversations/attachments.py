@@ -86,6 +86,15 @@ def attachment_read(attachment: Attachment, audience: Audience) -> AttachmentRea
     )
 
 
+async def agent_message_views(*, session: AsyncSession, messages: Sequence[Message]) -> list[AgentMessageRead]:
+    """Messages as agents read them (console and API), each with its attachments (one query for all)."""
+    files = await attachments_for(session=session, messages=messages, audience="agent")
+    return [
+        AgentMessageRead.model_validate(message).model_copy(update={"attachments": files.get(message.id, [])})
+        for message in messages
+    ]
+
+
 async def attachments_for(
     *, session: AsyncSession, messages: Sequence[Message], audience: Audience
 ) -> dict[int, list[AttachmentRead]]:

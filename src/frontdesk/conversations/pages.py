@@ -14,7 +14,7 @@ from sqlalchemy import select
 from frontdesk.contacts.service import get_contact
 from frontdesk.conversations import inbox_reads, routing, service
 from frontdesk.conversations.actions import post_agent_message
-from frontdesk.conversations.attachments import attachments_for
+from frontdesk.conversations.attachments import agent_message_views
 from frontdesk.conversations.inbox_context import customer_view, visit_view
 from frontdesk.conversations.inbox_time import agent_time_zone, localtime, waited
 from frontdesk.conversations.models import CannedReply, Message, MessageKind
@@ -72,14 +72,7 @@ async def _inbox_context(
 
 
 async def message_views(session: DbSession, messages: list[Message]) -> list[AgentMessageRead]:
-    """Messages as the inbox shows them, with their attachments (one query for all)."""
-    files = await attachments_for(session=session, messages=messages, audience="agent")
-    views = []
-    for message in messages:
-        view = AgentMessageRead.model_validate(message)
-        view.attachments = files.get(message.id, [])
-        views.append(view)
-    return views
+    return await agent_message_views(session=session, messages=messages)
 
 
 async def _conversation_context(
