@@ -12,7 +12,8 @@ STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-in
 
 
 async def test_api_docs_show_the_operations_with_other_hosts_blocked(browser: Browser, server_url: str) -> None:
-    context = await browser.new_context()
+    # Swagger UI draws a large document's operations only as they scroll into view: a tall window shows them all.
+    context = await browser.new_context(viewport={"width": 1280, "height": 30_000})
     refused: list[str] = []
 
     async def only_local(route: Route) -> None:
