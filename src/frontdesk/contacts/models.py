@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from frontdesk.contacts.search import search_name_of
 from frontdesk.db import Base, BigIntId, UTCDateTime, utcnow
 
 
@@ -54,6 +56,12 @@ class AttributeType(enum.StrEnum):
     choice = "choice"
 
 
+def _search_name_default(context: DefaultExecutionContext) -> str:
+    """Core inserts (the CSV importer's batches) name no search_name: fold the row's name."""
+    parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return search_name_of(parameters.get("name"))
+
+
 class Contact(Base):
     __tablename__ = "contacts"
     __table_args__ = (
@@ -68,7 +76,8 @@ class Contact(Base):
     kind: Mapped[str] = mapped_column(String(20), default=ContactKind.person.value)
     name: Mapped[str] = mapped_column(String(300))
     # The name folded for search: lower case, accents removed ("Müller" -> "muller"), the same on every database.
-    search_name: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # Kept by ``_fold_name`` below on every ORM write, and by the column default for core (bulk) inserts.
+    search_name: Mapped[str] = mapped_column(String(300), default=_search_name_default, server_default="")
     first_name: Mapped[str | None] = mapped_column(String(150), default=None)
     last_name: Mapped[str | None] = mapped_column(String(150), default=None)
     country: Mapped[str | None] = mapped_column(String(2), default=None)
@@ -96,6 +105,12 @@ class Contact(Base):
     tag_rows: Mapped[list[ContactTag]] = relationship(
         order_by="ContactTag.tag", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @validates("name")
+    def _fold_name(self, _key: str, name: str) -> str:
+        # Every ORM write of the name (create, edit, merge, the demo, a visitor naming themselves) passes here.
+        self.search_name = search_name_of(name)
+        return name
 
     @property
     def email_addresses(self) -> list[str]:

@@ -32,6 +32,7 @@ from frontdesk.contacts.schemas import (
     ContactWrite,
     OwnerRead,
 )
+from frontdesk.contacts.search import search_name_of
 from frontdesk.contacts.timeline import record_event, relationships_of
 from frontdesk.contacts.validation import email_key
 from frontdesk.db import MAX_ID
@@ -112,10 +113,15 @@ async def get_referenced_contact(*, session: AsyncSession, workspace_id: int, co
 
 def _filtered(statement: Any, workspace_id: int, filters: ContactFilters) -> Any:
     statement = statement.where(Contact.workspace_id == workspace_id)
-    if filters.q:
-        pattern = f"%{filters.q.strip().lower()}%"
-        email_match = exists().where(ContactEmail.contact_id == Contact.id, ContactEmail.email_normalized.like(pattern))
-        statement = statement.where(or_(func.lower(Contact.name).like(pattern), email_match))
+    if filters.q and filters.q.strip():
+        # Names match folded (accents and case ignored, as search_name is stored); e-mail addresses as before,
+        # lower-cased. autoescape: a % or _ the user typed is a character, not a wildcard.
+        email_match = exists().where(
+            ContactEmail.contact_id == Contact.id,
+            ContactEmail.email_normalized.contains(filters.q.strip().lower(), autoescape=True),
+        )
+        name_match = Contact.search_name.contains(search_name_of(filters.q.strip()), autoescape=True)
+        statement = statement.where(or_(name_match, email_match))
     if filters.tag:
         statement = statement.where(
             exists().where(ContactTag.contact_id == Contact.id, ContactTag.tag == filters.tag.strip().lower())
