@@ -16,6 +16,7 @@ from frontdesk.segments import service
 from frontdesk.segments.rules import FIELDS, RuleError, parse, to_text
 from frontdesk.segments.schemas import SegmentCreate
 from frontdesk.web.console import ConsoleAgent, FormAgent, render
+from frontdesk.web.wording import plural
 from frontdesk.workspaces.models import Agent, Role
 
 router = APIRouter(include_in_schema=False)
@@ -114,7 +115,7 @@ async def set_owner(
     await session.commit()
     owner = None if agent_id is None else await session.get(Agent, agent_id)
     who = f"now owned by {owner.display_name}" if owner is not None else "now without an owner"
-    message = f"{updated:,} contacts of {read.name} changed owner: {who}."
+    message = f"{plural(updated, 'contact')} of {read.name} changed owner: {who}."
     return await _page(request, session, user, rule="", name="", owner_message=message, owner_segment=segment)
 
 

@@ -15,11 +15,16 @@ from frontdesk import security
 from frontdesk.deps import DbSession
 from frontdesk.errors import FieldError
 from frontdesk.feedback.sentiment import label as sentiment_label
+from frontdesk.web.wording import plural, plural_noun
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.service import Principal, get_login, principal_for_agent
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals["sentiment_label"] = sentiment_label
+# Every count the console shows goes through these: "1 complaint", never "1 complaints".
+templates.env.globals["plural"] = plural
+templates.env.filters["plural"] = plural
+templates.env.globals["plural_noun"] = plural_noun
 
 
 class LoginRequired(Exception):

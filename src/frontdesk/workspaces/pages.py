@@ -25,6 +25,7 @@ from frontdesk.settings import Settings
 from frontdesk.success.health_signals import SIGNALS
 from frontdesk.success.settings import SuccessSettingsUpdate, do_update_success_settings, peek_success_settings
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
+from frontdesk.web.wording import plural
 from frontdesk.workspaces import service
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.schemas import AgentCreate, ApiKeyCreate
@@ -192,8 +193,8 @@ def _busy_page(request: Request, settings: Settings, *, next_url: str | None, em
 
 def _duration(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} seconds"
-    return f"{math.ceil(seconds / 60)} minutes"
+        return plural(seconds, "second")
+    return plural(math.ceil(seconds / 60), "minute")
 
 
 @router.post("/logout")
