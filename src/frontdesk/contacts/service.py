@@ -111,7 +111,7 @@ async def get_referenced_contact(*, session: AsyncSession, workspace_id: int, co
         raise InvalidInput(f"contact {contact_id} not found", field=field) from None
 
 
-def _filtered(statement: Any, workspace_id: int, filters: ContactFilters) -> Any:
+def filtered(statement: Any, workspace_id: int, filters: ContactFilters) -> Any:
     statement = statement.where(Contact.workspace_id == workspace_id)
     if filters.q and filters.q.strip():
         # Names match folded (accents and case ignored, as search_name is stored); e-mail addresses as before,
@@ -147,7 +147,7 @@ async def list_contacts(
     """Newest first, ``limit`` at a time; the returned cursor fetches the next page."""
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_SIZE}", field="limit")
-    statement = _filtered(select(Contact), workspace_id, filters)
+    statement = filtered(select(Contact), workspace_id, filters)
     if cursor:
         statement = statement.where(Contact.id < decode_cursor(cursor))
     rows = list((await session.scalars(statement.order_by(Contact.id.desc()).limit(limit + 1))).all())
@@ -156,7 +156,7 @@ async def list_contacts(
 
 
 async def count_contacts(*, session: AsyncSession, workspace_id: int, filters: ContactFilters) -> int:
-    return int(await session.scalar(_filtered(select(func.count(Contact.id)), workspace_id, filters)) or 0)
+    return int(await session.scalar(filtered(select(func.count(Contact.id)), workspace_id, filters)) or 0)
 
 
 async def to_read(*, session: AsyncSession, contact: Contact) -> ContactRead:

@@ -15,7 +15,7 @@ from frontdesk.inputs import parse_id
 from frontdesk.segments import service
 from frontdesk.segments.rules import FIELDS, RuleError, parse, to_text
 from frontdesk.segments.schemas import SegmentCreate
-from frontdesk.web.console import ConsoleAgent, FormAgent, render
+from frontdesk.web.console import ConsoleAgent, FormAgent, redirect_with_notice, render
 from frontdesk.web.wording import plural
 from frontdesk.workspaces.models import Agent, Role
 
@@ -85,7 +85,7 @@ async def save_segment(
     if error is not None:
         await session.rollback()
         return await _page(request, session, user, rule=rule, name=name, error=error)
-    return RedirectResponse("/segments", status_code=303)
+    return redirect_with_notice("/segments", f"Segment {name.strip()!r} saved.")
 
 
 @router.post("/segments/owner")
@@ -123,7 +123,7 @@ async def set_owner(
 async def delete_segment(segment_id: PathId, session: DbSession, user: FormAgent) -> Any:
     await service.do_delete_segment(session=session, workspace_id=user.principal.workspace_id, segment_id=segment_id)
     await session.commit()
-    return RedirectResponse("/segments", status_code=303)
+    return redirect_with_notice("/segments", "Segment deleted.")
 
 
 @router.get("/segments/{segment}/size")

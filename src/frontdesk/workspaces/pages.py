@@ -24,7 +24,7 @@ from frontdesk.reports.controls import time_zone_names, zone_of
 from frontdesk.settings import Settings
 from frontdesk.success.health_signals import SIGNALS
 from frontdesk.success.settings import SuccessSettingsUpdate, do_update_success_settings, peek_success_settings
-from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
+from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, redirect_with_notice, render
 from frontdesk.web.wording import plural
 from frontdesk.workspaces import service
 from frontdesk.workspaces.models import Role
@@ -277,7 +277,7 @@ async def update_workspace(
         session=session, workspace_id=user.principal.workspace_id, name=None, time_zone=zone, actor=user.principal.label
     )
     await session.commit()
-    return RedirectResponse("/settings", status_code=303)
+    return redirect_with_notice("/settings", "Time zone saved.")
 
 
 @router.post("/settings/api-keys")
@@ -308,7 +308,7 @@ async def revoke_api_key(api_key_id: PathId, session: DbSession, user: FormAgent
             actor=user.principal.label,
         )
     await session.commit()
-    return RedirectResponse("/settings", status_code=303)
+    return redirect_with_notice("/settings", "API key revoked.")
 
 
 @router.post("/settings/agents")
@@ -328,7 +328,7 @@ async def add_agent(request: Request, session: DbSession, user: FormAgent) -> An
         await session.rollback()
         return await _settings_page(request, session, user, agent_error=exc.detail)
     await session.commit()
-    return RedirectResponse("/settings", status_code=303)
+    return redirect_with_notice("/settings", f"{data.display_name} can now sign in as {data.role.value}.")
 
 
 _DECIMAL = re.compile(r"[+-]?[0-9]{1,12}([.,][0-9]{1,6})?")
@@ -381,4 +381,4 @@ async def update_success_settings(request: Request, session: DbSession, user: Fo
         errors = {"weights": exc.detail}
         return await _settings_page(request, session, user, success_errors=errors, success_typed=typed)
     await session.commit()
-    return RedirectResponse("/settings#customer-success", status_code=303)
+    return redirect_with_notice("/settings#customer-success", "Customer success settings saved.")
