@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from frontdesk.commerce import service as commerce_service
-from frontdesk.contacts import list_pages, merge, owners, privacy, profile, service, stages, timeline
+from frontdesk.contacts import list_pages, merge, owners, picker, privacy, profile, service, stages, timeline
 from frontdesk.contacts.models import Audience, Contact, ContactKind, ContactRole, Market, RelationshipKind
 from frontdesk.contacts.schemas import ContactCreate, ContactUpdate, MergeRequest, RelationshipCreate, TimelineEntry
 from frontdesk.deps import DbSession, PathId
@@ -22,6 +22,7 @@ from frontdesk.workspaces.models import Role
 router = APIRouter(include_in_schema=False)
 # First: /contacts/search.json must match before /contacts/{contact_id} does.
 router.include_router(list_pages.router)
+LATEST_ORDERS = 10
 CHOICES: dict[str, Any] = {
     "kinds": [k.value for k in ContactKind],
     "audiences": [a.value for a in Audience],
@@ -119,12 +120,15 @@ async def _contact_page(
     merge_error: FieldError | None = None,
     erase_error: str | None = None,
     owner_error: FieldError | None = None,
+    typed_other: str = "",
+    typed_duplicate: str = "",
 ) -> Any:
     workspace_id = user.principal.workspace_id
     contact = await service.get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)
-    orders, _ = await commerce_service.list_orders(
-        session=session, workspace_id=workspace_id, limit=10, cursor=None, contact_id=contact.id
+    orders = await profile.latest_orders(
+        session=session, workspace_id=workspace_id, contact_id=contact.id, limit=LATEST_ORDERS
     )
+    definitions = await service.attribute_definitions_by_key(session=session, workspace_id=workspace_id)
     figures = await commerce_service.get_figures(session=session, workspace_id=workspace_id, contact_id=contact.id)
     return render(
         request,
@@ -136,11 +140,14 @@ async def _contact_page(
         status_code=422 if (error or merge_error or erase_error or owner_error) else 200,
         user=user,
         contact=contact,
+        attributes=profile.shown_attributes(contact, definitions),
         relationships=await timeline.relationships_of(session=session, contact=contact),
         entries=await _timeline(session, contact),
         error=error,
         merge_error=merge_error,
         erase_error=erase_error,
+        typed_other=typed_other,
+        typed_duplicate=typed_duplicate,
         **CHOICES,
     )
 
@@ -268,9 +275,17 @@ async def add_relationship(request: Request, contact_id: PathId, session: DbSess
     workspace_id = user.principal.workspace_id
     contact = await service.get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)
     form = await request.form()
+    typed = str(form.get("to_contact_id_text", ""))[:300]
     try:
+        picked = await picker.resolve_picked_contact(
+            session=session,
+            workspace_id=workspace_id,
+            picked_id=str(form.get("to_contact_id", "")),
+            typed=typed,
+            field="to_contact_id",
+        )
         data = RelationshipCreate.model_validate(
-            {"kind": form.get("kind"), "to_contact_id": str(form.get("to_contact_id", "")).strip() or None}
+            {"kind": form.get("kind"), "to_contact_id": picked.id if picked is not None else None}
         )
         other = await service.get_referenced_contact(
             session=session, workspace_id=workspace_id, contact_id=data.to_contact_id, field="to_contact_id"
@@ -279,10 +294,14 @@ async def add_relationship(request: Request, contact_id: PathId, session: DbSess
             session=session, contact=contact, other=other, data=data, actor=user.principal.label
         )
     except ValidationError as exc:
-        return await _contact_page(request, session, user, contact_id, error=errors_from_pydantic(exc.errors())[0])
+        error = errors_from_pydantic(exc.errors())[0]
+        if error["field"] == "to_contact_id":
+            error = FieldError("to_contact_id", "choose the other contact")
+        return await _contact_page(request, session, user, contact_id, error=error, typed_other=typed)
     except DomainError as exc:
         await session.rollback()
-        return await _contact_page(request, session, user, contact_id, error=FieldError("to_contact_id", exc.detail))
+        error = FieldError("to_contact_id", exc.detail)
+        return await _contact_page(request, session, user, contact_id, error=error, typed_other=typed)
     await session.commit()
     return redirect_with_notice(f"/contacts/{contact_id}", f"Relationship with {other.name} added.")
 
@@ -292,22 +311,30 @@ async def merge_duplicate(request: Request, contact_id: PathId, session: DbSessi
     user.principal.require(Role.agent)
     workspace_id = user.principal.workspace_id
     target = await service.get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)
-    raw_id = str((await request.form()).get("duplicate_id", "")).strip()
+    form = await request.form()
+    typed = str(form.get("duplicate_id_text", ""))[:300]
     try:
-        data = MergeRequest.model_validate({"duplicate_id": raw_id or None})
+        picked = await picker.resolve_picked_contact(
+            session=session,
+            workspace_id=workspace_id,
+            picked_id=str(form.get("duplicate_id", "")),
+            typed=typed,
+            field="duplicate_id",
+        )
+        data = MergeRequest.model_validate({"duplicate_id": picked.id if picked is not None else None})
         duplicate = await service.get_referenced_contact(
             session=session, workspace_id=workspace_id, contact_id=data.duplicate_id, field="duplicate_id"
         )
         await merge.do_merge_contacts(session=session, target=target, duplicate=duplicate, actor=user.principal.label)
     except ValidationError as exc:
-        return await _contact_page(
-            request, session, user, contact_id, merge_error=errors_from_pydantic(exc.errors())[0]
-        )
+        error = errors_from_pydantic(exc.errors())[0]
+        if error["field"] == "duplicate_id":
+            error = FieldError("duplicate_id", "choose the duplicate contact")
+        return await _contact_page(request, session, user, contact_id, merge_error=error, typed_duplicate=typed)
     except DomainError as exc:
         await session.rollback()
-        return await _contact_page(
-            request, session, user, contact_id, merge_error=FieldError("duplicate_id", exc.detail)
-        )
+        error = FieldError("duplicate_id", exc.detail)
+        return await _contact_page(request, session, user, contact_id, merge_error=error, typed_duplicate=typed)
     await session.commit()
     return redirect_with_notice(f"/contacts/{contact_id}", "Contacts merged: the duplicate is now part of this one.")
 
