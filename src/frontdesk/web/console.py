@@ -15,7 +15,7 @@ from frontdesk import security
 from frontdesk.deps import DbSession
 from frontdesk.errors import FieldError
 from frontdesk.feedback.sentiment import label as sentiment_label
-from frontdesk.web.wording import plural, plural_noun
+from frontdesk.web.wording import in_words, plural, plural_noun
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.service import Principal, get_login, principal_for_agent
 
@@ -25,6 +25,7 @@ templates.env.globals["sentiment_label"] = sentiment_label
 templates.env.globals["plural"] = plural
 templates.env.filters["plural"] = plural
 templates.env.globals["plural_noun"] = plural_noun
+templates.env.filters["in_words"] = in_words
 
 
 class LoginRequired(Exception):

@@ -29,3 +29,19 @@ def plural(count: Any, singular: str, plural: str | None = None) -> str:
     number = int(count or 0) if not isinstance(count, float) else count
     shown = f"{number:,}" if isinstance(number, int) else f"{number:,.1f}"
     return f"{shown} {plural_noun(number, singular, plural)}"
+
+
+def in_words(value: Any) -> str:
+    """A stored value as a person reads it: Yes/No for booleans, lists joined with commas, "key: value" for
+    a mapping, a dash for nothing; never Python's spelling (``True``, ``['a']``, ``{'k': 1}``)."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list | tuple):
+        return ", ".join(in_words(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key.replace('_', ' ')}: {in_words(item)}" for key, item in value.items())
+    return str(value)
