@@ -10,7 +10,18 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from frontdesk.commerce import service as commerce_service
-from frontdesk.contacts import list_pages, merge, owners, picker, privacy, profile, service, stages, timeline
+from frontdesk.contacts import (
+    import_pages,
+    list_pages,
+    merge,
+    owners,
+    picker,
+    privacy,
+    profile,
+    service,
+    stages,
+    timeline,
+)
 from frontdesk.contacts.models import Audience, Contact, ContactKind, ContactRole, Market, RelationshipKind
 from frontdesk.contacts.schemas import ContactCreate, ContactUpdate, MergeRequest, RelationshipCreate, TimelineEntry
 from frontdesk.deps import DbSession, PathId
@@ -22,6 +33,7 @@ from frontdesk.workspaces.models import Role
 router = APIRouter(include_in_schema=False)
 # First: /contacts/search.json must match before /contacts/{contact_id} does.
 router.include_router(list_pages.router)
+router.include_router(import_pages.router)
 LATEST_ORDERS = 10
 CHOICES: dict[str, Any] = {
     "kinds": [k.value for k in ContactKind],
