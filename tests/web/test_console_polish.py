@@ -186,3 +186,27 @@ async def test_a_complaint_names_its_contact_by_typed_name_without_javascript(
     )
     assert byron.status_code == 303, re.findall(r"field-error[^<]*<", byron.text)
     assert "Ada Byron" in (await client.get(f"/contacts/{ada}")).text
+
+
+EMPTY_LISTS = [
+    "/contacts",
+    "/segments",
+    "/complaints",
+    "/surveys",
+    "/referrals",
+    "/reviews",
+    "/reviews?status=approved",
+    "/success",
+    "/success?tab=team",
+    "/success/playbooks",
+]
+
+
+@pytest.mark.parametrize("path", EMPTY_LISTS)
+async def test_an_empty_list_says_what_to_do_next(
+    path: str, client: httpx.AsyncClient, workspace: WorkspaceHandle, signed_in: str
+) -> None:
+    page = (await client.get(path)).text
+    start = page.index("data-empty")
+    block = page[start : page.index("</", page.index("<a ", start)) + 4]
+    assert "<a " in block and len(re.sub(r"<[^>]+>", "", block)) > 30, block
