@@ -53,7 +53,7 @@ async def test_a_complaint_is_raised_by_picking_the_contact_by_name(
         await page.goto(f"{server_url}/complaints")
         picker = page.get_by_role("combobox", name="Contact")
         await picker.fill("mull")  # accents ignored: both Müllers
-        options = page.get_by_role("option")
+        options = page.get_by_role("listbox").get_by_role("option")
         await expect(options).to_have_count(2)
         await expect(picker).to_have_attribute("aria-expanded", "true")
         first = await options.nth(0).get_attribute("id")
@@ -88,26 +88,36 @@ async def test_the_contacts_list_sorts_by_column_and_tags_a_selection(
     try:
         await _sign_in(page, server_url, shop.admin_email)
         names = page.locator("table.contacts tbody td[data-label=Name] a")
-        await page.get_by_role("link", name="Name", exact=True).click()
-        await expect(page).to_have_url(re.compile(r"sort=name"))
-        await expect(names.first).to_have_text("Zoë Adams")  # folded: "zoe adams" < "anna..."? no: a < b < ...
+
+        async def sort_by(header: str, value: str) -> None:
+            # A desktop sorts by clicking a column's header; a phone, whose table shows as cards, by the menu.
+            if screen == "desktop":
+                await page.get_by_role("link", name=header, exact=True).click()
+            else:
+                await page.get_by_label("Sort").select_option(value)
+            await expect(page).to_have_url(re.compile(rf"sort={re.escape(value)}(&|$)"))
+
+        await sort_by("Name", "name")
+        await expect(names.first).to_have_text("Anna Müllerová")
         shown = await names.all_text_contents()
         assert shown == sorted(shown, key=lambda name: name.casefold().replace("é", "e").replace("ë", "e"))
-        await page.get_by_role("link", name="Orders").click()  # largest first on the first click
-        await expect(page).to_have_url(re.compile(r"sort=orders"))
+        await sort_by("Orders", "-orders")  # largest first on the first click
+        await expect(page.locator("td[data-label=Orders]").first).to_have_text("2")
         orders = [int(n) for n in await page.locator("td[data-label=Orders]").all_text_contents()]
         assert orders == sorted(orders, reverse=True)
         await page.reload()  # the sort is in the URL
-        await expect(page.locator("th[aria-sort=descending]")).to_contain_text("Orders")
+        await expect(page.get_by_label("Sort")).to_have_value("-orders")
+        if screen == "desktop":
+            await expect(page.locator("th[aria-sort=descending]")).to_contain_text("Orders")
 
         await page.get_by_label("Select all contacts on this page").check()
         await expect(page.get_by_text("6 contacts selected")).to_be_visible()
         await page.get_by_label("Select Bob Stone").uncheck()
         await expect(page.get_by_text("5 contacts selected")).to_be_visible()
-        await page.get_by_label("Tag", exact=True).fill("Newsletter")
+        await page.get_by_label("Tag to add").fill("Newsletter")
         await page.get_by_role("button", name="Add tag").click()
         await expect(page.get_by_role("status")).to_have_text("Tag 'newsletter' added to 5 contacts.")
-        await expect(page).to_have_url(re.compile(r"sort=orders"))  # back to the same list
+        await expect(page).to_have_url(re.compile(r"sort=-orders"))  # back to the same list
         bob = page.locator("tr", has_text="Bob Stone")
         await expect(bob.locator(".tag")).to_have_count(0)
         await expect(page.locator("tr", has_text="Zoë Adams").locator(".tag")).to_have_text("newsletter")

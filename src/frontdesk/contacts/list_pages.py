@@ -67,11 +67,31 @@ class ContactRow:
     last_order_at: datetime | None
 
 
-def parse_sort(sort: str, direction: str) -> tuple[str, str]:
-    """A known column and direction; anything else (an old or edited link) sorts as by default."""
-    if sort not in SORTS:
+def parse_sort(sort: str) -> tuple[str, str]:
+    """``name`` sorts A-Z, ``-name`` Z-A; an unknown column (an old or edited link) sorts as by default."""
+    key = sort.removeprefix("-")
+    if key not in SORTS:
         return DEFAULT_SORT
-    return sort, direction if direction in {"asc", "desc"} else SORTS[sort].first_direction
+    return key, "desc" if sort.startswith("-") else "asc"
+
+
+def sort_param(key: str, direction: str) -> str:
+    """The ``sort`` value of the URL; empty for the default order, so plain links stay plain."""
+    if (key, direction) == DEFAULT_SORT:
+        return ""
+    return f"-{key}" if direction == "desc" else key
+
+
+# What the sort menu offers (phones have no column headers to click): (URL value, label).
+SORT_CHOICES = [
+    ("", "Newest first"),
+    ("created", "Oldest first"),
+    ("name", "Name A to Z"),
+    ("-name", "Name Z to A"),
+    ("-orders", "Most orders"),
+    ("-spend", "Highest spend"),
+    ("-last_order", "Latest order"),
+]
 
 
 async def sorted_rows(
@@ -155,12 +175,11 @@ async def contact_list(
     session: DbSession,
     user: ConsoleAgent,
     sort: str = "",
-    dir: str = "",
     page: str = "",
 ) -> Any:
     query = {key: str(request.query_params.get(key, ""))[:300] for key in FILTERS}
     filters, segment_name = await _filters(session, user, query)
-    sort, direction = parse_sort(sort, dir)
+    sort, direction = parse_sort(sort)
     number = min(parse_id(page) or 1, MAX_PAGE)
     workspace_id = user.principal.workspace_id
     rows, has_next = await sorted_rows(
@@ -168,8 +187,7 @@ async def contact_list(
     )
     total = await service.count_contacts(session=session, workspace_id=workspace_id, filters=filters)
     agents = await workspaces_service.list_agents(session=session, workspace_id=workspace_id)
-    state = {**query, "sort": "" if (sort, direction) == DEFAULT_SORT else sort}
-    state["dir"] = "" if not state["sort"] or direction == SORTS[sort].first_direction else direction
+    state = {**query, "sort": sort_param(sort, direction)}
     template = "partials/contact_results.html" if request.headers.get("HX-Request") else "pages/contacts.html"
     return render(
         request,
@@ -184,6 +202,8 @@ async def contact_list(
         sort=sort,
         direction=direction,
         sorts=SORTS,
+        sort_param=sort_param,
+        sort_choices=SORT_CHOICES,
         page=number,
         has_next=has_next,
         list_url=list_url,
