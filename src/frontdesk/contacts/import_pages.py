@@ -135,7 +135,7 @@ async def import_form(request: Request, user: ConsoleAgent) -> Any:
 async def start_import(request: Request, session: DbSession, settings: AppSettings, user: FormAgent) -> Any:
     """Start an import of the uploaded file and go to its progress page.
 
-    The page's script sends the file as the raw body (``text/csv``, its name in ``X-File-Name``): the input
+    The page's script sends the file as the raw body (a CSV media type, its name in ``X-File-Name``): the input
     guard (frontdesk/guard.py) lets multipart bodies through only to operations of the OpenAPI, and console
     pages are not in it. A multipart form (no JavaScript) is read as well, for when the guard admits it.
     """
