@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frontdesk.contacts import importer, merge
@@ -131,3 +131,17 @@ async def test_a_name_is_found_by_itself_and_by_its_folded_form(
         async with create_session_factory(engine)() as session:
             await session.delete(await session.get_one(Contact, contact_id))
             await session.commit()
+
+
+async def test_a_statement_that_renames_contacts_refolds_their_search_name(
+    engine: AsyncEngine, workspace: WorkspaceHandle
+) -> None:
+    """As when a visitor's forgotten name is replaced (conversations/identity.py): no ORM object involved."""
+    contact_id = await workspace.contact(name="Zebulon Quackenbush")
+    async with create_session_factory(engine)() as session:
+        await session.execute(update(Contact).where(Contact.id == contact_id).values(name="Visitor Ærø"))
+        await session.commit()
+        assert await session.scalar(select(Contact.search_name).where(Contact.id == contact_id)) == "visitor ærø"
+        with pytest.raises(ValueError, match="must set search_name too"):
+            await session.execute(update(Contact).values(name=Contact.first_name))
+    assert await _search(engine, workspace.id, "quackenbush") == []

@@ -6,9 +6,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Insert, Integer, String, Text, UniqueConstraint, Update, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.sql.elements import BindParameter
 
 from frontdesk.contacts.search import search_name_of
 from frontdesk.db import Base, BigIntId, UTCDateTime, utcnow
@@ -54,6 +56,26 @@ class AttributeType(enum.StrEnum):
     boolean = "boolean"
     date = "date"
     choice = "choice"
+
+
+def _fold_names_of_statements(
+    connection: Any, statement: Any, multiparams: Any, params: Any, execution_options: Any
+) -> tuple[Any, Any, Any]:
+    """An UPDATE or INSERT written as a statement (``update(Contact).values(name=...)``: no ORM object, so no
+    ``_fold_name``) gets the matching ``search_name`` too. Left stale, a name a visitor asked to forget would
+    still be found by search (conversations/identity.py replaces a forgotten name this way)."""
+    if not isinstance(statement, Update | Insert) or getattr(statement.table, "name", None) != Contact.__tablename__:
+        return statement, multiparams, params
+    values = {getattr(key, "key", key): value for key, value in (statement._values or {}).items()}
+    if "name" not in values or "search_name" in values:
+        return statement, multiparams, params  # the ORM's own writes and core inserts are folded elsewhere
+    name = values["name"]
+    if not isinstance(name, BindParameter) or name.callable is not None or not isinstance(name.value, str):
+        raise ValueError("a statement that sets contacts.name from an expression must set search_name too")
+    return statement.values(search_name=search_name_of(name.value)), multiparams, params
+
+
+event.listen(Engine, "before_execute", _fold_names_of_statements, retval=True)
 
 
 def _search_name_default(context: DefaultExecutionContext) -> str:
