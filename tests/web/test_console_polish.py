@@ -210,3 +210,13 @@ async def test_an_empty_list_says_what_to_do_next(
     start = page.index("data-empty")
     block = page[start : page.index("</", page.index("<a ", start)) + 4]
     assert "<a " in block and len(re.sub(r"<[^>]+>", "", block)) > 30, block
+
+
+async def test_an_expired_form_explains_itself_inside_the_console(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, signed_in: str
+) -> None:
+    response = await client.post(
+        "/segments", data={"csrf_token": "stale", "name": "x", "rule": "orders > 1"}, headers={"Accept": "text/html"}
+    )
+    assert response.status_code == 403
+    assert "did not come from Frontdesk" in response.text and 'aria-label="Main"' in response.text

@@ -139,10 +139,10 @@ def install_console_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed) -> Any:
-        return PlainTextResponse(
-            "This form has expired or did not come from Frontdesk. Go back, reload the page and try again.",
-            status_code=403,
-        )
+        message = "This form has expired or did not come from Frontdesk. Go back, reload the page and try again."
+        if "text/html" in request.headers.get("accept", "") and not request.headers.get("HX-Request"):
+            return ErrorPageResponse(request, 403, "This form has expired", message)
+        return PlainTextResponse(message, status_code=403)
 
 
 async def signed_in_user(request: Request) -> ConsoleUser | None:
