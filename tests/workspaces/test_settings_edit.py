@@ -112,3 +112,21 @@ async def test_settings_link_live_chat_setup_and_the_agents_preferences(
     page = (await client.get("/settings")).text
     assert 'href="/settings/chat"' in page and "Widget, office hours, canned replies, macros" in page
     assert 'href="/settings/profile"' in page
+
+
+async def test_customer_success_settings_go_back_to_their_defaults(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, signed_in: str
+) -> None:
+    page = (await client.get("/settings")).text
+    fields = dict(re.findall(r'name="((?:discount_rate|weight_\w+))"[^>]*?value="([^"]*)"', page, re.DOTALL))
+    defaults = dict(fields)
+    assert "discount_rate" in fields and len(fields) > 2
+    changed = {key: "7" for key in fields}
+    saved = await client.post("/settings/success", data={"csrf_token": signed_in, **changed})
+    assert saved.status_code == 303
+    page = (await client.get("/settings")).text
+    assert dict(re.findall(r'name="((?:discount_rate|weight_\w+))"[^>]*?value="([^"]*)"', page, re.DOTALL)) == changed
+    reset = await client.post("/settings/success/reset", data={"csrf_token": signed_in})
+    page = (await client.get(reset.headers["location"])).text
+    assert "back to their defaults" in page
+    assert dict(re.findall(r'name="((?:discount_rate|weight_\w+))"[^>]*?value="([^"]*)"', page, re.DOTALL)) == defaults

@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.reports.controls import time_zone_names, zone_of
-from frontdesk.success.health_signals import SIGNALS
+from frontdesk.success.health_signals import SIGNAL_NAMES, SIGNALS
+from frontdesk.success.models import DEFAULT_DISCOUNT_RATE
 from frontdesk.success.settings import SuccessSettingsUpdate, do_update_success_settings, peek_success_settings
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, redirect_with_notice, render
 from frontdesk.workspaces import service
@@ -248,3 +249,15 @@ async def set_agent_active(
     await session.commit()
     state = "can sign in again" if agent.is_active else "is deactivated and signed out"
     return redirect_with_notice("/settings#agents", f"{agent.display_name} {state}.")
+
+
+@router.post("/settings/success/reset")
+async def reset_success_settings(session: DbSession, user: FormAgent) -> Any:
+    """The discount rate and every health weight back to their documented defaults."""
+    user.principal.require(Role.admin)
+    defaults = SuccessSettingsUpdate.model_validate(
+        {"discount_rate": DEFAULT_DISCOUNT_RATE, "health_weights": {name: None for name in SIGNAL_NAMES}}
+    )
+    await do_update_success_settings(session=session, workspace_id=user.principal.workspace_id, data=defaults)
+    await session.commit()
+    return redirect_with_notice("/settings#customer-success", "Customer success settings are back to their defaults.")
