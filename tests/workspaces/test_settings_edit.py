@@ -130,3 +130,31 @@ async def test_customer_success_settings_go_back_to_their_defaults(
     page = (await client.get(reset.headers["location"])).text
     assert "back to their defaults" in page
     assert dict(re.findall(r'name="((?:discount_rate|weight_\w+))"[^>]*?value="([^"]*)"', page, re.DOTALL)) == defaults
+
+
+async def test_an_api_key_is_renamed_and_keeps_working(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, other_workspace: WorkspaceHandle, signed_in: str
+) -> None:
+    page = (await client.get("/settings")).text
+    key_id = re.search(r'action="/settings/api-keys/(\d+)/rename"', page)
+    assert key_id
+    renamed = await client.post(
+        f"/settings/api-keys/{key_id.group(1)}/rename", data={"csrf_token": signed_in, "name": "Shop integration"}
+    )
+    assert renamed.status_code == 303
+    assert "is now called &#39;Shop integration&#39;" in (await client.get(renamed.headers["location"])).text
+    assert (await client.get("/api/v1/contacts", headers=workspace.headers)).status_code == 200
+    blank = await client.post(
+        f"/settings/api-keys/{key_id.group(1)}/rename", data={"csrf_token": signed_in, "name": " "}
+    )
+    assert blank.status_code == 422 and "Give the key a name" in blank.text
+    async with httpx.AsyncClient(transport=client._transport, base_url="http://testserver") as other:
+        await login(other, other_workspace.admin_email)
+        theirs = re.search(r'action="/settings/api-keys/(\d+)/rename"', (await other.get("/settings")).text)
+    assert theirs
+    foreign = await client.post(
+        f"/settings/api-keys/{theirs.group(1)}/rename",
+        data={"csrf_token": signed_in, "name": "Hijacked"},
+        headers={"Accept": "text/html"},
+    )
+    assert foreign.status_code == 404

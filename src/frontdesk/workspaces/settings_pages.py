@@ -261,3 +261,23 @@ async def reset_success_settings(session: DbSession, user: FormAgent) -> Any:
     await do_update_success_settings(session=session, workspace_id=user.principal.workspace_id, data=defaults)
     await session.commit()
     return redirect_with_notice("/settings#customer-success", "Customer success settings are back to their defaults.")
+
+
+@router.post("/settings/api-keys/{api_key_id}/rename")
+async def rename_api_key(
+    api_key_id: PathId, request: Request, session: DbSession, user: FormAgent, name: Annotated[str, Form()] = ""
+) -> Any:
+    user.principal.require(Role.admin)
+    try:
+        data = ApiKeyCreate(name=name)
+    except ValueError:
+        return await _settings_page(request, session, user, error="Give the key a name (up to 200 characters).")
+    key = await service.do_rename_api_key(
+        session=session,
+        workspace_id=user.principal.workspace_id,
+        api_key_id=api_key_id,
+        name=data.name,
+        actor=user.principal.label,
+    )
+    await session.commit()
+    return redirect_with_notice("/settings#api-keys", f"The key {key.prefix}… is now called {key.name!r}.")
