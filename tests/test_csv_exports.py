@@ -136,6 +136,25 @@ async def _hostile_workspace(client: httpx.AsyncClient, workspace: WorkspaceHand
     return {"segment": "prospects", "survey_id": survey_id}
 
 
+async def _console_import_with_refused_rows(client: httpx.AsyncClient) -> str:
+    """A console import whose rows are refused, so its error report (a CSV route) has rows to check."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', (await client.get("/contacts/import")).text)
+    assert token
+    rows = "".join(f"{value.replace(',', ' ')},not-an-email {value.replace(',', ' ')}\n" for value in HOSTILE)
+    started = await client.post(
+        "/contacts/import",
+        content=f"name,emails\n{rows}".encode(),
+        headers={"Content-Type": "text/csv", "X-CSRF-Token": token.group(1), "X-File-Name": "=evil.csv"},
+    )
+    assert started.status_code == 303, started.text
+    job_url = started.headers["location"]
+    for _ in range(200):
+        if 'data-import-state="done"' in (await client.get(f"{job_url}/progress")).text:
+            return job_url.rsplit("/", 1)[1]
+        await asyncio.sleep(0.05)
+    raise AssertionError("the import did not finish")
+
+
 async def test_every_csv_route_neutralises_formulas(
     client: httpx.AsyncClient, workspace: WorkspaceHandle, engine: AsyncEngine, settings: Settings
 ) -> None:
@@ -144,6 +163,7 @@ async def test_every_csv_route_neutralises_formulas(
     assert {"/api/v1/surveys/{survey_id}/links", "/surveys/{survey_id}/links.csv"} <= set(routes)
     params = await _hostile_workspace(client, workspace)
     await _sign_in(client, workspace)
+    params["job_id"] = await _console_import_with_refused_rows(client)
     urls = [
         (path, url)
         for path in routes
@@ -160,6 +180,8 @@ async def test_every_csv_route_neutralises_formulas(
         cells = {cell for row in _assert_safe(response.text) for cell in row}
         if "/reports/" in path:
             continue  # figures, not contacts: tests/reports check their names (teams, products) are neutralised
+        if path.endswith("/errors.csv"):
+            continue  # an import's refused rows: messages that quote the values, checked safe just above
         for value in HOSTILE:
             assert "'" + value in cells, (path, value)
 

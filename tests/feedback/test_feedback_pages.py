@@ -38,7 +38,7 @@ async def test_console_builds_sends_and_reports_a_survey(client: httpx.AsyncClie
         link.replace("http://127.0.0.1:8000", ""), data={"score": "4", "comment": "Too slow, disappointed"}
     )
     results = await client.get(survey_url)
-    assert "1 answers: 0 promoters" in results.text and "Too slow, disappointed" in results.text
+    assert "1 answer: 0 promoters" in results.text and "Too slow, disappointed" in results.text
     assert 'class="sentiment negative"' in results.text
     assert "-100.0" in (await client.get("/surveys/report")).text
     forged = await client.post(f"{survey_url}/send", data={"csrf_token": "forged"})

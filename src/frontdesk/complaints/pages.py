@@ -6,16 +6,16 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from frontdesk.complaints import service
 from frontdesk.complaints.models import Category, ComplaintSource, ComplaintStatus, Severity
 from frontdesk.complaints.schemas import ComplaintCreate, ComplaintUpdate
+from frontdesk.contacts.picker import resolve_picked_contact
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, FieldError, errors_from_pydantic
-from frontdesk.web.console import ConsoleAgent, FormAgent, render
+from frontdesk.web.console import ConsoleAgent, FormAgent, redirect_with_notice, render
 from frontdesk.workspaces.models import Agent, Role
 
 router = APIRouter(include_in_schema=False)
@@ -81,8 +81,20 @@ async def raise_complaint(request: Request, session: DbSession, user: FormAgent)
     user.principal.require(Role.agent)
     form = {key: str(value) for key, value in (await request.form()).items() if key != "csrf_token"}
     error: FieldError | None = None
+    typed = form.pop("contact_id_text", "")
     try:
-        data = ComplaintCreate.model_validate(_form_fields(form))
+        # The contact picker sends the chosen id, or (without JavaScript) only the typed name or e-mail.
+        picked = await resolve_picked_contact(
+            session=session,
+            workspace_id=user.principal.workspace_id,
+            picked_id=form.pop("contact_id", ""),
+            typed=typed,
+            field="contact_id",
+        )
+        fields = _form_fields(form)
+        if picked is not None:
+            fields["contact_id"] = picked.id
+        data = ComplaintCreate.model_validate(fields)
         complaint = await service.do_raise_complaint(
             session=session,
             workspace_id=user.principal.workspace_id,
@@ -97,8 +109,8 @@ async def raise_complaint(request: Request, session: DbSession, user: FormAgent)
         error = exc.errors[0] if exc.errors else FieldError("summary", exc.detail)
     if error is not None:
         await session.rollback()
-        return await _list(request, session, user, error=error, form=form)
-    return RedirectResponse(f"/complaints/{complaint.id}", status_code=303)
+        return await _list(request, session, user, error=error, form={**form, "contact_id_text": typed})
+    return redirect_with_notice(f"/complaints/{complaint.id}", "Complaint raised.")
 
 
 async def _detail(request: Request, session: DbSession, user: Any, complaint_id: int, **extra: Any) -> Any:
@@ -156,4 +168,4 @@ async def update_complaint(
         await session.rollback()
         error = exc.errors[0] if exc.errors else FieldError("status", exc.detail)
         return await _detail(request, session, user, complaint_id, error=error)
-    return RedirectResponse(f"/complaints/{complaint_id}", status_code=303)
+    return redirect_with_notice(f"/complaints/{complaint_id}", "Complaint saved.")

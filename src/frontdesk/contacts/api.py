@@ -42,7 +42,13 @@ async def list_contacts(
     principal: Viewer,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Part of a name or e-mail address")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Part of a name (accents and case ignored: muller finds Müller) or e-mail address",
+        ),
+    ] = None,
     tag: Annotated[str | None, Query(max_length=50)] = None,
     stage: Annotated[
         StageFilter | None,

@@ -6,9 +6,13 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Insert, Integer, String, Text, UniqueConstraint, Update, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.engine.default import DefaultExecutionContext
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.sql.elements import BindParameter
 
+from frontdesk.contacts.search import search_name_of
 from frontdesk.db import Base, BigIntId, UTCDateTime, utcnow
 
 
@@ -54,6 +58,35 @@ class AttributeType(enum.StrEnum):
     choice = "choice"
 
 
+def _fold_names_of_statements(
+    connection: Any, statement: Any, multiparams: Any, params: Any, execution_options: Any
+) -> tuple[Any, Any, Any]:
+    """An UPDATE or INSERT written as a statement (``update(Contact).values(name=...)``: no ORM object, so no
+    ``_fold_name``) gets the matching ``search_name`` too. Left stale, a name a visitor asked to forget would
+    still be found by search (conversations/identity.py replaces a forgotten name this way)."""
+    if not isinstance(statement, Update | Insert):
+        return statement, multiparams, params
+    table = statement.table
+    if getattr(table, "name", None) != Contact.__tablename__ or "search_name" not in table.c:
+        return statement, multiparams, params  # other tables (and an old shape of contacts, in migration tests)
+    values = {getattr(key, "key", key): value for key, value in (statement._values or {}).items()}
+    if "name" not in values or "search_name" in values:
+        return statement, multiparams, params  # the ORM's own writes and core inserts are folded elsewhere
+    name = values["name"]
+    if not isinstance(name, BindParameter) or name.callable is not None or not isinstance(name.value, str):
+        raise ValueError("a statement that sets contacts.name from an expression must set search_name too")
+    return statement.values(search_name=search_name_of(name.value)), multiparams, params
+
+
+event.listen(Engine, "before_execute", _fold_names_of_statements, retval=True)
+
+
+def _search_name_default(context: DefaultExecutionContext) -> str:
+    """Core inserts (the CSV importer's batches) name no search_name: fold the row's name."""
+    parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return search_name_of(parameters.get("name"))
+
+
 class Contact(Base):
     __tablename__ = "contacts"
     __table_args__ = (
@@ -68,7 +101,8 @@ class Contact(Base):
     kind: Mapped[str] = mapped_column(String(20), default=ContactKind.person.value)
     name: Mapped[str] = mapped_column(String(300))
     # The name folded for search: lower case, accents removed ("Müller" -> "muller"), the same on every database.
-    search_name: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # Kept by ``_fold_name`` below on every ORM write, and by the column default for core (bulk) inserts.
+    search_name: Mapped[str] = mapped_column(String(300), default=_search_name_default, server_default="")
     first_name: Mapped[str | None] = mapped_column(String(150), default=None)
     last_name: Mapped[str | None] = mapped_column(String(150), default=None)
     country: Mapped[str | None] = mapped_column(String(2), default=None)
@@ -96,6 +130,12 @@ class Contact(Base):
     tag_rows: Mapped[list[ContactTag]] = relationship(
         order_by="ContactTag.tag", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    @validates("name")
+    def _fold_name(self, _key: str, name: str) -> str:
+        # Every ORM write of the name (create, edit, merge, the demo, a visitor naming themselves) passes here.
+        self.search_name = search_name_of(name)
+        return name
 
     @property
     def email_addresses(self) -> list[str]:

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from frontdesk.commerce import service as commerce_service
-from frontdesk.contacts import merge, owners, privacy, profile, service, stages, timeline
+from frontdesk.contacts import (
+    import_pages,
+    list_pages,
+    merge,
+    owners,
+    picker,
+    privacy,
+    profile,
+    service,
+    stages,
+    timeline,
+)
 from frontdesk.contacts.models import Audience, Contact, ContactKind, ContactRole, Market, RelationshipKind
 from frontdesk.contacts.schemas import ContactCreate, ContactUpdate, MergeRequest, RelationshipCreate, TimelineEntry
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, FieldError, errors_from_pydantic
 from frontdesk.inputs import parse_id
-from frontdesk.segments import service as segments_service
-from frontdesk.segments.rules import AllOf, Rule
-from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, errors_by_field, render
-from frontdesk.workspaces import service as workspaces_service
+from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, errors_by_field, redirect_with_notice, render
 from frontdesk.workspaces.models import Role
 
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 25
+# First: /contacts/search.json must match before /contacts/{contact_id} does.
+router.include_router(list_pages.router)
+router.include_router(import_pages.router)
+LATEST_ORDERS = 10
 CHOICES: dict[str, Any] = {
     "kinds": [k.value for k in ContactKind],
     "audiences": [a.value for a in Audience],
@@ -79,101 +90,6 @@ async def _form_page(
     )
 
 
-@router.get("/contacts")
-async def contact_list(
-    request: Request,
-    session: DbSession,
-    user: ConsoleAgent,
-    q: str = "",
-    tag: str = "",
-    stage: str = "",
-    audience: str = "",
-    market: str = "",
-    country: str = "",
-    segment: str = "",
-    owner: str = "",
-    cursor: Annotated[str | None, Query()] = None,
-) -> Any:
-    rules: list[Rule] = []
-    segment_name = None
-    if segment:
-        try:
-            found, rule = await segments_service.resolve(
-                session=session, workspace_id=user.principal.workspace_id, ref=segment
-            )
-        except DomainError:
-            segment = ""  # a deleted segment's old link: show everyone rather than an error page
-        else:
-            rules.append(rule)
-            segment_name = found.name
-    registry_stage, lifecycle_rule = stages.split(stages.parse(stage))
-    if lifecycle_rule is not None:
-        rules.append(lifecycle_rule)
-    within = None
-    if rules:
-        ctx = await segments_service.context(session=session, workspace_id=user.principal.workspace_id)
-        within = segments_service.members(rules[0] if len(rules) == 1 else AllOf(tuple(rules)), ctx)
-    filters = service.ContactFilters(
-        q=q or None,
-        tag=tag or None,
-        country=country or None,
-        stage=registry_stage,
-        audience=audience if audience in CHOICES["audiences"] else None,
-        market=market if market in CHOICES["markets"] else None,
-        within=within,
-        **_owner_filter(owner, user),
-    )
-    try:
-        contacts, next_cursor = await service.list_contacts(
-            session=session,
-            workspace_id=user.principal.workspace_id,
-            filters=filters,
-            limit=PAGE_SIZE,
-            cursor=cursor,
-        )
-    except DomainError:  # a stale or edited cursor: start again from the first page
-        contacts, next_cursor = await service.list_contacts(
-            session=session, workspace_id=user.principal.workspace_id, filters=filters, limit=PAGE_SIZE
-        )
-    total = await service.count_contacts(session=session, workspace_id=user.principal.workspace_id, filters=filters)
-    query = {
-        "q": q,
-        "tag": tag,
-        "stage": stage,
-        "audience": audience,
-        "market": market,
-        "country": country,
-        "segment": segment,
-        "owner": owner,
-    }
-    agents = await workspaces_service.list_agents(session=session, workspace_id=user.principal.workspace_id)
-    template = "partials/contact_results.html" if request.headers.get("HX-Request") else "pages/contacts.html"
-    return render(
-        request,
-        template,
-        user=user,
-        owners=sorted((agent for agent in agents if agent.is_active), key=lambda agent: agent.display_name.lower()),
-        owner_names={agent.id: agent.display_name for agent in agents},
-        contacts=contacts,
-        next_cursor=next_cursor,
-        total=total,
-        query=query,
-        paged=bool(cursor),
-        segment_name=segment_name,
-        **CHOICES,
-    )
-
-
-def _owner_filter(owner: str, user: ConsoleUser) -> dict[str, Any]:
-    """The owner select of the list: "" anyone, "me", "none" (no owner), or an agent's id."""
-    if owner == "none":
-        return {"unowned": True}
-    if owner == "me":
-        return {"owner_id": user.agent_id}
-    agent_id = parse_id(owner) if owner else None
-    return {"owner_id": agent_id} if agent_id is not None else {}
-
-
 @router.get("/contacts/new")
 async def new_contact_form(request: Request, session: DbSession, user: ConsoleAgent) -> Any:
     return await _form_page(request, session, user, values={"kind": "person"})
@@ -196,7 +112,7 @@ async def create_contact(request: Request, session: DbSession, user: FormAgent) 
         await session.rollback()
         return await _form_page(request, session, user, values=dict(form), errors=exc.errors)
     await session.commit()
-    return RedirectResponse(f"/contacts/{contact.id}", status_code=303)
+    return redirect_with_notice(f"/contacts/{contact.id}", "Contact created.")
 
 
 async def _timeline(session: DbSession, contact: Contact) -> list[TimelineEntry]:
@@ -216,12 +132,15 @@ async def _contact_page(
     merge_error: FieldError | None = None,
     erase_error: str | None = None,
     owner_error: FieldError | None = None,
+    typed_other: str = "",
+    typed_duplicate: str = "",
 ) -> Any:
     workspace_id = user.principal.workspace_id
     contact = await service.get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)
-    orders, _ = await commerce_service.list_orders(
-        session=session, workspace_id=workspace_id, limit=10, cursor=None, contact_id=contact.id
+    orders = await profile.latest_orders(
+        session=session, workspace_id=workspace_id, contact_id=contact.id, limit=LATEST_ORDERS
     )
+    definitions = await service.attribute_definitions_by_key(session=session, workspace_id=workspace_id)
     figures = await commerce_service.get_figures(session=session, workspace_id=workspace_id, contact_id=contact.id)
     return render(
         request,
@@ -233,11 +152,14 @@ async def _contact_page(
         status_code=422 if (error or merge_error or erase_error or owner_error) else 200,
         user=user,
         contact=contact,
+        attributes=profile.shown_attributes(contact, definitions),
         relationships=await timeline.relationships_of(session=session, contact=contact),
         entries=await _timeline(session, contact),
         error=error,
         merge_error=merge_error,
         erase_error=erase_error,
+        typed_other=typed_other,
+        typed_duplicate=typed_duplicate,
         **CHOICES,
     )
 
@@ -301,7 +223,7 @@ async def update_contact(request: Request, contact_id: PathId, session: DbSessio
         await session.rollback()
         return await _form_page(request, session, user, values=values, errors=exc.errors, contact_id=contact_id)
     await session.commit()
-    return RedirectResponse(f"/contacts/{contact_id}", status_code=303)
+    return redirect_with_notice(f"/contacts/{contact_id}", "Changes saved.")
 
 
 @router.post("/contacts/{contact_id}/owner")
@@ -365,9 +287,17 @@ async def add_relationship(request: Request, contact_id: PathId, session: DbSess
     workspace_id = user.principal.workspace_id
     contact = await service.get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)
     form = await request.form()
+    typed = str(form.get("to_contact_id_text", ""))[:300]
     try:
+        picked = await picker.resolve_picked_contact(
+            session=session,
+            workspace_id=workspace_id,
+            picked_id=str(form.get("to_contact_id", "")),
+            typed=typed,
+            field="to_contact_id",
+        )
         data = RelationshipCreate.model_validate(
-            {"kind": form.get("kind"), "to_contact_id": str(form.get("to_contact_id", "")).strip() or None}
+            {"kind": form.get("kind"), "to_contact_id": picked.id if picked is not None else None}
         )
         other = await service.get_referenced_contact(
             session=session, workspace_id=workspace_id, contact_id=data.to_contact_id, field="to_contact_id"
@@ -376,12 +306,16 @@ async def add_relationship(request: Request, contact_id: PathId, session: DbSess
             session=session, contact=contact, other=other, data=data, actor=user.principal.label
         )
     except ValidationError as exc:
-        return await _contact_page(request, session, user, contact_id, error=errors_from_pydantic(exc.errors())[0])
+        error = errors_from_pydantic(exc.errors())[0]
+        if error["field"] == "to_contact_id":
+            error = FieldError("to_contact_id", "choose the other contact")
+        return await _contact_page(request, session, user, contact_id, error=error, typed_other=typed)
     except DomainError as exc:
         await session.rollback()
-        return await _contact_page(request, session, user, contact_id, error=FieldError("to_contact_id", exc.detail))
+        error = FieldError("to_contact_id", exc.detail)
+        return await _contact_page(request, session, user, contact_id, error=error, typed_other=typed)
     await session.commit()
-    return RedirectResponse(f"/contacts/{contact_id}", status_code=303)
+    return redirect_with_notice(f"/contacts/{contact_id}", f"Relationship with {other.name} added.")
 
 
 @router.post("/contacts/{contact_id}/merge")
@@ -389,24 +323,32 @@ async def merge_duplicate(request: Request, contact_id: PathId, session: DbSessi
     user.principal.require(Role.agent)
     workspace_id = user.principal.workspace_id
     target = await service.get_contact(session=session, workspace_id=workspace_id, contact_id=contact_id)
-    raw_id = str((await request.form()).get("duplicate_id", "")).strip()
+    form = await request.form()
+    typed = str(form.get("duplicate_id_text", ""))[:300]
     try:
-        data = MergeRequest.model_validate({"duplicate_id": raw_id or None})
+        picked = await picker.resolve_picked_contact(
+            session=session,
+            workspace_id=workspace_id,
+            picked_id=str(form.get("duplicate_id", "")),
+            typed=typed,
+            field="duplicate_id",
+        )
+        data = MergeRequest.model_validate({"duplicate_id": picked.id if picked is not None else None})
         duplicate = await service.get_referenced_contact(
             session=session, workspace_id=workspace_id, contact_id=data.duplicate_id, field="duplicate_id"
         )
         await merge.do_merge_contacts(session=session, target=target, duplicate=duplicate, actor=user.principal.label)
     except ValidationError as exc:
-        return await _contact_page(
-            request, session, user, contact_id, merge_error=errors_from_pydantic(exc.errors())[0]
-        )
+        error = errors_from_pydantic(exc.errors())[0]
+        if error["field"] == "duplicate_id":
+            error = FieldError("duplicate_id", "choose the duplicate contact")
+        return await _contact_page(request, session, user, contact_id, merge_error=error, typed_duplicate=typed)
     except DomainError as exc:
         await session.rollback()
-        return await _contact_page(
-            request, session, user, contact_id, merge_error=FieldError("duplicate_id", exc.detail)
-        )
+        error = FieldError("duplicate_id", exc.detail)
+        return await _contact_page(request, session, user, contact_id, merge_error=error, typed_duplicate=typed)
     await session.commit()
-    return RedirectResponse(f"/contacts/{contact_id}", status_code=303)
+    return redirect_with_notice(f"/contacts/{contact_id}", "Contacts merged: the duplicate is now part of this one.")
 
 
 @router.get("/contacts/{contact_id}/export")
@@ -435,4 +377,4 @@ async def erase_contact(request: Request, contact_id: PathId, session: DbSession
     reason = str(form.get("reason", "")).strip()[:500] or None
     await privacy.do_erase_contact(session=session, contact=contact, actor=user.principal.label, reason=reason)
     await session.commit()
-    return RedirectResponse("/contacts", status_code=303)
+    return redirect_with_notice("/contacts", "The contact and their personal data are erased.")

@@ -6,14 +6,16 @@ figures are computed by the refresh (success/clv.py, success/health.py), never h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.commerce.models import Order
 from frontdesk.commerce.schemas import minor_units
-from frontdesk.contacts.models import Contact
+from frontdesk.contacts.models import AttributeDefinition, AttributeType, Contact
 from frontdesk.contacts.owners import list_possible_owners
 from frontdesk.conversations.routing import team_member_ids
 from frontdesk.success.models import SUCCESS_TEAM, ClvModel, CustomerHealth, CustomerPrediction, HealthHistory
@@ -120,3 +122,66 @@ async def success_view(*, session: AsyncSession, contact: Contact, currency: str
             history=list(history.all()),
         )
     return SuccessView(model_as_of=model_as_of, prediction=prediction_view, health=health_view)
+
+
+# --- latest orders and custom attributes, as the contact page shows them ----------------------------------
+
+
+async def latest_orders(*, session: AsyncSession, workspace_id: int, contact_id: int, limit: int) -> list[Order]:
+    """The orders the contact placed or received, latest first by the date they were placed (not by when
+    they reached Frontdesk: an imported history arrives in any order)."""
+    statement = (
+        select(Order)
+        .where(
+            Order.workspace_id == workspace_id,
+            or_(Order.buyer_id == contact_id, Order.recipient_id == contact_id),
+        )
+        .order_by(Order.ordered_at.desc(), Order.id.desc())
+        .limit(limit)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+@dataclass(frozen=True)
+class ShownAttribute:
+    key: str
+    label: str
+    value: str
+
+
+def format_attribute_value(value: Any, kind: str | None) -> str:
+    """A stored attribute value in words: Yes/No, 1,250.5, 3 Mar 2026, "a, b"; never Python's spelling."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool) or kind == AttributeType.boolean.value:
+        truthy = value if isinstance(value, bool) else str(value).strip().lower() in {"true", "yes", "1"}
+        return "Yes" if truthy else "No"
+    if isinstance(value, list | tuple):
+        return ", ".join(format_attribute_value(item, None) for item in value) or "—"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:,}" if isinstance(value, int) or float(value).is_integer() else f"{value:,.6g}"
+    if kind == AttributeType.date.value or (kind is None and _looks_like_date(value)):
+        try:
+            day = date.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+        return f"{day.day} {day:%b %Y}"
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {format_attribute_value(item, None)}" for key, item in value.items()) or "—"
+    return str(value)
+
+
+def _looks_like_date(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-"
+
+
+def shown_attributes(contact: Contact, definitions: dict[str, AttributeDefinition]) -> list[ShownAttribute]:
+    """The contact's custom attributes under their defined labels, in the definitions' order; a value whose
+    definition was deleted since shows under its key in words ("loyalty_tier" as "Loyalty tier")."""
+    shown = []
+    for key, value in contact.attributes.items():
+        definition = definitions.get(key)
+        label = definition.label if definition is not None else key.replace("_", " ").strip().capitalize()
+        shown.append(ShownAttribute(key, label, format_attribute_value(value, definition.type if definition else None)))
+    order = {key: index for index, key in enumerate(definitions)}
+    return sorted(shown, key=lambda item: (order.get(item.key, len(order)), item.key))

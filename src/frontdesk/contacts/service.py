@@ -32,6 +32,7 @@ from frontdesk.contacts.schemas import (
     ContactWrite,
     OwnerRead,
 )
+from frontdesk.contacts.search import search_name_of
 from frontdesk.contacts.timeline import record_event, relationships_of
 from frontdesk.contacts.validation import email_key
 from frontdesk.db import MAX_ID
@@ -110,12 +111,17 @@ async def get_referenced_contact(*, session: AsyncSession, workspace_id: int, co
         raise InvalidInput(f"contact {contact_id} not found", field=field) from None
 
 
-def _filtered(statement: Any, workspace_id: int, filters: ContactFilters) -> Any:
+def filtered(statement: Any, workspace_id: int, filters: ContactFilters) -> Any:
     statement = statement.where(Contact.workspace_id == workspace_id)
-    if filters.q:
-        pattern = f"%{filters.q.strip().lower()}%"
-        email_match = exists().where(ContactEmail.contact_id == Contact.id, ContactEmail.email_normalized.like(pattern))
-        statement = statement.where(or_(func.lower(Contact.name).like(pattern), email_match))
+    if filters.q and filters.q.strip():
+        # Names match folded (accents and case ignored, as search_name is stored); e-mail addresses as before,
+        # lower-cased. autoescape: a % or _ the user typed is a character, not a wildcard.
+        email_match = exists().where(
+            ContactEmail.contact_id == Contact.id,
+            ContactEmail.email_normalized.contains(filters.q.strip().lower(), autoescape=True),
+        )
+        name_match = Contact.search_name.contains(search_name_of(filters.q.strip()), autoescape=True)
+        statement = statement.where(or_(name_match, email_match))
     if filters.tag:
         statement = statement.where(
             exists().where(ContactTag.contact_id == Contact.id, ContactTag.tag == filters.tag.strip().lower())
@@ -141,7 +147,7 @@ async def list_contacts(
     """Newest first, ``limit`` at a time; the returned cursor fetches the next page."""
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_SIZE}", field="limit")
-    statement = _filtered(select(Contact), workspace_id, filters)
+    statement = filtered(select(Contact), workspace_id, filters)
     if cursor:
         statement = statement.where(Contact.id < decode_cursor(cursor))
     rows = list((await session.scalars(statement.order_by(Contact.id.desc()).limit(limit + 1))).all())
@@ -150,7 +156,7 @@ async def list_contacts(
 
 
 async def count_contacts(*, session: AsyncSession, workspace_id: int, filters: ContactFilters) -> int:
-    return int(await session.scalar(_filtered(select(func.count(Contact.id)), workspace_id, filters)) or 0)
+    return int(await session.scalar(filtered(select(func.count(Contact.id)), workspace_id, filters)) or 0)
 
 
 async def to_read(*, session: AsyncSession, contact: Contact) -> ContactRead:

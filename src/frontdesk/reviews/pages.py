@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from frontdesk.deps import DbSession, PathId
@@ -13,7 +12,7 @@ from frontdesk.errors import errors_from_pydantic
 from frontdesk.reviews import service
 from frontdesk.reviews.models import ReviewStatus
 from frontdesk.reviews.schemas import ReviewModeration
-from frontdesk.web.console import ConsoleAgent, FormAgent, render
+from frontdesk.web.console import ConsoleAgent, FormAgent, redirect_with_notice, render
 from frontdesk.workspaces.models import Role
 
 router = APIRouter(include_in_schema=False)
@@ -64,4 +63,5 @@ async def moderate(
         session=session, workspace_id=user.principal.workspace_id, review_id=review_id, data=data, actor=user.email
     )
     await session.commit()
-    return RedirectResponse(f"/reviews?status={back.value}", status_code=303)
+    done = {"approved": "Review approved and published.", "rejected": "Review rejected."}
+    return redirect_with_notice(f"/reviews?status={back.value}", done.get(action, "Reply saved."))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
 from frontdesk.contacts import profile
@@ -15,7 +15,8 @@ from frontdesk.inputs import parse_id
 from frontdesk.segments import service
 from frontdesk.segments.rules import FIELDS, RuleError, parse, to_text
 from frontdesk.segments.schemas import SegmentCreate
-from frontdesk.web.console import ConsoleAgent, FormAgent, render
+from frontdesk.web.console import ConsoleAgent, FormAgent, redirect_with_notice, render
+from frontdesk.web.wording import plural
 from frontdesk.workspaces.models import Agent, Role
 
 router = APIRouter(include_in_schema=False)
@@ -84,7 +85,7 @@ async def save_segment(
     if error is not None:
         await session.rollback()
         return await _page(request, session, user, rule=rule, name=name, error=error)
-    return RedirectResponse("/segments", status_code=303)
+    return redirect_with_notice("/segments", f"Segment {name.strip()!r} saved.")
 
 
 @router.post("/segments/owner")
@@ -114,7 +115,7 @@ async def set_owner(
     await session.commit()
     owner = None if agent_id is None else await session.get(Agent, agent_id)
     who = f"now owned by {owner.display_name}" if owner is not None else "now without an owner"
-    message = f"{updated:,} contacts of {read.name} changed owner: {who}."
+    message = f"{plural(updated, 'contact')} of {read.name} changed owner: {who}."
     return await _page(request, session, user, rule="", name="", owner_message=message, owner_segment=segment)
 
 
@@ -122,7 +123,7 @@ async def set_owner(
 async def delete_segment(segment_id: PathId, session: DbSession, user: FormAgent) -> Any:
     await service.do_delete_segment(session=session, workspace_id=user.principal.workspace_id, segment_id=segment_id)
     await session.commit()
-    return RedirectResponse("/segments", status_code=303)
+    return redirect_with_notice("/segments", "Segment deleted.")
 
 
 @router.get("/segments/{segment}/size")

@@ -15,7 +15,7 @@ from frontdesk.errors import DomainError, FieldError, errors_from_pydantic
 from frontdesk.success import at_risk, playbooks, tasks
 from frontdesk.success.models import SuccessTask, TaskOwnerRule, TaskStatus
 from frontdesk.success.schemas import PlaybookCreate, PlaybookUpdate, TaskUpdate
-from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
+from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, redirect_with_notice, render
 from frontdesk.workspaces.models import Role
 
 router = APIRouter(include_in_schema=False)
@@ -211,7 +211,7 @@ async def _save_playbook(request: Request, session: DbSession, user: ConsoleUser
         return await _playbooks_page(
             request, session, user, status_code=422, error=error, form=form, editing=playbook_id
         )
-    return RedirectResponse("/success/playbooks", status_code=303)
+    return redirect_with_notice("/success/playbooks", "Playbook saved.")
 
 
 @router.post("/success/playbooks")

@@ -13,7 +13,7 @@ from frontdesk.errors import DomainError, FieldError, errors_from_pydantic
 from frontdesk.segments import service as segments
 from frontdesk.surveys import service
 from frontdesk.surveys.schemas import SurveyCreate
-from frontdesk.web.console import ConsoleAgent, FormAgent, render
+from frontdesk.web.console import ConsoleAgent, FormAgent, redirect_with_notice, render
 from frontdesk.workspaces.models import Role
 
 router = APIRouter(include_in_schema=False)
@@ -74,7 +74,7 @@ async def create_survey(
     if error is not None:
         await session.rollback()
         return await _list_page(request, session, user, error=error, form=form)
-    return RedirectResponse(f"/surveys/{survey.id}", status_code=303)
+    return redirect_with_notice(f"/surveys/{survey.id}", "Survey created: send it when you are ready.")
 
 
 @router.get("/surveys/report")

@@ -304,6 +304,29 @@ async def do_revoke_api_key(*, session: AsyncSession, workspace_id: int, api_key
     return api_key
 
 
+async def do_rename_api_key(
+    *, session: AsyncSession, workspace_id: int, api_key_id: int, name: str, actor: str
+) -> ApiKey:
+    """Give a key a new name (what it is used for); the secret and its role stay."""
+    api_key = await session.scalar(select(ApiKey).where(ApiKey.id == api_key_id, ApiKey.workspace_id == workspace_id))
+    if api_key is None:
+        raise NotFound(f"API key {api_key_id} not found")
+    if api_key.name != name:
+        session.add(
+            AuditEntry(
+                workspace_id=workspace_id,
+                action="api_key.renamed",
+                subject_type="api_key",
+                subject_id=api_key.id,
+                actor=actor,
+                details={"from": api_key.name, "to": name},
+            )
+        )
+        api_key.name = name
+    await session.flush()
+    return api_key
+
+
 async def authenticate_api_key(*, session: AsyncSession, key: str) -> Principal | None:
     api_key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == security.token_digest(key)))
     if api_key is None or api_key.revoked_at is not None:
