@@ -167,6 +167,7 @@ async def test_a_multipart_body_is_refused_everywhere_but_file_uploads(engine: A
     # Attachments: through the API, the console and the widget.
     uploads |= {"/api/v1/conversations/{conversation_id}/attachments", "/inbox/{conversation_id}/attachments"}
     uploads.add("/widget/api/attachments")
+    uploads.add("/contacts/import")  # the console's import page, when the browser runs no script
     files = {"email": (None, "a\x00b@acme.example"), "password": (None, "x"), "csrf_token": (None, "t")}
     checked = 0
     for path, route in fuzz.api_routes(app):

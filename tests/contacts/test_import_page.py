@@ -135,3 +135,18 @@ async def test_an_upload_without_the_forms_token_is_refused(
     response = await client.post("/contacts/import", content=GOOD_AND_BAD.encode(), headers=headers)
     assert response.status_code == 403
     assert await _count(engine, workspace.id) == 0
+
+
+async def test_the_plain_form_imports_without_a_script(
+    client: httpx.AsyncClient, engine: AsyncEngine, workspace: WorkspaceHandle, signed_in: str
+) -> None:
+    """A browser running no script posts the form as multipart: the guard admits it for this page only."""
+    started = await client.post(
+        "/contacts/import",
+        data={"csrf_token": signed_in},
+        files={"file": ("shop.csv", GOOD_AND_BAD.encode(), "text/csv")},
+    )
+    assert started.status_code == 303, started.text
+    block = await _finished(client, started.headers["location"])
+    assert "3 contacts imported, 2 rows refused." in block
+    assert await _count(engine, workspace.id) == 3

@@ -90,5 +90,5 @@ async def test_chat_settings_validate_origins(client: httpx.AsyncClient, csrf: s
         },
     )
     assert good.status_code == 303
-    page = (await client.get("/settings")).text
+    page = (await client.get("/settings/chat")).text
     assert "http://localhost:3000\nhttps://shop.example" in page and "data-frontdesk=" in page

@@ -18,16 +18,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.datastructures import UploadFile
 
 from frontdesk import csvinput
 from frontdesk.contacts import importer
 from frontdesk.csvsafe import format_row
 from frontdesk.deps import AppSettings, DbSession
 from frontdesk.errors import DomainError, InvalidInput, NotFound
-from frontdesk.guard import MAX_BODY_BYTES
+from frontdesk.guard import MAX_BODY_BYTES, allow_uploads
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, render
 from frontdesk.web.wording import plural
 from frontdesk.workspaces.models import Role
@@ -131,13 +132,12 @@ async def import_form(request: Request, user: ConsoleAgent) -> Any:
     return _page(request, user)
 
 
-@router.post("/contacts/import")
+@router.post(allow_uploads("/contacts/import"))
 async def start_import(request: Request, session: DbSession, settings: AppSettings, user: FormAgent) -> Any:
     """Start an import of the uploaded file and go to its progress page.
 
-    The page's script sends the file as the raw body (a CSV media type, its name in ``X-File-Name``): the input
-    guard (frontdesk/guard.py) lets multipart bodies through only to operations of the OpenAPI, and console
-    pages are not in it. A multipart form (no JavaScript) is read as well, for when the guard admits it.
+    The page's script sends the file as the raw body (a CSV media type, its name in ``X-File-Name``); the plain
+    form (no JavaScript) sends it as multipart, which the input guard admits here (``allow_uploads``).
     """
     user.principal.require(Role.agent)
     await session.close()  # the import uses a session of its own; this request holds no connection

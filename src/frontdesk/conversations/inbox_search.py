@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from sqlalchemy import func, or_, select
 
 from frontdesk.contacts.models import Contact, ContactEmail
+from frontdesk.contacts.search import fold_for_search
 from frontdesk.conversations.models import Conversation, Message, Visitor
-
-
-def fold_for_search(text: str) -> str:
-    """As contacts.search_name is stored: NFKD, combining marks dropped, case folded ("Müller" -> "muller")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def like_pattern(text: str) -> str:

@@ -238,9 +238,15 @@ def _fill_waiting_since() -> None:
 
 
 def _fold(name: str) -> str:
-    """As contacts.search.fold_for_search at the time of writing: lower case, accents removed."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))[:300]
+    """As contacts.search.fold_for_search at the time of writing: lower case, accents removed, until stable."""
+    folded = name
+    for _ in range(6):
+        decomposed = unicodedata.normalize("NFKD", folded.casefold())
+        step = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        if step == folded:
+            break
+        folded = step
+    return folded[:300]
 
 
 def _fill_search_names() -> None:
