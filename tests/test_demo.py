@@ -16,6 +16,7 @@ from frontdesk.complaints.models import Complaint, ComplaintStatus
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations.identity import claim_read
 from frontdesk.conversations.models import (
+    Attachment,
     CannedReply,
     ChatSettings,
     Conversation,
@@ -29,9 +30,11 @@ from frontdesk.conversations.models import (
 )
 from frontdesk.db import utcnow
 from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, do_create_demo
+from frontdesk.demo_livechat import demo_photo
 from frontdesk.demo_success import OUTCOMES
 from frontdesk.referrals.models import Referral
 from frontdesk.reviews.models import Review, ReviewStatus
+from frontdesk.storage import configured
 from frontdesk.success.models import ClvModel, CustomerHealth, CustomerPrediction, Playbook, SuccessTask, TaskStatus
 from frontdesk.surveys.models import SurveyRecipient
 from frontdesk.workspaces.models import Workspace
@@ -310,3 +313,7 @@ async def test_demo_shows_the_live_chat_setup_and_its_history(session: AsyncSess
     waiting = [c for c in chats if c.waiting_since is not None]
     assert waiting and all(c.status != ConversationStatus.resolved.value for c in waiting)
     assert all(c.waiting_since <= utcnow() for c in waiting)  # type: ignore[operator]
+    # A customer sent a photo; its bytes are in the storage the app serves files from.
+    (photo,) = await session.scalars(select(Attachment).where(Attachment.workspace_id == ws))
+    assert photo.content_type == "image/png" and photo.message_id is not None
+    assert await configured().get(photo.storage_key) == demo_photo()

@@ -7,7 +7,10 @@ Runs after the chats and the analytics refresh, so invitations aimed at lapsed c
 
 from __future__ import annotations
 
+import hashlib
 import random
+import struct
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.commerce.models import CustomerFigures, Order
 from frontdesk.conversations.models import (
+    Attachment,
     AuthorType,
     CannedReply,
     Conversation,
@@ -31,6 +35,7 @@ from frontdesk.conversations.models import (
 )
 from frontdesk.conversations.visitors import get_chat_settings
 from frontdesk.db import utcnow
+from frontdesk.storage import configured, new_key
 
 SITE = "https://demo-shop.example"
 CANNED_REPLIES = [
@@ -148,6 +153,30 @@ class LiveChatResult:
     invitations_shown: int = 0
     invitations_answered: int = 0
     contexts: int = 0
+    attachments: int = 0
+
+
+def demo_photo(width: int = 160, height: int = 120) -> bytes:
+    """A small PNG (a teal lid with a crack across it), made here so the demo needs no image files."""
+    rows = []
+    for y in range(height):
+        row = bytearray([0])  # filter: none
+        for x in range(width):
+            inside = (x - width / 2) ** 2 / (width / 2.4) ** 2 + (y - height / 2) ** 2 / (height / 2.6) ** 2 < 1
+            crack = inside and abs(y - height / 2 - (x - width / 2) * 0.35) < 1.2 and x > width / 3
+            row += bytes((40, 40, 40) if crack else (15, 118, 110) if inside else (244, 240, 232))
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )
 
 
 async def create_demo_livechat(
@@ -159,8 +188,38 @@ async def create_demo_livechat(
     await _contexts(session, workspace_id, rng, result)
     await _waiting(session, workspace_id)
     await _invitations(session, workspace_id, rng, now, result)
+    result.attachments = await _photos(session, workspace_id)
     await session.flush()
     return result
+
+
+async def _photos(session: AsyncSession, workspace_id: int) -> int:
+    """The customer with the cracked teapot lid sends a photo of it (kept in the configured storage)."""
+    lines = await session.scalars(
+        select(Message).where(Message.workspace_id == workspace_id, Message.body.like("Sent. Do I need to return%"))
+    )
+    storage = configured()
+    sent = 0
+    for message in lines:
+        photo = demo_photo()
+        key = new_key()
+        await storage.put(key, photo, content_type="image/png")
+        session.add(
+            Attachment(
+                workspace_id=workspace_id,
+                conversation_id=message.conversation_id,
+                message_id=message.id,
+                storage_key=key,
+                filename="teapot-lid.png",
+                content_type="image/png",
+                size=len(photo),
+                sha256=hashlib.sha256(photo).hexdigest(),
+                uploaded_by="visitor",
+                created_at=message.created_at,
+            )
+        )
+        sent += 1
+    return sent
 
 
 async def _setup(session: AsyncSession, workspace_id: int) -> None:
