@@ -2,48 +2,19 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from playwright.async_api import Browser, expect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import Database
 from tests.conversations.chat_clients import allow_site
 from tests.factories import PASSWORD, WorkspaceHandle
-from tests.live_server import free_port
 
 SHOP_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Candy Shop</title></head>
 <body><h1>Candy Shop</h1><p>Our sweets.</p>
 <script src="{server}/widget.js" data-frontdesk="{token}" async></script></body></html>"""
-
-
-@pytest.fixture
-def shop_site() -> Iterator[tuple[str, dict[str, str]]]:
-    """A second origin: a plain web server with one page, whose HTML the test fills in."""
-    page: dict[str, str] = {"html": ""}
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = page["html"].encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", page
-    server.shutdown()
 
 
 async def test_visitor_and_agent_chat_resolve_and_rate(

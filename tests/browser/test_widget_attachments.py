@@ -15,7 +15,6 @@ from tests.browser import test_widget_browser as widget_pages
 from tests.conversations.chat_clients import allow_site
 from tests.factories import WorkspaceHandle
 
-shop = widget_pages.shop  # the shop page fixture
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360f8cfc0f01f0005"
     "0101fe2f3d2f6f0000000049454e44ae426082"
@@ -58,10 +57,10 @@ async def test_files_are_sent_by_clip_drop_and_paste_and_shown_as_previews_or_li
     server_url: str,
     engine: AsyncEngine,
     workspace: WorkspaceHandle,
-    shop: tuple[str, dict[str, str]],
+    shop_site: tuple[str, dict[str, str]],
     artifacts_dir: Path,
 ) -> None:
-    site_url, page_html = shop
+    site_url, page_html = shop_site
     token = await allow_site(engine, workspace.id, site_url)
     page_html["html"] = widget_pages.SHOP_PAGE.format(server=server_url, token=token, title="Candy Shop")
     context = await browser.new_context(viewport=widget_pages.VIEWPORTS["phone"])  # type: ignore[arg-type]
@@ -134,9 +133,9 @@ async def test_a_refused_upload_says_so_and_leaves_nothing_pending(
     server_url: str,
     engine: AsyncEngine,
     workspace: WorkspaceHandle,
-    shop: tuple[str, dict[str, str]],
+    shop_site: tuple[str, dict[str, str]],
 ) -> None:
-    site_url, page_html = shop
+    site_url, page_html = shop_site
     token = await allow_site(engine, workspace.id, site_url)
     page_html["html"] = widget_pages.SHOP_PAGE.format(server=server_url, token=token, title="Candy Shop")
     context = await browser.new_context()

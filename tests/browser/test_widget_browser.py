@@ -3,10 +3,7 @@ several conversations, and a proactive invitation shown and answered."""
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +21,6 @@ from frontdesk.db import create_session_factory
 from tests.conftest import Database
 from tests.conversations.chat_clients import allow_site
 from tests.factories import WorkspaceHandle
-from tests.live_server import free_port
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
@@ -32,29 +28,6 @@ SHOP_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><main><h1>Candy Shop</h1><p>Our sweets.</p></main>
 <script src="{server}/widget.js" data-frontdesk="{token}" async></script></body></html>"""
-
-
-@pytest.fixture
-def shop() -> Iterator[tuple[str, dict[str, str]]]:
-    """A second origin serving one page (any path), whose HTML the test fills in."""
-    page: dict[str, str] = {"html": ""}
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = page["html"].encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            return
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", page
-    server.shutdown()
 
 
 async def _axe_problems(page: Page, where: str) -> list[str]:
@@ -127,11 +100,11 @@ async def test_the_widget_passes_axe_in_every_view_and_fits_the_screen(
     engine: AsyncEngine,
     workspace: WorkspaceHandle,
     database: Database,
-    shop: tuple[str, dict[str, str]],
+    shop_site: tuple[str, dict[str, str]],
     artifacts_dir: Path,
     screen: str,
 ) -> None:
-    site_url, page_html = shop
+    site_url, page_html = shop_site
     token = await allow_site(engine, workspace.id, site_url)
     page_html["html"] = SHOP_PAGE.format(server=server_url, token=token, title="Candy Shop")
     shot = str(artifacts_dir / f"widget-{{}}-{screen}-{database.backend}.png")
@@ -196,10 +169,10 @@ async def test_branding_colour_position_language_and_launcher_text_with_readable
     server_url: str,
     engine: AsyncEngine,
     workspace: WorkspaceHandle,
-    shop: tuple[str, dict[str, str]],
+    shop_site: tuple[str, dict[str, str]],
     artifacts_dir: Path,
 ) -> None:
-    site_url, page_html = shop
+    site_url, page_html = shop_site
     token = await allow_site(engine, workspace.id, site_url)
     async with create_session_factory(engine)() as session:
         await session.execute(
@@ -237,9 +210,9 @@ async def test_a_returning_visitor_starts_a_new_conversation_and_reopens_an_old_
     server_url: str,
     engine: AsyncEngine,
     workspace: WorkspaceHandle,
-    shop: tuple[str, dict[str, str]],
+    shop_site: tuple[str, dict[str, str]],
 ) -> None:
-    site_url, page_html = shop
+    site_url, page_html = shop_site
     token = await allow_site(engine, workspace.id, site_url)
     page_html["html"] = SHOP_PAGE.format(server=server_url, token=token, title="Candy Shop")
     context = await browser.new_context(viewport=VIEWPORTS["desktop"])  # type: ignore[arg-type]
@@ -313,13 +286,13 @@ async def test_a_proactive_invitation_is_shown_near_the_launcher_and_answered(
     server_url: str,
     engine: AsyncEngine,
     workspace: WorkspaceHandle,
-    shop: tuple[str, dict[str, str]],
+    shop_site: tuple[str, dict[str, str]],
     artifacts_dir: Path,
     screen: str,
 ) -> None:
     """The widget's half of proactive chat: the matcher's answer is given by the test (rules are SETUP's part),
     the invitation row behind it is real, and the answer goes through the real server."""
-    site_url, page_html = shop
+    site_url, page_html = shop_site
     token = await allow_site(engine, workspace.id, site_url)
     page_html["html"] = SHOP_PAGE.format(server=server_url, token=token, title="Pricing")
     context = await browser.new_context(viewport=VIEWPORTS[screen])  # type: ignore[arg-type]
@@ -383,12 +356,12 @@ async def test_a_rule_of_the_workspace_invites_a_visitor_on_its_page_end_to_end(
     server_url: str,
     engine: AsyncEngine,
     workspace: WorkspaceHandle,
-    shop: tuple[str, dict[str, str]],
+    shop_site: tuple[str, dict[str, str]],
 ) -> None:
     """With the invitation rules' matcher (SETUP's part of issue 14): a rule for /pricing pages, written as
     Settings writes it, invites the visitor on that page and not elsewhere. Until that matcher is merged, the
     matcher is a stub that never invites, and this test fails at the card."""
-    site_url, page_html = shop
+    site_url, page_html = shop_site
     token = await allow_site(engine, workspace.id, site_url)
     page_html["html"] = SHOP_PAGE.format(server=server_url, token=token, title="Pricing")
     async with create_session_factory(engine)() as session:

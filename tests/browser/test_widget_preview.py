@@ -7,9 +7,6 @@ import json
 
 from playwright.async_api import Browser, expect
 
-from tests.browser import test_widget_browser as widget_pages
-
-shop = widget_pages.shop  # the page the preview is embedded in
 PREVIEW_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Preview</title></head><body>
 <script src="{server}/widget.js" data-frontdesk="preview" data-preview="true" data-config="{config}"></script>
 </body></html>"""
@@ -34,9 +31,9 @@ CONFIG = {
 
 
 async def test_the_preview_shows_the_given_config_open_and_never_calls_the_server(
-    browser: Browser, server_url: str, shop: tuple[str, dict[str, str]]
+    browser: Browser, server_url: str, shop_site: tuple[str, dict[str, str]]
 ) -> None:
-    site_url, page_html = shop
+    site_url, page_html = shop_site
     page_html["html"] = PREVIEW_PAGE.format(server=server_url, config=html.escape(json.dumps(CONFIG), quote=True))
     context = await browser.new_context(viewport={"width": 390, "height": 700})
     page = await context.new_page()
