@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.conversations.models import AuthorType, Message
+from frontdesk.conversations.models import AuthorType, Conversation, Message
 from frontdesk.conversations.schemas import AgentMessageCreate
 from frontdesk.conversations.service import Outbox, do_post_message, get_conversation
 from frontdesk.workspaces.models import Agent
@@ -28,18 +28,12 @@ async def post_agent_message(
     for attempt in range(2):
         outbox = Outbox()
         try:
-            conversation = await get_conversation(
-                session=session, workspace_id=workspace_id, conversation_id=conversation_id
-            )
-            agent = await session.get(Agent, agent_id) if agent_id else None
-            message, created = await do_post_message(
+            _, message, created = await write_agent_line(
                 session=session,
-                conversation=conversation,
-                author_type=AuthorType.agent,
-                client_id=data.client_id,
-                body=data.body,
-                kind=data.kind,
-                agent=agent,
+                workspace_id=workspace_id,
+                conversation_id=conversation_id,
+                agent_id=agent_id,
+                data=data,
                 author_name=author_name,
                 outbox=outbox,
             )
@@ -50,3 +44,30 @@ async def post_agent_message(
             if attempt:
                 raise
     raise AssertionError("unreachable")
+
+
+async def write_agent_line(
+    *,
+    session: AsyncSession,
+    workspace_id: int,
+    conversation_id: int,
+    agent_id: int | None,
+    data: AgentMessageCreate,
+    author_name: str | None,
+    outbox: Outbox,
+) -> tuple[Conversation, Message, bool]:
+    """An agent's line in the workspace's conversation, not committed: the message and whether it is new."""
+    conversation = await get_conversation(session=session, workspace_id=workspace_id, conversation_id=conversation_id)
+    agent = await session.get(Agent, agent_id) if agent_id else None
+    message, created = await do_post_message(
+        session=session,
+        conversation=conversation,
+        author_type=AuthorType.agent,
+        client_id=data.client_id,
+        body=data.body,
+        kind=data.kind,
+        agent=agent,
+        author_name=author_name,
+        outbox=outbox,
+    )
+    return conversation, message, created

@@ -20,15 +20,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.service import decode_cursor, encode_cursor
-from frontdesk.conversations.models import Attachment, AuthorType, Conversation, Message, Visitor
+from frontdesk.conversations.actions import write_agent_line
+from frontdesk.conversations.models import Attachment, Conversation, Message, Visitor
 from frontdesk.conversations.schemas import AgentMessageCreate, AgentMessageRead, AttachmentRead, VisitorMessage
-from frontdesk.conversations.service import Outbox, conversation_channel, do_post_message, get_conversation
+from frontdesk.conversations.service import Outbox, conversation_channel
 from frontdesk.conversations.visitors import do_visitor_message
 from frontdesk.errors import Forbidden, InvalidInput, NotFound
 from frontdesk.settings import get_settings
 from frontdesk.storage import FileMissing, Storage, new_key
 from frontdesk.storage.checks import INLINE_IMAGES, CheckedFile
-from frontdesk.workspaces.models import Agent
 
 Audience = Literal["agent", "visitor"]
 # Writes the message in the caller's transaction: (its conversation, the message, whether it is new).
@@ -176,21 +176,15 @@ async def send_agent_file(
     """An agent's message carrying ``checked``, committed; the bytes are stored first (see ``_send``)."""
 
     async def post(outbox: Outbox) -> tuple[Conversation, Message, bool]:
-        conversation = await get_conversation(
-            session=session, workspace_id=workspace_id, conversation_id=conversation_id
-        )
-        agent = await session.get(Agent, agent_id) if agent_id else None
-        message, created = await do_post_message(
+        return await write_agent_line(
             session=session,
-            conversation=conversation,
-            author_type=AuthorType.agent,
-            client_id=data.client_id,
-            body=data.body,
-            agent=agent,
+            workspace_id=workspace_id,
+            conversation_id=conversation_id,
+            agent_id=agent_id,
+            data=data,
             author_name=author_name,
             outbox=outbox,
         )
-        return conversation, message, created
 
     return await _send(session, storage, checked, post, uploaded_by="agent", agent_id=agent_id)
 

@@ -16,7 +16,7 @@ from frontdesk.deps import DbSession
 from frontdesk.errors import FieldError
 from frontdesk.feedback.sentiment import label as sentiment_label
 from frontdesk.web.wording import in_words, plural, plural_noun
-from frontdesk.workspaces.models import Role
+from frontdesk.workspaces.models import Agent, AgentSession, Role
 from frontdesk.workspaces.service import Principal, get_login, principal_for_agent
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -52,13 +52,7 @@ class ConsoleUser:
         return self.principal.role.allows(Role(role))
 
 
-async def current_console_user(request: Request, session: DbSession) -> ConsoleUser:
-    token = request.cookies.get(request.app.state.settings.session_cookie_name)
-    found = await get_login(session=session, token=token) if token else None
-    if found is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise LoginRequired(target)
-    agent, login = found
+def _console_user(agent: Agent, login: AgentSession) -> ConsoleUser:
     return ConsoleUser(
         agent_id=agent.id,
         display_name=agent.display_name,
@@ -67,6 +61,15 @@ async def current_console_user(request: Request, session: DbSession) -> ConsoleU
         csrf_token=login.csrf_token,
         principal=principal_for_agent(agent),
     )
+
+
+async def current_console_user(request: Request, session: DbSession) -> ConsoleUser:
+    token = request.cookies.get(request.app.state.settings.session_cookie_name)
+    found = await get_login(session=session, token=token) if token else None
+    if found is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return _console_user(*found)
 
 
 ConsoleAgent = Annotated[ConsoleUser, Depends(current_console_user)]
@@ -154,15 +157,7 @@ async def signed_in_user(request: Request) -> ConsoleUser | None:
         found = await get_login(session=session, token=token)
     if found is None:
         return None
-    agent, login = found
-    return ConsoleUser(
-        agent_id=agent.id,
-        display_name=agent.display_name,
-        email=agent.email,
-        role=agent.role,
-        csrf_token=login.csrf_token,
-        principal=principal_for_agent(agent),
-    )
+    return _console_user(*found)
 
 
 class ErrorPageResponse(Response):
