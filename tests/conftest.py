@@ -8,6 +8,7 @@ other.
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 # Cheap password hashing for the suite; set before frontdesk reads its settings.
@@ -24,6 +25,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from frontdesk import models_registry  # noqa: F401
@@ -97,12 +99,23 @@ async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
 
 async def _empty_all_tables(engine: AsyncEngine) -> None:
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
-    async with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
+    if engine.dialect.name != "postgresql":
+        async with engine.begin() as connection:
             for table in tables:
                 await connection.execute(text(f"DELETE FROM {table}"))
+        return
+    # A server still closing a test's sockets may be writing (an agent going offline) while TRUNCATE takes its
+    # locks table by table: PostgreSQL then ends one of the two as a deadlock. The server's write is done a
+    # moment later, so the emptying is tried again.
+    for attempt in range(5):
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            return
+        except DBAPIError as exc:
+            if "deadlock detected" not in str(exc) or attempt == 4:
+                raise
+            await asyncio.sleep(0.2 * (attempt + 1))
 
 
 @pytest.fixture

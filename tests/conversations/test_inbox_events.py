@@ -14,7 +14,7 @@ from frontdesk.conversations.actions import post_agent_message
 from frontdesk.conversations.csat import do_rate
 from frontdesk.conversations.models import Conversation, Message, MessageKind, Visitor
 from frontdesk.conversations.schemas import AgentMessageCreate, RatingCreate, VisitorMessage
-from frontdesk.conversations.service import Outbox, conversation_channel, inbox_channel
+from frontdesk.conversations.service import Outbox, conversation_channel, do_change_conversation, inbox_channel
 from frontdesk.conversations.visitors import do_start_visitor, do_visitor_message, get_chat_settings
 from frontdesk.conversations.writer import _Line, write_lines
 from frontdesk.db import create_session_factory
@@ -94,6 +94,28 @@ async def test_waiting_starts_with_the_visitor_and_only_an_agent_reply_ends_it(
     assert (await conversation_row(engine, conversation)).waiting_since == await first_line_at(
         engine, conversation, "One more thing"
     )
+
+
+async def test_resolving_ends_the_wait_and_writing_again_starts_a_new_one(
+    engine: AsyncEngine, workspace: WorkspaceHandle
+) -> None:
+    """Resolved without a reply (by an agent, or auto-resolved): nobody waits; a visitor who writes into it again
+    waits from that new line, not from the old one."""
+    visitor = await new_visitor(engine, workspace.id)
+    conversation, _ = await visitor_says(engine, visitor, "Never mind, found it")
+    async with create_session_factory(engine)() as session:
+        row = await session.get(Conversation, conversation)
+        assert row is not None
+        await do_change_conversation(
+            session=session, conversation=row, outbox=Outbox(), changes={"status": "resolved"}, actor_name="Ann"
+        )
+        await session.commit()
+    assert (await conversation_row(engine, conversation)).waiting_since is None
+
+    await visitor_says(engine, visitor, "Actually, one more question")
+    again = await conversation_row(engine, conversation)
+    assert again.status == "open"
+    assert again.waiting_since == await first_line_at(engine, conversation, "Actually, one more question")
 
 
 async def test_the_batch_writer_keeps_the_waiting_time_as_the_single_path_does(

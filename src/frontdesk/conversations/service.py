@@ -315,6 +315,8 @@ def _set_status(conversation: Conversation, status: ConversationStatus, now: dat
     conversation.status = status.value
     if status is ConversationStatus.resolved:
         conversation.resolved_at = now or utcnow()
+        # Nobody waits on a resolved conversation; if the visitor writes again, they wait from that line.
+        conversation.waiting_since = None
     else:
         conversation.resolved_at = None
         conversation.snoozed_until = None
