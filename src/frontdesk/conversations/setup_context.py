@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.conversations import canned, invitations, macros, routing
@@ -14,6 +16,7 @@ from frontdesk.conversations.models import ChatSettings, ConversationStatus
 from frontdesk.conversations.office_hours import DAY_NAMES, DAYS, form_text
 from frontdesk.conversations.visitors import get_chat_settings
 from frontdesk.conversations.widget_config import LANGUAGES, LAUNCHER_ICONS, POSITIONS
+from frontdesk.errors import DomainError
 from frontdesk.reports.controls import time_zone_names
 from frontdesk.web.console import ConsoleUser, render
 from frontdesk.workspaces.service import list_agents
@@ -133,3 +136,32 @@ async def chat_page(
         agents=agents,
         agent_errors=agent_errors or {},
     )
+
+
+def back_to_chat_settings(anchor: str = "") -> Response:
+    return RedirectResponse(f"/settings/chat{anchor}", status_code=303)
+
+
+async def saved_or_refused(
+    request: Request,
+    session: AsyncSession,
+    user: ConsoleUser,
+    write: Callable[[], Awaitable[object]],
+    *,
+    anchor: str,
+    describe: Callable[[Exception], str],
+    shown: Callable[[str], dict[str, Any]],
+    edits_an_item: bool,
+) -> Response:
+    """Run one Settings form's ``write`` and commit, then back to its section (``anchor``) of the page. Refused
+    input shows the page again, with ``shown(reason)`` (the reason beside that form, what was typed); when the
+    form edits an item, another workspace's (or a deleted) item stays a 404."""
+    try:
+        await write()
+    except (ValidationError, DomainError) as exc:
+        await session.rollback()
+        if edits_an_item and isinstance(exc, DomainError) and exc.status_code == 404:
+            raise
+        return await chat_page(request, session, user, **shown(describe(exc)))
+    await session.commit()
+    return back_to_chat_settings(anchor)

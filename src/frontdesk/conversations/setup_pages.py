@@ -11,11 +11,11 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from frontdesk.conversations import canned, macros, service
-from frontdesk.conversations.setup_context import chat_page
+from frontdesk.conversations.setup_context import back_to_chat_settings, chat_page, saved_or_refused
 from frontdesk.conversations.setup_rules_pages import router as rules_router
 from frontdesk.conversations.visitors import get_chat_settings, normalize_origin
 from frontdesk.conversations.widget_config import WidgetLook, check_avatar_url, preview_agents, widget_config
@@ -27,10 +27,6 @@ from frontdesk.workspaces.models import Agent, Role
 router = APIRouter(include_in_schema=False)
 router.include_router(rules_router)
 LOOK_FIELDS = ("color", "position", "launcher_text", "launcher_icon", "language", "welcome_message", "offline_message")
-
-
-def _back(anchor: str = "") -> Response:
-    return RedirectResponse(f"/settings/chat{anchor}", status_code=303)
 
 
 @router.get("/settings/chat")
@@ -80,7 +76,7 @@ async def update_chat_settings(request: Request, session: DbSession, user: FormA
     settings.allowed_origins = origins
     settings.auto_resolve_minutes = minutes
     await session.commit()
-    return _back("#look")
+    return back_to_chat_settings("#look")
 
 
 @router.get("/settings/chat/preview")
@@ -146,7 +142,7 @@ async def set_agent_avatar(request: Request, agent_id: PathId, session: DbSessio
         await session.rollback()
         return await chat_page(request, session, user, agent_errors={agent_id: str(exc)})
     await session.commit()
-    return _back("#agents")
+    return back_to_chat_settings("#agents")
 
 
 # Canned replies ----------------------------------------------------------------------------------------------
@@ -162,37 +158,32 @@ def _canned_form(form: dict[str, str]) -> dict[str, str]:
 async def add_canned_reply(request: Request, session: DbSession, user: FormAgent) -> Response:
     user.principal.require(Role.agent)
     form = _canned_form({key: str(value) for key, value in (await request.form()).items()})
-    try:
-        await canned.do_create_canned_reply(
-            session=session,
-            workspace_id=user.principal.workspace_id,
-            data=canned.CannedReplyCreate.model_validate(form),
-        )
-    except (ValidationError, DomainError) as exc:
-        await session.rollback()
-        return await chat_page(request, session, user, canned_errors={0: _message(exc)}, canned_typed=form)
-    await session.commit()
-    return _back("#canned")
+
+    async def write() -> object:
+        data = canned.CannedReplyCreate.model_validate(form)
+        return await canned.do_create_canned_reply(session=session, workspace_id=user.principal.workspace_id, data=data)
+
+    return await saved_or_refused(
+        request, session, user, write, anchor="#canned", describe=_message, edits_an_item=False,
+        shown=lambda reason: {"canned_errors": {0: reason}, "canned_typed": form},
+    )  # fmt: skip
 
 
 @router.post("/settings/canned-replies/{reply_id}")
 async def edit_canned_reply(request: Request, reply_id: PathId, session: DbSession, user: FormAgent) -> Response:
     user.principal.require(Role.agent)
     form = _canned_form({key: str(value) for key, value in (await request.form()).items()})
-    try:
-        await canned.do_update_canned_reply(
-            session=session,
-            workspace_id=user.principal.workspace_id,
-            reply_id=reply_id,
-            data=canned.CannedReplyUpdate.model_validate(form),
+
+    async def write() -> object:
+        data = canned.CannedReplyUpdate.model_validate(form)
+        return await canned.do_update_canned_reply(
+            session=session, workspace_id=user.principal.workspace_id, reply_id=reply_id, data=data
         )
-    except (ValidationError, DomainError) as exc:
-        await session.rollback()
-        if isinstance(exc, DomainError) and exc.status_code == 404:
-            raise
-        return await chat_page(request, session, user, canned_errors={reply_id: _message(exc)})
-    await session.commit()
-    return _back("#canned")
+
+    return await saved_or_refused(
+        request, session, user, write, anchor="#canned", describe=_message, edits_an_item=True,
+        shown=lambda reason: {"canned_errors": {reply_id: reason}},
+    )  # fmt: skip
 
 
 @router.post("/settings/canned-replies/{reply_id}/delete")
@@ -200,7 +191,7 @@ async def delete_canned_reply(reply_id: PathId, session: DbSession, user: FormAg
     user.principal.require(Role.agent)
     await canned.do_delete_canned_reply(session=session, workspace_id=user.principal.workspace_id, reply_id=reply_id)
     await session.commit()
-    return _back("#canned")
+    return back_to_chat_settings("#canned")
 
 
 def _message(exc: Exception) -> str:

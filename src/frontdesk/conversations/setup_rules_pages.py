@@ -6,12 +6,17 @@ from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 
 from frontdesk.conversations import invitations, macros, routing
 from frontdesk.conversations.office_hours import check_time_zone, parse_form
-from frontdesk.conversations.setup_context import chat_page, macro_actions_from_form
+from frontdesk.conversations.setup_context import (
+    back_to_chat_settings,
+    chat_page,
+    macro_actions_from_form,
+    saved_or_refused,
+)
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.reports.controls import Granularity
@@ -21,10 +26,6 @@ from frontdesk.web.console import ConsoleAgent, FormAgent, render
 from frontdesk.workspaces.models import Role
 
 router = APIRouter(include_in_schema=False)
-
-
-def _back(anchor: str) -> Response:
-    return RedirectResponse(f"/settings/chat{anchor}", status_code=303)
 
 
 def _message(exc: Exception) -> str:
@@ -45,34 +46,34 @@ async def _form(request: Request) -> dict[str, str]:
 async def add_macro(request: Request, session: DbSession, user: FormAgent) -> Response:
     user.principal.require(Role.agent)
     form = await _form(request)
-    try:
+
+    async def write() -> object:
         values = {"name": form.get("name", ""), "actions": macro_actions_from_form(form)}
         data = macros.MacroCreate.model_validate(values)
-        await macros.do_create_macro(session=session, workspace_id=user.principal.workspace_id, data=data)
-    except (ValidationError, DomainError) as exc:
-        await session.rollback()
-        return await chat_page(request, session, user, macro_errors={0: _message(exc)}, macro_typed=form)
-    await session.commit()
-    return _back("#macros")
+        return await macros.do_create_macro(session=session, workspace_id=user.principal.workspace_id, data=data)
+
+    return await saved_or_refused(
+        request, session, user, write, anchor="#macros", describe=_message, edits_an_item=False,
+        shown=lambda reason: {"macro_errors": {0: reason}, "macro_typed": form},
+    )  # fmt: skip
 
 
 @router.post("/settings/macros/{macro_id}")
 async def edit_macro(request: Request, macro_id: PathId, session: DbSession, user: FormAgent) -> Response:
     user.principal.require(Role.agent)
     form = await _form(request)
-    try:
+
+    async def write() -> object:
         changes = {"name": form.get("name", ""), "actions": macro_actions_from_form(form)}
         data = macros.MacroUpdate.model_validate(changes)
-        await macros.do_update_macro(
+        return await macros.do_update_macro(
             session=session, workspace_id=user.principal.workspace_id, macro_id=macro_id, data=data
         )
-    except (ValidationError, DomainError) as exc:
-        await session.rollback()
-        if isinstance(exc, DomainError) and exc.status_code == 404:
-            raise
-        return await chat_page(request, session, user, macro_errors={macro_id: _message(exc)})
-    await session.commit()
-    return _back("#macros")
+
+    return await saved_or_refused(
+        request, session, user, write, anchor="#macros", describe=_message, edits_an_item=True,
+        shown=lambda reason: {"macro_errors": {macro_id: reason}},
+    )  # fmt: skip
 
 
 @router.post("/settings/macros/{macro_id}/delete")
@@ -80,7 +81,7 @@ async def delete_macro(macro_id: PathId, session: DbSession, user: FormAgent) ->
     user.principal.require(Role.agent)
     await macros.do_delete_macro(session=session, workspace_id=user.principal.workspace_id, macro_id=macro_id)
     await session.commit()
-    return _back("#macros")
+    return back_to_chat_settings("#macros")
 
 
 # Invitation rules -------------------------------------------------------------------------------------------
@@ -104,32 +105,32 @@ def _rule_values(form: dict[str, str]) -> dict[str, Any]:
 async def add_invitation_rule(request: Request, session: DbSession, user: FormAgent) -> Response:
     user.principal.require(Role.admin)
     form = await _form(request)
-    try:
+
+    async def write() -> object:
         data = invitations.InvitationRuleCreate.model_validate(_rule_values(form))
-        await invitations.do_create_rule(session=session, workspace_id=user.principal.workspace_id, data=data)
-    except (ValidationError, DomainError) as exc:
-        await session.rollback()
-        return await chat_page(request, session, user, rule_errors={0: _message(exc)}, rule_typed=form)
-    await session.commit()
-    return _back("#invitations")
+        return await invitations.do_create_rule(session=session, workspace_id=user.principal.workspace_id, data=data)
+
+    return await saved_or_refused(
+        request, session, user, write, anchor="#invitations", describe=_message, edits_an_item=False,
+        shown=lambda reason: {"rule_errors": {0: reason}, "rule_typed": form},
+    )  # fmt: skip
 
 
 @router.post("/settings/invitation-rules/{rule_id}")
 async def edit_invitation_rule(request: Request, rule_id: PathId, session: DbSession, user: FormAgent) -> Response:
     user.principal.require(Role.admin)
     form = await _form(request)
-    try:
+
+    async def write() -> object:
         data = invitations.InvitationRuleUpdate.model_validate(_rule_values(form))
-        await invitations.do_update_rule(
+        return await invitations.do_update_rule(
             session=session, workspace_id=user.principal.workspace_id, rule_id=rule_id, data=data
         )
-    except (ValidationError, DomainError) as exc:
-        await session.rollback()
-        if isinstance(exc, DomainError) and exc.status_code == 404:
-            raise
-        return await chat_page(request, session, user, rule_errors={rule_id: _message(exc)})
-    await session.commit()
-    return _back("#invitations")
+
+    return await saved_or_refused(
+        request, session, user, write, anchor="#invitations", describe=_message, edits_an_item=True,
+        shown=lambda reason: {"rule_errors": {rule_id: reason}},
+    )  # fmt: skip
 
 
 @router.post("/settings/invitation-rules/{rule_id}/delete")
@@ -137,7 +138,7 @@ async def delete_invitation_rule(rule_id: PathId, session: DbSession, user: Form
     user.principal.require(Role.admin)
     await invitations.do_delete_rule(session=session, workspace_id=user.principal.workspace_id, rule_id=rule_id)
     await session.commit()
-    return _back("#invitations")
+    return back_to_chat_settings("#invitations")
 
 
 # Office hours -----------------------------------------------------------------------------------------------
@@ -159,7 +160,7 @@ async def set_office_hours(request: Request, key: str, session: DbSession, user:
     team.office_hours = hours
     team.time_zone = zone
     await session.commit()
-    return _back(f"#hours-{team.key}")
+    return back_to_chat_settings(f"#hours-{team.key}")
 
 
 # The report -------------------------------------------------------------------------------------------------
