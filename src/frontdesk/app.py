@@ -21,6 +21,9 @@ from frontdesk.commerce import api as commerce_api
 from frontdesk.commerce.housekeeping import run_analytics_refresh
 from frontdesk.complaints import api as complaints_api
 from frontdesk.complaints import pages as complaints_pages
+from frontdesk.connections import api as connections_api
+from frontdesk.connections import inbound as connections_inbound
+from frontdesk.connections import pages as connections_pages
 from frontdesk.contacts import api as contacts_api
 from frontdesk.contacts import pages as contacts_pages
 from frontdesk.contacts import personal_data
@@ -67,6 +70,10 @@ from frontdesk.surveys import pages as surveys_pages
 from frontdesk.surveys import public as surveys_public
 from frontdesk.web import api_docs
 from frontdesk.web.console import error_page, install_console_handlers
+from frontdesk.webhooks import api as webhooks_api
+from frontdesk.webhooks import pages as webhooks_pages
+from frontdesk.webhooks.dispatcher import run_dispatcher
+from frontdesk.webhooks.openapi_docs import install_webhook_docs
 from frontdesk.widget import routes as widget_routes
 from frontdesk.workspaces import api as workspaces_api
 from frontdesk.workspaces import pages as workspaces_pages
@@ -95,6 +102,8 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         if settings.analytics_refresh_hours > 0:
             refresh = run_analytics_refresh(app.state.session_factory, settings.analytics_refresh_hours)
             background.append(asyncio.create_task(refresh))
+        if settings.webhook_dispatcher:
+            background.append(asyncio.create_task(run_dispatcher(app.state.session_factory, settings)))
         if settings.smtp_url:
             background.append(asyncio.create_task(run_mail_sender(app.state.session_factory, settings)))
         try:
@@ -133,6 +142,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.state.message_writer = MessageWriter(app.state.session_factory, broker)
     install_problem_handlers(app, html_page=error_page)
     install_openapi(app)
+    install_webhook_docs(app)
     # Added first, so it runs inside the rate limit and the security headers: its refusals carry them too.
     app.add_middleware(InputGuard)
     install_middleware(app, settings, api_limit=limits.api_requests, public_limit=limits.ip_requests)
@@ -170,6 +180,11 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(reports_api.router)
     app.include_router(reports_pages.router)
     app.include_router(api_docs.router)
+    app.include_router(webhooks_api.router)
+    app.include_router(webhooks_pages.router)
+    app.include_router(connections_api.router)
+    app.include_router(connections_pages.router)
+    app.include_router(connections_inbound.router)
     for console_pages in (surveys_pages, reviews_pages, complaints_pages, referrals_pages):
         app.include_router(console_pages.router)
 

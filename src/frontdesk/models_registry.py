@@ -10,6 +10,8 @@ from frontdesk.commerce import models as commerce_models
 from frontdesk.commerce import personal_data as commerce_personal_data
 from frontdesk.complaints import models as complaints_models
 from frontdesk.complaints import personal_data as complaints_personal_data
+from frontdesk.connections import models as connections_models
+from frontdesk.connections import personal_data as connections_personal_data
 from frontdesk.contacts import models as contacts_models
 from frontdesk.conversations import models as conversations_models
 from frontdesk.conversations import personal_data as conversations_personal_data
@@ -25,6 +27,8 @@ from frontdesk.success import models as success_models
 from frontdesk.success import personal_data as success_personal_data
 from frontdesk.surveys import models as surveys_models
 from frontdesk.surveys import personal_data as surveys_personal_data
+from frontdesk.webhooks import models as webhooks_models
+from frontdesk.webhooks import personal_data as webhooks_personal_data
 from frontdesk.workspaces import models as workspaces_models
 
 __all__ = [
@@ -32,6 +36,8 @@ __all__ = [
     "commerce_personal_data",
     "complaints_models",
     "complaints_personal_data",
+    "connections_models",
+    "connections_personal_data",
     "contacts_models",
     "conversations_models",
     "conversations_personal_data",
@@ -47,5 +53,7 @@ __all__ = [
     "success_personal_data",
     "surveys_models",
     "surveys_personal_data",
+    "webhooks_models",
+    "webhooks_personal_data",
     "workspaces_models",
 ]

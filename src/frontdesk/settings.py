@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     storage_s3_access_key_id: str | None = None
     storage_s3_secret_access_key: str | None = None
     max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    # Outbound webhooks. Every serving process runs a dispatcher (a lease on each delivery keeps an attempt to
+    # one process); false turns this process's off, e.g. for a process that only serves the console.
+    webhook_dispatcher: bool = True
+    # How often a dispatcher looks for due deliveries queued by other processes (its own wake it at once).
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    # A receiver gets this long to answer; then the attempt counts as failed and is retried later.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

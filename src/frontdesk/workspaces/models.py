@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, true
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db import Base, BigIntId, UTCDateTime, utcnow
@@ -34,6 +34,9 @@ class Workspace(Base):
     name: Mapped[str] = mapped_column(String(200))
     # An IANA zone ("Europe/Berlin"): where the business's days, weeks and months begin, for every report.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # Outbound webhooks may target loopback, link-local and private addresses only when an admin allows it:
+    # otherwise a webhook URL could reach into the network Frontdesk runs in (server-side request forgery).
+    allow_private_webhook_targets: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -82,6 +85,8 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(20), default=Role.admin.value)
+    # What the key may touch (workspaces.scopes names them); None: everything its role allows.
+    scopes: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
