@@ -69,6 +69,7 @@ benchmark: install-test
 	$(BIN)/python benchmarks/signin_load.py
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/clv.py
+	$(BIN)/python benchmarks/webhooks.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
