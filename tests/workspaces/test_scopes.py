@@ -4,10 +4,9 @@ keep everything their role allows. The console creates scoped keys and says when
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from typing import Any
-
-import itertools
 
 import fastapi.routing
 import httpx

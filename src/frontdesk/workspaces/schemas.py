@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
@@ -13,9 +12,7 @@ from frontdesk.workspaces.models import Role
 
 # A scope's name; the catalogue is documented in the OpenAPI schema, and checked by ApiKeyCreate's validator
 # (so an unknown one is refused naming ``scopes`` and the name, not a list index).
-ScopeName = Annotated[
-    str, WithJsonSchema({"type": "string", "enum": list(scope_catalogue.SCOPES), "maxLength": 40})
-]
+ScopeName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(scope_catalogue.SCOPES), "maxLength": 40})]
 SCOPES_HELP = "; ".join(f"`{name}`: {text}" for name, text in scope_catalogue.SCOPES.items())
 
 
