@@ -57,7 +57,7 @@ async def get_api_principal(
 def operation_scope(request: Request) -> str:
     """The scope the matched operation needs, from its tags and the request's method (workspaces.scopes)."""
     route = request.scope.get("route")
-    tags = route.tags if isinstance(route, APIRoute) else []
+    tags = [str(tag) for tag in route.tags] if isinstance(route, APIRoute) else []
     return scopes.needed_scope(tags, request.method)
 
 

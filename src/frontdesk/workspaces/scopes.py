@@ -76,7 +76,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def family_of(tags: Iterable[str]) -> Family | None:
     """The family of an operation's tags: the first tag that has one (``public`` and the like have none)."""
     for tag in tags:
-        family = FAMILY_OF_TAG.get(str(tag))
+        family = FAMILY_OF_TAG.get(tag)
         if family is not None:
             return family
     return None
