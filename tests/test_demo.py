@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.commerce.models import CustomerFigures, LifecycleChange, Order, OrderStatus
 from frontdesk.complaints.models import Complaint, ComplaintStatus
+from frontdesk.connections.models import InboundDelivery, InboundStatus, ShopConnection, ShopKind
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations.identity import claim_read
 from frontdesk.conversations.models import (
@@ -37,7 +38,8 @@ from frontdesk.reviews.models import Review, ReviewStatus
 from frontdesk.storage import configured
 from frontdesk.success.models import ClvModel, CustomerHealth, CustomerPrediction, Playbook, SuccessTask, TaskStatus
 from frontdesk.surveys.models import SurveyRecipient
-from frontdesk.workspaces.models import Workspace
+from frontdesk.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from frontdesk.workspaces.models import ApiKey, Workspace
 from tests.workspaces.test_console_auth import login as sign_in
 
 
@@ -317,3 +319,44 @@ async def test_demo_shows_the_live_chat_setup_and_its_history(session: AsyncSess
     photos = list(await session.scalars(select(Attachment).where(Attachment.workspace_id == ws)))
     assert photos and all(p.content_type == "image/png" and p.message_id is not None for p in photos)
     assert [await configured().get(p.storage_key) for p in photos] == [demo_photo()] * len(photos)
+
+
+async def test_demo_shows_connections_webhooks_and_a_scoped_key(session: AsyncSession) -> None:
+    """Settings → Connections has a Shopify store and a generic shop with their deliveries, a paused endpoint
+    (the demo sends nothing) with weeks of delivery log, and the shop integration's key is scoped."""
+    result = await do_create_demo(session=session)
+    await session.commit()
+    ws = result.workspace_id
+    shops = {c.kind: c for c in await session.scalars(select(ShopConnection).where(ShopConnection.workspace_id == ws))}
+    assert set(shops) == {ShopKind.shopify.value, ShopKind.generic.value}
+    assert shops["shopify"].name == "Demo Shop on Shopify" and shops["shopify"].shop_domain == "demo-shop.myshopify.com"
+    assert shops["generic"].mapping is not None and {"external_id", "line_sku", "lines"} <= set(
+        shops["generic"].mapping
+    )
+    inbound = list(await session.scalars(select(InboundDelivery).where(InboundDelivery.workspace_id == ws)))
+    by_shop = Counter(d.connection_id for d in inbound)
+    assert 20 <= by_shop[shops["shopify"].id] <= 30 and by_shop[shops["generic"].id] >= 2
+    topics = Counter(d.topic for d in inbound if d.connection_id == shops["shopify"].id)
+    assert {"orders/create", "orders/paid", "refunds/create", "customers/create"} <= set(topics)
+    statuses = Counter(d.status for d in inbound)
+    assert statuses[InboundStatus.duplicate.value] == 1 and statuses[InboundStatus.failed.value] == 1
+    assert all(d.contact_id is not None and d.payload for d in inbound)
+    orders = set(await session.scalars(select(Order.external_id).where(Order.workspace_id == ws)))
+    assert all(d.order_external_id in orders for d in inbound if d.order_external_id is not None)
+
+    endpoint = await session.scalar(select(WebhookEndpoint).where(WebhookEndpoint.workspace_id == ws))
+    assert endpoint is not None and endpoint.enabled is False
+    assert endpoint.url == "https://hooks.demo-shop.example/frontdesk"
+    assert set(endpoint.event_types) == {"order.created", "contact.created", "conversation.resolved"}
+    deliveries = list(await session.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)))
+    assert len(deliveries) >= 20 and not [d for d in deliveries if d.status == DeliveryStatus.pending.value]
+    assert Counter(d.status for d in deliveries)[DeliveryStatus.failed.value] == 1
+    assert any(d.attempts == 3 and d.status == DeliveryStatus.succeeded.value for d in deliveries)
+    attempts = list(await session.scalars(select(WebhookAttempt).where(WebhookAttempt.workspace_id == ws)))
+    assert Counter(a.status_code for a in attempts)[503] == 2
+    assert all(80 <= a.latency_ms < 300 for a in attempts if a.status_code == 200)
+    events = list(await session.scalars(select(WebhookEvent).where(WebhookEvent.workspace_id == ws)))
+    assert all(e.message_id.startswith("msg_") and set(e.payload) == {"type", "timestamp", "data"} for e in events)
+
+    key = await session.scalar(select(ApiKey).where(ApiKey.workspace_id == ws, ApiKey.name == "Shop integration"))
+    assert key is not None and key.scopes == ["contacts:read", "orders:write"] and key.last_used_at is not None

@@ -22,6 +22,7 @@ from frontdesk.db import Base, utcnow
 from frontdesk.demo_calendar import ORDERS_BY_WEEKDAY, TIME_ZONE, Calendar, local
 from frontdesk.demo_chats import create_demo_chats
 from frontdesk.demo_complaints import create_demo_complaints
+from frontdesk.demo_connections import create_demo_connections
 from frontdesk.demo_feedback import create_demo_feedback
 from frontdesk.demo_history import create_demo_history
 from frontdesk.demo_livechat import create_demo_livechat
@@ -298,6 +299,9 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
                               now=utcnow())  # fmt: skip
     # The widget in the shop's colours, canned replies, macros, invitations and what agents see beside a chat.
     livechat = await create_demo_livechat(session=session, workspace_id=workspace.id, rng=rng, now=utcnow())
+    # Last, so the stories above draw the same numbers as before: the shops that posted the recent orders, a
+    # paused webhook endpoint with its delivery log, and the shop integration's scoped API key.
+    await create_demo_connections(session=session, workspace_id=workspace.id, rng=random.Random(15), now=utcnow())
     return DemoResult(
         workspace_id=workspace.id,
         created=True,

@@ -16,6 +16,7 @@ from starlette.requests import HTTPConnection
 from frontdesk.errors import InvalidInput
 from frontdesk.inputs import PathId as PathId  # an id in a URL; routes import it from here
 from frontdesk.settings import Settings
+from frontdesk.workspaces import scopes
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.service import Principal, authenticate_api_key
 
@@ -38,6 +39,7 @@ AppSettings = Annotated[Settings, Depends(get_app_settings)]
 
 
 async def get_api_principal(
+    request: Request,
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
@@ -47,8 +49,16 @@ async def get_api_principal(
     principal = await authenticate_api_key(session=session, key=credentials.credentials)
     if principal is None:
         raise HTTPException(401, "the API key is unknown or revoked", headers=unauthorized)
-    await session.commit()  # keeps last_used_at; nothing else is pending yet
+    await session.commit()  # keeps last_used_at (a refused key was still used); nothing else is pending yet
+    principal.require_scope(operation_scope(request))
     return principal
+
+
+def operation_scope(request: Request) -> str:
+    """The scope the matched operation needs, from its tags and the request's method (workspaces.scopes)."""
+    route = request.scope.get("route")
+    tags = [str(tag) for tag in route.tags] if isinstance(route, APIRoute) else []
+    return scopes.needed_scope(tags, request.method)
 
 
 def require_role(role: Role) -> object:

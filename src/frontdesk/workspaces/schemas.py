@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from frontdesk.contacts.validation import normalize_email
 from frontdesk.inputs import RequestModel
+from frontdesk.workspaces import scopes as scope_catalogue
 from frontdesk.workspaces.models import Role
+
+# A scope's name; the catalogue is documented in the OpenAPI schema, and checked by ApiKeyCreate's validator
+# (so an unknown one is refused naming ``scopes`` and the name, not a list index).
+ScopeName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(scope_catalogue.SCOPES), "maxLength": 40})]
+SCOPES_HELP = "; ".join(f"`{name}`: {text}" for name, text in scope_catalogue.SCOPES.items())
 
 
 class WorkspaceRead(BaseModel):
@@ -71,6 +78,19 @@ class ApiKeyCreate(RequestModel):
 
     name: str = Field(min_length=1, max_length=200)
     role: Role = Role.admin
+    scopes: list[ScopeName] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=len(scope_catalogue.SCOPES),
+        description="What the key may touch; leave it out (or null) for everything its role allows. "
+        "A write scope includes its read scope; admin includes all. " + SCOPES_HELP,
+        examples=[["orders:write", "contacts:read"]],
+    )
+
+    @field_validator("scopes")
+    @classmethod
+    def _known_scopes(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else scope_catalogue.normalise(value)
 
 
 class ApiKeyRead(BaseModel):
@@ -80,8 +100,9 @@ class ApiKeyRead(BaseModel):
     name: str
     prefix: str
     role: Role
+    scopes: list[str] | None = Field(description="The key's scopes; null: every scope (what its role allows)")
     created_at: datetime
-    last_used_at: datetime | None
+    last_used_at: datetime | None = Field(description="When the key was last used (kept to the minute)")
     revoked_at: datetime | None
 
 

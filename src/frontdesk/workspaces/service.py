@@ -13,6 +13,7 @@ from frontdesk import security
 from frontdesk.contacts.validation import email_key
 from frontdesk.db import utcnow
 from frontdesk.errors import Conflict, Forbidden, InvalidInput, NotFound
+from frontdesk.workspaces import scopes
 from frontdesk.workspaces.models import Agent, AgentSession, ApiKey, AuditEntry, Role, Workspace
 from frontdesk.workspaces.schemas import AgentCreate, AgentUpdate, ApiKeyCreate
 
@@ -26,10 +27,16 @@ class Principal:
     label: str
     agent_id: int | None = None
     api_key_id: int | None = None
+    # An API key's scopes (workspaces.scopes); None: every scope, as for agents and the command line.
+    scopes: frozenset[str] | None = None
 
     def require(self, role: Role) -> None:
         if not self.role.allows(role):
             raise Forbidden(f"this needs the {role.value} role; you have {self.role.value}")
+
+    def require_scope(self, scope: str) -> None:
+        if not scopes.allows(self.scopes, scope):
+            raise Forbidden(f"this API key lacks the scope {scope}")
 
 
 async def get_workspace(*, session: AsyncSession, workspace_id: int) -> Workspace:
@@ -263,6 +270,7 @@ async def do_create_api_key(
         prefix=key[:10],
         key_hash=security.token_digest(key),
         role=data.role.value,
+        scopes=scopes.normalise(data.scopes) if data.scopes is not None else None,
     )
     session.add(api_key)
     await session.flush()
@@ -273,7 +281,7 @@ async def do_create_api_key(
             subject_type="api_key",
             subject_id=api_key.id,
             actor=actor,
-            details={"name": data.name, "role": data.role.value},
+            details={"name": data.name, "role": data.role.value, "scopes": api_key.scopes},
         )
     )
     return api_key, key
@@ -340,4 +348,5 @@ async def authenticate_api_key(*, session: AsyncSession, key: str) -> Principal 
         role=Role(api_key.role),
         label=f"api_key:{api_key.id} {api_key.name}",
         api_key_id=api_key.id,
+        scopes=frozenset(api_key.scopes) if api_key.scopes is not None else None,
     )

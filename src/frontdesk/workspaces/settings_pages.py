@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import re
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from pydantic import ValidationError
 
+from frontdesk.db import utcnow
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.reports.controls import time_zone_names, zone_of
@@ -17,7 +19,7 @@ from frontdesk.success.health_signals import SIGNAL_NAMES, SIGNALS
 from frontdesk.success.models import DEFAULT_DISCOUNT_RATE
 from frontdesk.success.settings import SuccessSettingsUpdate, do_update_success_settings, peek_success_settings
 from frontdesk.web.console import ConsoleAgent, ConsoleUser, FormAgent, redirect_with_notice, render
-from frontdesk.workspaces import service
+from frontdesk.workspaces import scopes, service
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.schemas import AgentCreate, AgentUpdate, ApiKeyCreate
 
@@ -36,8 +38,11 @@ async def _settings_page(
     success_errors: dict[str, str] | None = None,
     success_typed: dict[str, str] | None = None,
     editing_agent: int | None = None,
+    scopes_typed: list[str] | None = None,
 ) -> Any:
     workspace_id = user.principal.workspace_id
+    api_keys = await service.list_api_keys(session=session, workspace_id=workspace_id)
+    now = utcnow()
     success = await peek_success_settings(session=session, workspace_id=workspace_id)
     # What the form shows: what the admin typed after a refusal, the stored values otherwise.
     success_form = success_typed or {
@@ -51,7 +56,10 @@ async def _settings_page(
         user=user,
         workspace=await service.get_workspace(session=session, workspace_id=workspace_id),
         agents=await service.list_agents(session=session, workspace_id=workspace_id),
-        api_keys=await service.list_api_keys(session=session, workspace_id=workspace_id),
+        api_keys=api_keys,
+        last_used={key.id: time_ago(key.last_used_at, now) for key in api_keys},
+        scope_catalogue=scopes.SCOPES,
+        scopes_typed=scopes_typed or [],
         new_key=new_key,
         error=error,
         agent_error=agent_error,
@@ -63,6 +71,20 @@ async def _settings_page(
         success_errors=success_errors or {},
         editing_agent=editing_agent,
     )
+
+
+def time_ago(when: datetime | None, now: datetime) -> str:
+    """``never``, ``just now``, ``3 minutes ago``, ``2 hours ago``, ``5 days ago``, then the date."""
+    if when is None:
+        return "never"
+    seconds = max(0, int((now - when).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if unit == "day" and seconds >= 60 * 86400:
+            return f"on {when:%Y-%m-%d}"
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "just now"
 
 
 def _plain(x: float) -> str:
@@ -96,13 +118,20 @@ async def update_workspace(
 
 @router.post("/settings/api-keys")
 async def create_api_key(
-    request: Request, session: DbSession, user: FormAgent, name: Annotated[str, Form()] = ""
+    request: Request,
+    session: DbSession,
+    user: FormAgent,
+    name: Annotated[str, Form()] = "",
 ) -> Any:
+    """A new key; "All" (ticked by default) gives it every scope; ticking particular scopes limits it to those."""
     user.principal.require(Role.admin)
+    form = await request.form()
+    chosen = [str(item)[:40] for item in form.getlist("scope")[:50] if item != "all"]
     try:
-        data = ApiKeyCreate(name=name)
-    except ValueError:
-        return await _settings_page(request, session, user, error="Give the key a name.")
+        data = ApiKeyCreate(name=name, scopes=chosen or None)
+    except ValidationError as exc:
+        message = "Give the key a name." if any(e["loc"][0] == "name" for e in exc.errors()) else "Unknown scope."
+        return await _settings_page(request, session, user, error=message, scopes_typed=chosen)
     _, secret = await service.do_create_api_key(
         session=session, workspace_id=user.principal.workspace_id, data=data, actor=user.principal.label
     )
