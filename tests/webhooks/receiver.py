@@ -54,7 +54,7 @@ class Receiver:
         self.huge_bytes_sent = 0
         self._rules: dict[str, _Rule] = {}
         self._lock = threading.Lock()
-        self._hang = asyncio.Event()
+        self._stopping = False
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
@@ -96,8 +96,8 @@ class Receiver:
             self._rules.clear()
             self.huge_bytes_sent = 0
 
-    async def wait_for(self, count: int, path: str | None = None, timeout: float = 10.0) -> list[Received]:
-        deadline = time.monotonic() + timeout
+    async def wait_for(self, count: int, path: str | None = None, within: float = 10.0) -> list[Received]:
+        deadline = time.monotonic() + within
         while len(found := self.received(path)) < count:
             if time.monotonic() > deadline:
                 raise AssertionError(f"received {len(found)} requests at {path or 'any path'}, expected {count}")
@@ -116,7 +116,9 @@ class Receiver:
             if failing:
                 rule.failures_left -= 1
         if rule.behaviour == "hang":
-            await asyncio.sleep(3600)
+            while not self._stopping:  # until the receiver stops (it then ends without uvicorn's complaints)
+                await asyncio.sleep(0.05)
+            return Response("gave up hanging", status_code=503)
         if failing:
             return Response("server error", status_code=500)
         if rule.behaviour == "redirect":
@@ -152,6 +154,7 @@ class Receiver:
         return self
 
     def stop(self) -> None:
+        self._stopping = True
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:

@@ -260,9 +260,7 @@ async def test_an_endpoint_that_keeps_failing_is_disabled_and_the_admin_told(
     endpoint = await add_endpoint(engine, workspace.id, url)
     await queue_events(engine, workspace.id, count=2)
     clock = Clock()
-    sender = dispatcher(
-        engine, settings, clock, webhook_disable_after_failures=5, webhook_disable_after_hours=1.0
-    )
+    sender = dispatcher(engine, settings, clock, webhook_disable_after_failures=5, webhook_disable_after_hours=1.0)
     try:
         for _ in range(3):  # 6 failures in 10 minutes: many, but not failing for an hour yet
             await sender.deliver_due()
@@ -275,8 +273,14 @@ async def test_an_endpoint_that_keeps_failing_is_disabled_and_the_admin_told(
         assert row.disabled_at is not None and row.disabled_reason
         assert row.consecutive_failures == 8
         async with create_session_factory(engine)() as session:
-            [audit] = list(await session.scalars(select(AuditEntry).where(AuditEntry.action == "webhook_endpoint.disabled")))
-        assert (audit.workspace_id, audit.subject_type, audit.subject_id) == (workspace.id, "webhook_endpoint", endpoint.id)
+            [audit] = list(
+                await session.scalars(select(AuditEntry).where(AuditEntry.action == "webhook_endpoint.disabled"))
+            )
+        assert (audit.workspace_id, audit.subject_type, audit.subject_id) == (
+            workspace.id,
+            "webhook_endpoint",
+            endpoint.id,
+        )
         # Its pending deliveries are not sent any more: they fail with the reason when they come due.
         before = len(receiver.received("/dead"))
         clock.move(hours=1)

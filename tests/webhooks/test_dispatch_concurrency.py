@@ -48,8 +48,8 @@ async def running(
             await task
 
 
-async def wait_until_finished(engine: AsyncEngine, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_until_finished(engine: AsyncEngine, within: float = 30.0) -> None:
+    deadline = time.monotonic() + within
     async with create_session_factory(engine)() as session:
         while True:
             pending = await session.scalar(
@@ -77,7 +77,7 @@ async def test_two_processes_deliver_every_attempt_once(
     ):
         for _ in range(10):
             await queue_events(two_processes[0], workspace.id, count=10)
-        await receiver.wait_for(200, timeout=30)
+        await receiver.wait_for(200, within=30)
         await wait_until_finished(engine)
         await asyncio.sleep(0.3)  # time for a wrongly repeated attempt to show
     received = receiver.received()
@@ -100,7 +100,7 @@ async def test_a_hanging_endpoint_does_not_delay_another(
     async with running(factory, settings, webhook_timeout_seconds=30.0, webhook_endpoint_concurrency=4):
         started = time.monotonic()
         await queue_events(engine, workspace.id, count=60)
-        await receiver.wait_for(60, "/healthy", timeout=30)
+        await receiver.wait_for(60, "/healthy", within=30)
         with_hang = time.monotonic() - started
         # The hanging endpoint holds its 4 slots and nothing more.
         await asyncio.sleep(0.3)
@@ -108,7 +108,7 @@ async def test_a_hanging_endpoint_does_not_delay_another(
         # More events while it still hangs: delivered to the healthy one as fast.
         started = time.monotonic()
         await queue_events(engine, workspace.id, count=60)
-        await receiver.wait_for(120, "/healthy", timeout=30)
+        await receiver.wait_for(120, "/healthy", within=30)
         again = time.monotonic() - started
     assert with_hang < 3.0 and again < 3.0, (with_hang, again)
     assert len(receiver.received("/hangs")) == 4
@@ -122,5 +122,5 @@ async def test_a_local_commit_is_delivered_at_once_not_at_the_next_poll(
         await asyncio.sleep(0.2)  # the loop has made its first (empty) round and waits
         started = time.time()
         await queue_events(engine, workspace.id)
-        [request] = await receiver.wait_for(1, "/woken", timeout=10)
+        [request] = await receiver.wait_for(1, "/woken", within=10)
     assert request.received_at - started < 1.0

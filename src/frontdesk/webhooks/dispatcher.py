@@ -176,10 +176,18 @@ class Dispatcher:
             return [], {}
         rows = await session.execute(
             select(
-                WebhookDelivery.id,
+                WebhookDelivery.id.label("delivery_id"),
                 WebhookDelivery.attempts,
                 WebhookDelivery.created_at,
-                WebhookEndpoint,
+                WebhookEndpoint.id.label("endpoint_id"),
+                WebhookEndpoint.workspace_id,
+                WebhookEndpoint.url,
+                WebhookEndpoint.secret,
+                WebhookEndpoint.previous_secret,
+                WebhookEndpoint.previous_secret_expires_at,
+                WebhookEndpoint.enabled,
+                WebhookEndpoint.disabled_at,
+                WebhookEndpoint.disabled_reason,
                 Workspace.allow_private_webhook_targets,
                 WebhookEvent.message_id,
                 WebhookEvent.payload,
@@ -192,28 +200,28 @@ class Dispatcher:
         )
         jobs: list[Job] = []
         switched_off: dict[int, str] = {}
-        for delivery_id, attempts, created_at, endpoint, allow_private, message_id, payload in rows:
-            if not endpoint.enabled:
-                switched_off[delivery_id] = "not sent: the endpoint is paused"
+        for row in rows:
+            if not row.enabled:
+                switched_off[row.delivery_id] = "not sent: the endpoint is paused"
                 continue
-            if endpoint.disabled_at is not None:
-                reason = endpoint.disabled_reason or "it kept failing"
-                switched_off[delivery_id] = f"not sent: the endpoint was disabled ({reason})"[:500]
+            if row.disabled_at is not None:
+                reason = row.disabled_reason or "it kept failing"
+                switched_off[row.delivery_id] = f"not sent: the endpoint was disabled ({reason})"[:500]
                 continue
             jobs.append(
                 Job(
-                    delivery_id=delivery_id,
-                    endpoint_id=endpoint.id,
-                    workspace_id=endpoint.workspace_id,
-                    url=endpoint.url,
-                    allow_private=bool(allow_private),
-                    secret=endpoint.secret,
-                    previous_secret=endpoint.previous_secret,
-                    previous_secret_expires_at=endpoint.previous_secret_expires_at,
-                    message_id=message_id,
-                    payload=payload,
-                    attempts=attempts,
-                    created_at=created_at,
+                    delivery_id=row.delivery_id,
+                    endpoint_id=row.endpoint_id,
+                    workspace_id=row.workspace_id,
+                    url=row.url,
+                    allow_private=bool(row.allow_private_webhook_targets),
+                    secret=row.secret,
+                    previous_secret=row.previous_secret,
+                    previous_secret_expires_at=row.previous_secret_expires_at,
+                    message_id=row.message_id,
+                    payload=row.payload,
+                    attempts=row.attempts,
+                    created_at=row.created_at,
                 )
             )
         return jobs, switched_off
@@ -474,7 +482,9 @@ async def run_dispatcher(session_factory: async_sessionmaker[AsyncSession], sett
     async def housekeeping() -> None:
         await purge_old_deliveries(session_factory, days=settings.webhook_log_days)
 
-    cleaner = asyncio.create_task(run_every(session_factory, "webhooks.housekeeping", HOUSEKEEPING_SECONDS, housekeeping))
+    cleaner = asyncio.create_task(
+        run_every(session_factory, "webhooks.housekeeping", HOUSEKEEPING_SECONDS, housekeeping)
+    )
     try:
         await dispatcher.run()
     finally:

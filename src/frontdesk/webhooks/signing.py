@@ -41,7 +41,9 @@ def active_secrets(endpoint: Signer, now: datetime) -> list[str]:
     return found
 
 
-def signature_headers(endpoint: Signer, message_id: str, timestamp: datetime, body: str, now: datetime) -> dict[str, str]:
+def signature_headers(
+    endpoint: Signer, message_id: str, timestamp: datetime, body: str, now: datetime
+) -> dict[str, str]:
     """Every header of an attempt: the three Standard Webhooks headers, content type and user agent."""
     signatures = [Webhook(secret).sign(message_id, timestamp, body) for secret in active_secrets(endpoint, now)]
     return {
