@@ -107,7 +107,8 @@ async def _phase(
         "p50_ms": 1000 * _percentile(latencies, 0.50),
         "p99_ms": 1000 * _percentile(latencies, 0.99),
         "mean_ms": 1000 * statistics.fmean(latencies) if latencies else float("nan"),
-        "delivered_per_s": len(seen) / max(last - first_commit, 1e-9),
+        # Events a second that reached every endpoint (deliveries / endpoints), first commit to last receipt.
+        "delivered_per_s": len(seen) / len(paths) / max(last - first_commit, 1e-9),
     }
 
 
