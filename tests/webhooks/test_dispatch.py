@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from frontdesk.db import create_session_factory, utcnow
+from frontdesk.errors import Conflict, NotFound
 from frontdesk.settings import Settings
-from frontdesk.webhooks.dispatcher import Dispatcher
+from frontdesk.webhooks.dispatcher import Dispatcher, resend_delivery
 from frontdesk.webhooks.housekeeping import purge_old_deliveries
 from frontdesk.webhooks.http import RESPONSE_EXCERPT_BYTES
 from frontdesk.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -408,3 +409,37 @@ async def test_old_finished_deliveries_and_their_events_are_deleted(
     counts = await purge_old_deliveries(factory, days=30, now=utcnow() + timedelta(days=31))
     assert counts == {"deliveries": 3, "events": 3}
     assert await attempts(engine) == []
+
+
+async def test_a_resend_makes_one_manual_attempt_now(
+    engine: AsyncEngine,
+    settings: Settings,
+    workspace: WorkspaceHandle,
+    other_workspace: WorkspaceHandle,
+    receiver: Receiver,
+) -> None:
+    url = receiver.fail("/resend", times=1)
+    endpoint = await add_endpoint(engine, workspace.id, url)
+    await queue_events(engine, workspace.id)
+    sender = dispatcher(engine, settings)
+    try:
+        await sender.deliver_due()
+    finally:
+        await sender.aclose()
+    [delivery] = await deliveries(engine)
+    factory = create_session_factory(engine)
+    with pytest.raises(NotFound):
+        await resend_delivery(factory, settings, workspace_id=other_workspace.id, delivery_id=delivery.id)
+    outcome = await resend_delivery(factory, settings, workspace_id=workspace.id, delivery_id=delivery.id)
+    assert outcome.ok and outcome.status_code == 200
+    first, second = receiver.received("/resend")
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
+    Webhook(endpoint.secret).verify(second.body, second.headers)
+    assert [(a.status_code, a.manual) for a in await attempts(engine)] == [(500, False), (200, True)]
+    [delivery] = await deliveries(engine)
+    assert (delivery.status, delivery.attempts) == ("succeeded", 2)
+    async with factory() as session:
+        await session.execute(update(WebhookEndpoint).values(enabled=False))
+        await session.commit()
+    with pytest.raises(Conflict, match="paused"):
+        await resend_delivery(factory, settings, workspace_id=workspace.id, delivery_id=delivery.id)

@@ -34,7 +34,7 @@ import random
 import secrets
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,6 +42,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.db import utcnow
+from frontdesk.errors import Conflict, NotFound
 from frontdesk.scheduling.service import PROCESS_NAME, run_every
 from frontdesk.settings import Settings
 from frontdesk.webhooks.events import on_commit_wake
@@ -85,6 +86,64 @@ class Done:
     outcome: Outcome
     request_headers: dict[str, str]
     attempted_at: datetime
+    manual: bool = False  # asked for by a person (a resend), not the retry schedule
+
+
+async def read_jobs(session: AsyncSession, ids: Sequence[int]) -> tuple[list[Job], dict[int, str]]:
+    """What the attempts of deliveries ``ids`` need; those whose endpoint is switched off, with the reason."""
+    if not ids:
+        return [], {}
+    rows = await session.execute(
+        select(
+            WebhookDelivery.id.label("delivery_id"),
+            WebhookDelivery.attempts,
+            WebhookDelivery.created_at,
+            WebhookEndpoint.id.label("endpoint_id"),
+            WebhookEndpoint.workspace_id,
+            WebhookEndpoint.url,
+            WebhookEndpoint.secret,
+            WebhookEndpoint.previous_secret,
+            WebhookEndpoint.previous_secret_expires_at,
+            WebhookEndpoint.enabled,
+            WebhookEndpoint.disabled_at,
+            WebhookEndpoint.disabled_reason,
+            Workspace.allow_private_webhook_targets,
+            WebhookEvent.message_id,
+            WebhookEvent.payload,
+        )
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+        .join(Workspace, Workspace.id == WebhookDelivery.workspace_id)
+        .where(WebhookDelivery.id.in_(ids))
+        .order_by(WebhookDelivery.id)
+    )
+    jobs: list[Job] = []
+    switched_off: dict[int, str] = {}
+    for row in rows:
+        if not row.enabled:
+            switched_off[row.delivery_id] = "not sent: the endpoint is paused"
+            continue
+        if row.disabled_at is not None:
+            reason = row.disabled_reason or "it kept failing"
+            switched_off[row.delivery_id] = f"not sent: the endpoint was disabled ({reason})"[:500]
+            continue
+        jobs.append(
+            Job(
+                delivery_id=row.delivery_id,
+                endpoint_id=row.endpoint_id,
+                workspace_id=row.workspace_id,
+                url=row.url,
+                allow_private=bool(row.allow_private_webhook_targets),
+                secret=row.secret,
+                previous_secret=row.previous_secret,
+                previous_secret_expires_at=row.previous_secret_expires_at,
+                message_id=row.message_id,
+                payload=row.payload,
+                attempts=row.attempts,
+                created_at=row.created_at,
+            )
+        )
+    return jobs, switched_off
 
 
 class Dispatcher:
@@ -163,68 +222,13 @@ class Dispatcher:
                     .execution_options(synchronize_session=False)
                 )
             )
-            jobs, switched_off = await self._read_jobs(session, claimed)
+            jobs, switched_off = await read_jobs(session, claimed)
             if switched_off:
                 await self._fail_switched_off(session, switched_off, now)
             await session.commit()
         for job in jobs:
             self.in_flight[job.endpoint_id] += 1
         return jobs
-
-    async def _read_jobs(self, session: AsyncSession, ids: Sequence[int]) -> tuple[list[Job], dict[int, str]]:
-        if not ids:
-            return [], {}
-        rows = await session.execute(
-            select(
-                WebhookDelivery.id.label("delivery_id"),
-                WebhookDelivery.attempts,
-                WebhookDelivery.created_at,
-                WebhookEndpoint.id.label("endpoint_id"),
-                WebhookEndpoint.workspace_id,
-                WebhookEndpoint.url,
-                WebhookEndpoint.secret,
-                WebhookEndpoint.previous_secret,
-                WebhookEndpoint.previous_secret_expires_at,
-                WebhookEndpoint.enabled,
-                WebhookEndpoint.disabled_at,
-                WebhookEndpoint.disabled_reason,
-                Workspace.allow_private_webhook_targets,
-                WebhookEvent.message_id,
-                WebhookEvent.payload,
-            )
-            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-            .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
-            .join(Workspace, Workspace.id == WebhookDelivery.workspace_id)
-            .where(WebhookDelivery.id.in_(ids))
-            .order_by(WebhookDelivery.id)
-        )
-        jobs: list[Job] = []
-        switched_off: dict[int, str] = {}
-        for row in rows:
-            if not row.enabled:
-                switched_off[row.delivery_id] = "not sent: the endpoint is paused"
-                continue
-            if row.disabled_at is not None:
-                reason = row.disabled_reason or "it kept failing"
-                switched_off[row.delivery_id] = f"not sent: the endpoint was disabled ({reason})"[:500]
-                continue
-            jobs.append(
-                Job(
-                    delivery_id=row.delivery_id,
-                    endpoint_id=row.endpoint_id,
-                    workspace_id=row.workspace_id,
-                    url=row.url,
-                    allow_private=bool(row.allow_private_webhook_targets),
-                    secret=row.secret,
-                    previous_secret=row.previous_secret,
-                    previous_secret_expires_at=row.previous_secret_expires_at,
-                    message_id=row.message_id,
-                    payload=row.payload,
-                    attempts=row.attempts,
-                    created_at=row.created_at,
-                )
-            )
-        return jobs, switched_off
 
     async def _fail_switched_off(self, session: AsyncSession, reasons: dict[int, str], now: datetime) -> None:
         await session.execute(
@@ -282,7 +286,7 @@ class Dispatcher:
                         "latency_ms": done.outcome.latency_ms,
                         "error": done.outcome.error,
                         "response_body": done.outcome.response_body,
-                        "manual": False,
+                        "manual": done.manual,
                     }
                     for done in finished
                 ],
@@ -473,6 +477,42 @@ class Dispatcher:
 
     async def aclose(self) -> None:
         await self.sender.aclose()
+
+
+async def resend_delivery(
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    workspace_id: int,
+    delivery_id: int,
+    now: Callable[[], datetime] = utcnow,
+) -> Outcome:
+    """Send one delivery again now, at a person's request (the log's "resend"): one attempt, logged as manual.
+
+    The request is made outside any transaction, like the dispatcher's. Success marks the delivery succeeded;
+    a failure counts like any failed attempt (retried while within 3 days of the delivery's creation, else
+    failed). ``NotFound`` for another workspace's delivery; ``Conflict`` while the endpoint is paused or disabled
+    or the delivery is being sent by a dispatcher right now.
+    """
+    async with session_factory() as session:
+        delivery = await session.get(WebhookDelivery, delivery_id)
+        if delivery is None or delivery.workspace_id != workspace_id:
+            raise NotFound("no such webhook delivery", field="delivery_id")
+        if delivery.lease_until is not None and delivery.lease_until > now():
+            raise Conflict("this delivery is being sent right now; try again in a moment", field="delivery_id")
+        jobs, switched_off = await read_jobs(session, [delivery_id])
+    if not jobs:
+        raise Conflict(
+            switched_off.get(delivery_id, "the endpoint is switched off").replace("not sent: ", "cannot resend: "),
+            field="delivery_id",
+        )
+    dispatcher = Dispatcher(session_factory, settings, now=now)
+    try:
+        done = replace(await dispatcher.attempt(jobs[0]), manual=True)
+        await dispatcher.record([done])
+    finally:
+        await dispatcher.aclose()
+    return done.outcome
 
 
 async def run_dispatcher(session_factory: async_sessionmaker[AsyncSession], settings: Settings) -> None:
