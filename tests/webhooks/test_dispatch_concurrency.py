@@ -110,7 +110,9 @@ async def test_a_hanging_endpoint_does_not_delay_another(
         await queue_events(engine, workspace.id, count=60)
         await receiver.wait_for(120, "/healthy", within=30)
         again = time.monotonic() - started
-    assert with_hang < 3.0 and again < 3.0, (with_hang, again)
+    # Anything that waited for the hanging requests would take their 30 s timeout; the bound is loose because
+    # the machine running the suite may be busy (benchmarks/webhooks.py measures the latencies).
+    assert with_hang < 10.0 and again < 10.0, (with_hang, again)
     assert len(receiver.received("/hangs")) == 4
 
 

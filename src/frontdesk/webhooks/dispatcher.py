@@ -21,6 +21,8 @@ A process that dies mid-attempt leaves its leases to expire; another process the
 A commit that queued deliveries wakes the local dispatcher at once; other processes' commits are found by
 polling every ``webhook_poll_seconds``.
 
+``resend_delivery`` is the log's "resend": one attempt now, outside the schedule, logged as manual.
+
 No e-mail is sent when an endpoint is disabled: the mail outbox keeps one e-mail per purpose and subject
 (a second disabling of the same endpoint could not be announced) and is built for messages to contacts.
 """
@@ -471,9 +473,14 @@ class Dispatcher:
                 await self.record(batch)
             except Exception:
                 log.exception("recording %d webhook attempts failed; trying again", len(batch))
-                self._finished[:0] = batch
                 await asyncio.sleep(1.0)
-                self._to_record.set()
+                # One by one, so one outcome the database refuses cannot block the others forever. An outcome
+                # that cannot be recorded is dropped: its lease runs out and the delivery is attempted again.
+                for done in batch:
+                    try:
+                        await self.record([done])
+                    except Exception:
+                        log.exception("dropping the outcome of webhook delivery %s", done.job.delivery_id)
 
     async def aclose(self) -> None:
         await self.sender.aclose()

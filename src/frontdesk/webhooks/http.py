@@ -21,7 +21,7 @@ import httpx
 
 from frontdesk.errors import InvalidInput
 from frontdesk.settings import Settings
-from frontdesk.webhooks.targets import resolve_target
+from frontdesk.webhooks.targets import Target, resolve_target
 
 RESPONSE_EXCERPT_BYTES = 2048
 
@@ -63,9 +63,31 @@ class Sender:
     async def send(self, url: str, *, allow_private: bool, headers: dict[str, str], body: str) -> Outcome:
         started = time.perf_counter()
         try:
-            target = await resolve_target(url, allow_private=allow_private)
-        except InvalidInput as exc:  # refused or unresolvable: no request is made
-            return Outcome(status_code=None, latency_ms=_elapsed_ms(started), error=str(exc.detail)[:500])
+            # The whole attempt, name lookup included, gets webhook_timeout_seconds.
+            async with asyncio.timeout(self.timeout):
+                try:
+                    target = await resolve_target(url, allow_private=allow_private)
+                except InvalidInput as exc:  # refused or unresolvable: no request is made
+                    return Outcome(status_code=None, latency_ms=_elapsed_ms(started), error=str(exc.detail)[:500])
+                response, excerpt = await self._post(target, headers, body)
+        except TimeoutError:
+            return Outcome(None, _elapsed_ms(started), f"no answer within {self.timeout:g} s")
+        except httpx.TimeoutException:
+            return Outcome(None, _elapsed_ms(started), "timed out connecting or reading")
+        except httpx.HTTPError as exc:
+            return Outcome(None, _elapsed_ms(started), f"{type(exc).__name__}: {exc}"[:500])
+        # PostgreSQL's text cannot hold NUL: a binary answer is kept as readable text.
+        text = excerpt.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+        code = response.status_code
+        error: str | None = None
+        if 300 <= code < 400:
+            error = "redirects are not followed"
+        elif not 200 <= code < 300:
+            error = f"the endpoint answered {code}"
+        return Outcome(code, _elapsed_ms(started), error, text)
+
+    async def _post(self, target: Target, headers: dict[str, str], body: str) -> tuple[httpx.Response, bytes]:
+        """POST to the checked address; the answer and at most the first RESPONSE_EXCERPT_BYTES of its body."""
         host = f"[{target.host}]" if ":" in target.host else target.host
         default_port = 443 if target.scheme == "https" else 80
         request_url = httpx.URL(target.url).copy_with(host=str(target.address))
@@ -76,31 +98,16 @@ class Sender:
             # A compressed answer could expand far beyond the excerpt we read: ask for none.
             "accept-encoding": "identity",
         }
+        request = self.client.build_request(
+            "POST", request_url, headers=request_headers, content=body.encode(), extensions=extensions
+        )
+        response = await self.client.send(request, stream=True)
+        excerpt = bytearray()
         try:
-            async with asyncio.timeout(self.timeout):
-                request = self.client.build_request(
-                    "POST", request_url, headers=request_headers, content=body.encode(), extensions=extensions
-                )
-                response = await self.client.send(request, stream=True)
-                try:
-                    excerpt = bytearray()
-                    async for chunk in response.aiter_raw():
-                        excerpt += chunk
-                        if len(excerpt) >= RESPONSE_EXCERPT_BYTES:
-                            break  # never read (or buffer) more of an answer than the log keeps
-                finally:
-                    await response.aclose()
-        except TimeoutError:
-            return Outcome(None, _elapsed_ms(started), f"no answer within {self.timeout:g} s")
-        except httpx.TimeoutException:
-            return Outcome(None, _elapsed_ms(started), "timed out connecting or reading")
-        except httpx.HTTPError as exc:
-            return Outcome(None, _elapsed_ms(started), f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__)
-        text = bytes(excerpt[:RESPONSE_EXCERPT_BYTES]).decode("utf-8", errors="replace")
-        code = response.status_code
-        error: str | None = None
-        if 300 <= code < 400:
-            error = "redirects are not followed"
-        elif not 200 <= code < 300:
-            error = f"the endpoint answered {code}"
-        return Outcome(code, _elapsed_ms(started), error, text)
+            async for chunk in response.aiter_raw():
+                excerpt += chunk
+                if len(excerpt) >= RESPONSE_EXCERPT_BYTES:
+                    break  # never read (or buffer) more of an answer than the log keeps
+        finally:
+            await response.aclose()
+        return response, bytes(excerpt[:RESPONSE_EXCERPT_BYTES])
