@@ -125,4 +125,5 @@ async def test_a_local_commit_is_delivered_at_once_not_at_the_next_poll(
         started = time.time()
         await queue_events(engine, workspace.id)
         [request] = await receiver.wait_for(1, "/woken", within=10)
-    assert request.received_at - started < 1.0
+    # Polling would take 30 s; a woken loop takes milliseconds (loose bound: the machine may be busy).
+    assert request.received_at - started < 5.0

@@ -35,10 +35,10 @@ import logging
 import random
 import secrets
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -62,6 +62,21 @@ HOUSEKEEPING_SECONDS = 3600.0
 # process; only a crashed process's leases run out.
 LEASE_MARGIN = timedelta(seconds=60)
 PENDING = DeliveryStatus.pending.value
+T = TypeVar("T")
+
+
+async def _to_the_end(work: Awaitable[T]) -> T:
+    """Await a transaction that runs to its end even when the caller is cancelled meanwhile (then re-raise).
+
+    A session cancelled mid-transaction can leave its connection inside the transaction, and on SQLite that
+    connection keeps the database's write lock: every other writer then fails with "database is locked"."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await task
+        raise
 
 
 @dataclass(frozen=True)
@@ -432,7 +447,7 @@ class Dispatcher:
             while True:
                 self._woken.clear()
                 try:
-                    jobs = await self.claim()
+                    jobs = await _to_the_end(self.claim())
                 except Exception:  # the database may be restarting: try again on the next round
                     log.exception("claiming webhook deliveries failed")
                     jobs = []
@@ -470,7 +485,7 @@ class Dispatcher:
             self._to_record.clear()
             batch, self._finished = self._finished, []
             try:
-                await self.record(batch)
+                await _to_the_end(self.record(batch))
             except Exception:
                 log.exception("recording %d webhook attempts failed; trying again", len(batch))
                 await asyncio.sleep(1.0)
