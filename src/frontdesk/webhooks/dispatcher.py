@@ -229,6 +229,19 @@ class Dispatcher:
                     picked.append(delivery_id)
             if not picked:
                 return []
+            if session.get_bind().dialect.name == "postgresql":
+                # Rows another process is claiming right now are skipped rather than waited for (and never
+                # locked in an order that could deadlock with it).
+                picked = list(
+                    await session.scalars(
+                        select(WebhookDelivery.id)
+                        .where(WebhookDelivery.id.in_(picked), *due)
+                        .order_by(WebhookDelivery.id)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                if not picked:
+                    return []
             # The lease is re-checked here: another process may have taken some of these since the SELECT.
             claimed = list(
                 await session.scalars(
@@ -308,7 +321,8 @@ class Dispatcher:
                     for done in finished
                 ],
             )
-            await session.execute(update(WebhookDelivery), [self._delivery_outcome(done, now) for done in finished])
+            outcomes = sorted((self._delivery_outcome(done, now) for done in finished), key=lambda row: row["id"])
+            await session.execute(update(WebhookDelivery), outcomes)
             await self._update_endpoints(session, finished, now)
             await session.commit()
 
@@ -335,7 +349,8 @@ class Dispatcher:
         for done in finished:
             by_endpoint[done.job.endpoint_id].append(done)
         failing: list[int] = []
-        for endpoint_id, dones in by_endpoint.items():
+        # In id order: two processes recording at once lock the same endpoints in the same order (no deadlock).
+        for endpoint_id, dones in sorted(by_endpoint.items()):
             dones.sort(key=lambda done: done.attempted_at)
             successes = [i for i, done in enumerate(dones) if done.outcome.ok]
             # Counted in SQL (not read, changed and written back): other processes update the same endpoint.
