@@ -77,6 +77,22 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
     # A receiver gets this long to answer; then the attempt counts as failed and is retried later.
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Connecting must succeed within this (inside the timeout above): an address that drops packets fails fast.
+    webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Requests in flight to one endpoint from one process. An endpoint at its cap is left out of the next
+    # claims, so one that hangs holds this many requests and never delays the others' deliveries.
+    webhook_endpoint_concurrency: int = Field(default=6, ge=1)
+    # Deliveries a dispatcher takes in one claim (one short transaction).
+    webhook_claim_batch: int = Field(default=200, ge=1)
+    # A delivery is retried with growing pauses (5 s, 30 s, 2 min, 10 min, 30 min, 1 h, then every 2-6 h) until
+    # this long after it was queued; then it fails.
+    webhook_retry_hours: float = Field(default=72.0, gt=0)
+    # An endpoint is switched off (and its admins told in the audit log) after this many failed attempts in a row
+    # with no success for webhook_disable_after_hours; an admin turns it back on in Settings → Connections.
+    webhook_disable_after_failures: int = Field(default=10, ge=1)
+    webhook_disable_after_hours: float = Field(default=72.0, ge=0)
+    # Finished deliveries (with their attempts) and events no delivery needs any more are deleted after this.
+    webhook_log_days: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
