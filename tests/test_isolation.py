@@ -196,6 +196,22 @@ OWN_WORKSPACE_OPERATIONS = {
     # A team key names one of the caller's own teams; there are no ids (tests/conversations/test_office_hours.py).
     ("GET", "/api/v1/teams/{key}/office-hours"),
     ("PUT", "/api/v1/teams/{key}/office-hours"),
+    # Webhooks: another workspace's endpoint and delivery ids are 404 for every operation, its settings untouched
+    # (tests/webhooks/test_endpoints_api.py, test_another_workspaces_endpoints_and_deliveries_are_not_found).
+    ("GET", "/api/v1/webhook-event-types"),
+    ("GET", "/api/v1/webhook-endpoints"),
+    ("POST", "/api/v1/webhook-endpoints"),
+    ("GET", "/api/v1/webhook-endpoints/{endpoint_id}"),
+    ("PATCH", "/api/v1/webhook-endpoints/{endpoint_id}"),
+    ("DELETE", "/api/v1/webhook-endpoints/{endpoint_id}"),
+    ("GET", "/api/v1/webhook-endpoints/{endpoint_id}/secret"),
+    ("POST", "/api/v1/webhook-endpoints/{endpoint_id}/rotate-secret"),
+    ("POST", "/api/v1/webhook-endpoints/{endpoint_id}/enable"),
+    ("GET", "/api/v1/webhook-endpoints/{endpoint_id}/deliveries"),
+    ("GET", "/api/v1/webhook-deliveries/{delivery_id}"),
+    ("POST", "/api/v1/webhook-deliveries/{delivery_id}/resend"),
+    ("GET", "/api/v1/webhook-settings"),
+    ("PUT", "/api/v1/webhook-settings"),
 }
 
 
