@@ -28,6 +28,7 @@ from frontdesk.success.models import CustomerHealth, CustomerPrediction, HealthH
 from frontdesk.surveys import service as surveys
 from frontdesk.surveys.schemas import AnswerCreate
 from tests.factories import WorkspaceHandle
+from tests.connections.shops import shopify_headers
 
 RECENT = (datetime.now(UTC) - timedelta(days=5)).isoformat()  # a customer of last week is "new"
 
@@ -291,6 +292,7 @@ async def build_world(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> 
         person.survey_token = by_name[person.name].rsplit("/s/", 1)[1]
         await _answer(workspace, person, score)
     await _success(client, workspace, erased)
+    await _shop_deliveries(client, workspace, erased)
     return World(erased=erased, survivor=survivor, third_id=third["id"], survey_id=survey["id"])
 
 
@@ -390,3 +392,25 @@ def contact_columns(metadata: MetaData) -> list[tuple[Table, str]]:
         for column in table.columns
         if column.name == "contact_id" or any(fk.column.table.name == "contacts" for fk in column.foreign_keys)
     ]
+
+
+async def _shop_deliveries(client: httpx.AsyncClient, workspace: WorkspaceHandle, person: Person) -> None:
+    """A Shopify connection that delivered an order of the person (applied: the delivery knows them) and one in
+    another currency (failed: only the payload names them)."""
+    shop = await _call(client, "post", "/api/v1/shop-connections", json={"kind": "shopify", "name": "Shop"},
+                       headers=workspace.headers)  # fmt: skip
+    path = "/hooks/shops/" + shop["webhook_url"].rsplit("/", 1)[1]
+    for n, currency in enumerate(("EUR", "USD")):
+        order = {
+            "id": 5550001 + n,
+            "email": person.email,
+            "created_at": RECENT,
+            "currency": currency,
+            "customer": {"first_name": person.first, "last_name": person.last, "email": person.email},
+            "billing_address": {"name": person.name, "phone": person.phone},
+            "line_items": [{"id": 1, "sku": "TEA-1", "title": "Tea", "quantity": 1, "price": "4.50"}],
+        }
+        body = json.dumps(order).encode()
+        headers = shopify_headers(shop["secret"], body, "orders/create", f"erase-{n}")
+        response = await client.post(path, content=body, headers=headers)
+        assert response.json()["status"] == ("applied", "failed")[n], response.text
