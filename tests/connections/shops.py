@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from standardwebhooks.webhooks import Webhook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from standardwebhooks.webhooks import Webhook
 
 from frontdesk.commerce.models import Order
 from frontdesk.connections.models import InboundDelivery

@@ -20,7 +20,9 @@ async def test_create_returns_the_address_and_secret_and_reads_do_not(
     listed = (await client.get("/api/v1/shop-connections", headers=workspace.headers)).json()
     assert [item["id"] for item in listed] == [shop["id"]]
 
-    rotated = (await client.post(f"/api/v1/shop-connections/{shop['id']}/rotate-secret", headers=workspace.headers)).json()
+    rotated = (
+        await client.post(f"/api/v1/shop-connections/{shop['id']}/rotate-secret", headers=workspace.headers)
+    ).json()
     assert rotated["secret"] != shop["secret"]
     body = b'{"id": 1}'
     old = shopify_headers(shop["secret"], body, "orders/create", "x")
@@ -38,7 +40,9 @@ async def test_patch_bounds_and_delete(client: httpx.AsyncClient, workspace: Wor
         url, json={"payload_retention_days": 7, "name": "Main store", "product_range": "Web"}, headers=workspace.headers
     )
     assert (changed.json()["payload_retention_days"], changed.json()["name"]) == (7, "Main store")
-    assert (await client.patch(url, json={"mapping": {"external_id": "id"}}, headers=workspace.headers)).status_code == 422
+    assert (
+        await client.patch(url, json={"mapping": {"external_id": "id"}}, headers=workspace.headers)
+    ).status_code == 422
     assert (await client.delete(url, headers=workspace.headers)).status_code == 204
     assert (await client.get(url, headers=workspace.headers)).status_code == 404
 
@@ -49,11 +53,15 @@ async def test_deliveries_are_listed_newest_first_by_page_and_status(
     shop = await connect(client, workspace, "shopify")
     for n in range(3):
         body = b'{"id": %d}' % n
-        await client.post(hook_path(shop), content=body, headers=shopify_headers(shop["secret"], body, "shop/update", f"d{n}"))
+        await client.post(
+            hook_path(shop), content=body, headers=shopify_headers(shop["secret"], body, "shop/update", f"d{n}")
+        )
     url = f"/api/v1/shop-connections/{shop['id']}/deliveries"
     first = (await client.get(url, params={"limit": 2}, headers=workspace.headers)).json()
     assert [item["delivery_id"] for item in first["items"]] == ["d2", "d1"]
-    rest = (await client.get(url, params={"limit": 2, "cursor": first["next_cursor"]}, headers=workspace.headers)).json()
+    rest = (
+        await client.get(url, params={"limit": 2, "cursor": first["next_cursor"]}, headers=workspace.headers)
+    ).json()
     assert [item["delivery_id"] for item in rest["items"]] == ["d0"] and rest["next_cursor"] is None
     ignored = (await client.get(url, params={"status": "ignored"}, headers=workspace.headers)).json()
     assert len(ignored["items"]) == 3

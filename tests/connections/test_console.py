@@ -32,7 +32,9 @@ async def test_admin_adds_a_shop_and_sees_its_address_secret_and_deliveries(
     url = created.headers["location"]
     shop = (await client.get("/api/v1/shop-connections", headers=workspace.headers)).json()[0]
     body = fixture("shopify_orders_create.json")
-    secret = (await client.post(f"/api/v1/shop-connections/{shop['id']}/rotate-secret", headers=workspace.headers)).json()["secret"]
+    secret = (
+        await client.post(f"/api/v1/shop-connections/{shop['id']}/rotate-secret", headers=workspace.headers)
+    ).json()["secret"]
     await client.post(hook_path(shop), content=body, headers=shopify_headers(secret, body, "orders/create", "w-1"))
 
     page = await client.get(url)
@@ -80,7 +82,9 @@ async def test_generic_mapping_is_tested_on_a_sample_before_saving(
     tested = await client.post(f"{url}/mapping", data={**form, "action": "test", "sample": json.dumps(sample)})
     assert tested.status_code == 200
     assert "The sample becomes this order" in tested.text and "eve@shop.example" in tested.text
-    assert (await client.get(f"/api/v1/shop-connections/{shop['id']}", headers=workspace.headers)).json()["mapping"] is None
+    assert (await client.get(f"/api/v1/shop-connections/{shop['id']}", headers=workspace.headers)).json()[
+        "mapping"
+    ] is None
     broken = await client.post(f"{url}/mapping", data={**form, "action": "test", "sample": "{}"})
     assert "The sample would fail" in broken.text
     bad = await client.post(f"{url}/mapping", data={**form, "map_line_sku": "", "action": "save"})

@@ -36,10 +36,14 @@ SAMPLE: dict[str, Any] = {
 }
 
 
-async def test_mapping_is_validated_on_save_naming_the_field(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
+async def test_mapping_is_validated_on_save_naming_the_field(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
     broken = {**MAPPING, "line_sku": "", "status_values": {"paid": "shipped"}, "colour": "x"}
     response = await client.post(
-        "/api/v1/shop-connections", json={"kind": "generic", "name": "Shop", "mapping": broken}, headers=workspace.headers
+        "/api/v1/shop-connections",
+        json={"kind": "generic", "name": "Shop", "mapping": broken},
+        headers=workspace.headers,
     )
     assert response.status_code == 422
     fields = {error["field"] for error in response.json()["errors"]}
@@ -54,15 +58,23 @@ async def test_mapping_is_validated_on_save_naming_the_field(client: httpx.Async
 
 async def test_preview_shows_the_order_or_the_errors(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
     preview = await client.post(
-        "/api/v1/shop-connections/mapping-preview", json={"mapping": MAPPING, "sample": SAMPLE}, headers=workspace.headers
+        "/api/v1/shop-connections/mapping-preview",
+        json={"mapping": MAPPING, "sample": SAMPLE},
+        headers=workspace.headers,
     )
     assert preview.status_code == 200, preview.text
     order = preview.json()["order"]
-    assert (order["buyer_email"], order["buyer_name"], order["status"]) == ("ada@shop.example", "Ada Buyer", "completed")
+    assert (order["buyer_email"], order["buyer_name"], order["status"]) == (
+        "ada@shop.example",
+        "Ada Buyer",
+        "completed",
+    )
     assert order["lines"] == [{"sku": "MUG-1", "quantity": 2, "unit_price": "7.50"}]
     missing = {**SAMPLE, "customer": {}}
     failed = await client.post(
-        "/api/v1/shop-connections/mapping-preview", json={"mapping": MAPPING, "sample": missing}, headers=workspace.headers
+        "/api/v1/shop-connections/mapping-preview",
+        json={"mapping": MAPPING, "sample": missing},
+        headers=workspace.headers,
     )
     assert failed.json()["order"] is None
     assert failed.json()["errors"][0]["field"] == "buyer_email"
@@ -78,7 +90,9 @@ async def test_signed_delivery_is_stored_and_an_old_timestamp_is_refused(
     stale = generic_headers(secret, body, "msg_old", at=datetime.now(UTC) - timedelta(hours=1))
     assert (await client.post(hook_path(shop), content=body, headers=stale)).status_code == 401
     changed = generic_headers(secret, body, "msg_1")
-    assert (await client.post(hook_path(shop), content=body.replace(b"7.50", b"7.51"), headers=changed)).status_code == 401
+    assert (
+        await client.post(hook_path(shop), content=body.replace(b"7.50", b"7.51"), headers=changed)
+    ).status_code == 401
     assert await count_rows(engine, workspace.id) == (0, 0)
 
     response = await client.post(hook_path(shop), content=body, headers=changed)
@@ -96,8 +110,12 @@ async def test_delivery_without_a_mapping_fails_until_one_is_set(
 ) -> None:
     shop = await connect(client, workspace, "generic")
     body = json.dumps(SAMPLE).encode()
-    response = await client.post(hook_path(shop), content=body, headers=generic_headers(str(shop["secret"]), body, "m1"))
+    response = await client.post(
+        hook_path(shop), content=body, headers=generic_headers(str(shop["secret"]), body, "m1")
+    )
     assert response.json()["status"] == "failed"
     await client.patch(f"/api/v1/shop-connections/{shop['id']}", json={"mapping": MAPPING}, headers=workspace.headers)
-    retried = await client.post(f"/api/v1/shop-deliveries/{response.json()['delivery']}/retry", headers=workspace.headers)
+    retried = await client.post(
+        f"/api/v1/shop-deliveries/{response.json()['delivery']}/retry", headers=workspace.headers
+    )
     assert retried.json()["status"] == "applied"

@@ -13,7 +13,9 @@ async def test_another_workspaces_connections_and_deliveries_are_not_found(
 ) -> None:
     shop = await connect(client, workspace, "shopify")
     body = b'{"id": 1, "currency": "USD"}'
-    posted = await client.post(hook_path(shop), content=body, headers=shopify_headers(shop["secret"], body, "orders/create", "d"))
+    posted = await client.post(
+        hook_path(shop), content=body, headers=shopify_headers(shop["secret"], body, "orders/create", "d")
+    )
     delivery_id = posted.json()["delivery"]
     assert posted.json()["status"] == "failed"  # no e-mail, wrong currency: a retry would be possible
     a, b = workspace.headers, other_workspace.headers
@@ -41,5 +43,7 @@ async def test_another_workspaces_connections_and_deliveries_are_not_found(
     assert await snapshot() == before
     assert (await client.get("/api/v1/shop-connections", headers=b)).json() == []
     # The old secret still signs: the rotation by the other workspace did not happen.
-    again = await client.post(hook_path(shop), content=body, headers=shopify_headers(shop["secret"], body, "orders/create", "e"))
+    again = await client.post(
+        hook_path(shop), content=body, headers=shopify_headers(shop["secret"], body, "orders/create", "e")
+    )
     assert again.status_code == 200

@@ -42,7 +42,9 @@ async def test_payloads_older_than_the_retention_are_emptied(
     long = await connect(client, workspace, "shopify", payload_retention_days=30)
     for shop, name in ((short, "short"), (long, "long")):
         body = _order("petra@privat.example", "EUR", 1)
-        await client.post(hook_path(shop), content=body, headers=shopify_headers(shop["secret"], body, "orders/create", name))
+        await client.post(
+            hook_path(shop), content=body, headers=shopify_headers(shop["secret"], body, "orders/create", name)
+        )
     async with create_session_factory(engine)() as session:
         await session.execute(update(InboundDelivery).values(received_at=utcnow() - timedelta(days=3)))
         await session.commit()
@@ -50,7 +52,9 @@ async def test_payloads_older_than_the_retention_are_emptied(
         assert await purge_expired_payloads(session, utcnow()) == 0
     payloads = await _payloads(engine)
     assert payloads["short"] is None and payloads["long"] is not None
-    statuses = (await client.get(f"/api/v1/shop-connections/{short['id']}/deliveries", headers=workspace.headers)).json()
+    statuses = (
+        await client.get(f"/api/v1/shop-connections/{short['id']}/deliveries", headers=workspace.headers)
+    ).json()
     assert [item["status"] for item in statuses["items"]] == ["applied"]  # the row stays
 
 
@@ -64,7 +68,9 @@ async def test_erasing_a_contact_empties_every_payload_that_names_them(
     other = _order("someone@else.example", "EUR", 3)
     for body, name in ((applied, "applied"), (failed, "failed"), (other, "other")):
         await client.post(hook_path(shop), content=body, headers=shopify_headers(secret, body, "orders/create", name))
-    deliveries = (await client.get(f"/api/v1/shop-connections/{shop['id']}/deliveries", headers=workspace.headers)).json()
+    deliveries = (
+        await client.get(f"/api/v1/shop-connections/{shop['id']}/deliveries", headers=workspace.headers)
+    ).json()
     by_name = {item["delivery_id"]: item for item in deliveries["items"]}
     assert by_name["failed"]["contact_id"] is None and by_name["failed"]["status"] == "failed"
     contact_id = by_name["applied"]["contact_id"]

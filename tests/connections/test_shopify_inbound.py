@@ -50,7 +50,9 @@ async def test_documented_order_is_stored_with_its_products_and_buyer(
     assert {product["range"] for product in products} == {"Online shop"}
     assert {product["name"] for product in products} >= {"Aviator sunglasses", "Coffee table"}
 
-    delivery = (await client.get(f"/api/v1/shop-deliveries/{response.json()['delivery']}", headers=workspace.headers)).json()
+    delivery = (
+        await client.get(f"/api/v1/shop-deliveries/{response.json()['delivery']}", headers=workspace.headers)
+    ).json()
     assert delivery["payload"].encode() == ORDER
     assert delivery["topic"] == "orders/create"
     assert delivery["contact_id"] == order["buyer_id"]
@@ -61,7 +63,9 @@ async def test_documented_order_is_stored_with_its_products_and_buyer(
 async def test_counting_order_updates_the_buyers_figures(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
     shop = await _shop(client, workspace)
     body = counting_order(ORDER)
-    response = await client.post(hook_path(shop), content=body, headers=shopify_headers(str(shop["secret"]), body, "orders/paid", "w-1"))
+    response = await client.post(
+        hook_path(shop), content=body, headers=shopify_headers(str(shop["secret"]), body, "orders/paid", "w-1")
+    )
     assert response.json()["status"] == "applied"
     order = (await client.get("/api/v1/orders", headers=workspace.headers)).json()["items"][0]
     figures = (await client.get(f"/api/v1/contacts/{order['buyer_id']}/figures", headers=workspace.headers)).json()
@@ -85,7 +89,9 @@ async def test_bad_missing_or_changed_signature_is_401_and_stores_nothing(
     assert await count_rows(engine, workspace.id) == (0, 0)
 
 
-async def test_unknown_address_or_disabled_connection_is_404(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
+async def test_unknown_address_or_disabled_connection_is_404(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
     shop = await _shop(client, workspace)
     headers = shopify_headers(str(shop["secret"]), ORDER, "orders/create", "w-1")
     assert (await client.post("/hooks/shops/not-a-token", content=ORDER, headers=headers)).status_code == 404
@@ -113,13 +119,17 @@ async def test_refund_before_its_order_waits_and_is_applied_when_the_order_arriv
 ) -> None:
     shop = await _shop(client, workspace)
     secret = str(shop["secret"])
-    refund = await client.post(hook_path(shop), content=REFUND, headers=shopify_headers(secret, REFUND, "refunds/create", "r-1"))
+    refund = await client.post(
+        hook_path(shop), content=REFUND, headers=shopify_headers(secret, REFUND, "refunds/create", "r-1")
+    )
     assert refund.json()["status"] == "waiting"
     assert (await client.get("/api/v1/orders", headers=workspace.headers)).json()["items"] == []
 
     body = counting_order(ORDER)
     await client.post(hook_path(shop), content=body, headers=shopify_headers(secret, body, "orders/create", "o-1"))
-    delivery = (await client.get(f"/api/v1/shop-deliveries/{refund.json()['delivery']}", headers=workspace.headers)).json()
+    delivery = (
+        await client.get(f"/api/v1/shop-deliveries/{refund.json()['delivery']}", headers=workspace.headers)
+    ).json()
     assert delivery["status"] == "applied"
     # The documented refund paid back 75.00 + 10.00 of a 414.95 order: partial, the order still counts.
     assert "partial refund of 85.00 USD" in delivery["message"]
@@ -134,7 +144,9 @@ async def test_full_refund_refunds_the_order(client: httpx.AsyncClient, workspac
     body = counting_order(ORDER)
     await client.post(hook_path(shop), content=body, headers=shopify_headers(secret, body, "orders/create", "o-1"))
     full = REFUND.replace(b'"amount": "75.00"', b'"amount": "404.95"')  # derived: the whole order paid back
-    response = await client.post(hook_path(shop), content=full, headers=shopify_headers(secret, full, "refunds/create", "r-2"))
+    response = await client.post(
+        hook_path(shop), content=full, headers=shopify_headers(secret, full, "refunds/create", "r-2")
+    )
     assert response.json()["status"] == "applied"
     order = (await client.get("/api/v1/orders", headers=workspace.headers)).json()["items"][0]
     assert order["status"] == "refunded"
@@ -144,7 +156,9 @@ async def test_order_in_another_currency_fails_with_the_reason_and_retry_applies
     client: httpx.AsyncClient, workspace: WorkspaceHandle, engine: AsyncEngine
 ) -> None:
     shop = await connect(client, workspace, "shopify")  # the workspace counts in EUR
-    response = await client.post(hook_path(shop), content=ORDER, headers=shopify_headers(str(shop["secret"]), ORDER, "orders/create", "o-1"))
+    response = await client.post(
+        hook_path(shop), content=ORDER, headers=shopify_headers(str(shop["secret"]), ORDER, "orders/create", "o-1")
+    )
     assert response.status_code == 200
     assert response.json()["status"] == "failed"
     delivery_id = response.json()["delivery"]
@@ -166,21 +180,31 @@ async def test_customer_webhooks_create_then_update_the_contact(
 ) -> None:
     shop = await _shop(client, workspace)
     secret = str(shop["secret"])
-    created = await client.post(hook_path(shop), content=CUSTOMER, headers=shopify_headers(secret, CUSTOMER, "customers/create", "c-1"))
+    created = await client.post(
+        hook_path(shop), content=CUSTOMER, headers=shopify_headers(secret, CUSTOMER, "customers/create", "c-1")
+    )
     assert created.json()["status"] == "applied"
-    delivery = (await client.get(f"/api/v1/shop-deliveries/{created.json()['delivery']}", headers=workspace.headers)).json()
+    delivery = (
+        await client.get(f"/api/v1/shop-deliveries/{created.json()['delivery']}", headers=workspace.headers)
+    ).json()
     contact = (await client.get(f"/api/v1/contacts/{delivery['contact_id']}", headers=workspace.headers)).json()
     assert (contact["first_name"], contact["last_name"], contact["emails"]) == ("Bob", "Biller", ["bob@biller.com"])
 
     renamed = CUSTOMER.replace(b'"first_name": "Bob"', b'"first_name": "Robert"', 1)  # derived: an update
-    updated = await client.post(hook_path(shop), content=renamed, headers=shopify_headers(secret, renamed, "customers/update", "c-2"))
+    updated = await client.post(
+        hook_path(shop), content=renamed, headers=shopify_headers(secret, renamed, "customers/update", "c-2")
+    )
     assert updated.json()["status"] == "applied"
     contacts = (await client.get("/api/v1/contacts", headers=workspace.headers)).json()["items"]
     assert [(c["id"], c["first_name"]) for c in contacts] == [(delivery["contact_id"], "Robert")]
 
 
-async def test_topics_frontdesk_does_not_use_are_kept_as_ignored(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
+async def test_topics_frontdesk_does_not_use_are_kept_as_ignored(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
     shop = await _shop(client, workspace)
     body = b'{"id": 788032119674292922}'
-    response = await client.post(hook_path(shop), content=body, headers=shopify_headers(str(shop["secret"]), body, "products/delete", "p-1"))
+    response = await client.post(
+        hook_path(shop), content=body, headers=shopify_headers(str(shop["secret"]), body, "products/delete", "p-1")
+    )
     assert response.json()["status"] == "ignored"

@@ -61,21 +61,29 @@ async def test_refund_arrives_as_order_updated_and_an_update_before_the_create_c
     document = json.loads(ORDER)
     document["status"] = "refunded"
     refunded = json.dumps(document).encode()  # derived from the documented order: refunded in the shop
-    updated = await client.post(hook_path(shop), content=refunded, headers=woocommerce_headers(secret, refunded, "order.updated", "d-2"))
+    updated = await client.post(
+        hook_path(shop), content=refunded, headers=woocommerce_headers(secret, refunded, "order.updated", "d-2")
+    )
     assert updated.json()["status"] == "applied"
-    created = await client.post(hook_path(shop), content=ORDER, headers=woocommerce_headers(secret, ORDER, "order.created", "d-1"))
+    created = await client.post(
+        hook_path(shop), content=ORDER, headers=woocommerce_headers(secret, ORDER, "order.created", "d-1")
+    )
     assert created.json()["status"] == "applied"
     orders = (await client.get("/api/v1/orders", headers=workspace.headers)).json()["items"]
     assert len(orders) == 1
     # The late create states the order as it was then (processing): the shop's latest delivery wins.
     assert orders[0]["status"] == "completed"
-    again = await client.post(hook_path(shop), content=refunded, headers=woocommerce_headers(secret, refunded, "order.updated", "d-3"))
+    again = await client.post(
+        hook_path(shop), content=refunded, headers=woocommerce_headers(secret, refunded, "order.updated", "d-3")
+    )
     assert again.json()["status"] == "applied"
     assert (await client.get("/api/v1/orders", headers=workspace.headers)).json()["items"][0]["status"] == "refunded"
     assert await count_rows(engine, workspace.id) == (3, 1)
 
 
-async def test_bad_signature_is_refused(client: httpx.AsyncClient, workspace: WorkspaceHandle, engine: AsyncEngine) -> None:
+async def test_bad_signature_is_refused(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, engine: AsyncEngine
+) -> None:
     shop = await connect(client, workspace, "woocommerce")
     headers = woocommerce_headers("someone-elses-secret", ORDER, "order.created", "d-1")
     assert (await client.post(hook_path(shop), content=ORDER, headers=headers)).status_code == 401
@@ -97,10 +105,14 @@ async def test_shops_own_secret_can_be_set(client: httpx.AsyncClient, workspace:
 async def test_customer_created_then_updated(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
     shop = await connect(client, workspace, "woocommerce")
     secret = str(shop["secret"])
-    created = await client.post(hook_path(shop), content=CUSTOMER, headers=woocommerce_headers(secret, CUSTOMER, "customer.created", "c-1"))
+    created = await client.post(
+        hook_path(shop), content=CUSTOMER, headers=woocommerce_headers(secret, CUSTOMER, "customer.created", "c-1")
+    )
     assert created.json()["status"] == "applied"
     updated = await client.post(
-        hook_path(shop), content=CUSTOMER_UPDATED, headers=woocommerce_headers(secret, CUSTOMER_UPDATED, "customer.updated", "c-2")
+        hook_path(shop),
+        content=CUSTOMER_UPDATED,
+        headers=woocommerce_headers(secret, CUSTOMER_UPDATED, "customer.updated", "c-2"),
     )
     assert updated.json()["status"] == "applied"
     contacts = (await client.get("/api/v1/contacts", headers=workspace.headers)).json()["items"]

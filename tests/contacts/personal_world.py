@@ -27,8 +27,8 @@ from frontdesk.db import create_session_factory
 from frontdesk.success.models import CustomerHealth, CustomerPrediction, HealthHistory, Playbook, PlaybookEpisode
 from frontdesk.surveys import service as surveys
 from frontdesk.surveys.schemas import AnswerCreate
-from tests.factories import WorkspaceHandle
 from tests.connections.shops import shopify_headers
+from tests.factories import WorkspaceHandle
 
 RECENT = (datetime.now(UTC) - timedelta(days=5)).isoformat()  # a customer of last week is "new"
 

@@ -7,6 +7,7 @@ The hub page /settings/connections lists the connections (webhooks/pages.py) and
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -78,7 +79,9 @@ async def create_shop(request: Request, session: DbSession, user: FormAgent) -> 
             request, "pages/shop_new.html", status_code=422, user=user, kinds=KIND_NAMES, errors=errors, typed=form
         )
     await session.commit()
-    return redirect_with_notice(f"{BASE}/{connection.id}", "Shop added: now paste its address and secret into the shop.")
+    return redirect_with_notice(
+        f"{BASE}/{connection.id}", "Shop added: now paste its address and secret into the shop."
+    )
 
 
 def _mapping_rows(connection: ShopConnection, typed: dict[str, str] | None) -> list[dict[str, str]]:
@@ -171,7 +174,14 @@ async def update_shop(
     except (ValidationError, DomainError) as exc:
         await session.rollback()
         return await _shop_page(
-            request, session, user, connection_id, settings.public_url, status_code=422, errors=_errors_of(exc), typed=form
+            request,
+            session,
+            user,
+            connection_id,
+            settings.public_url,
+            status_code=422,
+            errors=_errors_of(exc),
+            typed=form,
         )
     await session.commit()
     return redirect_with_notice(f"{BASE}/{connection_id}#settings", "Saved.")
@@ -180,7 +190,9 @@ async def update_shop(
 @router.post(f"{BASE}/{{connection_id}}/rotate-secret")
 async def rotate_secret(connection_id: PathId, session: DbSession, user: FormAgent) -> Response:
     user.principal.require(Role.admin)
-    await service.do_rotate_secret(session=session, workspace_id=user.principal.workspace_id, connection_id=connection_id)
+    await service.do_rotate_secret(
+        session=session, workspace_id=user.principal.workspace_id, connection_id=connection_id
+    )
     await session.commit()
     return redirect_with_notice(f"{BASE}/{connection_id}#address", "New secret made: paste it into the shop now.")
 
@@ -214,7 +226,7 @@ def _mapping_from_form(form: dict[str, str]) -> dict[str, Any]:
 async def save_or_test_mapping(
     request: Request, connection_id: PathId, session: DbSession, user: FormAgent, settings: AppSettings
 ) -> Response:
-    """"Test with the sample" shows the order the sample would become (nothing saved); "Save" stores the mapping."""
+    """ "Test with the sample" shows the order the sample would become (nothing saved); "Save" stores the mapping."""
     user.principal.require(Role.admin)
     form = await _form(request)
     mapping = _mapping_from_form(form)
@@ -261,10 +273,8 @@ async def delivery_page(
         raise NotFound(f"no delivery {delivery_id} of this shop")
     payload = delivery.payload
     if payload is not None:
-        try:
+        with contextlib.suppress(ValueError):  # not JSON: shown as received
             payload = json.dumps(json.loads(payload), indent=2, ensure_ascii=False)
-        except ValueError:
-            pass  # shown as received
     return render(request, "pages/shop_delivery.html", user=user, shop=connection, delivery=delivery, payload=payload)
 
 
@@ -283,4 +293,3 @@ async def retry_delivery(connection_id: PathId, delivery_id: PathId, session: Db
     await session.commit()
     outcome = "applied" if delivery.status != "failed" else f"failed again: {delivery.message}"
     return redirect_with_notice(f"{BASE}/{connection_id}#deliveries", f"Retried: {outcome}")
-

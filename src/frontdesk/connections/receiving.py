@@ -25,7 +25,7 @@ from frontdesk.commerce.schemas import OrderCreate, ProductCreate, minor_units
 from frontdesk.commerce.service import do_change_order_status, do_upsert_product
 from frontdesk.connections import mapping, shopify, woocommerce
 from frontdesk.connections.models import InboundDelivery, InboundStatus, ShopConnection, ShopKind
-from frontdesk.connections.records import PayloadProblem, ShopCustomer, ShopOrder, parse_json, to_cents
+from frontdesk.connections.records import PayloadProblem, ShopCustomer, ShopOrder, ShopRefund, parse_json, to_cents
 from frontdesk.connections.signatures import is_signed
 from frontdesk.contacts.models import ContactEmail
 from frontdesk.contacts.schemas import ContactCreate, ContactUpdate
@@ -141,7 +141,9 @@ async def _apply(session: AsyncSession, connection: ShopConnection, topic: str, 
     if kind is ShopKind.generic:
         if connection.mapping is None:
             raise PayloadProblem("mapping", "set the field mapping of this connection in Settings, then retry")
-        workspace_currency = (await get_commerce_settings(session=session, workspace_id=connection.workspace_id)).currency
+        workspace_currency = (
+            await get_commerce_settings(session=session, workspace_id=connection.workspace_id)
+        ).currency
         document = parse_json(body)
         order = mapping.mapped_order(connection.mapping, document, default_currency=workspace_currency)
         return await _apply_order(session, connection, order)
@@ -247,7 +249,7 @@ async def _apply_waiting_refunds(session: AsyncSession, connection: ShopConnecti
 
 
 async def _apply_refund(
-    session: AsyncSession, connection: ShopConnection, refund: shopify.ShopRefund, *, waiting_allowed: bool
+    session: AsyncSession, connection: ShopConnection, refund: ShopRefund, *, waiting_allowed: bool
 ) -> Outcome:
     external = external_id(connection, refund.shop_order_id)
     stored = await _stored_order(session, connection.workspace_id, external)
@@ -263,8 +265,7 @@ async def _apply_refund(
         message = "refunded in full: the order is refunded"
     else:
         message = (
-            f"partial refund of {to_cents(refund.amount, stored.currency)} {stored.currency}: "
-            "the order stays completed"
+            f"partial refund of {to_cents(refund.amount, stored.currency)} {stored.currency}: the order stays completed"
         )
     return Outcome(InboundStatus.applied, message, stored.buyer_id, external)
 

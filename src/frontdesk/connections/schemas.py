@@ -11,6 +11,7 @@ from frontdesk.commerce.schemas import OrderCreate
 from frontdesk.connections.models import InboundStatus, ShopKind
 from frontdesk.inputs import RequestModel
 
+
 class ShopConnectionCreate(RequestModel):
     kind: ShopKind
     name: str = Field(min_length=1, max_length=200)

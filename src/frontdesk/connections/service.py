@@ -210,7 +210,9 @@ async def preview_mapping(
         currency = (await get_commerce_settings(session=session, workspace_id=workspace_id)).currency
         order = mapped_order(checked, sample, default_currency=currency)
         if order.currency.strip().upper() != currency:
-            raise PayloadProblem("currency", f"the sample is in {order.currency}, this workspace's orders in {currency}")
+            raise PayloadProblem(
+                "currency", f"the sample is in {order.currency}, this workspace's orders in {currency}"
+            )
         if not order.lines:
             raise PayloadProblem("lines", "the sample has no lines")
         placeholder = ShopConnection(id=connection_id, kind=ShopKind.generic.value)

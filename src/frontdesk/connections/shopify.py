@@ -104,4 +104,6 @@ def customer(payload: dict[str, Any]) -> ShopCustomer:
     email = text(payload.get("email"))
     if email is None:
         raise PayloadProblem("email", "the customer has no e-mail address")
-    return ShopCustomer(email, text(payload.get("first_name")), text(payload.get("last_name")), text(payload.get("phone")))
+    return ShopCustomer(
+        email, text(payload.get("first_name")), text(payload.get("last_name")), text(payload.get("phone"))
+    )

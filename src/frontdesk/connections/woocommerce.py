@@ -100,4 +100,6 @@ def customer(payload: dict[str, Any]) -> ShopCustomer:
     if email is None:
         raise PayloadProblem("email", "the customer has no e-mail address")
     billing = mapping_of(payload.get("billing"))
-    return ShopCustomer(email, text(payload.get("first_name")), text(payload.get("last_name")), text(billing.get("phone")))
+    return ShopCustomer(
+        email, text(payload.get("first_name")), text(payload.get("last_name")), text(billing.get("phone"))
+    )
