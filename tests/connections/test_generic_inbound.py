@@ -119,3 +119,16 @@ async def test_delivery_without_a_mapping_fails_until_one_is_set(
         f"/api/v1/shop-deliveries/{response.json()['delivery']}/retry", headers=workspace.headers
     )
     assert retried.json()["status"] == "applied"
+
+
+async def test_preview_of_absurd_numbers_names_the_field(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> None:
+    for price, quantity in (("1e400", 1), ("7.50", "1e30"), ("-1", 1), ("abc", 1)):
+        sample = {**SAMPLE, "items": [{"sku": "MUG-1", "qty": quantity, "price": price}]}
+        response = await client.post(
+            "/api/v1/shop-connections/mapping-preview",
+            json={"mapping": MAPPING, "sample": sample},
+            headers=workspace.headers,
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["order"] is None
+        assert response.json()["errors"][0]["field"].startswith("lines.0")

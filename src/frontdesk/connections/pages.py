@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -233,8 +234,8 @@ async def save_or_test_mapping(
     workspace_id = user.principal.workspace_id
     if form.get("action") == "test":
         try:
-            sample = json.loads(form.get("sample", ""))
-        except ValueError:
+            sample = json.loads(form.get("sample", ""), parse_float=Decimal)
+        except (ValueError, RecursionError):
             preview = MappingPreview(order=None, errors=[MappingProblem(field="sample", message="is not JSON")])
         else:
             preview = await service.preview_mapping(

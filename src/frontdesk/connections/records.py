@@ -10,6 +10,8 @@ from typing import Any
 from frontdesk.commerce.models import OrderStatus
 from frontdesk.commerce.schemas import minor_units
 
+MAX_AMOUNT = Decimal(10**12)  # above any real price; rounding a larger one to cents could overflow the context
+
 
 class PayloadProblem(Exception):
     """The payload cannot be used as it is: the delivery is kept as failed with this message."""
@@ -79,6 +81,8 @@ def amount(value: Any, where: str) -> Decimal:
         raise PayloadProblem(where, f"{value!r} is not an amount") from None
     if not result.is_finite() or result < 0:
         raise PayloadProblem(where, f"{value!r} is not an amount")
+    if result > MAX_AMOUNT:
+        raise PayloadProblem(where, f"is over {MAX_AMOUNT}")
     return result
 
 
