@@ -78,7 +78,9 @@ async def run_inbound(database_url: str, *, orders: int = 2000) -> dict[str, Any
         app = create_app(settings, engine=engine)
         headers = {"Authorization": f"Bearer {key}"}
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
-            (await client.patch("/api/v1/commerce/settings", json={"currency": "USD"}, headers=headers)).raise_for_status()
+            (
+                await client.patch("/api/v1/commerce/settings", json={"currency": "USD"}, headers=headers)
+            ).raise_for_status()
             created = await client.post(
                 "/api/v1/shop-connections", json={"kind": "shopify", "name": "Bench"}, headers=headers
             )
