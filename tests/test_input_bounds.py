@@ -28,6 +28,7 @@ target = fuzz.target  # the same fixture: the app, a client and a workspace with
         ("/widget/api/session", b'{"widget_token": "a\\u0000b"}', "widget_token"),
         ("/api/v1/contacts", b'{"name": "Ada", "tags": ["ok", "\\ud800"]}', "tags.1"),
         ("/api/v1/segments/preview", b'{"rule_json": ' + b'{"not": ' * 2000 + b"1" + b"}" * 2001, "body"),
+        ("/api/v1/shop-connections/mapping-preview", b'{"mapping": {}, "sample": {"id": "a\\u0000b"}}', "sample.id"),
     ],
 )
 async def test_hostile_bodies_are_refused_naming_the_field(target: Target, path: str, raw: bytes, field: str) -> None:

@@ -212,6 +212,19 @@ OWN_WORKSPACE_OPERATIONS = {
     ("POST", "/api/v1/webhook-deliveries/{delivery_id}/resend"),
     ("GET", "/api/v1/webhook-settings"),
     ("PUT", "/api/v1/webhook-settings"),
+    # Shop connections (issue 15): every operation with an id is sent with another workspace's connection and
+    # delivery ids and must give 404 and change nothing in tests/connections/test_isolation.py
+    # (test_another_workspaces_connections_and_deliveries_are_not_found); the others act on the caller's own.
+    ("GET", "/api/v1/shop-connections"),
+    ("POST", "/api/v1/shop-connections"),
+    ("POST", "/api/v1/shop-connections/mapping-preview"),
+    ("GET", "/api/v1/shop-connections/{connection_id}"),
+    ("PATCH", "/api/v1/shop-connections/{connection_id}"),
+    ("DELETE", "/api/v1/shop-connections/{connection_id}"),
+    ("POST", "/api/v1/shop-connections/{connection_id}/rotate-secret"),
+    ("GET", "/api/v1/shop-connections/{connection_id}/deliveries"),
+    ("GET", "/api/v1/shop-deliveries/{delivery_id}"),
+    ("POST", "/api/v1/shop-deliveries/{delivery_id}/retry"),
 }
 
 

@@ -27,6 +27,7 @@ from frontdesk.db import create_session_factory
 from frontdesk.success.models import CustomerHealth, CustomerPrediction, HealthHistory, Playbook, PlaybookEpisode
 from frontdesk.surveys import service as surveys
 from frontdesk.surveys.schemas import AnswerCreate
+from tests.connections.shops import shopify_headers
 from tests.factories import WorkspaceHandle
 
 RECENT = (datetime.now(UTC) - timedelta(days=5)).isoformat()  # a customer of last week is "new"
@@ -292,6 +293,7 @@ async def build_world(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> 
         await _answer(workspace, person, score)
     await _success(client, workspace, erased)
     await _webhooks(client, workspace, erased)
+    await _shop_deliveries(client, workspace, erased)
     return World(erased=erased, survivor=survivor, third_id=third["id"], survey_id=survey["id"])
 
 
@@ -428,3 +430,25 @@ async def _webhooks(client: httpx.AsyncClient, workspace: WorkspaceHandle, perso
             )
         )
         await session.commit()
+async def _shop_deliveries(client: httpx.AsyncClient, workspace: WorkspaceHandle, person: Person) -> None:
+    """A Shopify connection that delivered the person as a customer (applied: the delivery knows them) and an
+    order of theirs in another currency (failed: only the payload names them). Neither adds an order, so the
+    figures the erasure test compares stay as they are."""
+    shop = await _call(client, "post", "/api/v1/shop-connections", json={"kind": "shopify", "name": "Shop"},
+                       headers=workspace.headers)  # fmt: skip
+    path = "/hooks/shops/" + shop["webhook_url"].rsplit("/", 1)[1]
+    customer = {"id": 5550001, "email": person.email, "first_name": person.first, "last_name": person.last,
+                "phone": person.phone}  # fmt: skip
+    order = {
+        "id": 5550002,
+        "email": person.email,
+        "created_at": RECENT,
+        "currency": "USD",
+        "customer": {"first_name": person.first, "last_name": person.last, "email": person.email},
+        "billing_address": {"name": person.name, "phone": person.phone},
+        "line_items": [{"id": 1, "sku": "TEA-1", "title": "Tea", "quantity": 1, "price": "4.50"}],
+    }
+    for topic, document, status in (("customers/update", customer, "applied"), ("orders/create", order, "failed")):
+        body = json.dumps(document).encode()
+        response = await client.post(path, content=body, headers=shopify_headers(shop["secret"], body, topic, topic))
+        assert response.json()["status"] == status, response.text
