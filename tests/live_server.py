@@ -42,6 +42,9 @@ class LiveServer:
 
     def _start(self) -> None:
         env = {**os.environ, "FRONTDESK_DATABASE_URL": self.database_url}
+        # The server shares the test database with tests that run a webhook dispatcher of their own: its
+        # dispatcher would take their deliveries. Tests that need one run it (tests/browser/test_webhooks_console).
+        env["FRONTDESK_WEBHOOK_DISPATCHER"] = "false"
         if self.redis_url:
             env["FRONTDESK_REDIS_URL"] = self.redis_url
         else:

@@ -24,6 +24,7 @@ from frontdesk.complaints import pages as complaints_pages
 from frontdesk.connections import api as connections_api
 from frontdesk.connections import inbound as connections_inbound
 from frontdesk.connections import pages as connections_pages
+from frontdesk.connections.housekeeping import run_connections_housekeeping
 from frontdesk.contacts import api as contacts_api
 from frontdesk.contacts import pages as contacts_pages
 from frontdesk.contacts import personal_data
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
         if settings.analytics_refresh_hours > 0:
             refresh = run_analytics_refresh(app.state.session_factory, settings.analytics_refresh_hours)
             background.append(asyncio.create_task(refresh))
+        background.append(asyncio.create_task(run_connections_housekeeping(app.state.session_factory)))
         if settings.webhook_dispatcher:
             background.append(asyncio.create_task(run_dispatcher(app.state.session_factory, settings)))
         if settings.smtp_url:

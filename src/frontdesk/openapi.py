@@ -22,6 +22,8 @@ from fastapi.openapi.utils import get_openapi
 from frontdesk.errors import PROBLEM_JSON
 from frontdesk.middleware import PUBLIC_PREFIXES
 
+WEBHOOK_ACKNOWLEDGED = "Any 2xx answer acknowledges the delivery; anything else (or no answer in time) is retried"
+
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 PROBLEM_SCHEMAS: dict[str, Any] = {
@@ -112,8 +114,14 @@ def install_openapi(app: FastAPI) -> None:
                 version=app.version,
                 description=app.description,
                 routes=app.routes,
+                webhooks=app.webhooks.routes,
                 servers=app.servers,
             )
+            for path_item in document.get("webhooks", {}).values():
+                for operation in path_item.values():
+                    # A webhook is a request Frontdesk sends: FastAPI's own 422 (a schema the document drops)
+                    # describes nothing; the receiver's 2xx is what counts.
+                    operation["responses"] = {"200": {"description": WEBHOOK_ACKNOWLEDGED}}
             app.openapi_schema = with_problem_responses(document)
         return app.openapi_schema
 

@@ -1,8 +1,10 @@
 """An admin connects a webhook endpoint in Chromium and watches a delivery appear in its log, through the real
-`frontdesk serve` (its dispatcher) and a real local receiver."""
+`frontdesk serve`, a dispatcher as `serve` runs it, and a real local receiver."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from standardwebhooks.webhooks import Webhook
 
 from frontdesk.db import create_session_factory
+from frontdesk.settings import Settings
 from frontdesk.webhooks import events
+from frontdesk.webhooks.dispatcher import Dispatcher
 from frontdesk.webhooks.service import list_endpoints
 from tests.browser.test_console import VIEWPORTS, _fits_the_screen, _sign_in
 from tests.factories import WorkspaceHandle, make_workspace
@@ -42,11 +46,16 @@ async def test_admin_adds_an_endpoint_and_watches_a_delivery_arrive(
     artifacts_dir: Path,
     screen: str,
     database: object,
+    engine: AsyncEngine,
+    settings: Settings,
 ) -> None:
     backend = getattr(database, "backend", "db")
     hook_url = receiver.ok(f"/hooks/{screen}")
     context = await browser.new_context(viewport=VIEWPORTS[screen])  # type: ignore[arg-type]
     page = await context.new_page()
+    # The live server's own dispatcher is off (tests/live_server.py): this one runs its loop meanwhile.
+    dispatcher = Dispatcher(create_session_factory(engine), settings)
+    delivering = asyncio.create_task(dispatcher.run())
     csp_errors: list[str] = []
     page.on("console", lambda message: csp_errors.append(message.text) if "Content Security" in message.text else None)
     try:
@@ -118,4 +127,8 @@ async def test_admin_adds_an_endpoint_and_watches_a_delivery_arrive(
         assert await _fits_the_screen(page), wide
         assert csp_errors == []
     finally:
+        delivering.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await delivering
+        await dispatcher.aclose()
         await context.close()

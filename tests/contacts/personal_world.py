@@ -426,10 +426,12 @@ async def _webhooks(client: httpx.AsyncClient, workspace: WorkspaceHandle, perso
                 request_headers={"webhook-id": event.message_id, "content-type": "application/json"},
                 status_code=200,
                 latency_ms=12,
-                response_body="ok",
+                response_body=f'{{"received": "{person.name} <{person.email}>"}}',  # a receiver that echoes
             )
         )
         await session.commit()
+
+
 async def _shop_deliveries(client: httpx.AsyncClient, workspace: WorkspaceHandle, person: Person) -> None:
     """A Shopify connection that delivered the person as a customer (applied: the delivery knows them) and an
     order of theirs in another currency (failed: only the payload names them). Neither adds an order, so the

@@ -32,13 +32,6 @@ NO_PERSONAL_DATA = {
     "macros",  # the workspace's one-click actions (reply templates, tags, statuses)
     "invitation_rules",  # proactive-chat rules: conditions and a team's message
     "conversation_reads",  # how far each agent has read each conversation (agent ids and numbers)
-    # Connections (issue 15): filled by personal_world once the shop and webhook paths exist.
-    "shop_connections",
-    "inbound_deliveries",
-    "webhook_endpoints",
-    "webhook_events",
-    "webhook_deliveries",
-    "webhook_attempts",
 }
 
 

@@ -15,10 +15,11 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from frontdesk.db import create_session_factory, utcnow
 from frontdesk.errors import Conflict, NotFound
 from frontdesk.settings import Settings
-from frontdesk.webhooks.dispatcher import Dispatcher, resend_delivery
+from frontdesk.webhooks.dispatcher import Dispatcher
 from frontdesk.webhooks.housekeeping import purge_old_deliveries
 from frontdesk.webhooks.http import RESPONSE_EXCERPT_BYTES
 from frontdesk.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from frontdesk.webhooks.service import resend_delivery
 from frontdesk.workspaces.models import AuditEntry
 from tests.factories import WorkspaceHandle
 from tests.webhooks.receiver import HUGE_BYTES, Receiver, add_endpoint, new_secret, queue_events
@@ -411,7 +412,7 @@ async def test_old_finished_deliveries_and_their_events_are_deleted(
     assert await attempts(engine) == []
 
 
-async def test_a_resend_makes_one_manual_attempt_now(
+async def test_a_resend_is_sent_again_with_the_same_webhook_id(
     engine: AsyncEngine,
     settings: Settings,
     workspace: WorkspaceHandle,
@@ -422,24 +423,28 @@ async def test_a_resend_makes_one_manual_attempt_now(
     endpoint = await add_endpoint(engine, workspace.id, url)
     await queue_events(engine, workspace.id)
     sender = dispatcher(engine, settings)
+    factory = create_session_factory(engine)
     try:
         await sender.deliver_due()
+        [delivery] = await deliveries(engine)
+        assert delivery.status == "pending" and delivery.next_attempt_at > utcnow()  # its retry is later
+        async with factory() as session:
+            with pytest.raises(NotFound):
+                await resend_delivery(session=session, workspace_id=other_workspace.id, delivery_id=delivery.id,
+                                      actor="test")  # fmt: skip
+            await resend_delivery(session=session, workspace_id=workspace.id, delivery_id=delivery.id, actor="test")
+            await session.commit()
+        assert await sender.deliver_due() == 1  # due now, not at its scheduled retry
     finally:
         await sender.aclose()
-    [delivery] = await deliveries(engine)
-    factory = create_session_factory(engine)
-    with pytest.raises(NotFound):
-        await resend_delivery(factory, settings, workspace_id=other_workspace.id, delivery_id=delivery.id)
-    outcome = await resend_delivery(factory, settings, workspace_id=workspace.id, delivery_id=delivery.id)
-    assert outcome.ok and outcome.status_code == 200
     first, second = receiver.received("/resend")
     assert first.headers["webhook-id"] == second.headers["webhook-id"]
     Webhook(endpoint.secret).verify(second.body, second.headers)
-    assert [(a.status_code, a.manual) for a in await attempts(engine)] == [(500, False), (200, True)]
+    assert [a.status_code for a in await attempts(engine)] == [500, 200]
     [delivery] = await deliveries(engine)
     assert (delivery.status, delivery.attempts) == ("succeeded", 2)
     async with factory() as session:
         await session.execute(update(WebhookEndpoint).values(enabled=False))
         await session.commit()
-    with pytest.raises(Conflict, match="paused"):
-        await resend_delivery(factory, settings, workspace_id=workspace.id, delivery_id=delivery.id)
+        with pytest.raises(Conflict, match="paused"):
+            await resend_delivery(session=session, workspace_id=workspace.id, delivery_id=delivery.id, actor="test")

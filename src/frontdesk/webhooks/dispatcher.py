@@ -21,7 +21,6 @@ A process that dies mid-attempt leaves its leases to expire; another process the
 A commit that queued deliveries wakes the local dispatcher at once; other processes' commits are found by
 polling every ``webhook_poll_seconds``.
 
-``resend_delivery`` is the log's "resend": one attempt now, outside the schedule, logged as manual.
 
 No e-mail is sent when an endpoint is disabled: the mail outbox keeps one e-mail per purpose and subject
 (a second disabling of the same endpoint could not be announced) and is built for messages to contacts.
@@ -36,7 +35,7 @@ import random
 import secrets
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -44,7 +43,6 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.db import utcnow
-from frontdesk.errors import Conflict, NotFound
 from frontdesk.scheduling.service import PROCESS_NAME, run_every
 from frontdesk.settings import Settings
 from frontdesk.webhooks.events import on_commit_wake
@@ -103,7 +101,6 @@ class Done:
     outcome: Outcome
     request_headers: dict[str, str]
     attempted_at: datetime
-    manual: bool = False  # asked for by a person (a resend), not the retry schedule
 
 
 async def read_jobs(session: AsyncSession, ids: Sequence[int]) -> tuple[list[Job], dict[int, str]]:
@@ -316,7 +313,6 @@ class Dispatcher:
                         "latency_ms": done.outcome.latency_ms,
                         "error": done.outcome.error,
                         "response_body": done.outcome.response_body,
-                        "manual": done.manual,
                     }
                     for done in finished
                 ],
@@ -514,42 +510,6 @@ class Dispatcher:
 
     async def aclose(self) -> None:
         await self.sender.aclose()
-
-
-async def resend_delivery(
-    session_factory: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    *,
-    workspace_id: int,
-    delivery_id: int,
-    now: Callable[[], datetime] = utcnow,
-) -> Outcome:
-    """Send one delivery again now, at a person's request (the log's "resend"): one attempt, logged as manual.
-
-    The request is made outside any transaction, like the dispatcher's. Success marks the delivery succeeded;
-    a failure counts like any failed attempt (retried while within 3 days of the delivery's creation, else
-    failed). ``NotFound`` for another workspace's delivery; ``Conflict`` while the endpoint is paused or disabled
-    or the delivery is being sent by a dispatcher right now.
-    """
-    async with session_factory() as session:
-        delivery = await session.get(WebhookDelivery, delivery_id)
-        if delivery is None or delivery.workspace_id != workspace_id:
-            raise NotFound("no such webhook delivery", field="delivery_id")
-        if delivery.lease_until is not None and delivery.lease_until > now():
-            raise Conflict("this delivery is being sent right now; try again in a moment", field="delivery_id")
-        jobs, switched_off = await read_jobs(session, [delivery_id])
-    if not jobs:
-        raise Conflict(
-            switched_off.get(delivery_id, "the endpoint is switched off").replace("not sent: ", "cannot resend: "),
-            field="delivery_id",
-        )
-    dispatcher = Dispatcher(session_factory, settings, now=now)
-    try:
-        done = replace(await dispatcher.attempt(jobs[0]), manual=True)
-        await dispatcher.record([done])
-    finally:
-        await dispatcher.aclose()
-    return done.outcome
 
 
 async def run_dispatcher(session_factory: async_sessionmaker[AsyncSession], settings: Settings) -> None:

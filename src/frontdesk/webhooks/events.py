@@ -133,6 +133,11 @@ async def emit_many(session: AsyncSession, *, workspace_id: int, event_type: str
             for endpoint_id in endpoints
         ],
     )
+    mark_queued(session)
+
+
+def mark_queued(session: AsyncSession) -> None:
+    """Wake this process's dispatcher after the session commits (something is due now)."""
     session.info[_QUEUED] = True
 
 

@@ -12,7 +12,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db import Base, BigIntId, UTCDateTime, utcnow
@@ -112,5 +112,3 @@ class WebhookAttempt(Base):
     latency_ms: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(500), default=None)
     response_body: Mapped[str | None] = mapped_column(Text, default=None)
-    # A resend asked for by a person, not the retry schedule.
-    manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -12,10 +12,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field, create_model
 
-from frontdesk.openapi import with_problem_responses
 from frontdesk.webhooks.events import EVENT_TYPES
 from frontdesk.webhooks.payloads import PAYLOAD_MODELS
 
@@ -54,9 +52,6 @@ DESCRIPTION = (
 )
 
 
-ACKNOWLEDGED = "Any 2xx answer acknowledges the delivery; anything else is retried"
-
-
 def _camel(event_type: str) -> str:
     return "".join(part.capitalize() for part in event_type.replace("_", ".").split(".")) + "Event"
 
@@ -76,7 +71,7 @@ def envelope_model(event_type: str) -> type[BaseModel]:
 
 
 def install_webhook_docs(app: FastAPI) -> None:
-    """Declare every event type in ``app.webhooks`` and serve a document that includes them."""
+    """Declare every event type in ``app.webhooks``: frontdesk.openapi puts them in the document's webhooks section."""
     for event_type, meaning in EVENT_TYPES.items():
         body_model = envelope_model(event_type)
 
@@ -95,24 +90,3 @@ def install_webhook_docs(app: FastAPI) -> None:
             tags=["webhooks"],
             openapi_extra={"parameters": HEADERS},
         )
-
-    def openapi() -> dict[str, Any]:
-        # The API's document (frontdesk.openapi) with the webhooks section added in the same pass, so models
-        # shared by operations and payloads get one name in components.
-        if app.openapi_schema is None:
-            document = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-                webhooks=app.webhooks.routes,
-                servers=app.servers,
-            )
-            for path_item in document.get("webhooks", {}).values():
-                for operation in path_item.values():
-                    # What the receiver answers: FastAPI's own 422 (a schema the document drops) does not apply.
-                    operation["responses"] = {"200": {"description": ACKNOWLEDGED}}
-            app.openapi_schema = with_problem_responses(document)
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.models import Contact
 from frontdesk.contacts.personal_data import PersonalDataOwner, register
-from frontdesk.webhooks.models import WebhookEvent
+from frontdesk.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEvent
 
 
 async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
@@ -45,6 +45,11 @@ async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:
         await session.execute(
             update(WebhookEvent).where(WebhookEvent.id == event_id).values(payload=emptied, contact_id=None)
         )
+    # A receiver may have echoed the body back: the log's response excerpts of those deliveries go too.
+    deliveries = select(WebhookDelivery.id).where(WebhookDelivery.event_id.in_([row[0] for row in events]))
+    await session.execute(
+        update(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)).values(response_body=None)
+    )
     return {"webhook_events_emptied": len(events)}
 
 

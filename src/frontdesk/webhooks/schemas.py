@@ -108,7 +108,6 @@ class WebhookAttemptRead(BaseModel):
     latency_ms: int
     error: str | None
     response_body: str | None = Field(description="The start of the response body (cut short)")
-    manual: bool = Field(description="A resend asked for by a person rather than the retry schedule")
 
 
 class WebhookDeliveryDetail(WebhookDeliveryRead):

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.service import decode_cursor, encode_cursor
 from frontdesk.db import utcnow
-from frontdesk.errors import InvalidInput, NotFound
+from frontdesk.errors import Conflict, InvalidInput, NotFound
 from frontdesk.webhooks import events
 from frontdesk.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from frontdesk.webhooks.targets import resolve_target
@@ -325,6 +325,10 @@ async def resend_delivery(*, session: AsyncSession, workspace_id: int, delivery_
     """Queue the delivery again at once (whatever its outcome); the dispatcher sends it with the same
     ``webhook-id``, so a receiver that already has it can tell. The attempts so far stay counted."""
     delivery = await _delivery(session, workspace_id, delivery_id)
+    endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id)
+    if endpoint is not None and (not endpoint.enabled or endpoint.disabled_at is not None):
+        state = "paused" if not endpoint.enabled else "disabled"
+        raise Conflict(f"the endpoint is {state}: resume it first", field="delivery_id")
     delivery.status = DeliveryStatus.pending.value
     delivery.next_attempt_at = utcnow()
     delivery.finished_at = None
@@ -333,5 +337,5 @@ async def resend_delivery(*, session: AsyncSession, workspace_id: int, delivery_
     _audit(session, workspace_id, "webhook_delivery.resent", delivery.id, actor, endpoint_id=delivery.endpoint_id)
     await session.flush()
     # Wake this process's dispatcher after the commit, as a newly queued event does (no wait for its poll).
-    session.info[events._QUEUED] = True
+    events.mark_queued(session)
     return delivery

@@ -195,7 +195,6 @@ def upgrade() -> None:
         sa.Column("latency_ms", sa.Integer(), nullable=False),
         sa.Column("error", sa.String(length=500), nullable=True),
         sa.Column("response_body", sa.Text(), nullable=True),
-        sa.Column("manual", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.ForeignKeyConstraint(
             ["delivery_id"],
             ["webhook_deliveries.id"],
