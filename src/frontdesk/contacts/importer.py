@@ -29,6 +29,7 @@ from frontdesk.contacts.models import (
 from frontdesk.contacts.owners import OwnersByEmail, owners_by_email
 from frontdesk.contacts.schemas import ContactCreate, ImportReport, ImportRowError
 from frontdesk.contacts.service import (
+    emit_contacts,
     DERIVED_FIELDS,
     LIST_FIELDS,
     MAX_PAGE_SIZE,
@@ -279,6 +280,7 @@ async def _write_batch(session: AsyncSession, workspace_id: int, batch: _Batch, 
     for model, rows in ((ContactEmail, emails), (ContactPhone, phones), (ContactTag, tags), (ContactEvent, events)):
         if rows:
             await session.execute(insert(table_of(model)), rows)
+    await emit_contacts(session=session, workspace_id=workspace_id, event_type="contact.created", contact_ids=ids)
     return len(ids)
 
 

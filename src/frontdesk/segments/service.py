@@ -16,7 +16,7 @@ from frontdesk.commerce.models import ProductRange
 from frontdesk.contacts import importer as contacts_importer
 from frontdesk.contacts.models import Contact, ContactEvent
 from frontdesk.contacts.owners import OWNER_CHANGED, get_owner, owner_label
-from frontdesk.contacts.service import ContactFilters, decode_cursor, encode_cursor
+from frontdesk.contacts.service import ContactFilters, decode_cursor, emit_contacts, encode_cursor
 from frontdesk.csvsafe import format_row
 from frontdesk.db import utcnow
 from frontdesk.errors import Conflict, InvalidInput, NotFound
@@ -25,6 +25,7 @@ from frontdesk.segments.compiler import Context, contacts_matching
 from frontdesk.segments.models import Segment
 from frontdesk.segments.rules import Rule, RuleError, from_json, parse, to_json, to_text
 from frontdesk.segments.schemas import RuleInput, SegmentCreate, SegmentRead, SegmentUpdate
+from frontdesk.webhooks import payloads
 
 EU_COUNTRIES = ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
                 "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK")  # fmt: skip
@@ -264,6 +265,9 @@ async def do_set_owner_of_members(
         literal(data, JSON()),
         literal(now, ContactEvent.created_at.type),
     )
+    # The changing contacts are listed only when an endpoint wants their contact.updated events.
+    notify = await payloads.subscribed(session, workspace_id=ctx.workspace_id, event_type="contact.updated")
+    changed = list((await session.scalars(targets.with_only_columns(Contact.id))).all()) if notify else []
     await session.execute(
         insert(ContactEvent).from_select(["workspace_id", "contact_id", "kind", "actor", "data", "created_at"], events)
     )
@@ -273,4 +277,8 @@ async def do_set_owner_of_members(
         .values(owner_id=owner_id, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+    if changed:
+        await emit_contacts(
+            session=session, workspace_id=ctx.workspace_id, event_type="contact.updated", contact_ids=changed
+        )
     return int(result.rowcount)  # type: ignore[attr-defined]
