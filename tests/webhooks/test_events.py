@@ -221,7 +221,7 @@ async def _complaint_resolved(w: World) -> tuple[Action, int | None]:
 async def _task_created(w: World) -> tuple[Action, int | None]:
     contact_id = await w.workspace.contact(name="Ann")
     body = {"contact_id": contact_id, "title": "Call Ann", "due_at": RECENT}
-    return lambda: w.post("/api/v1/tasks", json=body), contact_id
+    return lambda: w.post("/api/v1/success/tasks", json=body), contact_id
 
 
 TRIGGERS: dict[str, Trigger] = {
