@@ -281,7 +281,9 @@ async def test_contact_payloads_are_what_the_api_returns(
 ) -> None:
     await subscribe(engine, workspace.id, ["contact.created"])
     created = await client.post(
-        "/api/v1/contacts", json={"name": "Ann", "emails": ["ann@example.com"], "tags": ["vip"]}, headers=workspace.headers
+        "/api/v1/contacts",
+        json={"name": "Ann", "emails": ["ann@example.com"], "tags": ["vip"]},
+        headers=workspace.headers,
     )
     (row,) = await events_since(engine, 0, "contact.created")
     read = (await client.get(f"/api/v1/contacts/{created.json()['id']}", headers=workspace.headers)).json()
@@ -424,6 +426,8 @@ async def test_internal_notes_are_not_message_events(
     await subscribe(engine, workspace.id, ["message.created"])
     mark = await last_event_id(engine)
     note = {"body": "internal", "client_id": "n-1", "kind": "note"}
-    response = await client.post(f"/api/v1/conversations/{conversation_id}/messages", json=note, headers=workspace.headers)
+    response = await client.post(
+        f"/api/v1/conversations/{conversation_id}/messages", json=note, headers=workspace.headers
+    )
     assert response.status_code in (200, 201), response.text
     assert await events_since(engine, mark) == []

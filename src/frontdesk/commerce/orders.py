@@ -31,10 +31,10 @@ from frontdesk.contacts.models import (
     ContactRelationship,
     RelationshipKind,
 )
+from frontdesk.contacts.service import emit_contacts
 from frontdesk.contacts.validation import email_key, normalize_email
 from frontdesk.db import MAX_ID, bulk_insert, bulk_insert_with_ids, in_values, insert_missing, utcnow
 from frontdesk.errors import FieldError
-from frontdesk.contacts.service import emit_contacts
 from frontdesk.referrals.service import attribute_referred_visitors_orders
 from frontdesk.webhooks import events, payloads
 

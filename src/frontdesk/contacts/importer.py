@@ -29,7 +29,6 @@ from frontdesk.contacts.models import (
 from frontdesk.contacts.owners import OwnersByEmail, owners_by_email
 from frontdesk.contacts.schemas import ContactCreate, ImportReport, ImportRowError
 from frontdesk.contacts.service import (
-    emit_contacts,
     DERIVED_FIELDS,
     LIST_FIELDS,
     MAX_PAGE_SIZE,
@@ -37,6 +36,7 @@ from frontdesk.contacts.service import (
     ContactFilters,
     attribute_definitions_by_key,
     check_attributes,
+    emit_contacts,
     list_contacts,
 )
 from frontdesk.contacts.validation import email_key

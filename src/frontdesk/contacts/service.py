@@ -417,7 +417,11 @@ async def do_update_contact(
 
 
 async def emit_contacts(
-    *, session: AsyncSession, workspace_id: int, event_type: str, contacts: list[Contact] | None = None,
+    *,
+    session: AsyncSession,
+    workspace_id: int,
+    event_type: str,
+    contacts: list[Contact] | None = None,
     contact_ids: list[int] | None = None,
 ) -> None:
     """Queue ``event_type`` (contact.created / contact.updated) for each contact, its data what the API returns

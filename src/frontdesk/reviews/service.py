@@ -18,7 +18,6 @@ from frontdesk.feedback.links import InvalidLink, read_link, sign_link
 from frontdesk.feedback.sentiment import sentiment
 from frontdesk.feedback.text import as_html, plain_text
 from frontdesk.reviews.models import Review, ReviewStatus
-from frontdesk.webhooks import events, payloads
 from frontdesk.reviews.schemas import (
     PublicProduct,
     PublicReview,
@@ -28,6 +27,7 @@ from frontdesk.reviews.schemas import (
     ReviewRead,
     ReviewWrite,
 )
+from frontdesk.webhooks import events, payloads
 
 LINK_PURPOSE = "review"
 LINK_VALID_FOR = timedelta(days=90)

@@ -30,7 +30,6 @@ from frontdesk.segments.models import Segment
 from frontdesk.segments.rules import Rule, parse
 from frontdesk.segments.schemas import SegmentRead
 from frontdesk.surveys.models import Survey, SurveyRecipient, SurveyStatus
-from frontdesk.webhooks import events, payloads
 from frontdesk.surveys.schemas import (
     AnswerCreate,
     AnswerRead,
@@ -42,6 +41,7 @@ from frontdesk.surveys.schemas import (
     SurveyCreate,
     SurveyRead,
 )
+from frontdesk.webhooks import events, payloads
 from frontdesk.workspaces.models import Workspace
 
 LINK_PURPOSE = "survey"
