@@ -431,3 +431,48 @@ async def test_internal_notes_are_not_message_events(
     )
     assert response.status_code in (200, 201), response.text
     assert await events_since(engine, mark) == []
+
+
+async def test_playbook_tasks_emit_task_created_per_task(workspace: WorkspaceHandle, engine: AsyncEngine) -> None:
+    from frontdesk.success.playbooks import do_create_playbook, run_playbooks
+    from frontdesk.success.schemas import PlaybookCreate
+
+    await workspace.product("TEA-1")
+    buyers = [await workspace.contact(name=name) for name in ("Ann", "Bob")]
+    for n, contact_id in enumerate(buyers):
+        await workspace.order(f"O-{n}", contact_id, "TEA-1", ordered_at=RECENT)
+    await subscribe(engine, workspace.id, ["task.created"])
+    async with create_session_factory(engine)() as session:
+        data = PlaybookCreate.model_validate({"name": "Welcome", "rule": "orders >= 1", "task_title": "Call them"})
+        await do_create_playbook(session=session, workspace_id=workspace.id, data=data)
+        assert await run_playbooks(session=session, workspace_id=workspace.id) == 2
+        await session.commit()
+    emitted = await events_since(engine, 0, "task.created")
+    assert sorted(e.contact_id for e in emitted) == sorted(buyers)  # type: ignore[type-var]
+    assert {e.payload["data"]["title"] for e in emitted} == {"Call them"}
+
+
+async def test_a_chat_visitor_who_becomes_a_contact_emits_contact_created(
+    workspace: WorkspaceHandle, engine: AsyncEngine
+) -> None:
+    await subscribe(engine, workspace.id, ["contact.created", "conversation.created", "message.created"])
+    conversation_id = await workspace.conversation("Hi there")
+    types = [e.event_type for e in await events_since(engine, 0)]
+    assert types == ["contact.created", "conversation.created", "message.created"]
+    (conversation,) = await events_since(engine, 0, "conversation.created")
+    assert conversation.payload["data"]["id"] == conversation_id
+
+
+async def test_erasing_a_contact_empties_the_events_about_them_but_sends_the_notice(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle, engine: AsyncEngine
+) -> None:
+    await subscribe(engine, workspace.id)
+    created = await client.post(
+        "/api/v1/contacts", json={"name": "Erin", "emails": ["erin@example.com"]}, headers=workspace.headers
+    )
+    contact_id = created.json()["id"]
+    assert (await client.delete(f"/api/v1/contacts/{contact_id}", headers=workspace.headers)).status_code == 204
+    rows = await events_since(engine, 0)
+    assert [e.event_type for e in rows] == ["contact.created", "contact.erased"]
+    assert "erin" not in str([e.payload for e in rows]).lower()
+    assert rows[1].payload["data"] == {"contact_id": contact_id}
