@@ -37,6 +37,8 @@ from frontdesk.commerce.models import (
 )
 from frontdesk.contacts.models import Contact, Stage
 from frontdesk.db import Base, UTCDateTime, bulk_insert, in_values, utcnow
+from frontdesk.webhooks import events
+from frontdesk.webhooks.payloads import LifecycleChanged
 
 CHUNK = 50_000  # contacts per refresh statement (one bound parameter carries them all)
 WHOLE_WORKSPACE_FROM = 10_000  # customers refreshed at once from which a whole-workspace pass may be cheaper
@@ -230,6 +232,20 @@ async def _refresh(
         if (before := stage_before.get(contact_id, Lifecycle.prospect.value)) != stage
     ]
     await bulk_insert(session, CHANGES, ("workspace_id", "contact_id", "from_stage", "to_stage", "changed_at"), history)
+    await events.emit_many(
+        session,
+        workspace_id=workspace_id,
+        event_type="lifecycle.changed",
+        events=[
+            events.Emitted(
+                LifecycleChanged(contact_id=contact_id, from_stage=before, to_stage=stage, changed_at=at).model_dump(
+                    mode="json"
+                ),
+                contact_id,
+            )
+            for _, contact_id, before, stage, at in history
+        ],
+    )
     await _sync_registry_stage(session, workspace_id, ids)
     return len(history)
 

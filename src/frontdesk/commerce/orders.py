@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.commerce import service as commerce_service
 from frontdesk.commerce.figures import LINES, ORDERS, get_commerce_settings, refresh_customers
 from frontdesk.commerce.models import BuyerClass, Order, Product
 from frontdesk.commerce.records import OrderRecord
@@ -30,10 +31,12 @@ from frontdesk.contacts.models import (
     ContactRelationship,
     RelationshipKind,
 )
+from frontdesk.contacts.service import emit_contacts
 from frontdesk.contacts.validation import email_key, normalize_email
 from frontdesk.db import MAX_ID, bulk_insert, bulk_insert_with_ids, in_values, insert_missing, utcnow
 from frontdesk.errors import FieldError
 from frontdesk.referrals.service import attribute_referred_visitors_orders
+from frontdesk.webhooks import events, payloads
 
 # Columns in the order of the tuples written: not the CSV columns of records.ORDER_COLUMNS.
 STORED_ORDER_COLUMNS = ("workspace_id", "external_id", "buyer_id", "recipient_id", "channel", "status", "currency",
@@ -48,6 +51,7 @@ class BatchOutcome:
     errors: dict[int, FieldError] = field(default_factory=dict)  # position in the batch -> first problem
     order_ids: dict[str, int] = field(default_factory=dict)  # external id -> order id, for every good order
     buyers: set[int] = field(default_factory=set)  # whose figures the batch changed
+    new_contacts: list[int] = field(default_factory=list)  # made from an unknown buyer or recipient address
 
 
 @dataclass(slots=True)
@@ -75,7 +79,11 @@ async def _contacts_by_id(session: AsyncSession, workspace_id: int, ids: Sequenc
 
 
 async def _contacts_by_email(
-    session: AsyncSession, workspace_id: int, addresses: dict[str, tuple[str, str | None]], actor: str
+    session: AsyncSession,
+    workspace_id: int,
+    addresses: dict[str, tuple[str, str | None]],
+    actor: str,
+    created: list[int],
 ) -> dict[str, int]:
     """Contact ids by normalised e-mail key; unknown addresses become new contacts (prospects until they buy)."""
     keys = list(addresses)
@@ -130,6 +138,7 @@ async def _contacts_by_email(
             ],
         )
         found.update(zip(missing, ids, strict=True))
+        created.extend(ids)
     return found
 
 
@@ -207,6 +216,7 @@ async def write_orders(
         workspace_id,
         {key: addresses[key] for (position, _), key in email_keys.items() if position not in errors},
         actor,
+        outcome.new_contacts,
     )
     known.update(await _contacts_by_id(session, workspace_id, sorted(set(by_email.values()) - set(known))))
 
@@ -316,4 +326,23 @@ async def write_orders(
     outcome.buyers = touched
     if refresh and touched:
         await refresh_customers(session=session, workspace_id=workspace_id, contact_ids=touched, now=now)
+    await emit_contacts(
+        session=session, workspace_id=workspace_id, event_type="contact.created", contact_ids=outcome.new_contacts
+    )
+    if new_orders:
+        await _emit_orders(session, workspace_id, list(order_ids.values()))
     return outcome
+
+
+async def _emit_orders(session: AsyncSession, workspace_id: int, order_ids: list[int]) -> None:
+    """order.created for the orders stored now (not for status changes of stored ones), as the API reads them."""
+    if not await payloads.subscribed(session, workspace_id=workspace_id, event_type="order.created"):
+        return
+    orders = list((await session.scalars(select(Order).where(Order.id.in_(order_ids)).order_by(Order.id))).all())
+    reads = await commerce_service.to_reads(session=session, orders=orders)
+    await events.emit_many(
+        session,
+        workspace_id=workspace_id,
+        event_type="order.created",
+        events=[events.Emitted(read.model_dump(mode="json"), read.buyer_id) for read in reads],
+    )

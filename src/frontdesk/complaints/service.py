@@ -30,6 +30,7 @@ from frontdesk.feedback.service import get_feedback_settings
 from frontdesk.reports.feedback_counts import ComplaintCounts, between, complaint_counts
 from frontdesk.reviews.models import Review
 from frontdesk.surveys.models import SurveyRecipient
+from frontdesk.webhooks import events, payloads
 from frontdesk.workspaces.models import Agent
 
 MAX_PAGE_SIZE = 200
@@ -137,7 +138,20 @@ async def do_raise_complaint(
     await session.flush()
     _event(session, complaint, "raised", actor, source=source.value)
     await _timeline(session, complaint, "complaint_raised", actor)
+    await _emit(session, complaint, "complaint.created")
     return complaint
+
+
+async def _emit(session: AsyncSession, complaint: Complaint, event_type: str) -> None:
+    if await payloads.subscribed(session, workspace_id=complaint.workspace_id, event_type=event_type):
+        (read,) = await to_reads(session=session, complaints=[complaint])
+        await events.emit(
+            session,
+            workspace_id=complaint.workspace_id,
+            event_type=event_type,
+            data=read.model_dump(mode="json"),
+            contact_id=complaint.contact_id,
+        )
 
 
 async def get_complaint(*, session: AsyncSession, workspace_id: int, complaint_id: int) -> Complaint:
@@ -179,6 +193,8 @@ async def do_update_complaint(
         await _timeline(session, complaint, "complaint_resolved" if is_resolved else "complaint_reopened", actor)
     _event(session, complaint, "changed", actor, changes=changed)
     await session.flush()
+    if is_resolved and not was_resolved:
+        await _emit(session, complaint, "complaint.resolved")
     return complaint
 
 

@@ -51,7 +51,12 @@ async def do_add_tag(*, session: AsyncSession, contacts: list[Contact], tag: str
 
 async def do_set_owner(*, session: AsyncSession, contacts: list[Contact], owner_id: int | None, actor: str) -> int:
     """Give each contact to ``owner_id`` (None: to nobody); how many changed owner."""
-    changed = 0
+    changed: list[Contact] = []
     for contact in contacts:
-        changed += await owners.do_set_owner(session=session, contact=contact, owner_id=owner_id, actor=actor)
-    return changed
+        if await owners.do_set_owner(session=session, contact=contact, owner_id=owner_id, actor=actor):
+            changed.append(contact)
+    if changed:
+        await service.emit_contacts(
+            session=session, workspace_id=changed[0].workspace_id, event_type="contact.updated", contacts=changed
+        )
+    return len(changed)

@@ -36,6 +36,7 @@ from frontdesk.contacts.service import (
     ContactFilters,
     attribute_definitions_by_key,
     check_attributes,
+    emit_contacts,
     list_contacts,
 )
 from frontdesk.contacts.validation import email_key
@@ -279,6 +280,7 @@ async def _write_batch(session: AsyncSession, workspace_id: int, batch: _Batch, 
     for model, rows in ((ContactEmail, emails), (ContactPhone, phones), (ContactTag, tags), (ContactEvent, events)):
         if rows:
             await session.execute(insert(table_of(model)), rows)
+    await emit_contacts(session=session, workspace_id=workspace_id, event_type="contact.created", contact_ids=ids)
     return len(ids)
 
 

@@ -22,6 +22,8 @@ from frontdesk.contacts.service import SCALAR_FIELDS, apply_write, snapshot, to_
 from frontdesk.contacts.timeline import record_event
 from frontdesk.db import Base
 from frontdesk.errors import InvalidInput, errors_from_pydantic
+from frontdesk.webhooks import events
+from frontdesk.webhooks.payloads import ContactMerged
 from frontdesk.workspaces.models import AuditEntry
 
 ORGANISATION_ONLY = {"vat_number", "eori_number", "is_reseller"}
@@ -121,6 +123,13 @@ async def do_merge_contacts(*, session: AsyncSession, target: Contact, duplicate
         )
     )
     await session.execute(delete(Contact).where(Contact.id == duplicate.id))
+    await events.emit(
+        session,
+        workspace_id=target.workspace_id,
+        event_type="contact.merged",
+        data=ContactMerged(contact_id=target.id, merged_contact_id=duplicate.id).model_dump(mode="json"),
+        contact_id=target.id,
+    )
     session.expunge(duplicate)
     await session.flush()
     return target

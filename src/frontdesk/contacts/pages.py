@@ -240,7 +240,12 @@ async def set_owner(request: Request, contact_id: PathId, session: DbSession, us
         error = FieldError("owner_id", "choose an agent from the list")
     else:
         try:
-            await owners.do_set_owner(session=session, contact=contact, owner_id=owner_id, actor=user.principal.label)
+            if await owners.do_set_owner(
+                session=session, contact=contact, owner_id=owner_id, actor=user.principal.label
+            ):
+                await service.emit_contacts(
+                    session=session, workspace_id=contact.workspace_id, event_type="contact.updated", contacts=[contact]
+                )
         except DomainError as exc:
             error = exc.errors[0] if exc.errors else FieldError("owner_id", exc.detail)
     if error is not None:

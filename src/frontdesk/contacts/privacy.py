@@ -20,6 +20,8 @@ from frontdesk.contacts.models import (
 from frontdesk.contacts.service import to_read
 from frontdesk.contacts.timeline import relationships_of
 from frontdesk.db import Base, utcnow
+from frontdesk.webhooks import events
+from frontdesk.webhooks.payloads import ContactErased
 from frontdesk.workspaces.models import AuditEntry
 
 
@@ -133,6 +135,14 @@ async def do_erase_contact(*, session: AsyncSession, contact: Contact, actor: st
     session.add(entry)
     # The foreign keys cascade: emails, phones, tags, notes, events and relationships go with the row.
     await session.execute(delete(Contact).where(Contact.id == contact.id))
+    # After the domains' erasure (which empties the events naming this contact), and without contact_id, so
+    # the notice itself survives: it carries the id only.
+    await events.emit(
+        session,
+        workspace_id=contact.workspace_id,
+        event_type="contact.erased",
+        data=ContactErased(contact_id=contact.id).model_dump(mode="json"),
+    )
     session.expunge(contact)
     await session.flush()
     return entry

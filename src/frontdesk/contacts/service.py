@@ -37,6 +37,7 @@ from frontdesk.contacts.timeline import record_event, relationships_of
 from frontdesk.contacts.validation import email_key
 from frontdesk.db import MAX_ID
 from frontdesk.errors import Conflict, FieldError, InvalidInput, NotFound, errors_from_pydantic
+from frontdesk.webhooks import events, payloads
 from frontdesk.workspaces.models import Agent
 
 # The contact's single-valued text fields, in the order forms and CSV files show them.
@@ -365,6 +366,7 @@ async def do_create_contact(
     session.add(contact)
     await session.flush()
     record_event(session=session, contact=contact, kind=event_kind, actor=actor)
+    await emit_contacts(session=session, workspace_id=workspace_id, event_type="contact.created", contacts=[contact])
     return contact
 
 
@@ -406,5 +408,37 @@ async def do_update_contact(
     if diff:
         record_event(session=session, contact=contact, kind="updated", actor=actor, data={"changes": diff})
     if owner_changed:
-        await do_set_owner(session=session, contact=contact, owner_id=owner_id, actor=actor)
+        owner_changed = await do_set_owner(session=session, contact=contact, owner_id=owner_id, actor=actor)
+    if diff or owner_changed:
+        await emit_contacts(
+            session=session, workspace_id=workspace_id, event_type="contact.updated", contacts=[contact]
+        )
     return contact
+
+
+async def emit_contacts(
+    *,
+    session: AsyncSession,
+    workspace_id: int,
+    event_type: str,
+    contacts: list[Contact] | None = None,
+    contact_ids: list[int] | None = None,
+) -> None:
+    """Queue ``event_type`` (contact.created / contact.updated) for each contact, its data what the API returns
+    for it. Bulk writers pass ``contact_ids``; the rows are read only when an endpoint takes the type."""
+    if not await payloads.subscribed(session, workspace_id=workspace_id, event_type=event_type):
+        return
+    if contacts is None:
+        statement = select(Contact).where(Contact.workspace_id == workspace_id, Contact.id.in_(contact_ids or []))
+        # populate_existing: a bulk UPDATE may have changed rows this session already holds.
+        statement = statement.order_by(Contact.id).execution_options(populate_existing=True)
+        contacts = list((await session.scalars(statement)).all())
+    await events.emit_many(
+        session,
+        workspace_id=workspace_id,
+        event_type=event_type,
+        events=[
+            events.Emitted((await to_read(session=session, contact=contact)).model_dump(mode="json"), contact.id)
+            for contact in contacts
+        ],
+    )

@@ -31,6 +31,7 @@ from frontdesk.db import Base, utcnow
 from frontdesk.errors import InvalidInput, NotFound
 from frontdesk.feedback.sentiment import sentiment
 from frontdesk.realtime.broker import Broker, Event
+from frontdesk.webhooks import events, payloads
 from frontdesk.workspaces.models import Agent
 
 MESSAGES: Table = Base.metadata.tables["messages"]
@@ -303,6 +304,14 @@ async def do_post_message(
     add_message_events(
         outbox, message, workspace_id=conversation.workspace_id, summary=conversation_summary(conversation)
     )
+    if kind is MessageKind.message and author_type in (AuthorType.visitor, AuthorType.agent):
+        await events.emit(
+            session,
+            workspace_id=conversation.workspace_id,
+            event_type="message.created",
+            data=MessageRead.model_validate(message).model_dump(mode="json"),
+            contact_id=conversation.contact_id,
+        )
     if reopened:
         outbox.add(
             inbox_channel(conversation.workspace_id),
@@ -332,6 +341,7 @@ async def do_change_conversation(
 ) -> Conversation:
     """Status, assignee and team changes, with a system line in the conversation for each."""
     lines: list[str] = []
+    before = (conversation.team_id, conversation.assignee_id, conversation.status)
     if "team" in changes and changes["team"] is not None:
         team = await get_team(session=session, workspace_id=conversation.workspace_id, key=changes["team"])
         if team.id != conversation.team_id:
@@ -361,10 +371,27 @@ async def do_change_conversation(
     for line in lines:
         await _system_line(session, conversation, line, outbox)
     await session.flush()
+    if (conversation.team_id, conversation.assignee_id) != before[:2]:
+        await emit_conversation(session=session, conversation=conversation, event_type="conversation.assigned")
+    resolved = ConversationStatus.resolved.value
+    if conversation.status == resolved and before[2] != resolved:
+        await emit_conversation(session=session, conversation=conversation, event_type="conversation.resolved")
     outbox.add(
         inbox_channel(conversation.workspace_id), await conversation_event(session=session, conversation=conversation)
     )
     return conversation
+
+
+async def emit_conversation(*, session: AsyncSession, conversation: Conversation, event_type: str) -> None:
+    """Queue a conversation.* event whose data is the conversation as the API reads it."""
+    if await payloads.subscribed(session, workspace_id=conversation.workspace_id, event_type=event_type):
+        await events.emit(
+            session,
+            workspace_id=conversation.workspace_id,
+            event_type=event_type,
+            data=(await to_read(session=session, conversation=conversation)).model_dump(mode="json"),
+            contact_id=conversation.contact_id,
+        )
 
 
 async def _next_seq(session: AsyncSession, conversation: Conversation, touch: datetime | None = None) -> int:

@@ -18,7 +18,7 @@ from frontdesk.contacts.merge import do_merge_contacts
 from frontdesk.contacts.models import ContactEmail
 from frontdesk.contacts.schemas import ContactCreate
 from frontdesk.contacts.service import do_create_contact, get_contact
-from frontdesk.conversations import identity, invitations, routing
+from frontdesk.conversations import identity, invitations, routing, service
 from frontdesk.conversations.models import (
     AuthorType,
     ChatSettings,
@@ -233,6 +233,7 @@ async def _open_conversation(
     )
     session.add(conversation)
     await session.flush()
+    await service.emit_conversation(session=session, conversation=conversation, event_type="conversation.created")
     return conversation
 
 

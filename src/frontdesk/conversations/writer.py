@@ -35,6 +35,7 @@ from frontdesk.conversations.service import (
 from frontdesk.db import Base, utcnow
 from frontdesk.feedback.sentiment import sentiment
 from frontdesk.realtime.broker import Broker
+from frontdesk.webhooks import events
 
 log = logging.getLogger(__name__)
 CONVERSATIONS: Table = Base.metadata.tables["conversations"]
@@ -140,6 +141,7 @@ async def write_lines(*, session: AsyncSession, lines: list[_Line], outbox: Outb
         counts[conversation_id] = counts.get(conversation_id, 0) + 1
     now = utcnow()
     created: dict[tuple[int, str], Message] = {}
+    conversations: dict[int, Any] = {}
     if counts:
         # Increment first: the row lock (PostgreSQL) or the write lock (SQLite) is ours from here to commit.
         await session.execute(
@@ -164,6 +166,7 @@ async def write_lines(*, session: AsyncSession, lines: list[_Line], outbox: Outb
                     CONVERSATIONS.c.assignee_id,
                     CONVERSATIONS.c.waiting_since,
                     CONVERSATIONS.c.created_at,
+                    CONVERSATIONS.c.contact_id,
                 ).where(CONVERSATIONS.c.id.in_(list(counts)))
             )
         ).all()
@@ -243,8 +246,24 @@ async def write_lines(*, session: AsyncSession, lines: list[_Line], outbox: Outb
             add_message_events(
                 outbox, message, workspace_id=message.workspace_id, summary=conversation_summary(conversation_obj)
             )
+    await _emit_messages(session, list(created.values()), conversations)
     found = {**stored, **created}
     return [
         MessageRead.model_validate(found[(line.conversation_id, line.client_id)]).model_dump(mode="json")
         for line in lines
     ]
+
+
+async def _emit_messages(session: AsyncSession, messages: list[Message], conversations: dict[int, Any]) -> None:
+    """message.created for the batch's new lines: one emit_many per workspace, so a workspace without webhooks
+    pays the one subscription query of this session, and nothing per line."""
+    by_workspace: dict[int, list[events.Emitted]] = {}
+    for message in messages:
+        by_workspace.setdefault(message.workspace_id, []).append(
+            events.Emitted(
+                MessageRead.model_validate(message).model_dump(mode="json"),
+                conversations[message.conversation_id].contact_id,
+            )
+        )
+    for workspace_id, emitted in by_workspace.items():
+        await events.emit_many(session, workspace_id=workspace_id, event_type="message.created", events=emitted)

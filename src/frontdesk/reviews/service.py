@@ -27,6 +27,7 @@ from frontdesk.reviews.schemas import (
     ReviewRead,
     ReviewWrite,
 )
+from frontdesk.webhooks import events, payloads
 
 LINK_PURPOSE = "review"
 LINK_VALID_FOR = timedelta(days=90)
@@ -96,6 +97,16 @@ async def do_write_review(
     review.moderated_by = review.moderated_at = None
     review.updated_at = utcnow()
     await session.flush()
+    # An edited review goes back to moderation: it is submitted again, so integrations hear of it again.
+    if await payloads.subscribed(session, workspace_id=workspace_id, event_type="review.submitted"):
+        (read,) = await to_reads(session=session, reviews=[review])
+        await events.emit(
+            session,
+            workspace_id=workspace_id,
+            event_type="review.submitted",
+            data=read.model_dump(mode="json"),
+            contact_id=contact_id,
+        )
     return review, created
 
 

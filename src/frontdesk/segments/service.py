@@ -16,7 +16,7 @@ from frontdesk.commerce.models import ProductRange
 from frontdesk.contacts import importer as contacts_importer
 from frontdesk.contacts.models import Contact, ContactEvent
 from frontdesk.contacts.owners import OWNER_CHANGED, get_owner, owner_label
-from frontdesk.contacts.service import ContactFilters, decode_cursor, encode_cursor
+from frontdesk.contacts.service import ContactFilters, decode_cursor, emit_contacts, encode_cursor
 from frontdesk.csvsafe import format_row
 from frontdesk.db import utcnow
 from frontdesk.errors import Conflict, InvalidInput, NotFound
@@ -25,6 +25,8 @@ from frontdesk.segments.compiler import Context, contacts_matching
 from frontdesk.segments.models import Segment
 from frontdesk.segments.rules import Rule, RuleError, from_json, parse, to_json, to_text
 from frontdesk.segments.schemas import RuleInput, SegmentCreate, SegmentRead, SegmentUpdate
+from frontdesk.webhooks import events, payloads
+from frontdesk.webhooks.models import WebhookEvent
 
 EU_COUNTRIES = ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
                 "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK")  # fmt: skip
@@ -264,6 +266,9 @@ async def do_set_owner_of_members(
         literal(data, JSON()),
         literal(now, ContactEvent.created_at.type),
     )
+    # The changing contacts are listed only when an endpoint wants their contact.updated events.
+    notify = await payloads.subscribed(session, workspace_id=ctx.workspace_id, event_type="contact.updated")
+    changed = list((await session.scalars(targets.with_only_columns(Contact.id))).all()) if notify else []
     await session.execute(
         insert(ContactEvent).from_select(["workspace_id", "contact_id", "kind", "actor", "data", "created_at"], events)
     )
@@ -273,4 +278,71 @@ async def do_set_owner_of_members(
         .values(owner_id=owner_id, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+    if changed:
+        await emit_contacts(
+            session=session, workspace_id=ctx.workspace_id, event_type="contact.updated", contact_ids=changed
+        )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+SEGMENT_EVENTS = ("segment.entered", "segment.left")
+
+
+async def _members_notified(session: AsyncSession, workspace_id: int) -> dict[int, set[int]]:
+    """Segment id -> the contacts the endpoints were last told are in it.
+
+    Memberships are not stored (a segment is a rule run when asked), so the memory of the last refresh is the
+    events it sent: the latest segment event per (segment, contact) says in or out. An erased contact's events
+    lose their contact_id and a merged one's move to the kept contact, so both follow the registry.
+    """
+    rows = await session.execute(
+        select(WebhookEvent.event_type, WebhookEvent.contact_id, WebhookEvent.payload)
+        .where(
+            WebhookEvent.workspace_id == workspace_id,
+            WebhookEvent.event_type.in_(SEGMENT_EVENTS),
+            WebhookEvent.contact_id.is_not(None),
+        )
+        .order_by(WebhookEvent.id)
+    )
+    notified: dict[int, set[int]] = {}
+    for event_type, contact_id, payload in rows.all():
+        segment_id = (payload.get("data") or {}).get("segment_id") if isinstance(payload, dict) else None
+        if not isinstance(segment_id, int) or contact_id is None:
+            continue
+        members_of = notified.setdefault(segment_id, set())
+        if event_type == "segment.entered":
+            members_of.add(contact_id)
+        else:
+            members_of.discard(contact_id)
+    return notified
+
+
+async def do_refresh_segment_events(*, session: AsyncSession, workspace_id: int, now: datetime | None = None) -> int:
+    """segment.entered / segment.left for every saved segment: its members now against those the endpoints
+    were last told of. Runs with the daily refresh (success/refresh.py); returns how many events it queued.
+
+    Nothing is read when no endpoint takes segment.entered: the first refresh after one subscribes reports
+    every current member as entered, which is what the endpoint needs to know to start from.
+    """
+    if not await payloads.subscribed(session, workspace_id=workspace_id, event_type="segment.entered"):
+        return 0
+    ctx = await context(session=session, workspace_id=workspace_id, now=now)
+    notified = await _members_notified(session, workspace_id)
+    segments = (await session.scalars(select(Segment).where(Segment.workspace_id == workspace_id))).all()
+    queued = 0
+    for segment in segments:
+        now_in = set((await session.scalars(members(parse(segment.rule), ctx))).all())
+        before = notified.get(segment.id, set())
+        for event_type, contact_ids in (("segment.entered", now_in - before), ("segment.left", before - now_in)):
+            emitted = [
+                events.Emitted(
+                    payloads.SegmentMembership(
+                        segment_id=segment.id, segment_name=segment.name, contact_id=contact_id
+                    ).model_dump(mode="json"),
+                    contact_id,
+                )
+                for contact_id in sorted(contact_ids)
+            ]
+            await events.emit_many(session, workspace_id=workspace_id, event_type=event_type, events=emitted)
+            queued += len(emitted)
+    return queued

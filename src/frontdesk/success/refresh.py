@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.db import utcnow
+from frontdesk.segments.service import do_refresh_segment_events
 from frontdesk.success.clv import RefitOutcome, refit_and_score
 from frontdesk.success.health import score_health
 from frontdesk.success.playbooks import run_playbooks
@@ -45,6 +46,8 @@ async def refresh_success(
     if progress:
         progress(2, 3)
     tasks_created = await run_playbooks(session=session, workspace_id=workspace_id, now=now)
+    # Segments read the scores and figures just refreshed: who entered or left one is known only now.
+    await do_refresh_segment_events(session=session, workspace_id=workspace_id, now=now)
     if progress:
         progress(3, 3)
     return SuccessRefresh(clv=clv, health_scored=health_scored, tasks_created=tasks_created)

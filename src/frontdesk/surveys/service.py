@@ -41,6 +41,7 @@ from frontdesk.surveys.schemas import (
     SurveyCreate,
     SurveyRead,
 )
+from frontdesk.webhooks import events, payloads
 from frontdesk.workspaces.models import Workspace
 
 LINK_PURPOSE = "survey"
@@ -286,7 +287,34 @@ async def do_answer(
     recipient.answered_at = now
     recipient.first_answered_at = recipient.first_answered_at or now
     await session.flush()
+    await _emit_answered(session, recipient, survey)
     return recipient, survey
+
+
+async def _emit_answered(session: AsyncSession, recipient: SurveyRecipient, survey: Survey) -> None:
+    """survey.answered, for a first answer and for a changed one (the integration keeps the latest)."""
+    if not await payloads.subscribed(session, workspace_id=survey.workspace_id, event_type="survey.answered"):
+        return
+    name = await session.scalar(select(Contact.name).where(Contact.id == recipient.contact_id))
+    assert recipient.score is not None and recipient.answered_at is not None  # just stored
+    data = payloads.SurveyAnswered(
+        survey_id=survey.id,
+        survey_name=survey.name,
+        recipient_id=recipient.id,
+        contact_id=recipient.contact_id,
+        contact_name=name or ERASED_CONTACT_NAME,
+        score=recipient.score,
+        comment=recipient.comment,
+        sentiment=recipient.sentiment,
+        answered_at=recipient.answered_at,
+    )
+    await events.emit(
+        session,
+        workspace_id=survey.workspace_id,
+        event_type="survey.answered",
+        data=data.model_dump(mode="json"),
+        contact_id=recipient.contact_id,
+    )
 
 
 def _answered(workspace_id: int, survey_id: int | None, since: datetime | None, until: datetime | None) -> Any:
