@@ -403,8 +403,19 @@ async def _webhooks(client: httpx.AsyncClient, workspace: WorkspaceHandle, perso
     from frontdesk.webhooks import events
     from frontdesk.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEvent
 
-    endpoint = {"url": "https://93.184.215.14/hooks", "event_types": ["contact.created", "contact.updated"]}
+    endpoint = {
+        "url": "https://93.184.215.14/hooks",
+        "event_types": ["contact.created", "contact.updated", "segment.entered", "segment.left"],
+    }
     await _call(client, "post", "/api/v1/webhook-endpoints", json=endpoint, headers=workspace.headers)
+    # Segment members the endpoint was told of (webhook_segment_members), by the refresh that tells it.
+    from frontdesk.segments.service import do_refresh_segment_events
+
+    segment = {"name": "Everyone who bought or not", "rule": "orders >= 0"}
+    await _call(client, "post", "/api/v1/segments", json=segment, headers=workspace.headers)
+    async with create_session_factory(workspace.engine)() as session:
+        assert await do_refresh_segment_events(session=session, workspace_id=workspace.id) >= 1
+        await session.commit()
     data = {"id": person.contact_id, "name": person.name, "emails": [person.email], "phones": [person.phone]}
     async with create_session_factory(workspace.engine)() as session:
         await events.emit(

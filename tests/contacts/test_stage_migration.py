@@ -13,14 +13,18 @@ from frontdesk.db import Base, create_engine, migrate
 from frontdesk.workspaces.models import Workspace
 from tests.conftest import POSTGRES_URL, Database, _create_postgres_database, _drop_postgres_database
 
-# The contacts table as it was before migration 0014 added search_name: the rows are written at 0010.
-CONTACTS = Table(
-    Contact.__tablename__,
-    MetaData(),
-    *(column._copy() for column in Base.metadata.tables[Contact.__tablename__].columns if column.name != "search_name"),
-)
 FIGURES = Base.metadata.tables[CustomerFigures.__tablename__]
-WORKSPACES = Base.metadata.tables[Workspace.__tablename__]
+
+
+def _as_before(model: type[Base], later: set[str]) -> Table:
+    """A table as it was before migrations added the ``later`` columns."""
+    table = Base.metadata.tables[model.__tablename__]
+    return Table(table.name, MetaData(), *(column._copy() for column in table.columns if column.name not in later))
+
+
+# The rows are written at 0010: 0014 added contacts.search_name, 0015 workspaces.allow_private_webhook_targets.
+WORKSPACES = _as_before(Workspace, {"allow_private_webhook_targets"})
+CONTACTS = _as_before(Contact, {"search_name"})
 
 
 async def test_migration_0011_derives_every_stage_from_the_lifecycle(database: Database, tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ from frontdesk.contacts.validation import email_key, normalize_email
 from frontdesk.db import MAX_ID, bulk_insert, bulk_insert_with_ids, in_values, insert_missing, utcnow
 from frontdesk.errors import FieldError
 from frontdesk.referrals.service import attribute_referred_visitors_orders
-from frontdesk.webhooks import events, payloads
+from frontdesk.webhooks import events
 
 # Columns in the order of the tuples written: not the CSV columns of records.ORDER_COLUMNS.
 STORED_ORDER_COLUMNS = ("workspace_id", "external_id", "buyer_id", "recipient_id", "channel", "status", "currency",
@@ -336,7 +336,7 @@ async def write_orders(
 
 async def _emit_orders(session: AsyncSession, workspace_id: int, order_ids: list[int]) -> None:
     """order.created for the orders stored now (not for status changes of stored ones), as the API reads them."""
-    if not await payloads.subscribed(session, workspace_id=workspace_id, event_type="order.created"):
+    if not await events.subscribed(session, workspace_id=workspace_id, event_type="order.created"):
         return
     orders = list((await session.scalars(select(Order).where(Order.id.in_(order_ids)).order_by(Order.id))).all())
     reads = await commerce_service.to_reads(session=session, orders=orders)

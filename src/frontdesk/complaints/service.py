@@ -30,7 +30,7 @@ from frontdesk.feedback.service import get_feedback_settings
 from frontdesk.reports.feedback_counts import ComplaintCounts, between, complaint_counts
 from frontdesk.reviews.models import Review
 from frontdesk.surveys.models import SurveyRecipient
-from frontdesk.webhooks import events, payloads
+from frontdesk.webhooks import events
 from frontdesk.workspaces.models import Agent
 
 MAX_PAGE_SIZE = 200
@@ -143,7 +143,7 @@ async def do_raise_complaint(
 
 
 async def _emit(session: AsyncSession, complaint: Complaint, event_type: str) -> None:
-    if await payloads.subscribed(session, workspace_id=complaint.workspace_id, event_type=event_type):
+    if await events.subscribed(session, workspace_id=complaint.workspace_id, event_type=event_type):
         (read,) = await to_reads(session=session, complaints=[complaint])
         await events.emit(
             session,

@@ -37,7 +37,7 @@ from frontdesk.contacts.timeline import record_event, relationships_of
 from frontdesk.contacts.validation import email_key
 from frontdesk.db import MAX_ID
 from frontdesk.errors import Conflict, FieldError, InvalidInput, NotFound, errors_from_pydantic
-from frontdesk.webhooks import events, payloads
+from frontdesk.webhooks import events
 from frontdesk.workspaces.models import Agent
 
 # The contact's single-valued text fields, in the order forms and CSV files show them.
@@ -426,7 +426,7 @@ async def emit_contacts(
 ) -> None:
     """Queue ``event_type`` (contact.created / contact.updated) for each contact, its data what the API returns
     for it. Bulk writers pass ``contact_ids``; the rows are read only when an endpoint takes the type."""
-    if not await payloads.subscribed(session, workspace_id=workspace_id, event_type=event_type):
+    if not await events.subscribed(session, workspace_id=workspace_id, event_type=event_type):
         return
     if contacts is None:
         statement = select(Contact).where(Contact.workspace_id == workspace_id, Contact.id.in_(contact_ids or []))

@@ -31,7 +31,7 @@ from frontdesk.db import Base, utcnow
 from frontdesk.errors import InvalidInput, NotFound
 from frontdesk.feedback.sentiment import sentiment
 from frontdesk.realtime.broker import Broker, Event
-from frontdesk.webhooks import events, payloads
+from frontdesk.webhooks import events
 from frontdesk.workspaces.models import Agent
 
 MESSAGES: Table = Base.metadata.tables["messages"]
@@ -384,7 +384,7 @@ async def do_change_conversation(
 
 async def emit_conversation(*, session: AsyncSession, conversation: Conversation, event_type: str) -> None:
     """Queue a conversation.* event whose data is the conversation as the API reads it."""
-    if await payloads.subscribed(session, workspace_id=conversation.workspace_id, event_type=event_type):
+    if await events.subscribed(session, workspace_id=conversation.workspace_id, event_type=event_type):
         await events.emit(
             session,
             workspace_id=conversation.workspace_id,

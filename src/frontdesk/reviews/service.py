@@ -27,7 +27,7 @@ from frontdesk.reviews.schemas import (
     ReviewRead,
     ReviewWrite,
 )
-from frontdesk.webhooks import events, payloads
+from frontdesk.webhooks import events
 
 LINK_PURPOSE = "review"
 LINK_VALID_FOR = timedelta(days=90)
@@ -98,7 +98,7 @@ async def do_write_review(
     review.updated_at = utcnow()
     await session.flush()
     # An edited review goes back to moderation: it is submitted again, so integrations hear of it again.
-    if await payloads.subscribed(session, workspace_id=workspace_id, event_type="review.submitted"):
+    if await events.subscribed(session, workspace_id=workspace_id, event_type="review.submitted"):
         (read,) = await to_reads(session=session, reviews=[review])
         await events.emit(
             session,

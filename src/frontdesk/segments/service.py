@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Select, func, insert, literal, or_, select, update
+from sqlalchemy import JSON, Select, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,7 +18,7 @@ from frontdesk.contacts.models import Contact, ContactEvent
 from frontdesk.contacts.owners import OWNER_CHANGED, get_owner, owner_label
 from frontdesk.contacts.service import ContactFilters, decode_cursor, emit_contacts, encode_cursor
 from frontdesk.csvsafe import format_row
-from frontdesk.db import utcnow
+from frontdesk.db import insert_missing, utcnow
 from frontdesk.errors import Conflict, InvalidInput, NotFound
 from frontdesk.inputs import parse_id
 from frontdesk.segments.compiler import Context, contacts_matching
@@ -26,7 +26,7 @@ from frontdesk.segments.models import Segment
 from frontdesk.segments.rules import Rule, RuleError, from_json, parse, to_json, to_text
 from frontdesk.segments.schemas import RuleInput, SegmentCreate, SegmentRead, SegmentUpdate
 from frontdesk.webhooks import events, payloads
-from frontdesk.webhooks.models import WebhookEvent
+from frontdesk.webhooks.models import SegmentMemberNotice
 
 EU_COUNTRIES = ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
                 "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK")  # fmt: skip
@@ -258,7 +258,7 @@ async def do_set_owner_of_members(
     targets = members(rule, ctx).where(changing).correlate(None)
     # The previous owner differs per contact and is not repeated here: the event says who owns it now and why.
     data = {"to": owner_id, "to_name": owner_label(owner), "segment": segment}
-    events = targets.with_only_columns(
+    timeline_rows = targets.with_only_columns(
         Contact.workspace_id,
         Contact.id,
         literal(OWNER_CHANGED),
@@ -267,10 +267,12 @@ async def do_set_owner_of_members(
         literal(now, ContactEvent.created_at.type),
     )
     # The changing contacts are listed only when an endpoint wants their contact.updated events.
-    notify = await payloads.subscribed(session, workspace_id=ctx.workspace_id, event_type="contact.updated")
+    notify = await events.subscribed(session, workspace_id=ctx.workspace_id, event_type="contact.updated")
     changed = list((await session.scalars(targets.with_only_columns(Contact.id))).all()) if notify else []
     await session.execute(
-        insert(ContactEvent).from_select(["workspace_id", "contact_id", "kind", "actor", "data", "created_at"], events)
+        insert(ContactEvent).from_select(
+            ["workspace_id", "contact_id", "kind", "actor", "data", "created_at"], timeline_rows
+        )
     )
     result = await session.execute(
         update(Contact)
@@ -289,42 +291,34 @@ SEGMENT_EVENTS = ("segment.entered", "segment.left")
 
 
 async def _members_notified(session: AsyncSession, workspace_id: int) -> dict[int, set[int]]:
-    """Segment id -> the contacts the endpoints were last told are in it.
-
-    Memberships are not stored (a segment is a rule run when asked), so the memory of the last refresh is the
-    events it sent: the latest segment event per (segment, contact) says in or out. An erased contact's events
-    lose their contact_id and a merged one's move to the kept contact, so both follow the registry.
-    """
+    """Segment id -> the contacts the endpoints were last told are in it (erasure and merges keep these rows in
+    step with the registry: webhooks/personal_data.py)."""
     rows = await session.execute(
-        select(WebhookEvent.event_type, WebhookEvent.contact_id, WebhookEvent.payload)
-        .where(
-            WebhookEvent.workspace_id == workspace_id,
-            WebhookEvent.event_type.in_(SEGMENT_EVENTS),
-            WebhookEvent.contact_id.is_not(None),
+        select(SegmentMemberNotice.segment_id, SegmentMemberNotice.contact_id).where(
+            SegmentMemberNotice.workspace_id == workspace_id
         )
-        .order_by(WebhookEvent.id)
     )
     notified: dict[int, set[int]] = {}
-    for event_type, contact_id, payload in rows.all():
-        segment_id = (payload.get("data") or {}).get("segment_id") if isinstance(payload, dict) else None
-        if not isinstance(segment_id, int) or contact_id is None:
-            continue
-        members_of = notified.setdefault(segment_id, set())
-        if event_type == "segment.entered":
-            members_of.add(contact_id)
-        else:
-            members_of.discard(contact_id)
+    for segment_id, contact_id in rows.all():
+        notified.setdefault(segment_id, set()).add(contact_id)
     return notified
 
 
 async def do_refresh_segment_events(*, session: AsyncSession, workspace_id: int, now: datetime | None = None) -> int:
     """segment.entered / segment.left for every saved segment: its members now against those the endpoints
-    were last told of. Runs with the daily refresh (success/refresh.py); returns how many events it queued.
+    were last told of (SegmentMemberNotice), which are then brought up to date. Runs with the daily refresh
+    (success/refresh.py); returns how many events it queued.
 
-    Nothing is read when no endpoint takes segment.entered: the first refresh after one subscribes reports
-    every current member as entered, which is what the endpoint needs to know to start from.
+    Nothing is read while no endpoint takes either event: the first refresh after one subscribes reports every
+    current member as entered, which is what the endpoint needs to know to start from.
     """
-    if not await payloads.subscribed(session, workspace_id=workspace_id, event_type="segment.entered"):
+    wanted = [
+        event_type
+        for event_type in SEGMENT_EVENTS
+        if await events.subscribed(session, workspace_id=workspace_id, event_type=event_type)
+    ]
+    if not wanted:
+        await session.execute(delete(SegmentMemberNotice).where(SegmentMemberNotice.workspace_id == workspace_id))
         return 0
     ctx = await context(session=session, workspace_id=workspace_id, now=now)
     notified = await _members_notified(session, workspace_id)
@@ -333,7 +327,8 @@ async def do_refresh_segment_events(*, session: AsyncSession, workspace_id: int,
     for segment in segments:
         now_in = set((await session.scalars(members(parse(segment.rule), ctx))).all())
         before = notified.get(segment.id, set())
-        for event_type, contact_ids in (("segment.entered", now_in - before), ("segment.left", before - now_in)):
+        entered, left = sorted(now_in - before), sorted(before - now_in)
+        for event_type, contact_ids in (("segment.entered", entered), ("segment.left", left)):
             emitted = [
                 events.Emitted(
                     payloads.SegmentMembership(
@@ -341,8 +336,19 @@ async def do_refresh_segment_events(*, session: AsyncSession, workspace_id: int,
                     ).model_dump(mode="json"),
                     contact_id,
                 )
-                for contact_id in sorted(contact_ids)
+                for contact_id in contact_ids
             ]
             await events.emit_many(session, workspace_id=workspace_id, event_type=event_type, events=emitted)
-            queued += len(emitted)
+            queued += len(emitted) if event_type in wanted else 0
+        if left:
+            await session.execute(
+                delete(SegmentMemberNotice).where(
+                    SegmentMemberNotice.segment_id == segment.id, SegmentMemberNotice.contact_id.in_(left)
+                )
+            )
+        await insert_missing(
+            session,
+            SegmentMemberNotice,
+            [{"segment_id": segment.id, "contact_id": c, "workspace_id": workspace_id} for c in entered],
+        )
     return queued

@@ -18,7 +18,7 @@ from frontdesk.db import utcnow
 from frontdesk.errors import InvalidInput, NotFound
 from frontdesk.success.models import Playbook, SuccessTask, TaskStatus
 from frontdesk.success.schemas import TaskCreate, TaskRead, TaskUpdate
-from frontdesk.webhooks import events, payloads
+from frontdesk.webhooks import events
 from frontdesk.workspaces.models import Agent, Role
 
 MAX_PAGE_SIZE = 200
@@ -159,7 +159,7 @@ async def do_create_task(*, session: AsyncSession, workspace_id: int, data: Task
 
 
 async def _emit_created(session: AsyncSession, workspace_id: int, tasks: Sequence[SuccessTask]) -> None:
-    if not await payloads.subscribed(session, workspace_id=workspace_id, event_type="task.created"):
+    if not await events.subscribed(session, workspace_id=workspace_id, event_type="task.created"):
         return
     await events.emit_many(
         session,
@@ -267,7 +267,7 @@ async def add_playbook_tasks(
             for contact_id, task_id in task_ids.items()
         ],
     )
-    if await payloads.subscribed(session, workspace_id=workspace_id, event_type="task.created"):
+    if await events.subscribed(session, workspace_id=workspace_id, event_type="task.created"):
         statement = select(SuccessTask).where(SuccessTask.id.in_(list(task_ids.values()))).order_by(SuccessTask.id)
         await _emit_created(session, workspace_id, list((await session.scalars(statement)).all()))
     return task_ids

@@ -293,7 +293,7 @@ async def do_answer(
 
 async def _emit_answered(session: AsyncSession, recipient: SurveyRecipient, survey: Survey) -> None:
     """survey.answered, for a first answer and for a changed one (the integration keeps the latest)."""
-    if not await payloads.subscribed(session, workspace_id=survey.workspace_id, event_type="survey.answered"):
+    if not await events.subscribed(session, workspace_id=survey.workspace_id, event_type="survey.answered"):
         return
     name = await session.scalar(select(Contact.name).where(Contact.id == recipient.contact_id))
     assert recipient.score is not None and recipient.answered_at is not None  # just stored

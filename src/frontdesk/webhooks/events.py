@@ -80,6 +80,13 @@ async def _subscribers(session: AsyncSession, workspace_id: int, event_type: str
     return [endpoint_id for endpoint_id, types in known[workspace_id] if event_type in types]
 
 
+async def subscribed(session: AsyncSession, *, workspace_id: int, event_type: str) -> bool:
+    """Whether an enabled endpoint of the workspace takes ``event_type``: emitters ask before building a payload
+    that costs queries (a contact's relationships, an order's lines), so a workspace without webhooks pays only
+    the one cached subscription query per session."""
+    return bool(await _subscribers(session, workspace_id, event_type))
+
+
 def forget_subscriptions(session: AsyncSession) -> None:
     """Endpoints changed in this session: the next emit reads them again."""
     session.info.pop(_SUBSCRIPTIONS, None)

@@ -112,3 +112,15 @@ class WebhookAttempt(Base):
     latency_ms: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(String(500), default=None)
     response_body: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class SegmentMemberNotice(Base):
+    """A contact the workspace's endpoints were last told is in a segment. Memberships are not stored (a segment
+    is a rule, run when asked), so segment.entered and segment.left on a refresh are the difference between the
+    members now and these rows, which the refresh then brings up to date."""
+
+    __tablename__ = "webhook_segment_members"
+
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.commerce.schemas import OrderRead
 from frontdesk.complaints.schemas import ComplaintRead
@@ -21,7 +20,6 @@ from frontdesk.conversations.schemas import ConversationRead, MessageRead
 from frontdesk.reviews.schemas import ReviewRead
 from frontdesk.success.schemas import TaskRead
 from frontdesk.surveys.schemas import AnswerRead
-from frontdesk.webhooks import events
 
 
 class ContactMerged(BaseModel):
@@ -73,11 +71,3 @@ PAYLOAD_MODELS: dict[str, type[BaseModel]] = {
     "complaint.resolved": ComplaintRead,
     "task.created": TaskRead,
 }
-
-
-async def subscribed(session: AsyncSession, *, workspace_id: int, event_type: str) -> bool:
-    """Whether an enabled endpoint of the workspace takes ``event_type``: emitters ask before building a payload
-    that costs queries (a contact's relationships, an order's lines), so a workspace without webhooks pays only
-    the one cached subscription query per session."""
-    # events keeps the per-session cache; this reads it rather than keeping a second one.
-    return bool(await events._subscribers(session, workspace_id, event_type))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.contacts.models import Contact
-from frontdesk.contacts.personal_data import PersonalDataOwner, register
-from frontdesk.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEvent
+from frontdesk.contacts.personal_data import PersonalDataOwner, register, rowcount
+from frontdesk.db import insert_missing
+from frontdesk.webhooks.models import SegmentMemberNotice, WebhookAttempt, WebhookDelivery, WebhookEvent
 
 
 async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
@@ -24,11 +25,17 @@ async def export(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
         .where(WebhookEvent.contact_id == contact.id)
         .order_by(WebhookEvent.id)
     )
+    segments = await session.scalars(
+        select(SegmentMemberNotice.segment_id)
+        .where(SegmentMemberNotice.contact_id == contact.id)
+        .order_by(SegmentMemberNotice.segment_id)
+    )
     return {
         "webhook_events": [
             {"type": event_type, "created_at": created_at.isoformat(), "payload": payload}
             for event_type, created_at, payload in rows
-        ]
+        ],
+        "webhook_segments_notified": list(segments),
     }
 
 
@@ -50,20 +57,31 @@ async def erase(*, session: AsyncSession, contact: Contact) -> dict[str, int]:
     await session.execute(
         update(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)).values(response_body=None)
     )
-    return {"webhook_events_emptied": len(events)}
+    notices = await session.execute(delete(SegmentMemberNotice).where(SegmentMemberNotice.contact_id == contact.id))
+    return {"webhook_events_emptied": len(events), "webhook_segment_notices": rowcount(notices)}
 
 
 async def merge(*, session: AsyncSession, target: Contact, duplicate: Contact) -> dict[str, Any]:
     await session.execute(
         update(WebhookEvent).where(WebhookEvent.contact_id == duplicate.id).values(contact_id=target.id)
     )
+    # The kept contact is in every segment endpoints were told either was in (so no second "entered").
+    segments = await session.scalars(
+        select(SegmentMemberNotice.segment_id).where(SegmentMemberNotice.contact_id == duplicate.id)
+    )
+    await insert_missing(
+        session,
+        SegmentMemberNotice,
+        [{"segment_id": s, "contact_id": target.id, "workspace_id": target.workspace_id} for s in segments],
+    )
+    await session.execute(delete(SegmentMemberNotice).where(SegmentMemberNotice.contact_id == duplicate.id))
     return {}
 
 
 OWNER = register(
     PersonalDataOwner(
         domain="webhooks",
-        tables=frozenset({"webhook_events"}),
+        tables=frozenset({"webhook_events", "webhook_segment_members"}),
         export=export,
         erase=erase,
         merge=merge,

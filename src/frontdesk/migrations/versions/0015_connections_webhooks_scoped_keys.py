@@ -204,6 +204,34 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_attempts")),
     )
     op.create_index(op.f("ix_webhook_attempts_delivery_id"), "webhook_attempts", ["delivery_id"], unique=False)
+    op.create_table(
+        "webhook_segment_members",
+        sa.Column("segment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("contact_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("workspace_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_webhook_segment_members_contact_id_contacts"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["segment_id"],
+            ["segments.id"],
+            name=op.f("fk_webhook_segment_members_segment_id_segments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_webhook_segment_members_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("segment_id", "contact_id", name=op.f("pk_webhook_segment_members")),
+    )
+    op.create_index(
+        op.f("ix_webhook_segment_members_workspace_id"), "webhook_segment_members", ["workspace_id"], unique=False
+    )
     op.add_column("api_keys", sa.Column("scopes", sa.JSON(), nullable=True))
     op.add_column(
         "workspaces",
@@ -212,6 +240,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_webhook_segment_members_workspace_id"), table_name="webhook_segment_members")
+    op.drop_table("webhook_segment_members")
     # SQLite drops a column by copying the table: batch mode does that on SQLite and a plain ALTER elsewhere.
     with op.batch_alter_table("workspaces") as batch:
         batch.drop_column("allow_private_webhook_targets")
