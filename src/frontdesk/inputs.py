@@ -16,6 +16,7 @@ from fastapi import Form, Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from frontdesk.db import MAX_ID
+from frontdesk.errors import InvalidInput
 
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
@@ -144,3 +145,17 @@ def _bounded_date(value: date) -> date:
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 BoundedDate = Annotated[date, BeforeValidator(_written_date), AfterValidator(_bounded_date)]
+
+
+def form_date(text: str | None, *, field: str) -> date | None:
+    """A date typed into a console form or query (``YYYY-MM-DD``, within BoundedDate's years); empty: None.
+    Anything else is a 422 naming ``field`` (a year 1 would crash date arithmetic further on)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return _bounded_date(date.fromisoformat(_written_date(text)))
+    except ValueError as exc:
+        raise InvalidInput(
+            str(exc) if _ISO_DATE.fullmatch(text) else "must be a date such as 2026-05-01", field=field
+        ) from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,6 +19,7 @@ from frontdesk.conversations.setup_context import (
 )
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, errors_from_pydantic
+from frontdesk.inputs import form_date
 from frontdesk.reports.controls import Granularity
 from frontdesk.reports.invitations import invitation_report
 from frontdesk.reports.registry import ReportQuery, controls_for
@@ -169,9 +170,9 @@ async def invitations_report_page(
     request: Request, session: DbSession, user: ConsoleAgent, start: str = "", end: str = ""
 ) -> Response:
     """Invitations shown, answered and the orders that followed, per rule: the last 30 days unless chosen."""
-    first_day, last_day = _day(start), _day(end)
-    query = ReportQuery(first_day, last_day, Granularity.day, None, None)
     try:
+        first_day, last_day = form_date(start, field="start"), form_date(end, field="end")
+        query = ReportQuery(first_day, last_day, Granularity.day, None, None)
         controls = await controls_for(session=session, workspace_id=user.principal.workspace_id, query=query)
     except DomainError as exc:
         return Response(exc.detail, status_code=422, media_type="text/plain")
@@ -189,10 +190,3 @@ async def invitations_report_page(
         first_day=controls.first_day,
         last_day=controls.last_day,
     )
-
-
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip()) if text.strip() else None
-    except ValueError:
-        return None

@@ -8,7 +8,6 @@ of the generic error page. The numbers still come only from the report's ``Repor
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +17,7 @@ from starlette.datastructures import QueryParams
 
 from frontdesk.deps import DbSession
 from frontdesk.errors import InvalidInput, NotFound
+from frontdesk.inputs import form_date
 from frontdesk.reports import dashboard
 from frontdesk.reports.catalogue import REPORTS, REPORTS_BY_KEY
 from frontdesk.reports.charts import Chart
@@ -73,19 +73,6 @@ def visible_reports(user: ConsoleUser) -> list[ReportDefinition[Any]]:
     return [report for report in REPORTS if user.can(report.role.value)]
 
 
-def _date(params: QueryParams, name: str) -> date | None:
-    text = (params.get(name) or "").strip()
-    if not text:
-        return None  # a cleared date input: the default, as when the parameter is absent
-    try:
-        found = date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", field=name) from None
-    if not 1000 <= found.year <= 9000:
-        raise InvalidInput("must be a date between the years 1000 and 9000", field=name)
-    return found
-
-
 def chosen_segment(params: QueryParams) -> str | None:
     """The one segment the form means. The form sends ``segment`` from its list and, when someone typed a rule,
     ``segment`` again from the rule field (charts.js drops the unused one, so with JavaScript the address holds
@@ -107,7 +94,13 @@ def page_query(params: QueryParams) -> ReportQuery:
     segment = chosen_segment(params)
     if segment is not None and len(segment) > 2000:
         raise InvalidInput("a segment rule has at most 2,000 characters", field="segment")
-    return ReportQuery(_date(params, "from"), _date(params, "to"), granularity, time_zone, segment)
+    return ReportQuery(
+        form_date(params.get("from"), field="from"),
+        form_date(params.get("to"), field="to"),
+        granularity,
+        time_zone,
+        segment,
+    )
 
 
 def controls_query(controls: ReportControls) -> str:

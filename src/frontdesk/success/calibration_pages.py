@@ -9,8 +9,9 @@ from fastapi import APIRouter, Request
 from frontdesk.db import utcnow
 from frontdesk.deps import DbSession
 from frontdesk.errors import InvalidInput
+from frontdesk.inputs import form_date
 from frontdesk.reports.controls import zone_of
-from frontdesk.reports.pages import _date, visible_reports
+from frontdesk.reports.pages import visible_reports
 from frontdesk.success.calibration import calibration_chart, calibration_report
 from frontdesk.success.models import ClvModel
 from frontdesk.web.console import ConsoleAgent, render
@@ -31,7 +32,7 @@ async def purchase_model_page(request: Request, session: DbSession, user: Consol
     params = request.query_params
     typed = {name: (params.get(name) or "").strip() for name in ("split", "end")}
     try:
-        split, end = _date(params, "split"), _date(params, "end")
+        split, end = form_date(params.get("split"), field="split"), form_date(params.get("end"), field="end")
         report = await calibration_report(session=session, workspace_id=workspace_id, split=split, end=end)
     except InvalidInput as error:
         field = error.errors[0]["field"] if error.errors else None
