@@ -152,6 +152,24 @@ async def test_full_refund_refunds_the_order(client: httpx.AsyncClient, workspac
     assert order["status"] == "refunded"
 
 
+async def test_a_late_or_replayed_paid_order_does_not_undo_its_refund(
+    client: httpx.AsyncClient, workspace: WorkspaceHandle
+) -> None:
+    """Shops do not promise their webhooks' order, and a signed body can be sent again under a new id."""
+    shop = await _shop(client, workspace)
+    secret = str(shop["secret"])
+    body = counting_order(ORDER)
+    await client.post(hook_path(shop), content=body, headers=shopify_headers(secret, body, "orders/create", "o-1"))
+    full = REFUND.replace(b'"amount": "75.00"', b'"amount": "404.95"')
+    await client.post(hook_path(shop), content=full, headers=shopify_headers(secret, full, "refunds/create", "r-1"))
+    late = await client.post(
+        hook_path(shop), content=body, headers=shopify_headers(secret, body, "orders/paid", "o-1-paid-late")
+    )
+    assert late.json()["status"] == "applied"
+    order = (await client.get("/api/v1/orders", headers=workspace.headers)).json()["items"][0]
+    assert order["status"] == "refunded"
+
+
 async def test_order_in_another_currency_fails_with_the_reason_and_retry_applies_it(
     client: httpx.AsyncClient, workspace: WorkspaceHandle, engine: AsyncEngine
 ) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from frontdesk.connections.models import InboundDelivery, ShopConnection
+from frontdesk.connections.models import InboundDelivery, InboundStatus, ShopConnection
 from frontdesk.contacts.personal_data import rowcount
 from frontdesk.db import utcnow
 from frontdesk.scheduling.service import run_every
@@ -33,6 +33,8 @@ async def purge_expired_payloads(session: AsyncSession, now: datetime) -> int:
                         InboundDelivery.connection_id == connection_id,
                         InboundDelivery.received_at < cutoff,
                         InboundDelivery.payload.is_not(None),
+                        # A refund waiting for its order is applied from its payload when the order comes.
+                        InboundDelivery.status != InboundStatus.waiting.value,
                     )
                     .limit(BATCH)
                 )

@@ -81,7 +81,12 @@ def _topic_and_id(kind: ShopKind, headers: Mapping[str, str], body: bytes) -> tu
 
 async def do_receive(*, session: AsyncSession, token: str, headers: Mapping[str, str], body: bytes) -> Receipt:
     """Verify, store and apply one webhook. ``headers`` in lower case. The caller commits."""
-    connection = await session.scalar(select(ShopConnection).where(ShopConnection.public_token == token[:64]))
+    # One delivery of a connection at a time (the row is locked on PostgreSQL; SQLite has one writer anyway): a
+    # refund and its order, or a shop's "create" and "paid" of one new order, arriving together then see each
+    # other instead of both missing the other or both inserting the order.
+    connection = await session.scalar(
+        select(ShopConnection).where(ShopConnection.public_token == token[:64]).with_for_update()
+    )
     if connection is None or not connection.enabled:
         raise NotFound("no shop connection has this address")
     kind = ShopKind(connection.kind)
@@ -196,6 +201,12 @@ async def _apply_order(session: AsyncSession, connection: ShopConnection, order:
             f"the shop sells in {order.currency}, this workspace's orders are in {currency}: "
             "change the currency in Settings → Commerce (or the shop's), then retry",
         )
+    status = order.status
+    known = await _stored_order(session, workspace_id, external)
+    if known is not None and known.status != OrderStatus.completed.value and status is OrderStatus.completed:
+        # Shops do not promise their webhooks' order, and a signed body can be sent again: a late "paid" after
+        # the refund or cancellation must not bring the order back.
+        status = OrderStatus(known.status)
     try:
         data = OrderCreate.model_validate(
             {
@@ -204,7 +215,7 @@ async def _apply_order(session: AsyncSession, connection: ShopConnection, order:
                 "buyer_name": order.buyer_name[:300] if order.buyer_name else None,
                 "currency": currency,
                 "ordered_at": order.ordered_at,
-                "status": order.status.value,
+                "status": status.value,
                 "lines": [
                     {"sku": line.sku, "quantity": line.quantity, "unit_price": str(to_cents(line.unit_price, currency))}
                     for line in order.lines
@@ -240,7 +251,11 @@ async def _apply_waiting_refunds(session: AsyncSession, connection: ShopConnecti
         )
     ).all()
     for delivery in waiting:
-        refund = shopify.refund(parse_json((delivery.payload or "").encode()))
+        if not delivery.payload:  # emptied by an erasure of the person before the order came
+            delivery.status = InboundStatus.failed.value
+            delivery.message = "its payload was erased before its order arrived: not applied"
+            continue
+        refund = shopify.refund(parse_json(delivery.payload.encode()))
         outcome = await _apply_refund(session, connection, refund, waiting_allowed=False)
         delivery.status = outcome.status.value
         delivery.message = f"applied when its order arrived: {outcome.message}"[:500]

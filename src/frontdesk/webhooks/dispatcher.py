@@ -293,12 +293,16 @@ class Dispatcher:
         now = self.now()
         async with self.factory() as session:
             # A delivery is gone when its endpoint was deleted during the attempt: nothing left to record.
-            present = set(
-                await session.scalars(
-                    select(WebhookDelivery.id).where(WebhookDelivery.id.in_([d.job.delivery_id for d in finished]))
-                )
+            leases = dict(
+                (
+                    await session.execute(
+                        select(WebhookDelivery.id, WebhookDelivery.lease_owner).where(
+                            WebhookDelivery.id.in_([d.job.delivery_id for d in finished])
+                        )
+                    )
+                ).all()
             )
-            finished = [done for done in finished if done.job.delivery_id in present]
+            finished = [done for done in finished if done.job.delivery_id in leases]
             if not finished:
                 return
             await session.execute(
@@ -317,9 +321,13 @@ class Dispatcher:
                     for done in finished
                 ],
             )
-            outcomes = sorted((self._delivery_outcome(done, now) for done in finished), key=lambda row: row["id"])
-            await session.execute(update(WebhookDelivery), outcomes)
-            await self._update_endpoints(session, finished, now)
+            # The attempt is logged either way; its outcome only while the lease is still this process's (a resend
+            # meanwhile queued the delivery again: the newer attempt decides, not this older one).
+            owned = [done for done in finished if leases[done.job.delivery_id] == self.owner]
+            outcomes = sorted((self._delivery_outcome(done, now) for done in owned), key=lambda row: row["id"])
+            if outcomes:
+                await session.execute(update(WebhookDelivery), outcomes)
+            await self._update_endpoints(session, owned, now)
             await session.commit()
 
     def _delivery_outcome(self, done: Done, now: datetime) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 ``emit`` writes the event and a delivery per subscribed endpoint with the caller's session; the caller's
 commit makes both durable together with the change, and a rollback takes them away with it. Nothing is
 written when no enabled endpoint of the workspace subscribes to the type, so a workspace without webhooks
-pays one indexed query per transaction (the subscriptions are read once per session).
+pays one indexed query per transaction that changes something (the subscriptions are read once per transaction).
 
 After a commit that queued deliveries, the local dispatcher is woken at once (``on_commit_wake``); the other
 serving processes find the rows on their next poll.
@@ -167,6 +167,8 @@ def on_commit_wake(callback: Callable[[], None]) -> Callable[[], None]:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
+    # Endpoints may change between this session's transactions (a long import commits batch by batch).
+    session.info.pop(_SUBSCRIPTIONS, None)
     if session.info.pop(_QUEUED, False):
         for callback in list(_wake_callbacks):
             callback()

@@ -329,6 +329,8 @@ async def resend_delivery(*, session: AsyncSession, workspace_id: int, delivery_
     if endpoint is not None and (not endpoint.enabled or endpoint.disabled_at is not None):
         state = "paused" if not endpoint.enabled else "disabled"
         raise Conflict(f"the endpoint is {state}: resume it first", field="delivery_id")
+    if delivery.lease_until is not None and delivery.lease_until > utcnow():
+        raise Conflict("this delivery is being sent right now; try again in a moment", field="delivery_id")
     delivery.status = DeliveryStatus.pending.value
     delivery.next_attempt_at = utcnow()
     delivery.finished_at = None
