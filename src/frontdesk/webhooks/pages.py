@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.connections.pages import KIND_NAMES
 from frontdesk.connections.service import list_connections
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, InvalidInput
@@ -68,6 +69,7 @@ async def connections_page(request: Request, session: DbSession, user: ConsoleAg
         "pages/connections.html",
         user=user,
         shops=shops,
+        shop_kinds=KIND_NAMES,
         endpoints=endpoints,
         state_of=service.endpoint_state,
         allow_private=allowed,
