@@ -4,8 +4,12 @@ console page fitting a 390 px wide screen."""
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
+import hmac
 import io
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -196,7 +200,7 @@ def console_pages(settings: Settings, engine: AsyncEngine) -> Iterator[str]:
     for path, route in api_routes(app):
         if "GET" not in route.methods or path.startswith("/api/") or not _needs_console_user(route.dependant):
             continue
-        if re.search(r"\.(csv|json)$|/export$|/size$|/progress$|/messages$", path):
+        if re.search(r"\.(csv|json)$|/export$|/size$|/progress$|/messages$|/log$", path):
             continue  # downloads and the fragments pages fetch for themselves
         yield path
 
@@ -229,7 +233,34 @@ async def _examples(server_url: str, shop: WorkspaceHandle) -> dict[str, list[st
         assert referred.status_code == 201, referred.text
         await api.post("/api/v1/attributes", json={"key": "newsletter", "label": "Newsletter", "type": "boolean"})
         await api.patch(f"/api/v1/contacts/{contact}", json={"attributes": {"newsletter": True}})
+        # Connections: a shop with a delivery, and a webhook endpoint (a long address) with one.
+        connected = await api.post("/api/v1/shop-connections", json={"kind": "shopify", "name": "Analytical Engine"})
+        assert connected.status_code == 201, connected.text
+        shop_connection = connected.json()
+        order = json.dumps({"id": 1, "email": long_email, "currency": "EUR", "line_items": []}).encode()
+        digest = hmac.new(shop_connection["secret"].encode(), order, hashlib.sha256).digest()
+        headers = {
+            "X-Shopify-Topic": "orders/create",
+            "X-Shopify-Webhook-Id": "polish-1",
+            "X-Shopify-Hmac-Sha256": base64.b64encode(digest).decode(),
+        }
+        token = shop_connection["webhook_url"].rsplit("/", 1)[-1]
+        received = await api.post(f"/hooks/shops/{token}", content=order, headers=headers)
+        assert received.status_code == 200, received.text
+        endpoint = (
+            await api.post(
+                "/api/v1/webhook-endpoints",
+                json={"url": "https://93.184.215.14/integrations/frontdesk/webhooks/receive-every-customer-event-here",
+                      "event_types": ["contact.created"], "description": "Analytical-engine-enthusiasts-CRM"},
+            )
+        ).json()  # fmt: skip
+        await shop.contact(name="Luigi Menabrea", emails=["luigi@polish.example"])
+        webhook_deliveries = (await api.get(f"/api/v1/webhook-endpoints/{endpoint['id']}/deliveries")).json()["items"]
     return {
+        "connection_id": [str(shop_connection["id"])],
+        "shop_delivery_id": [str(received.json()["delivery"])],
+        "endpoint_id": [str(endpoint["id"])],
+        "webhook_delivery_id": [str(webhook_deliveries[0]["id"])],
         "contact_id": [str(contact)],
         "conversation_id": [str(conversation)],
         "segment": [str(segment["id"])],
@@ -242,6 +273,9 @@ async def _examples(server_url: str, shop: WorkspaceHandle) -> dict[str, list[st
 def _expand(path: str, examples: dict[str, list[str]], job_url: str) -> list[str]:
     if path == "/contacts/import/{job_id}":
         return [job_url]
+    # Both a shop's and an endpoint's deliveries are {delivery_id}: each page gets its own kind.
+    delivery = "webhook_delivery_id" if "/webhooks/" in path else "shop_delivery_id"
+    examples = {**examples, "delivery_id": examples[delivery]}
     names = re.findall(r"\{(\w+)\}", path)
     missing = [name for name in names if name not in examples]
     assert not missing, f"{path}: add an example value for {missing} to _examples"

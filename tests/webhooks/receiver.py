@@ -8,8 +8,6 @@ It runs uvicorn with a small Starlette app in its own thread (its own event loop
 from __future__ import annotations
 
 import asyncio
-import base64
-import secrets
 import socket
 import threading
 import time
@@ -28,6 +26,7 @@ from starlette.routing import Route
 from frontdesk.db import create_session_factory
 from frontdesk.webhooks.events import Emitted, emit_many
 from frontdesk.webhooks.models import WebhookEndpoint
+from frontdesk.webhooks.signing import new_signing_secret
 from frontdesk.workspaces.models import Workspace
 
 Behaviour = Literal["ok", "fail", "hang", "redirect", "huge"]
@@ -173,7 +172,7 @@ class Receiver:
 
 
 def new_secret() -> str:
-    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    return new_signing_secret()
 
 
 async def add_endpoint(

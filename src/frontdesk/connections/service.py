@@ -28,6 +28,7 @@ from frontdesk.connections.schemas import (
 from frontdesk.contacts.service import decode_cursor, encode_cursor
 from frontdesk.db import utcnow
 from frontdesk.errors import Conflict, DomainError, InvalidInput, NotFound, errors_from_pydantic
+from frontdesk.webhooks.signing import new_signing_secret
 
 MAX_PAGE_SIZE = 200
 HOOK_PATH = "/hooks/shops/"
@@ -36,7 +37,7 @@ HOOK_PATH = "/hooks/shops/"
 def new_secret(kind: ShopKind) -> str:
     """Standard Webhooks secrets are ``whsec_`` + base64 of random bytes; WooCommerce takes any text."""
     if kind is ShopKind.generic:
-        return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+        return new_signing_secret()
     return secrets.token_urlsafe(32)
 
 

@@ -6,8 +6,6 @@ rows: an id of another workspace is "not found", never a hint that it exists.
 
 from __future__ import annotations
 
-import base64
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,6 +18,7 @@ from frontdesk.db import utcnow
 from frontdesk.errors import Conflict, InvalidInput, NotFound
 from frontdesk.webhooks import events
 from frontdesk.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from frontdesk.webhooks.signing import new_signing_secret
 from frontdesk.webhooks.targets import resolve_target
 from frontdesk.workspaces.models import AuditEntry, Workspace
 
@@ -27,11 +26,6 @@ MAX_PAGE_SIZE = 200
 MAX_DESCRIPTION = 200
 MAX_OVERLAP_HOURS = 168  # a week: long enough for a receiver deployed weekly to pick up the new secret
 DEFAULT_OVERLAP_HOURS = 24
-
-
-def new_secret() -> str:
-    """A Standard Webhooks secret: "whsec_" and base64 of 24 random bytes (192 bits)."""
-    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
 @dataclass(frozen=True)
@@ -153,7 +147,7 @@ async def create_endpoint(
         url=checked_url,
         description=checked_description,
         event_types=checked_types,
-        secret=new_secret(),
+        secret=new_signing_secret(),
         enabled=enabled,
         created_at=now,
         updated_at=now,
@@ -246,7 +240,7 @@ async def rotate_secret(
     else:
         endpoint.previous_secret = None
         endpoint.previous_secret_expires_at = None
-    endpoint.secret = new_secret()
+    endpoint.secret = new_signing_secret()
     endpoint.updated_at = now
     _audit(session, workspace_id, "webhook_endpoint.secret_rotated", endpoint.id, actor, overlap_hours=overlap_hours)
     await session.flush()

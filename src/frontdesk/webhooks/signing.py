@@ -7,7 +7,9 @@ carries both signatures, space-separated, and a receiver holding either secret a
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -53,3 +55,8 @@ def signature_headers(
         "content-type": "application/json",
         "user-agent": USER_AGENT,
     }
+
+
+def new_signing_secret() -> str:
+    """A Standard Webhooks secret: "whsec_" and base64 of 24 random bytes (192 bits)."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
