@@ -12,7 +12,6 @@ import asyncio
 import os
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +20,8 @@ os.environ.setdefault("FRONTDESK_PASSWORD_TIME_COST", "1")
 os.environ.setdefault("FRONTDESK_PASSWORD_MEMORY_COST_KIB", "64")
 
 from scratch import scratch_postgres_database
+from webhooks_inbound import run_inbound
 from webhooks_outbound import run_outbound
-
-RunInbound = Callable[..., Awaitable[dict[str, Any]]]
-
-
-def _inbound() -> RunInbound | None:
-    """shop-connectors' half, when it is there."""
-    try:
-        from webhooks_inbound import run_inbound  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    return run_inbound  # type: ignore[no-any-return,unused-ignore]
 
 
 def _print_outbound(results: list[dict[str, Any]]) -> None:
@@ -77,7 +66,6 @@ async def main() -> None:
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
-    run_inbound = _inbound()
     outbound: list[dict[str, Any]] = []
     inbound: list[tuple[str, dict[str, Any]]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,21 +73,14 @@ async def main() -> None:
             outbound.append(
                 await run_outbound(f"sqlite+aiosqlite:///{tmp}/outbound.db", rate=args.rate, seconds=args.seconds)
             )
-            if run_inbound:
-                inbound.append(
-                    ("sqlite", await run_inbound(f"sqlite+aiosqlite:///{tmp}/inbound.db", orders=args.orders))
-                )
+            inbound.append(("sqlite", await run_inbound(f"sqlite+aiosqlite:///{tmp}/inbound.db", orders=args.orders)))
         if not args.skip_postgres:
             async with scratch_postgres_database(args.postgres_url) as url:
                 outbound.append(await run_outbound(url, rate=args.rate, seconds=args.seconds))
-            if run_inbound:
-                async with scratch_postgres_database(args.postgres_url) as url:
-                    inbound.append(("postgresql", await run_inbound(url, orders=args.orders)))
+            async with scratch_postgres_database(args.postgres_url) as url:
+                inbound.append(("postgresql", await run_inbound(url, orders=args.orders)))
     _print_outbound(outbound)
-    if run_inbound:
-        _print_inbound(inbound)
-    else:
-        print("\nInbound: benchmarks/webhooks_inbound.py is not there yet")
+    _print_inbound(inbound)
 
 
 if __name__ == "__main__":

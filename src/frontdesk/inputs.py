@@ -157,5 +157,5 @@ def form_date(text: str | None, *, field: str) -> date | None:
         return _bounded_date(date.fromisoformat(_written_date(text)))
     except ValueError as exc:
         raise InvalidInput(
-            str(exc) if _ISO_DATE.fullmatch(text) else "must be a date such as 2026-05-01", field=field
+            str(exc) if _ISO_DATE.fullmatch(text) else f"{text[:40]!r} is not a date (YYYY-MM-DD)", field=field
         ) from None
