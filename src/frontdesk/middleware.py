@@ -67,7 +67,7 @@ class SecurityHeaders:
 
 # Pages and endpoints customers open without signing in (personal survey and review links, e-mail
 # confirmation, the public reviews page and JSON): counted per IP address, like the widget's session.
-PUBLIC_PREFIXES = ("/api/v1/public/", "/s/", "/r/", "/verify/", "/reviews/", "/hooks/")
+PUBLIC_PREFIXES = ("/api/v1/public/", "/s/", "/r/", "/verify/", "/reviews/")
 
 
 class RateLimit:
