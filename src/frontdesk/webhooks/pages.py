@@ -241,32 +241,30 @@ async def _act(
     return redirect_with_notice(_endpoint_url(endpoint_id) + anchor, notice)
 
 
-@router.post(f"{HUB}/webhooks/{{endpoint_id}}/pause")
-async def pause_endpoint(endpoint_id: PathId, session: DbSession, user: FormAgent) -> Response:
-    def pause() -> Awaitable[object]:
+async def _switch(session: AsyncSession, user: ConsoleUser, endpoint_id: int, *, enabled: bool) -> Response:
+    """Pause or resume: the admin's own switch (Frontdesk's automatic disabling is undone by /enable)."""
+
+    def switch() -> Awaitable[object]:
         return service.update_endpoint(
             session=session,
             workspace_id=user.principal.workspace_id,
             endpoint_id=endpoint_id,
             actor=user.principal.label,
-            enabled=False,
+            enabled=enabled,
         )
 
-    return await _act(session, user, endpoint_id, pause, "Endpoint paused: nothing is queued for it until resumed.")
+    notice = "Endpoint resumed." if enabled else "Endpoint paused: nothing is queued for it until resumed."
+    return await _act(session, user, endpoint_id, switch, notice)
+
+
+@router.post(f"{HUB}/webhooks/{{endpoint_id}}/pause")
+async def pause_endpoint(endpoint_id: PathId, session: DbSession, user: FormAgent) -> Response:
+    return await _switch(session, user, endpoint_id, enabled=False)
 
 
 @router.post(f"{HUB}/webhooks/{{endpoint_id}}/resume")
 async def resume_endpoint(endpoint_id: PathId, session: DbSession, user: FormAgent) -> Response:
-    def resume() -> Awaitable[object]:
-        return service.update_endpoint(
-            session=session,
-            workspace_id=user.principal.workspace_id,
-            endpoint_id=endpoint_id,
-            actor=user.principal.label,
-            enabled=True,
-        )
-
-    return await _act(session, user, endpoint_id, resume, "Endpoint resumed.")
+    return await _switch(session, user, endpoint_id, enabled=True)
 
 
 @router.post(f"{HUB}/webhooks/{{endpoint_id}}/enable")
