@@ -55,9 +55,13 @@ lint: install-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
+# The suite runs in this many worker processes (pytest-xdist), each with its own test databases. A test file
+# stays on one worker, so its module fixtures are built once.
+TEST_WORKERS ?= 2
+
 ## test: install the test dependencies, lint, and run the whole suite on SQLite and PostgreSQL
 test: install-test lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## benchmark: every benchmark on SQLite and PostgreSQL (segments.py builds 1M contacts / 5M orders: long)
 benchmark: install-test
@@ -70,6 +74,7 @@ benchmark: install-test
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/clv.py
 	$(BIN)/python benchmarks/webhooks.py
+	$(BIN)/python benchmarks/help_search.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -16,7 +16,8 @@ from frontdesk.commerce.models import CustomerFigures, Order
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations.models import Team, TeamMember
 from frontdesk.db import Base
-from frontdesk.segments.rules import RuleError, parse
+from frontdesk.segments.rule_text import parse
+from frontdesk.segments.rules import RuleError
 from frontdesk.success.models import (
     SUCCESS_TEAM,
     ClvModel,

@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.commerce.figures import refresh_workspace
 from frontdesk.commerce.models import CustomerFigures, Order
 from frontdesk.segments import service as segments
-from frontdesk.segments.rules import RuleError, parse
+from frontdesk.segments.rule_text import parse
+from frontdesk.segments.rules import RuleError
 from frontdesk.success import clv_math
 from frontdesk.success.clv import fit_and_store, score_customers
 from frontdesk.success.clv_summary import PurchaseSummary, purchase_summary

@@ -47,7 +47,7 @@ from frontdesk.contacts.importer import insert_contacts, table_of
 from frontdesk.contacts.models import Contact, ContactTag
 from frontdesk.db import create_engine, create_session_factory, migrate
 from frontdesk.segments import service as segments_service
-from frontdesk.segments.rules import parse
+from frontdesk.segments.rule_text import parse
 from frontdesk.workspaces.schemas import AgentCreate
 from frontdesk.workspaces.service import do_create_workspace
 

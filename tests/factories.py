@@ -13,8 +13,8 @@ from frontdesk.commerce.schemas import OrderCreate, ProductCreate
 from frontdesk.commerce.service import do_upsert_product
 from frontdesk.contacts.schemas import ContactCreate
 from frontdesk.contacts.service import do_create_contact
+from frontdesk.conversations.outbox import Outbox
 from frontdesk.conversations.schemas import VisitorMessage
-from frontdesk.conversations.service import Outbox
 from frontdesk.conversations.visitors import do_start_visitor, do_visitor_message, get_chat_settings
 from frontdesk.db import create_session_factory
 from frontdesk.workspaces.models import Role

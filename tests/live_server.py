@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -11,11 +13,32 @@ from pathlib import Path
 
 import httpx
 
+# Each pytest-xdist worker picks ports from a range of its own, below the ephemeral ports the kernel gives
+# outgoing connections: a port one worker probed as free and then lost to another worker's server (or a server
+# restarted on its old port) would answer /healthz for the wrong database.
+PORTS_PER_WORKER = 1500
+FIRST_PORT = 20000
+
+
+def _worker_number() -> int:
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1, …; unset without xdist
+    try:
+        return int(name.removeprefix("gw")) + 1
+    except ValueError:
+        return 0
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    start = FIRST_PORT + _worker_number() * PORTS_PER_WORKER
+    candidates = random.sample(range(start, start + PORTS_PER_WORKER), k=100)
+    for port in candidates:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port between {start} and {start + PORTS_PER_WORKER}")
 
 
 class LiveServer:
@@ -45,8 +68,16 @@ class LiveServer:
         # The server shares the test database with tests that run a webhook dispatcher of their own: its
         # dispatcher would take their deliveries. Tests that need one run it (tests/browser/test_webhooks_console).
         env["FRONTDESK_WEBHOOK_DISPATCHER"] = "false"
+        # Every request comes from 127.0.0.1: schemathesis alone sends hundreds to the public operations in seconds,
+        # which the per-address limit would answer 429 unchecked (the limit is tested in tests/realtime).
+        env["FRONTDESK_IP_REQUEST_BURST"] = "100000"
         if self.redis_url:
             env["FRONTDESK_REDIS_URL"] = self.redis_url
+            # Servers on one test database share channels and counts; other test runs (xdist workers, other
+            # checkouts on this machine) use the same Redis with databases of their own, and must not hear them.
+            own = hashlib.sha256(self.database_url.encode()).hexdigest()[:12]
+            env["FRONTDESK_REDIS_CHANNEL_PREFIX"] = f"frontdesk-test-{own}:"
+            env["FRONTDESK_RATE_LIMIT_KEY_PREFIX"] = f"frontdesk-test-limits-{own}"
         else:
             env.pop("FRONTDESK_REDIS_URL", None)
         command = [str(Path(sys.executable).parent / "frontdesk"), "serve", "--port", str(self.port)]
@@ -55,7 +86,8 @@ class LiveServer:
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                answered = httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+                if answered and self.process.poll() is None:  # ours, not a server that had the port before
                     return
             except httpx.TransportError:
                 pass

@@ -24,6 +24,8 @@ from schemathesis import GenerationMode, checks
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
+from frontdesk.conversations.visitors import get_chat_settings
+from frontdesk.db import create_session_factory
 from tests.conftest import Database
 from tests.factories import WorkspaceHandle
 from tests.live_server import LiveServer
@@ -76,6 +78,15 @@ async def spare_key_id(client: httpx.AsyncClient, workspace: WorkspaceHandle) ->
 
 
 @pytest.fixture
+async def site_key(workspace: WorkspaceHandle) -> str:
+    """The workspace's real site key, so the public operations answer more than "unknown site key"."""
+    async with create_session_factory(workspace.engine)() as session:
+        settings = await get_chat_settings(session=session, workspace_id=workspace.id)
+        await session.commit()
+        return settings.widget_token
+
+
+@pytest.fixture
 def http() -> Iterator[requests.Session]:
     with requests.Session() as session:
         yield session
@@ -85,6 +96,7 @@ def test_api_conforms_to_its_openapi(
     api_schema: OpenApiSchema,
     workspace: WorkspaceHandle,
     spare_key_id: int,
+    site_key: str,
     tally: Counter[str],
     http: requests.Session,
 ) -> None:
@@ -92,7 +104,11 @@ def test_api_conforms_to_its_openapi(
     for result in api_schema.get_all_operations():
         operation = result.ok()
         tally[f"operation {operation.label}"] += 1
-        fixed = {"api_key_id": spare_key_id} if "{api_key_id}" in operation.path else None
+        fixed: dict[str, Any] | None = None
+        if "{api_key_id}" in operation.path:
+            fixed = {"api_key_id": spare_key_id}
+        elif "{site_key}" in operation.path:
+            fixed = {"site_key": site_key}
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
             @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from frontdesk.commerce.models import CustomerFigures, LifecycleChange, Order, OrderStatus
 from frontdesk.complaints.models import Complaint, ComplaintStatus
@@ -30,7 +31,7 @@ from frontdesk.conversations.models import (
     TeamMember,
 )
 from frontdesk.db import utcnow
-from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, do_create_demo
+from frontdesk.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD, DemoResult
 from frontdesk.demo_livechat import demo_photo
 from frontdesk.demo_success import OUTCOMES
 from frontdesk.referrals.models import Referral
@@ -40,7 +41,19 @@ from frontdesk.success.models import ClvModel, CustomerHealth, CustomerPredictio
 from frontdesk.surveys.models import SurveyRecipient
 from frontdesk.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from frontdesk.workspaces.models import ApiKey, Workspace
+from tests.conftest import DemoDatabase
 from tests.workspaces.test_console_auth import login as sign_in
+
+
+@pytest.fixture
+def engine(demo_database: DemoDatabase) -> AsyncEngine:
+    """Every test here reads the one demo workspace of its backend (tests.conftest.demo_database)."""
+    return demo_database.engine
+
+
+@pytest.fixture
+def demo(demo_database: DemoDatabase) -> DemoResult:
+    return demo_database.result
 
 
 async def _count(session: AsyncSession, statement: object) -> int:
@@ -48,10 +61,9 @@ async def _count(session: AsyncSession, statement: object) -> int:
 
 
 async def test_demo_has_chats_and_feedback_and_their_pages_show_them(
-    session: AsyncSession, client: httpx.AsyncClient
+    session: AsyncSession, client: httpx.AsyncClient, demo: DemoResult
 ) -> None:
-    result = await do_create_demo(session=session)
-    await session.commit()
+    result = demo
     ws = result.workspace_id
     assert result.conversations >= 25 and result.messages > 2 * result.conversations
 
@@ -225,9 +237,10 @@ async def _has_a_year_of_history(session: AsyncSession, ws: int, conversations: 
     assert {contact: stage for contact, stage in figures.all() if contact in last or stage != "prospect"} == last
 
 
-async def test_demo_has_a_success_team_at_work(session: AsyncSession, client: httpx.AsyncClient) -> None:
-    result = await do_create_demo(session=session)
-    await session.commit()
+async def test_demo_has_a_success_team_at_work(
+    session: AsyncSession, client: httpx.AsyncClient, demo: DemoResult
+) -> None:
+    result = demo
     ws = result.workspace_id
     now = utcnow()
     team = await session.scalar(select(Team.id).where(Team.workspace_id == ws, Team.key == "success"))
@@ -262,18 +275,8 @@ async def test_demo_has_a_success_team_at_work(session: AsyncSession, client: ht
     assert all(any(t.playbook_id == p.id for t in tasks) for p in playbooks)
 
 
-async def test_a_tiny_demo_is_created_once(session: AsyncSession) -> None:
-    # `frontdesk demo --contacts 2`: too few customers for some stories, which are then left out.
-    first = await do_create_demo(session=session, contacts=2)
-    await session.commit()
-    again = await do_create_demo(session=session, contacts=2)
-    assert not again.created and again.workspace_id == first.workspace_id
-    assert await _count(session, select(func.count()).select_from(Conversation)) == first.conversations
-
-
-async def test_demo_shows_the_live_chat_setup_and_its_history(session: AsyncSession) -> None:
-    result = await do_create_demo(session=session)
-    await session.commit()
+async def test_demo_shows_the_live_chat_setup_and_its_history(session: AsyncSession, demo: DemoResult) -> None:
+    result = demo
     ws = result.workspace_id
     settings = await session.get(ChatSettings, ws)
     assert settings is not None and settings.color != "#2456d3" and settings.launcher_text
@@ -321,11 +324,10 @@ async def test_demo_shows_the_live_chat_setup_and_its_history(session: AsyncSess
     assert [await configured().get(p.storage_key) for p in photos] == [demo_photo()] * len(photos)
 
 
-async def test_demo_shows_connections_webhooks_and_a_scoped_key(session: AsyncSession) -> None:
+async def test_demo_shows_connections_webhooks_and_a_scoped_key(session: AsyncSession, demo: DemoResult) -> None:
     """Settings → Connections has a Shopify store and a generic shop with their deliveries, a paused endpoint
     (the demo sends nothing) with weeks of delivery log, and the shop integration's key is scoped."""
-    result = await do_create_demo(session=session)
-    await session.commit()
+    result = demo
     ws = result.workspace_id
     shops = {c.kind: c for c in await session.scalars(select(ShopConnection).where(ShopConnection.workspace_id == ws))}
     assert set(shops) == {ShopKind.shopify.value, ShopKind.generic.value}
@@ -360,3 +362,42 @@ async def test_demo_shows_connections_webhooks_and_a_scoped_key(session: AsyncSe
 
     key = await session.scalar(select(ApiKey).where(ApiKey.workspace_id == ws, ApiKey.name == "Shop integration"))
     assert key is not None and key.scopes == ["contacts:read", "orders:write"] and key.last_used_at is not None
+
+
+async def test_demo_has_a_help_center_with_history_and_a_self_service_rate(
+    session: AsyncSession, client: httpx.AsyncClient, demo: DemoResult
+) -> None:
+    """Articles in English and German with drafts and revisions by two people, and 60 days of widget activity:
+    the help center report has a plausible self-service rate, searches without result, "no" votes and gaps."""
+    from frontdesk.helpcenter.models import HelpRevision, HelpSearch, HelpTranslation, HelpVote
+    from frontdesk.helpcenter.reports import DEFINITION
+    from frontdesk.reports.controls import ReportControls
+
+    result = demo
+    ws = result.workspace_id
+    workspace = await session.get(Workspace, ws)
+    assert workspace is not None and workspace.slug == "demo-shop"
+    translations = list(await session.scalars(select(HelpTranslation).where(HelpTranslation.workspace_id == ws)))
+    published = Counter(t.locale for t in translations if t.published_at is not None)
+    assert published["en"] >= 20 and published["de"] >= 6
+    assert sum(t.published_at is None for t in translations) >= 2  # drafts
+    assert any(t.has_unpublished_changes for t in translations)
+    actors = set(await session.scalars(select(HelpRevision.actor).where(HelpRevision.workspace_id == ws)))
+    assert {"Erin Editor", "Ada Admin"} <= actors
+    assert any("/help/demo-shop/en/articles/" in (t.published_html or "") for t in translations)  # internal links
+    # One article's slug was shortened after publication: its first address redirects.
+    moved = await client.get("/help/demo-shop/en/articles/tracking-your-parcel")
+    assert moved.status_code == 301 and moved.headers["location"] == "/help/demo-shop/en/articles/parcel-tracking"
+    assert (await client.get("/help/demo-shop/en/articles/parcel-tracking")).status_code == 200
+    assert await _count(session, select(func.count()).where(HelpSearch.workspace_id == ws)) >= 250
+    assert await _count(session, select(func.count()).where(HelpVote.workspace_id == ws)) >= 30
+
+    today = utcnow().date()
+    controls = ReportControls(workspace_id=ws, first_day=today - timedelta(days=61), last_day=today)
+    report = await DEFINITION.compute(session, controls)
+    assert report.self_service.rate is not None and 35 <= report.self_service.rate <= 70, report.self_service
+    assert 0.05 <= report.searches_without_result / report.searches <= 0.3
+    assert "klarna" in [row.query for row in report.no_result_searches[:3]]
+    assert report.most_no_votes[0].title == "Printing the return label"
+    topics = " ".join(group.label for group in report.content_gaps)
+    assert all(word in topics for word in ("klarna", "invoice", "address")), topics

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from frontdesk.app import create_app
 from frontdesk.segments.compiler import Context, contacts_matching
-from frontdesk.segments.rules import parse
+from frontdesk.segments.rule_text import parse
 from frontdesk.settings import Settings
 from tests import test_no_server_errors as fuzz
 from tests.factories import WorkspaceHandle
@@ -29,6 +29,7 @@ target = fuzz.target  # the same fixture: the app, a client and a workspace with
         ("/api/v1/contacts", b'{"name": "Ada", "tags": ["ok", "\\ud800"]}', "tags.1"),
         ("/api/v1/segments/preview", b'{"rule_json": ' + b'{"not": ' * 2000 + b"1" + b"}" * 2001, "body"),
         ("/api/v1/shop-connections/mapping-preview", b'{"mapping": {}, "sample": {"id": "a\\u0000b"}}', "sample.id"),
+        ("/api/v1/help/articles", b'{"locale": "en", "title": "Returns", "body": "a\\u0000b"}', "body"),
     ],
 )
 async def test_hostile_bodies_are_refused_naming_the_field(target: Target, path: str, raw: bytes, field: str) -> None:
@@ -169,6 +170,7 @@ async def test_a_multipart_body_is_refused_everywhere_but_file_uploads(engine: A
     uploads |= {"/api/v1/conversations/{conversation_id}/attachments", "/inbox/{conversation_id}/attachments"}
     uploads.add("/widget/api/attachments")
     uploads.add("/contacts/import")  # the console's import page, when the browser runs no script
+    uploads.add("/console/help/images")  # images for help center articles
     files = {"email": (None, "a\x00b@acme.example"), "password": (None, "x"), "csrf_token": (None, "t")}
     checked = 0
     for path, route in fuzz.api_routes(app):

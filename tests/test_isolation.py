@@ -128,6 +128,8 @@ OWN_WORKSPACE_OPERATIONS = {
         for suffix in ("", ".csv")
     ),
     ("GET", "/api/v1/reports/cohorts"),
+    ("GET", "/api/v1/reports/help-center"),  # tests/helpcenter/test_reports.py: another workspace's rows never count
+    ("GET", "/api/v1/reports/help-center.csv"),
     ("GET", "/api/v1/reports/dashboard"),
     # Customer success settings of the caller's own workspace (tests/success/test_success_settings.py).
     ("GET", "/api/v1/analytics/success-settings"),
@@ -139,6 +141,12 @@ OWN_WORKSPACE_OPERATIONS = {
     ("GET", "/api/v1/analytics/clv/calibration"),
     # Public, without a key: the workspace is named by its public site key (tested in tests/reviews).
     ("GET", "/api/v1/public/{site_key}/products/{sku}/reviews"),
+    # The public help center, without a key, named by the site key: another workspace's article or collection
+    # with this site key is 404 (tests/helpcenter/test_public_api.py, test_another_workspaces_article_is_not_...).
+    ("GET", "/api/v1/public/{site_key}/help/collections"),
+    ("GET", "/api/v1/public/{site_key}/help/articles"),
+    ("GET", "/api/v1/public/{site_key}/help/articles/{article_id}/{locale}"),
+    ("GET", "/api/v1/public/{site_key}/help/search"),
     # The caller's own purchase model: tests/success/test_clv_api.py (another workspace's orders never enter it).
     ("POST", "/api/v1/analytics/clv/fit"),
     ("GET", "/api/v1/analytics/clv/model"),
@@ -225,6 +233,28 @@ OWN_WORKSPACE_OPERATIONS = {
     ("GET", "/api/v1/shop-connections/{connection_id}/deliveries"),
     ("GET", "/api/v1/shop-deliveries/{delivery_id}"),
     ("POST", "/api/v1/shop-deliveries/{delivery_id}/retry"),
+    # Help center (issue 16): every operation with an id is sent with another workspace's article and collection
+    # ids and must give 404 and change nothing in tests/helpcenter/test_api_isolation.py
+    # (test_another_workspaces_articles_and_collections_are_not_found); listings and search show only the caller's.
+    ("GET", "/api/v1/help/collections"),
+    ("POST", "/api/v1/help/collections"),
+    ("GET", "/api/v1/help/collections/{collection_id}"),
+    ("PATCH", "/api/v1/help/collections/{collection_id}"),
+    ("DELETE", "/api/v1/help/collections/{collection_id}"),
+    ("GET", "/api/v1/help/articles"),
+    ("POST", "/api/v1/help/articles"),
+    ("GET", "/api/v1/help/articles/{article_id}"),
+    ("PATCH", "/api/v1/help/articles/{article_id}"),
+    ("DELETE", "/api/v1/help/articles/{article_id}"),
+    ("POST", "/api/v1/help/articles/{article_id}/translations"),
+    ("GET", "/api/v1/help/articles/{article_id}/translations/{locale}"),
+    ("PATCH", "/api/v1/help/articles/{article_id}/translations/{locale}"),
+    ("DELETE", "/api/v1/help/articles/{article_id}/translations/{locale}"),
+    ("POST", "/api/v1/help/articles/{article_id}/translations/{locale}/publish"),
+    ("POST", "/api/v1/help/articles/{article_id}/translations/{locale}/unpublish"),
+    ("GET", "/api/v1/help/articles/{article_id}/translations/{locale}/revisions"),
+    ("POST", "/api/v1/help/articles/{article_id}/translations/{locale}/revisions/{number}/restore"),
+    ("GET", "/api/v1/help/search"),
 }
 
 

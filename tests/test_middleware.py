@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frontdesk.app import create_app
-from frontdesk.middleware import content_security_policy
+from frontdesk.middleware import _host_name, _own_help_path, content_security_policy
 from frontdesk.settings import Settings
 from tests.factories import WorkspaceHandle
 from tests.workspaces.test_console_auth import login
@@ -124,3 +124,32 @@ def test_templates_hold_no_inline_script_the_policy_would_block() -> None:
         for match in inline.finditer(path.read_text())
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("header", "host"),
+    [
+        ("help.acme.example:8443", "help.acme.example"),
+        ("HELP.Acme.example", "help.acme.example"),
+        ("[::1]:80", "[::1]"),
+    ],
+)
+def test_the_host_name_is_read_without_its_port(header: str, host: str) -> None:
+    assert _host_name(header) == host
+
+
+@pytest.mark.parametrize(
+    ("raw", "query", "location"),
+    [
+        (b"/help/acme/en/articles/x", b"", b"/en/articles/x"),
+        (b"/help/acme", b"q=1", b"/?q=1"),
+        (b"/help/acme//evil.example", b"", None),
+        (b"/help/acme/\\evil.example", b"", None),
+        (b"/help/acme-other/en", b"", None),
+    ],
+)
+def test_a_custom_domain_redirects_its_own_help_path_to_the_root_form_never_elsewhere(
+    raw: bytes, query: bytes, location: bytes | None
+) -> None:
+    scope = {"type": "http", "path": raw.decode(), "raw_path": raw, "query_string": query}
+    assert _own_help_path(scope, "acme") == location

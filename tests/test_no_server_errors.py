@@ -28,7 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frontdesk.app import create_app
 from frontdesk.inputs import RequestModel
-from frontdesk.segments.rules import COMPARISONS, FIELDS
+from frontdesk.segments.fields import FIELDS
+from frontdesk.segments.rules import COMPARISONS
 from frontdesk.settings import Settings
 from frontdesk.workspaces.models import Role
 from tests.factories import WorkspaceHandle

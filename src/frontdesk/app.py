@@ -44,6 +44,14 @@ from frontdesk.errors import install_problem_handlers
 from frontdesk.feedback import api as feedback_api
 from frontdesk.feedback.mail import run_mail_sender
 from frontdesk.guard import InputGuard
+from frontdesk.helpcenter import api as helpcenter_api
+from frontdesk.helpcenter import api_collections as helpcenter_api_collections
+from frontdesk.helpcenter import inbox as helpcenter_inbox
+from frontdesk.helpcenter import pages as helpcenter_pages
+from frontdesk.helpcenter import public as helpcenter_public
+from frontdesk.helpcenter import public_api as helpcenter_public_api
+from frontdesk.helpcenter import report_pages as helpcenter_report_pages
+from frontdesk.helpcenter import widget as helpcenter_widget
 from frontdesk.middleware import install_middleware
 from frontdesk.openapi import install_openapi
 from frontdesk.realtime.broker import create_broker
@@ -90,7 +98,7 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     owns_engine = engine is None
     engine = engine or create_engine(settings.database_url, single_sqlite_writer=True)
 
-    broker = create_broker(settings.redis_url)
+    broker = create_broker(settings.redis_url, settings.redis_channel_prefix)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -187,6 +195,13 @@ def create_app(settings: Settings | None = None, engine: AsyncEngine | None = No
     app.include_router(connections_api.router)
     app.include_router(connections_pages.router)
     app.include_router(connections_inbound.router)
+    app.include_router(helpcenter_api_collections.router)
+    app.include_router(helpcenter_api.router)
+    app.include_router(helpcenter_public_api.router)
+    for help_routes in (helpcenter_pages, helpcenter_inbox, helpcenter_report_pages, helpcenter_widget):
+        app.include_router(help_routes.router)
+    # Last: its custom-domain routes answer at the root of a help center's own host name.
+    app.include_router(helpcenter_public.router)
     for console_pages in (surveys_pages, reviews_pages, complaints_pages, referrals_pages):
         app.include_router(console_pages.router)
 

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -275,13 +275,53 @@ def _run_alembic(connection: Connection, action: str, revision: str) -> None:
 
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
     """Upgrade the database behind ``engine`` to ``revision`` (Alembic), inside one transaction."""
-    async with engine.begin() as connection:
-        await connection.run_sync(_run_alembic, "upgrade", revision)
+    await _run_migrations(engine, "upgrade", revision)
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
-    async with engine.begin() as connection:
-        await connection.run_sync(_run_alembic, "downgrade", revision)
+    await _run_migrations(engine, "downgrade", revision)
+
+
+async def _run_migrations(engine: AsyncEngine, action: str, revision: str) -> None:
+    sqlite = engine.dialect.name == "sqlite"
+    async with engine.connect() as connection:
+        if sqlite:
+            # SQLite changes a column's type or constraints by copying the table and dropping the original
+            # (Alembic's batch mode, SQLite's documented procedure). With foreign-key actions on, that DROP
+            # first deletes every row, and ON DELETE CASCADE then empties each table pointing at it: a
+            # workspace's conversations, a contact's orders. SQLite's procedure turns them off for the copy
+            # (outside a transaction: the pragma is ignored inside one) and checks the references after. So a
+            # data migration cannot rely on ON DELETE actions on SQLite: it clears what points at the rows it
+            # deletes itself (0009's downgrade does).
+            await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await connection.commit()
+        try:
+            async with connection.begin():
+                await connection.run_sync(_run_alembic, action, revision)
+                if sqlite:
+                    broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if broken:
+                        raise RuntimeError(f"migration left rows pointing at missing rows: {broken[:5]}")
+        finally:
+            if sqlite:
+                await _restore_foreign_keys(connection)
+
+
+async def _restore_foreign_keys(connection: AsyncConnection) -> None:
+    """Foreign-key actions back on; a connection that cannot say so never returns to the pool, where it would let
+    an erasure leave rows behind."""
+    try:
+        if connection.in_transaction():
+            await connection.rollback()
+        await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        enforced = (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+        await connection.commit()
+    except Exception:
+        await connection.invalidate()
+        raise
+    if enforced != 1:
+        await connection.invalidate()
+        raise RuntimeError("SQLite did not turn its foreign keys back on after the migration")
 
 
 def migrate_url(url: str) -> None:

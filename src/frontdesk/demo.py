@@ -24,6 +24,7 @@ from frontdesk.demo_chats import create_demo_chats
 from frontdesk.demo_complaints import create_demo_complaints
 from frontdesk.demo_connections import create_demo_connections
 from frontdesk.demo_feedback import create_demo_feedback
+from frontdesk.demo_help import create_demo_help
 from frontdesk.demo_history import create_demo_history
 from frontdesk.demo_livechat import create_demo_livechat
 from frontdesk.demo_orders import DemoOrders, create_demo_orders
@@ -214,6 +215,25 @@ def demo_contacts(count: int, seed: int = 7) -> list[ContactCreate]:
     return contacts
 
 
+async def create_demo_customers(
+    *, session: AsyncSession, workspace_id: int, contacts: int, rng: random.Random
+) -> list[Contact]:
+    """The demo's custom fields, contacts and the relations between them (the orders and everything after draw
+    on ``rng`` next)."""
+    for definition in (
+        AttributeDefinitionCreate(key="plan", label="Plan", type="choice", choices=["basic", "pro", "enterprise"]),
+        AttributeDefinitionCreate(key="newsletter", label="Newsletter opt-in", type="boolean"),
+        AttributeDefinitionCreate(key="birthday", label="Birthday", type="date"),
+    ):
+        await do_create_attribute_definition(session=session, workspace_id=workspace_id, data=definition)
+    created = [
+        await do_create_contact(session=session, workspace_id=workspace_id, data=data, actor=ACTOR)
+        for data in demo_contacts(contacts)
+    ]
+    await _relate(session, created, rng)
+    return created
+
+
 async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoResult:
     """Create the demo workspace, unless one already exists (then leave it as it is)."""
     existing = await session.scalar(select(Workspace.id).where(Workspace.name == DEMO_WORKSPACE).limit(1))
@@ -231,12 +251,6 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
         workspace_id=workspace.id,
         data=AgentCreate(email=DEMO_AGENT_EMAIL, display_name="Sam Support", password=DEMO_PASSWORD, role=Role.agent),
     )
-    for definition in (
-        AttributeDefinitionCreate(key="plan", label="Plan", type="choice", choices=["basic", "pro", "enterprise"]),
-        AttributeDefinitionCreate(key="newsletter", label="Newsletter opt-in", type="boolean"),
-        AttributeDefinitionCreate(key="birthday", label="Birthday", type="date"),
-    ):
-        await do_create_attribute_definition(session=session, workspace_id=workspace.id, data=definition)
     chat = await get_chat_settings(session=session, workspace_id=workspace.id)
     chat.allowed_origins = ["http://127.0.0.1:8000", "http://localhost:8000"]
     teams = await ensure_default_teams(session=session, workspace_id=workspace.id)  # Ada and Sam join both
@@ -250,10 +264,7 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
         session.add(TeamMember(team_id=teams[team].id, agent_id=member.id))
         agents.append(member)
     rng = random.Random(11)
-    created = []
-    for data in demo_contacts(contacts):
-        created.append(await do_create_contact(session=session, workspace_id=workspace.id, data=data, actor=ACTOR))
-    await _relate(session, created, rng)
+    created = await create_demo_customers(session=session, workspace_id=workspace.id, contacts=contacts, rng=rng)
     orders = await create_demo_orders(session=session, workspace_id=workspace.id, contacts=created, rng=rng, now=now)
     buyers = {order.buyer_id for order in orders.orders if order.buyer_id is not None}
     arrivals = _arrivals(created, orders, rng, now)
@@ -302,12 +313,15 @@ async def do_create_demo(*, session: AsyncSession, contacts: int = 240) -> DemoR
     # Last, so the stories above draw the same numbers as before: the shops that posted the recent orders, a
     # paused webhook endpoint with its delivery log, and the shop integration's scoped API key.
     await create_demo_connections(session=session, workspace_id=workspace.id, rng=random.Random(15), now=utcnow())
+    # The help center: articles, and 60 days of searches, votes and the chats that followed (own random draws).
+    help_chats = await create_demo_help(session=session, workspace_id=workspace.id, admin=admin,
+                                        password=DEMO_PASSWORD, rng=random.Random(16), now=utcnow())  # fmt: skip
     return DemoResult(
         workspace_id=workspace.id,
         created=True,
         contacts=len(created),
         orders=len(orders.orders),
-        conversations=history.conversations + chats.conversations + livechat.invitations_answered,
+        conversations=history.conversations + chats.conversations + livechat.invitations_answered + help_chats,
         messages=history.messages + chats.messages + 3 * livechat.invitations_answered,
         feedback={"chat_ratings": history.ratings + chats.ratings, **feedback.counts(), "complaints": complaints},
     )

@@ -66,6 +66,10 @@ class Calendar:
         moment = local(day, hour, rng.uniform(0, 60))
         return moment if moment < self.now - timedelta(minutes=30) else None
 
+    def end_of(self, day: date) -> datetime:
+        """The last instant of ``day`` (or now, today): after every order and chat of that day."""
+        return min(local(day + timedelta(days=1), 0) - timedelta(microseconds=1), self.now)
+
     def order_moment(self, rng: random.Random, day: date) -> datetime | None:
         hour = rng.choices(range(24), weights=[0.2] * 7 + [1, 1.5, 2, 2, 2, 2.5, 2, 2, 2, 2, 2, 2.5, 3, 3.5, 3, 2, 1])[
             0

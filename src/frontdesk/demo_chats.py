@@ -28,9 +28,10 @@ from frontdesk.conversations.models import (
     Presence,
     Visitor,
 )
+from frontdesk.conversations.outbox import Outbox
 from frontdesk.conversations.routing import do_set_presence
 from frontdesk.conversations.schemas import RatingCreate, VisitorMessage
-from frontdesk.conversations.service import Outbox, do_change_conversation, do_post_message
+from frontdesk.conversations.service import do_change_conversation, do_post_message
 from frontdesk.conversations.visitors import do_start_visitor, do_visitor_message, get_chat_settings, user_hash
 from frontdesk.db import UTCDateTime, utcnow
 from frontdesk.workspaces.models import Agent

@@ -27,7 +27,7 @@ from frontdesk.commerce.orders import write_orders
 from frontdesk.commerce.schemas import OrderCreate, OrderLineCreate, ProductCreate
 from frontdesk.commerce.service import do_upsert_product
 from frontdesk.contacts.models import Contact, ContactKind
-from frontdesk.demo_calendar import ORDERS_BY_WEEKDAY, Calendar, local, local_day
+from frontdesk.demo_calendar import ORDERS_BY_WEEKDAY, Calendar, local_day
 
 ACTOR = "demo"
 DEMO_PRODUCTS = {
@@ -173,7 +173,7 @@ async def create_demo_orders(
             )
         if day.weekday() == 6 and everyone:  # Sunday night: who lapsed or churned this week
             result.stage_changes += await refresh_customers(
-                session=session, workspace_id=workspace_id, contact_ids=everyone, now=min(local(day, 23), now)
+                session=session, workspace_id=workspace_id, contact_ids=everyone, now=calendar.end_of(day)
             )
     result.orders = list(final.values())
     return result

@@ -70,8 +70,10 @@ def require_role(role: Role) -> object:
 
 
 Viewer = Annotated[Principal, require_role(Role.viewer)]
-Editor = Annotated[Principal, require_role(Role.agent)]
+Agent = Annotated[Principal, require_role(Role.agent)]
 Admin = Annotated[Principal, require_role(Role.admin)]
+# Writes the help center: the editor role (an agent who also edits articles) or an admin.
+HelpEditor = Annotated[Principal, require_role(Role.editor)]
 
 
 # A referrer's code arriving with a new contact or order; the outcome is in the `Referral` response header.

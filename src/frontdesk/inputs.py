@@ -58,14 +58,19 @@ def first_text_problem(value: Any, path: tuple[str | int, ...] = ()) -> tuple[tu
     return None
 
 
-def parse_id(text: str) -> int | None:
-    """The id written in ``text`` (ASCII digits, 1 to 2^63-1), or None. ``str.isdigit`` alone would pass
-    "²" (which ``int`` refuses) and "١٢" (which ``int`` reads as 12: two spellings of one reference)."""
+def whole_number(text: str, *, max_digits: int = 18) -> int | None:
+    """``text`` as a whole number when it is ASCII digits only (at most ``max_digits``), else None. ``str.isdigit``
+    alone would pass "²" (which ``int`` refuses) and "١٢" (which ``int`` reads as 12: two spellings of one value)."""
     text = text.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+    if not (text.isascii() and text.isdigit()) or len(text) > max_digits:
         return None
-    value = int(text)
-    return value if 1 <= value <= MAX_ID else None
+    return int(text)
+
+
+def parse_id(text: str) -> int | None:
+    """The id written in ``text`` (ASCII digits, 1 to 2^63-1), or None."""
+    value = whole_number(text, max_digits=len(str(MAX_ID)))
+    return value if value is not None and 1 <= value <= MAX_ID else None
 
 
 def _written_time(value: Any) -> Any:
@@ -107,6 +112,12 @@ def _takes_bool(annotation: Any) -> bool:
     return any(_takes_bool(argument) for argument in get_args(annotation))
 
 
+def _takes_number(annotation: Any) -> bool:
+    if annotation in (int, float, Decimal) or annotation is Any:
+        return True
+    return any(_takes_number(argument) for argument in get_args(annotation))
+
+
 class RequestModel(BaseModel):
     """The base of every request body: unknown fields are refused (a typo is not silently ignored), every
     string is bounded in length and storable on both databases, wherever it sits in the body."""
@@ -127,6 +138,15 @@ class RequestModel(BaseModel):
         ):
             # Pydantic would read true as 1: a number field given a yes/no is a mistake to report.
             raise ValueError("must be a number or text, not true or false")
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and info.field_name
+            and _takes_bool(cls.model_fields[info.field_name].annotation)
+            and not _takes_number(cls.model_fields[info.field_name].annotation)
+        ):
+            # And the other way round: pydantic would read 0 or 1.0 as false or true.
+            raise ValueError("must be true or false")
         return value
 
 

@@ -17,6 +17,8 @@ from frontdesk.conversations import models as conversations_models
 from frontdesk.conversations import personal_data as conversations_personal_data
 from frontdesk.feedback import models as feedback_models
 from frontdesk.feedback import personal_data as feedback_personal_data
+from frontdesk.helpcenter import models as helpcenter_models
+from frontdesk.helpcenter import personal_data as helpcenter_personal_data
 from frontdesk.referrals import models as referrals_models
 from frontdesk.referrals import personal_data as referrals_personal_data
 from frontdesk.reviews import models as reviews_models
@@ -43,6 +45,8 @@ __all__ = [
     "conversations_personal_data",
     "feedback_models",
     "feedback_personal_data",
+    "helpcenter_models",
+    "helpcenter_personal_data",
     "referrals_models",
     "referrals_personal_data",
     "reviews_models",

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from frontdesk.errors import PROBLEM_JSON
+from frontdesk.inputs import whole_number
 from frontdesk.middleware import PUBLIC_PREFIXES
 
 WEBHOOK_ACKNOWLEDGED = "Any 2xx answer acknowledges the delivery; anything else (or no answer in time) is retried"
@@ -75,7 +76,7 @@ def error_statuses(method: str, operation: dict[str, Any], path: str = "") -> se
         statuses.add(415)
     if method in WRITES:
         statuses.add(409)
-    statuses |= {int(code) for code in operation.get("responses", {}) if code.isdigit() and 400 <= int(code) < 500}
+    statuses |= {number for code in operation.get("responses", {}) if 400 <= (number := whole_number(code) or 0) < 500}
     return statuses
 
 

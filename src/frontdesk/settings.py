@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     api_requests_per_minute: int = Field(default=6000, ge=1)
     # Redis keys of the rate limits start with this (several installs, or test runs, may share one Redis).
     rate_limit_key_prefix: str = "frontdesk-limits"
+    # Redis pub/sub channels are not kept apart by database number: installs sharing one Redis need their own.
+    redis_channel_prefix: str = "frontdesk:"
     max_upload_bytes: int = 50 * 1024 * 1024
     # Lifecycle stages move with time (lapsed, churned) and RFM scores are relative: every serving process
     # recomputes them this often (0: never; then run `frontdesk analytics refresh` from cron).

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, async_playwright, expect
 
 from tests.live_server import free_port
 
@@ -24,6 +24,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# A page that is right shows it within a second; a busy machine (CI, two workers) took longer than the default
+# 5 s now and then, which failed a run without anything being wrong.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")

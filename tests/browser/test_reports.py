@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import frontdesk.reports.pages  # noqa: F401  (registers the template helpers the chart partial uses)
 from frontdesk.conversations.csat import do_rate
 from frontdesk.conversations.models import AuthorType, Conversation
+from frontdesk.conversations.outbox import Outbox
 from frontdesk.conversations.schemas import RatingCreate
-from frontdesk.conversations.service import Outbox, do_change_conversation, do_post_message
+from frontdesk.conversations.service import do_change_conversation, do_post_message
 from frontdesk.db import create_session_factory
 from frontdesk.reports.charts import Chart, Series
 from frontdesk.web.console import templates

@@ -20,13 +20,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from frontdesk.conversations.csat import do_rate
 from frontdesk.conversations.invitations import mark_answered, match_invitation
 from frontdesk.conversations.models import Conversation, Visitor
+from frontdesk.conversations.outbox import Outbox
 from frontdesk.conversations.schemas import RatingCreate, VisitorMessage
-from frontdesk.conversations.service import Outbox
 from frontdesk.conversations.visitors import do_start_visitor, do_visitor_message, get_chat_settings, user_hash
 from frontdesk.db import create_session_factory
+from frontdesk.helpcenter import service as helpcenter
+from frontdesk.helpcenter import widget_help
 from frontdesk.success.models import CustomerHealth, CustomerPrediction, HealthHistory, Playbook, PlaybookEpisode
 from frontdesk.surveys import service as surveys
 from frontdesk.surveys.schemas import AnswerCreate
+from frontdesk.workspaces.models import Role
+from frontdesk.workspaces.service import Principal
 from tests.connections.shops import shopify_headers
 from tests.factories import WorkspaceHandle
 
@@ -294,7 +298,26 @@ async def build_world(client: httpx.AsyncClient, workspace: WorkspaceHandle) -> 
     await _success(client, workspace, erased)
     await _webhooks(client, workspace, erased)
     await _shop_deliveries(client, workspace, erased)
+    await _help_in_the_widget(workspace, erased)
     return World(erased=erased, survivor=survivor, third_id=third["id"], survey_id=survey["id"])
+
+
+async def _help_in_the_widget(workspace: WorkspaceHandle, person: Person) -> None:
+    """Before chatting, the person typed a question naming their address into the widget, read the suggested
+    article and answered "no": a help session of their visitor with a search, a view and a vote."""
+    by = Principal(workspace_id=workspace.id, role=Role.editor, label="Edith Editor")
+    async with create_session_factory(workspace.engine).begin() as session:
+        article = await helpcenter.do_create_article(
+            session=session, workspace_id=workspace.id, by=by, locale="en", title="Where is my order", body="Track it."
+        )
+        await helpcenter.do_publish(session=session, workspace_id=workspace.id, translation_id=article.id, by=by)
+        visitor = await session.scalar(select(Visitor).where(Visitor.contact_id == person.contact_id))
+        assert visitor is not None
+        asked = {"session": session, "workspace_id": workspace.id, "visitor_id": visitor.id, "widget_language": "en"}
+        found = await widget_help.suggest(**asked, query=f"where is my order, {person.email}")
+        assert [hit["id"] for hit in found["results"]] == [article.id]
+        await widget_help.open_article(**asked, translation_id=article.id, base_url="http://testserver")
+        await widget_help.vote(**asked, translation_id=article.id, helpful=False)
 
 
 async def _success(client: httpx.AsyncClient, workspace: WorkspaceHandle, person: Person) -> None:

@@ -32,6 +32,24 @@ NO_PERSONAL_DATA = {
     "macros",  # the workspace's one-click actions (reply templates, tags, statuses)
     "invitation_rules",  # proactive-chat rules: conditions and a team's message
     "conversation_reads",  # how far each agent has read each conversation (agent ids and numbers)
+    "help_centers",  # help center settings: content the business writes
+    "help_collections",  # article categories: content the business writes
+    "help_articles",  # articles: content the business writes
+    "help_translations",  # articles' language versions: content the business writes
+    "help_revisions",  # articles' history: content the business writes, by agents
+    "help_images",  # images in articles: content the business writes
+    "help_search_words",  # the vocabulary of published articles: content the business writes
+    "help_old_article_slugs",  # former addresses (slugs) of articles: content the business writes
+    "help_old_collection_slugs",  # former addresses (slugs) of collections: content the business writes
+    "help_old_workspace_slugs",  # former help center addresses (workspace slugs): the business's own
+    "help_search_documents",  # search index of published articles (with FTS5 shadow tables)
+    "help_search_documents_content",  # search index of published articles (with FTS5 shadow tables)
+    "help_search_documents_docsize",  # search index of published articles (with FTS5 shadow tables)
+    "help_search_documents_idx",  # search index of published articles (with FTS5 shadow tables)
+    "help_search_trigrams",  # search index of published articles (with FTS5 shadow tables)
+    "help_search_trigrams_content",  # search index of published articles (with FTS5 shadow tables)
+    "help_search_trigrams_docsize",  # search index of published articles (with FTS5 shadow tables)
+    "help_search_trigrams_idx",  # search index of published articles (with FTS5 shadow tables)
 }
 
 
@@ -145,6 +163,9 @@ async def test_export_holds_every_domains_rows(
     assert document["complaints"][0]["history"] and erased.token in document["complaints"][0]["description"]
     assert document["emails"][0]["to"] == erased.email
     assert erased.token in document["reviews"][0]["body"]
+    [help_session] = document["help_center_sessions"]
+    assert help_session["searches"][0]["query"] == "where is my order, [email]"  # logged without the address
+    assert help_session["articles_opened"] and help_session["votes"][0]["helpful"] is False
     # Nothing of the other person is in it.
     assert world.survivor.token not in response.text and world.survivor.email not in response.text
 

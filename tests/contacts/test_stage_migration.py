@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
-
 from sqlalchemy import MetaData, Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frontdesk.commerce.models import CustomerFigures
 from frontdesk.contacts.models import Contact
-from frontdesk.db import Base, create_engine, migrate
+from frontdesk.db import Base, migrate
 from frontdesk.workspaces.models import Workspace
-from tests.conftest import POSTGRES_URL, Database, _create_postgres_database, _drop_postgres_database
 
 FIGURES = Base.metadata.tables[CustomerFigures.__tablename__]
 
@@ -22,18 +19,14 @@ def _as_before(model: type[Base], later: set[str]) -> Table:
     return Table(table.name, MetaData(), *(column._copy() for column in table.columns if column.name not in later))
 
 
-# The rows are written at 0010: 0014 added contacts.search_name, 0015 workspaces.allow_private_webhook_targets.
-WORKSPACES = _as_before(Workspace, {"allow_private_webhook_targets"})
+# The rows are written at 0010: 0014 added contacts.search_name, 0015 workspaces.allow_private_webhook_targets,
+# 0016 workspaces.slug.
+WORKSPACES = _as_before(Workspace, {"allow_private_webhook_targets", "slug"})
 CONTACTS = _as_before(Contact, {"search_name"})
 
 
-async def test_migration_0011_derives_every_stage_from_the_lifecycle(database: Database, tmp_path: Path) -> None:
-    if database.backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / f'stages-{secrets.token_hex(4)}.db'}"
-    else:
-        assert POSTGRES_URL
-        url = await _create_postgres_database(POSTGRES_URL)
-    engine = create_engine(url)
+async def test_migration_0011_derives_every_stage_from_the_lifecycle(scratch_engine: AsyncEngine) -> None:
+    engine = scratch_engine
     # (stage set by hand before 0011, lifecycle from the orders or None without a figures row) -> stage after
     cases = [
         ("customer", None, "prospect"),  # marked a customer by hand, never bought
@@ -43,25 +36,17 @@ async def test_migration_0011_derives_every_stage_from_the_lifecycle(database: D
         ("customer", "regular", "customer"),
         ("prospect", None, "prospect"),
     ]
-    try:
-        await migrate(engine, "0010")
-        async with engine.begin() as connection:
-            await connection.execute(insert(WORKSPACES).values(id=1, name="Before"))
-            for index, (stage, lifecycle, _) in enumerate(cases, start=1):
+    await migrate(engine, "0010")
+    async with engine.begin() as connection:
+        await connection.execute(insert(WORKSPACES).values(id=1, name="Before"))
+        for index, (stage, lifecycle, _) in enumerate(cases, start=1):
+            await connection.execute(insert(CONTACTS).values(id=index, workspace_id=1, name=f"C{index}", stage=stage))
+            if lifecycle is not None:
+                orders = 0 if lifecycle == "prospect" else 1
                 await connection.execute(
-                    insert(CONTACTS).values(id=index, workspace_id=1, name=f"C{index}", stage=stage)
+                    insert(FIGURES).values(contact_id=index, workspace_id=1, orders=orders, lifecycle=lifecycle)
                 )
-                if lifecycle is not None:
-                    orders = 0 if lifecycle == "prospect" else 1
-                    await connection.execute(
-                        insert(FIGURES).values(contact_id=index, workspace_id=1, orders=orders, lifecycle=lifecycle)
-                    )
-        await migrate(engine)
-        async with engine.connect() as connection:
-            stages = dict((await connection.execute(select(CONTACTS.c.id, CONTACTS.c.stage))).all())
-        assert stages == {index: after for index, (_, _, after) in enumerate(cases, start=1)}
-    finally:
-        await engine.dispose()
-        if database.backend == "postgresql":
-            assert POSTGRES_URL
-            await _drop_postgres_database(POSTGRES_URL, url)
+    await migrate(engine)
+    async with engine.connect() as connection:
+        stages = dict((await connection.execute(select(CONTACTS.c.id, CONTACTS.c.stage))).all())
+    assert stages == {index: after for index, (_, _, after) in enumerate(cases, start=1)}

@@ -14,13 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frontdesk.conversations.models import AuthorType, Conversation, MessageKind
+from frontdesk.conversations.outbox import Outbox, conversation_channel, inbox_channel
 from frontdesk.conversations.schemas import VisitorMessage
-from frontdesk.conversations.service import (
-    Outbox,
-    conversation_channel,
-    do_post_message,
-    inbox_channel,
-)
+from frontdesk.conversations.service import do_post_message
 from frontdesk.conversations.sockets import AgentSocket
 from frontdesk.conversations.visitors import do_start_visitor, do_visitor_message, get_chat_settings
 from frontdesk.conversations.writer import _Line, write_lines

@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.contacts.models import Contact, ContactEmail, ContactEvent
 from frontdesk.conversations.identity import VERIFY_PURPOSE, claim_read, do_forget_claims_of, verification_token
 from frontdesk.conversations.models import Conversation, Visitor
+from frontdesk.conversations.outbox import Outbox
+from frontdesk.conversations.queries import list_messages
 from frontdesk.conversations.schemas import VisitorMessage
-from frontdesk.conversations.service import Outbox, list_messages
 from frontdesk.conversations.visitors import (
     current_conversation,
     do_start_visitor,

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from frontdesk.conversations.actions import post_agent_message
 from frontdesk.conversations.csat import do_rate
 from frontdesk.conversations.models import Conversation, Message, MessageKind, Visitor
+from frontdesk.conversations.outbox import Outbox, conversation_channel, inbox_channel
 from frontdesk.conversations.schemas import AgentMessageCreate, RatingCreate, VisitorMessage
-from frontdesk.conversations.service import Outbox, conversation_channel, do_change_conversation, inbox_channel
+from frontdesk.conversations.service import do_change_conversation
 from frontdesk.conversations.visitors import do_start_visitor, do_visitor_message, get_chat_settings
 from frontdesk.conversations.writer import _Line, write_lines
 from frontdesk.db import create_session_factory

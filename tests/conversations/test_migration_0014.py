@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import Integer, TextClause, bindparam, column, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from frontdesk.db import UTCDateTime, create_engine, migrate
-from tests.conftest import POSTGRES_URL, Database, _create_postgres_database, _drop_postgres_database
+from frontdesk.db import UTCDateTime, migrate
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 # (conversation id, status, lines as (seq, author, kind, minute)) -> waiting since minute, or None
@@ -24,76 +22,65 @@ CASES = [
 ]  # fmt: skip
 
 
-async def test_migration_0014_fills_waiting_since_and_search_names(database: Database, tmp_path: Path) -> None:
-    if database.backend == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / f'm14-{secrets.token_hex(4)}.db'}"
-    else:
-        assert POSTGRES_URL
-        url = await _create_postgres_database(POSTGRES_URL)
-    engine = create_engine(url)
-    try:
-        await migrate(engine, "0013")
-        async with engine.begin() as connection:
+async def test_migration_0014_fills_waiting_since_and_search_names(scratch_engine: AsyncEngine) -> None:
+    engine = scratch_engine
+    await migrate(engine, "0013")
+    async with engine.begin() as connection:
+        await connection.execute(
+            _timed("INSERT INTO workspaces (id, name, time_zone, created_at) VALUES (1, 'W', 'UTC', :t)", "t"),
+            {"t": T0},
+        )
+        for number, name in enumerate(["Jürgen Müller", "ZOË SALDAÑA", "Ordinary Name"], start=1):
             await connection.execute(
-                _timed("INSERT INTO workspaces (id, name, time_zone, created_at) VALUES (1, 'W', 'UTC', :t)", "t"),
-                {"t": T0},
+                _timed(
+                    "INSERT INTO contacts (id, workspace_id, kind, name, audience, stage, roles, attributes,"
+                    " is_reseller, created_at, updated_at) VALUES (:id, 1, 'person', :name, 'external',"
+                    " 'prospect', '[]', '{}', false, :t, :t)",
+                    "t",
+                ),
+                {"id": number, "name": name, "t": T0},
             )
-            for number, name in enumerate(["Jürgen Müller", "ZOË SALDAÑA", "Ordinary Name"], start=1):
+        message_id = 0
+        for conversation_id, status, lines, _ in CASES:
+            await connection.execute(
+                _timed(
+                    "INSERT INTO conversations (id, workspace_id, status, started_offline, last_seq, created_at,"
+                    " last_activity_at) VALUES (:id, 1, :status, false, :seq, :t, :t)",
+                    "t",
+                ),
+                {"id": conversation_id, "status": status, "seq": len(lines), "t": T0},
+            )
+            for seq, author, kind, minute in lines:
+                message_id += 1
                 await connection.execute(
                     _timed(
-                        "INSERT INTO contacts (id, workspace_id, kind, name, audience, stage, roles, attributes,"
-                        " is_reseller, created_at, updated_at) VALUES (:id, 1, 'person', :name, 'external',"
-                        " 'prospect', '[]', '{}', false, :t, :t)",
-                        "t",
+                        "INSERT INTO messages (id, workspace_id, conversation_id, seq, client_id, author_type,"
+                        " kind, body, created_at) VALUES (:id, 1, :c, :seq, :client, :author, :kind, 'x', :at)",
+                        "at",
                     ),
-                    {"id": number, "name": name, "t": T0},
+                    {
+                        "id": message_id,
+                        "c": conversation_id,
+                        "seq": seq,
+                        "client": f"c{message_id}",
+                        "author": author,
+                        "kind": kind,
+                        "at": datetime(2026, 1, 1, 10, minute, tzinfo=UTC),
+                    },
                 )
-            message_id = 0
-            for conversation_id, status, lines, _ in CASES:
-                await connection.execute(
-                    _timed(
-                        "INSERT INTO conversations (id, workspace_id, status, started_offline, last_seq, created_at,"
-                        " last_activity_at) VALUES (:id, 1, :status, false, :seq, :t, :t)",
-                        "t",
-                    ),
-                    {"id": conversation_id, "status": status, "seq": len(lines), "t": T0},
-                )
-                for seq, author, kind, minute in lines:
-                    message_id += 1
-                    await connection.execute(
-                        _timed(
-                            "INSERT INTO messages (id, workspace_id, conversation_id, seq, client_id, author_type,"
-                            " kind, body, created_at) VALUES (:id, 1, :c, :seq, :client, :author, :kind, 'x', :at)",
-                            "at",
-                        ),
-                        {
-                            "id": message_id,
-                            "c": conversation_id,
-                            "seq": seq,
-                            "client": f"c{message_id}",
-                            "author": author,
-                            "kind": kind,
-                            "at": datetime(2026, 1, 1, 10, minute, tzinfo=UTC),
-                        },
-                    )
-        await migrate(engine)
-        async with engine.connect() as connection:
-            waiting_query = text("SELECT id, waiting_since FROM conversations").columns(
-                column("id", Integer), column("waiting_since", UTCDateTime())
-            )
-            waiting = dict((await connection.execute(waiting_query)).all())
-            names = dict((await connection.execute(text("SELECT id, search_name FROM contacts"))).all())
-        expected = {
-            conversation_id: None if minute is None else datetime(2026, 1, 1, 10, minute, tzinfo=UTC)
-            for conversation_id, _, _, minute in CASES
-        }
-        assert waiting == expected
-        assert names == {1: "jurgen muller", 2: "zoe saldana", 3: "ordinary name"}
-    finally:
-        await engine.dispose()
-        if database.backend == "postgresql":
-            assert POSTGRES_URL
-            await _drop_postgres_database(POSTGRES_URL, url)
+    await migrate(engine)
+    async with engine.connect() as connection:
+        waiting_query = text("SELECT id, waiting_since FROM conversations").columns(
+            column("id", Integer), column("waiting_since", UTCDateTime())
+        )
+        waiting = dict((await connection.execute(waiting_query)).all())
+        names = dict((await connection.execute(text("SELECT id, search_name FROM contacts"))).all())
+    expected = {
+        conversation_id: None if minute is None else datetime(2026, 1, 1, 10, minute, tzinfo=UTC)
+        for conversation_id, _, _, minute in CASES
+    }
+    assert waiting == expected
+    assert names == {1: "jurgen muller", 2: "zoe saldana", 3: "ordinary name"}
 
 
 def _timed(sql: str, *stamps: str) -> TextClause:

@@ -10,7 +10,9 @@ from pathlib import Path
 import redis.asyncio as redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frontdesk.app import create_app
 from frontdesk.realtime.broker import RedisBroker
+from frontdesk.settings import Settings
 from tests.conftest import Database
 from tests.conversations.chat_clients import Agent, Visitor, allow_site
 from tests.conversations.test_presence_and_typing import online, wait_until_online
@@ -65,6 +67,31 @@ async def test_redis_broker_delivers_across_brokers_and_stops_after_unsubscribe(
     finally:
         await one.close()
         await two.close()
+
+
+async def test_installs_sharing_one_redis_hear_only_their_own_channels(redis_url: str, tmp_path: Path) -> None:
+    # FRONTDESK_REDIS_CHANNEL_PREFIX: pub/sub is not kept apart by Redis database number, only by channel name.
+    ours, theirs = (f"frontdesk-test-{secrets.token_hex(4)}:" for _ in range(2))
+    app = create_app(
+        Settings(
+            redis_url=redis_url, redis_channel_prefix=ours, database_url=f"sqlite+aiosqlite:///{tmp_path}/unused.db"
+        )
+    )
+    here = app.state.broker  # the serving process's own broker, built from the settings
+    same, other = RedisBroker(redis_url, prefix=ours), RedisBroker(redis_url, prefix=theirs)
+    for broker in (here, same, other):
+        await broker.start()
+    try:
+        async with here.subscribe("inbox:1") as queue:
+            await asyncio.sleep(0.1)  # let the SUBSCRIBE reach Redis
+            await other.publish("inbox:1", {"from": "another install"})
+            await same.publish("inbox:1", {"from": "this install"})
+            assert json.loads(await asyncio.wait_for(queue.get(), timeout=3)) == {"from": "this install"}
+            await asyncio.sleep(0.2)
+            assert queue.empty()
+    finally:
+        for broker in (here, same, other):
+            await broker.close()
 
 
 async def test_an_agent_with_consoles_on_two_processes_stays_online_when_one_closes(

@@ -13,15 +13,10 @@ from frontdesk.conversations import routing
 from frontdesk.conversations.csat import do_rate
 from frontdesk.conversations.housekeeping import do_auto_resolve
 from frontdesk.conversations.models import AuthorType, Conversation, Message, MessageKind, Presence
+from frontdesk.conversations.outbox import Outbox, conversation_channel, inbox_channel
+from frontdesk.conversations.queries import list_messages
 from frontdesk.conversations.schemas import RatingCreate, VisitorMessage
-from frontdesk.conversations.service import (
-    Outbox,
-    conversation_channel,
-    do_change_conversation,
-    do_post_message,
-    inbox_channel,
-    list_messages,
-)
+from frontdesk.conversations.service import do_change_conversation, do_post_message
 from frontdesk.conversations.visitors import (
     current_conversation,
     do_start_visitor,

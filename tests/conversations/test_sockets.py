@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frontdesk.conversations import routing
 from frontdesk.conversations.models import Team, TeamMember
-from frontdesk.conversations.service import inbox_channel
+from frontdesk.conversations.outbox import inbox_channel
 from frontdesk.conversations.sockets import AgentSocket
 from frontdesk.db import create_session_factory
 from frontdesk.realtime.broker import InProcessBroker

@@ -15,8 +15,8 @@ from frontdesk.conversations import invitations, routing
 from frontdesk.conversations.invitations import InvitationOffer
 from frontdesk.conversations.models import Conversation, Invitation, InvitationRule, Message
 from frontdesk.conversations.models import Visitor as VisitorRow
+from frontdesk.conversations.outbox import Outbox
 from frontdesk.conversations.schemas import VisitorMessage
-from frontdesk.conversations.service import Outbox
 from frontdesk.conversations.visitors import do_start_visitor, do_visitor_message, get_chat_settings
 from frontdesk.db import create_session_factory
 from frontdesk.errors import NotFound

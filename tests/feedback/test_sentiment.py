@@ -8,8 +8,8 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.conversations.outbox import Outbox, conversation_channel, inbox_channel
 from frontdesk.conversations.schemas import VisitorMessage
-from frontdesk.conversations.service import Outbox, conversation_channel, inbox_channel
 from frontdesk.conversations.visitors import do_start_visitor, do_visitor_message, get_chat_settings
 from frontdesk.db import create_session_factory
 from frontdesk.feedback.sentiment import label, sentiment

@@ -16,6 +16,11 @@ from frontdesk.workspaces.models import Role
 from tests.factories import WorkspaceHandle
 from tests.workspaces.test_signin import app_client, from_address, shared_redis
 
+# Three requests per address, then 429. The sliding-window counter weighs the previous fixed window down as the
+# current one goes on: four requests that straddle two windows let the fourth through. At 0.1 per second the
+# window was 30 s (a failure every few runs on a busy machine); at 0.0001 it is over 8 hours.
+TIGHT = {"ip_request_burst": 3, "ip_requests_per_second": 0.0001}
+
 
 async def test_api_requests_are_limited_per_key_with_a_problem_and_retry_after(
     engine: AsyncEngine, settings: Settings, workspace: WorkspaceHandle
@@ -52,7 +57,7 @@ async def test_widget_session_endpoint_is_limited_per_ip_across_processes(
     engine: AsyncEngine, settings: Settings, redis_url: str
 ) -> None:
     shared = shared_redis(redis_url)
-    limits = {"ip_request_burst": 3, "ip_requests_per_second": 0.1}
+    limits = TIGHT
     async with (
         app_client(engine, settings, **limits, **shared) as first,
         app_client(engine, settings, **limits, **shared) as second,
@@ -91,10 +96,18 @@ async def test_after_a_redis_failure_limits_count_in_memory_then_share_through_r
 
 
 @pytest.mark.parametrize(
-    "path", ["/s/not-a-token", "/r/not-a-token", "/verify/not-a-token", "/api/v1/public/x/products/y/reviews"]
+    "path",
+    [
+        "/s/not-a-token",
+        "/r/not-a-token",
+        "/verify/not-a-token",
+        "/api/v1/public/x/products/y/reviews",
+        "/api/v1/public/x/help/articles",
+        "/help/no-such-workspace/en",
+    ],
 )
 async def test_public_pages_are_limited_per_ip_address(engine: AsyncEngine, settings: Settings, path: str) -> None:
-    app = create_app(settings.model_copy(update={"ip_request_burst": 3, "ip_requests_per_second": 0.1}), engine=engine)
+    app = create_app(settings.model_copy(update=TIGHT), engine=engine)
     async with from_address(app, "203.0.113.7") as first, from_address(app, "198.51.100.8") as second:
         for _ in range(3):
             assert (await first.get(path)).status_code != 429
@@ -102,6 +115,19 @@ async def test_public_pages_are_limited_per_ip_address(engine: AsyncEngine, sett
         assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
         assert limited.headers["content-type"] == "application/problem+json"
         assert (await second.get(path)).status_code != 429  # another address is not affected
+
+
+async def test_a_made_up_api_key_does_not_escape_the_limit_of_public_operations(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    """Public operations take no key: a different Authorization header on each request is still one address."""
+    app = create_app(settings.model_copy(update=TIGHT), engine=engine)
+    async with from_address(app, "203.0.113.7") as client:
+        statuses = [
+            (await client.get("/api/v1/public/x/help/articles", headers={"Authorization": f"Bearer k{n}"})).status_code
+            for n in range(4)
+        ]
+    assert statuses[:3] == [404, 404, 404] and statuses[3] == 429
 
 
 async def test_the_openapi_documents_429_on_public_operations(client: httpx.AsyncClient) -> None:

@@ -8,14 +8,20 @@ twelve months by month) and by week, and checks each chart has a number other th
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from frontdesk.demo import do_create_demo
 from frontdesk.reports import customers, dashboard
 from frontdesk.reports.catalogue import REPORTS
 from frontdesk.reports.controls import Granularity
 from frontdesk.reports.registry import ReportQuery, controls_for
 from frontdesk.workspaces.models import Role
+from tests.conftest import DemoDatabase
+
+
+@pytest.fixture
+def engine(demo_database: DemoDatabase) -> AsyncEngine:
+    """The tests here read the one demo workspace of their backend (tests.conftest.demo_database)."""
+    return demo_database.engine
 
 
 def _has_a_number(values: list[float | int | None]) -> bool:
@@ -24,10 +30,9 @@ def _has_a_number(values: list[float | int | None]) -> bool:
 
 @pytest.mark.parametrize("granularity", [Granularity.month, Granularity.week])
 async def test_every_chart_and_tile_of_the_demo_shows_something(
-    session: AsyncSession, granularity: Granularity
+    session: AsyncSession, granularity: Granularity, demo_database: DemoDatabase
 ) -> None:
-    demo = await do_create_demo(session=session)
-    await session.commit()
+    demo = demo_database.result
     query = ReportQuery(first_day=None, last_day=None, granularity=granularity, time_zone=None, segment=None)
     controls = await controls_for(session=session, workspace_id=demo.workspace_id, query=query)
     assert controls.time_zone == "Europe/Berlin"

@@ -30,21 +30,10 @@ from frontdesk.contacts.schemas import ContactCreate
 from frontdesk.contacts.service import do_create_contact
 from frontdesk.db import create_session_factory
 from frontdesk.segments import service as segments_service
-from frontdesk.segments.rules import (
-    ALL,
-    FIELDS,
-    RFM_GROUPS,
-    AllOf,
-    AnyOf,
-    Comparison,
-    Kind,
-    Not,
-    Rule,
-    from_json,
-    parse,
-    to_json,
-    to_text,
-)
+from frontdesk.segments.fields import FIELDS, RFM_GROUPS, Kind
+from frontdesk.segments.rule_json import from_json, to_json
+from frontdesk.segments.rule_text import parse, to_text
+from frontdesk.segments.rules import ALL, AllOf, AnyOf, Comparison, Not, Rule
 from frontdesk.success.models import CustomerHealth, CustomerPrediction
 from frontdesk.workspaces.models import Role
 from frontdesk.workspaces.schemas import AgentCreate

@@ -8,7 +8,6 @@ It runs uvicorn with a small Starlette app in its own thread (its own event loop
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -28,6 +27,7 @@ from frontdesk.webhooks.events import Emitted, emit_many
 from frontdesk.webhooks.models import WebhookEndpoint
 from frontdesk.webhooks.signing import new_signing_secret
 from frontdesk.workspaces.models import Workspace
+from tests.live_server import free_port
 
 Behaviour = Literal["ok", "fail", "hang", "redirect", "huge"]
 HUGE_BYTES = 50 * 1024 * 1024
@@ -136,9 +136,7 @@ class Receiver:
             await asyncio.sleep(0)
 
     def start(self) -> Receiver:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
+        self.port = free_port()
         app = Starlette(routes=[Route("/{path:path}", self._handle, methods=["POST", "GET"])])
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", timeout_graceful_shutdown=1

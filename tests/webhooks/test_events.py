@@ -405,7 +405,7 @@ async def test_a_contact_import_emits_one_event_per_row_with_one_subscription_qu
 async def test_visitor_lines_written_by_the_chat_writer_emit_message_created(
     workspace: WorkspaceHandle, engine: AsyncEngine
 ) -> None:
-    from frontdesk.conversations.service import Outbox
+    from frontdesk.conversations.outbox import Outbox
     from frontdesk.conversations.writer import _Line, write_lines
 
     conversation_id = await workspace.conversation("First")

@@ -37,8 +37,9 @@ async def app_client(engine: AsyncEngine, settings: Settings, **changes: Any) ->
 
 
 def shared_redis(redis_url: str) -> dict[str, Any]:
-    """Settings for app instances that count in the test Redis, under keys no other test run uses."""
-    return {"redis_url": redis_url, "rate_limit_key_prefix": f"test-{secrets.token_hex(6)}"}
+    """Settings for app instances that count in the test Redis, under keys and channels no other test run uses."""
+    own = secrets.token_hex(6)
+    return {"redis_url": redis_url, "rate_limit_key_prefix": f"test-{own}", "redis_channel_prefix": f"test-{own}:"}
 
 
 async def test_password_hashing_never_runs_on_the_event_loop(

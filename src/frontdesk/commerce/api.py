@@ -25,7 +25,7 @@ from frontdesk.commerce.schemas import (
     RevenueSplit,
 )
 from frontdesk.contacts.service import get_contact
-from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, ReferralCodeParam, Viewer, require_time_zones
+from frontdesk.deps import Admin, Agent, AppSettings, DbSession, PathId, ReferralCodeParam, Viewer, require_time_zones
 from frontdesk.errors import InvalidInput
 from frontdesk.inputs import BoundedDateTime, IdRef
 from frontdesk.referrals import service as referrals
@@ -38,7 +38,7 @@ Cursor = Annotated[str | None, Query(description="next_cursor of the previous pa
 
 
 @router.post("/products", response_model=ProductRead, status_code=201, summary="Create or update a product by SKU")
-async def upsert_product(data: ProductCreate, session: DbSession, principal: Editor) -> ProductRead:
+async def upsert_product(data: ProductCreate, session: DbSession, principal: Agent) -> ProductRead:
     product = await service.do_upsert_product(session=session, workspace_id=principal.workspace_id, data=data)
     await session.commit()
     return product
@@ -67,7 +67,7 @@ async def list_ranges(session: DbSession, principal: Viewer) -> list[RangeRead]:
 async def create_order(
     data: OrderCreate,
     session: DbSession,
-    principal: Editor,
+    principal: Agent,
     response: Response,
     referral_code: ReferralCodeParam = None,
 ) -> OrderRead:
@@ -109,7 +109,7 @@ async def _attribute_order(session: DbSession, workspace_id: int, order_id: int,
 
 
 @router.post("/orders/import", response_model=OrderImportReport, summary="Import orders from a CSV file")
-async def import_orders(file: UploadFile, session: DbSession, principal: Editor, settings: AppSettings) -> Any:
+async def import_orders(file: UploadFile, session: DbSession, principal: Agent, settings: AppSettings) -> Any:
     header, rows = await read_csv_upload(file, settings)
     report = OrderImportReport(total_rows=0, orders=0, failed=0, errors=[])
     try:
@@ -154,7 +154,7 @@ async def read_order(order_id: PathId, session: DbSession, principal: Viewer) ->
 
 
 @router.patch("/orders/{order_id}", response_model=OrderRead, summary="Refund, cancel or restore an order")
-async def change_order(order_id: PathId, data: OrderStatusChange, session: DbSession, principal: Editor) -> OrderRead:
+async def change_order(order_id: PathId, data: OrderStatusChange, session: DbSession, principal: Agent) -> OrderRead:
     order = await service.do_change_order_status(
         session=session, workspace_id=principal.workspace_id, order_id=order_id, status=data.status
     )

@@ -16,7 +16,7 @@ from frontdesk.complaints.schemas import (
     ComplaintSuggestion,
     ComplaintUpdate,
 )
-from frontdesk.deps import DbSession, Editor, PathId, Viewer, require_time_zones
+from frontdesk.deps import Agent, DbSession, PathId, Viewer, require_time_zones
 from frontdesk.feedback.periods import Period
 from frontdesk.inputs import BoundedDateTime, IdRef
 
@@ -30,7 +30,7 @@ async def _read(session: DbSession, complaint: Complaint) -> ComplaintRead:
 
 
 @router.post("/complaints", response_model=ComplaintRead, status_code=201, summary="Raise a complaint")
-async def raise_complaint(data: ComplaintCreate, session: DbSession, principal: Editor) -> ComplaintRead:
+async def raise_complaint(data: ComplaintCreate, session: DbSession, principal: Agent) -> ComplaintRead:
     complaint = await service.do_raise_complaint(
         session=session, workspace_id=principal.workspace_id, data=data, actor=principal.label
     )
@@ -81,7 +81,7 @@ async def read_complaint(complaint_id: PathId, session: DbSession, principal: Vi
 
 @router.patch("/complaints/{complaint_id}", response_model=ComplaintRead, summary="Change status, owner, due date…")
 async def update_complaint(
-    complaint_id: PathId, data: ComplaintUpdate, session: DbSession, principal: Editor
+    complaint_id: PathId, data: ComplaintUpdate, session: DbSession, principal: Agent
 ) -> ComplaintRead:
     complaint = await service.do_update_complaint(
         session=session,

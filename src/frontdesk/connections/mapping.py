@@ -80,7 +80,7 @@ def resolve(document: Any, path: str) -> Any:
     for part in path.removesuffix("[]").split("."):
         if isinstance(current, dict) and part in current:
             current = current[part]
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+        elif isinstance(current, list) and part.isascii() and part.isdigit() and int(part) < len(current):
             current = current[int(part)]
         else:
             return _MISSING

@@ -24,7 +24,7 @@ from frontdesk.contacts.schemas import (
     TimelinePage,
 )
 from frontdesk.contacts.stages import StageFilter
-from frontdesk.deps import Admin, AppSettings, DbSession, Editor, PathId, ReferralCodeParam, Viewer
+from frontdesk.deps import Admin, Agent, AppSettings, DbSession, PathId, ReferralCodeParam, Viewer
 from frontdesk.errors import InvalidInput, problem
 from frontdesk.inputs import IdRef
 from frontdesk.referrals import service as referrals
@@ -113,7 +113,7 @@ async def list_contacts(
 async def create_contact(
     data: ContactCreate,
     session: DbSession,
-    principal: Editor,
+    principal: Agent,
     response: Response,
     referral_code: ReferralCodeParam = None,
 ) -> ContactRead:
@@ -133,7 +133,7 @@ async def create_contact(
 async def import_contacts(
     file: UploadFile,
     session: DbSession,
-    principal: Editor,
+    principal: Agent,
     settings: AppSettings,
     atomic: Annotated[bool, Query(description="Write nothing if any row is bad")] = False,
 ) -> Any:
@@ -172,9 +172,7 @@ async def read_contact(contact_id: PathId, session: DbSession, principal: Viewer
 
 
 @router.patch("/contacts/{contact_id}", response_model=ContactRead, summary="Change some fields of a contact")
-async def update_contact(
-    contact_id: PathId, patch: ContactUpdate, session: DbSession, principal: Editor
-) -> ContactRead:
+async def update_contact(contact_id: PathId, patch: ContactUpdate, session: DbSession, principal: Agent) -> ContactRead:
     contact = await service.do_update_contact(
         session=session,
         workspace_id=principal.workspace_id,
@@ -218,7 +216,7 @@ async def export_contact(contact_id: PathId, session: DbSession, principal: Admi
     summary="Merge a duplicate into this contact",
     description="The duplicate is removed; nothing it held is lost.",
 )
-async def merge_contacts(contact_id: PathId, data: MergeRequest, session: DbSession, principal: Editor) -> ContactRead:
+async def merge_contacts(contact_id: PathId, data: MergeRequest, session: DbSession, principal: Agent) -> ContactRead:
     target = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     duplicate = await service.get_referenced_contact(
         session=session, workspace_id=principal.workspace_id, contact_id=data.duplicate_id, field="duplicate_id"
@@ -240,7 +238,7 @@ async def read_timeline(
 
 
 @router.post("/contacts/{contact_id}/notes", response_model=TimelineEntry, status_code=201, summary="Add a note")
-async def add_note(contact_id: PathId, data: NoteCreate, session: DbSession, principal: Editor) -> TimelineEntry:
+async def add_note(contact_id: PathId, data: NoteCreate, session: DbSession, principal: Agent) -> TimelineEntry:
     contact = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     note = await timeline.do_add_note(session=session, contact=contact, body=data.body, author=principal.label)
     await session.commit()
@@ -254,7 +252,7 @@ async def add_note(contact_id: PathId, data: NoteCreate, session: DbSession, pri
     summary="Link a user to their organisation, or a customer to the consumer they buy for",
 )
 async def add_relationship(
-    contact_id: PathId, data: RelationshipCreate, session: DbSession, principal: Editor
+    contact_id: PathId, data: RelationshipCreate, session: DbSession, principal: Agent
 ) -> ContactRead:
     contact = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     other = await service.get_referenced_contact(
@@ -267,7 +265,7 @@ async def add_relationship(
 
 @router.delete("/contacts/{contact_id}/relationships/{relationship_id}", status_code=204)
 async def remove_relationship(
-    contact_id: PathId, relationship_id: PathId, session: DbSession, principal: Editor
+    contact_id: PathId, relationship_id: PathId, session: DbSession, principal: Agent
 ) -> Response:
     contact = await service.get_contact(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     await timeline.do_remove_relationship(

@@ -6,8 +6,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.conversations.models import AuthorType, Conversation, Message
+from frontdesk.conversations.outbox import Outbox
+from frontdesk.conversations.queries import get_conversation
 from frontdesk.conversations.schemas import AgentMessageCreate
-from frontdesk.conversations.service import Outbox, do_post_message, get_conversation
+from frontdesk.conversations.service import do_post_message
 from frontdesk.workspaces.models import Agent
 
 

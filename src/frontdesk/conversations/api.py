@@ -8,10 +8,11 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from frontdesk.conversations import routing, service
+from frontdesk.conversations import queries, routing, service
 from frontdesk.conversations.actions import post_agent_message
 from frontdesk.conversations.attachments import agent_message_views
 from frontdesk.conversations.models import ConversationStatus
+from frontdesk.conversations.outbox import Outbox
 from frontdesk.conversations.schemas import (
     AgentMessageCreate,
     ConversationPage,
@@ -20,7 +21,7 @@ from frontdesk.conversations.schemas import (
     MessagePage,
     MessageRead,
 )
-from frontdesk.deps import Admin, DbSession, Editor, PathId, Viewer
+from frontdesk.deps import Admin, Agent, DbSession, PathId, Viewer
 from frontdesk.errors import InvalidInput
 from frontdesk.inputs import AfterSeq, IdRef
 
@@ -54,7 +55,7 @@ async def list_conversations(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> ConversationPage:
-    filters = service.InboxFilters(
+    filters = queries.InboxFilters(
         status=status.value if status else None,
         assignee_id=assignee_id,
         unassigned=unassigned,
@@ -62,19 +63,19 @@ async def list_conversations(
         contact_id=contact_id,
         q=q,
     )
-    rows, next_cursor = await service.list_conversations(
+    rows, next_cursor = await queries.list_conversations(
         session=session, workspace_id=principal.workspace_id, filters=filters, limit=limit, cursor=cursor
     )
-    items = [await service.to_read(session=session, conversation=row) for row in rows]
+    items = [await queries.to_read(session=session, conversation=row) for row in rows]
     return ConversationPage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationRead)
 async def read_conversation(conversation_id: PathId, session: DbSession, principal: Viewer) -> ConversationRead:
-    conversation = await service.get_conversation(
+    conversation = await queries.get_conversation(
         session=session, workspace_id=principal.workspace_id, conversation_id=conversation_id
     )
-    return await service.to_read(session=session, conversation=conversation)
+    return await queries.to_read(session=session, conversation=conversation)
 
 
 @router.get("/conversations/{conversation_id}/messages", response_model=MessagePage)
@@ -85,10 +86,10 @@ async def read_messages(
     after_seq: AfterSeq = 0,
     include_notes: bool = True,
 ) -> MessagePage:
-    conversation = await service.get_conversation(
+    conversation = await queries.get_conversation(
         session=session, workspace_id=principal.workspace_id, conversation_id=conversation_id
     )
-    messages = await service.list_messages(
+    messages = await queries.list_messages(
         session=session, conversation=conversation, after_seq=after_seq, include_notes=include_notes
     )
     items = await agent_message_views(session=session, messages=messages)
@@ -102,7 +103,7 @@ async def read_messages(
     description="Idempotent: sending the same client_id again returns the stored message with status 200.",
 )
 async def send_message(
-    conversation_id: PathId, data: AgentMessageCreate, request: Request, session: DbSession, principal: Editor
+    conversation_id: PathId, data: AgentMessageCreate, request: Request, session: DbSession, principal: Agent
 ) -> JSONResponse:
     message, created, outbox = await post_agent_message(
         session=session,
@@ -119,15 +120,15 @@ async def send_message(
 
 @router.patch("/conversations/{conversation_id}", response_model=ConversationRead)
 async def update_conversation(
-    conversation_id: PathId, data: ConversationUpdate, request: Request, session: DbSession, principal: Editor
+    conversation_id: PathId, data: ConversationUpdate, request: Request, session: DbSession, principal: Agent
 ) -> ConversationRead:
     changes = data.model_dump(exclude_unset=True)
     if not changes:
         raise InvalidInput("send at least one of status, assignee_id, team", field="body")
-    conversation = await service.get_conversation(
+    conversation = await queries.get_conversation(
         session=session, workspace_id=principal.workspace_id, conversation_id=conversation_id
     )
-    outbox = service.Outbox()
+    outbox = Outbox()
     await service.do_change_conversation(
         session=session,
         conversation=conversation,
@@ -137,7 +138,7 @@ async def update_conversation(
     )
     await session.commit()
     await outbox.publish(request.app.state.broker)
-    return await service.to_read(session=session, conversation=conversation)
+    return await queries.to_read(session=session, conversation=conversation)
 
 
 async def _team_read(session: DbSession, workspace_id: int, key: str) -> TeamRead:

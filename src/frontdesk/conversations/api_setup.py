@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from frontdesk.conversations import canned, invitations, macros, routing, service
+from frontdesk.conversations import canned, invitations, macros, queries, routing
 from frontdesk.conversations.office_hours import (
     OfficeHoursRead,
     OfficeHoursWrite,
@@ -15,13 +15,14 @@ from frontdesk.conversations.office_hours import (
     is_open,
     team_zone,
 )
+from frontdesk.conversations.outbox import Outbox
 from frontdesk.conversations.schemas import ConversationRead
 from frontdesk.db import utcnow
-from frontdesk.deps import Admin, DbSession, Editor, PathId, Viewer
+from frontdesk.deps import Admin, Agent, DbSession, PathId, Viewer
 from frontdesk.errors import NotFound
 from frontdesk.reports.invitations import InvitationReport, invitation_report
 from frontdesk.reports.registry import ReportQuery, controls_for, report_query, workspace_time_zone
-from frontdesk.workspaces.models import Agent
+from frontdesk.workspaces.models import Agent as AgentAccount
 
 router = APIRouter(prefix="/api/v1")
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -44,7 +45,7 @@ async def list_canned_replies(
 
 @router.post("/canned-replies", response_model=canned.CannedReplyRead, status_code=201, tags=["canned replies"])
 async def create_canned_reply(
-    data: canned.CannedReplyCreate, session: DbSession, principal: Editor
+    data: canned.CannedReplyCreate, session: DbSession, principal: Agent
 ) -> canned.CannedReplyRead:
     reply = await canned.do_create_canned_reply(session=session, workspace_id=principal.workspace_id, data=data)
     await session.commit()
@@ -59,7 +60,7 @@ async def read_canned_reply(reply_id: PathId, session: DbSession, principal: Vie
 
 @router.patch("/canned-replies/{reply_id}", response_model=canned.CannedReplyRead, tags=["canned replies"])
 async def update_canned_reply(
-    reply_id: PathId, data: canned.CannedReplyUpdate, session: DbSession, principal: Editor
+    reply_id: PathId, data: canned.CannedReplyUpdate, session: DbSession, principal: Agent
 ) -> canned.CannedReplyRead:
     reply = await canned.do_update_canned_reply(
         session=session, workspace_id=principal.workspace_id, reply_id=reply_id, data=data
@@ -70,7 +71,7 @@ async def update_canned_reply(
 
 
 @router.delete("/canned-replies/{reply_id}", status_code=204, tags=["canned replies"])
-async def delete_canned_reply(reply_id: PathId, session: DbSession, principal: Editor) -> Response:
+async def delete_canned_reply(reply_id: PathId, session: DbSession, principal: Agent) -> Response:
     await canned.do_delete_canned_reply(session=session, workspace_id=principal.workspace_id, reply_id=reply_id)
     await session.commit()
     return Response(status_code=204)
@@ -88,7 +89,7 @@ async def list_macros(
 
 
 @router.post("/macros", response_model=macros.MacroRead, status_code=201, tags=["macros"])
-async def create_macro(data: macros.MacroCreate, session: DbSession, principal: Editor) -> macros.MacroRead:
+async def create_macro(data: macros.MacroCreate, session: DbSession, principal: Agent) -> macros.MacroRead:
     macro = await macros.do_create_macro(session=session, workspace_id=principal.workspace_id, data=data)
     await session.commit()
     return macros.to_read(macro)
@@ -103,7 +104,7 @@ async def read_macro(macro_id: PathId, session: DbSession, principal: Viewer) ->
 
 @router.patch("/macros/{macro_id}", response_model=macros.MacroRead, tags=["macros"])
 async def update_macro(
-    macro_id: PathId, data: macros.MacroUpdate, session: DbSession, principal: Editor
+    macro_id: PathId, data: macros.MacroUpdate, session: DbSession, principal: Agent
 ) -> macros.MacroRead:
     macro = await macros.do_update_macro(
         session=session, workspace_id=principal.workspace_id, macro_id=macro_id, data=data
@@ -114,7 +115,7 @@ async def update_macro(
 
 
 @router.delete("/macros/{macro_id}", status_code=204, tags=["macros"])
-async def delete_macro(macro_id: PathId, session: DbSession, principal: Editor) -> Response:
+async def delete_macro(macro_id: PathId, session: DbSession, principal: Agent) -> Response:
     await macros.do_delete_macro(session=session, workspace_id=principal.workspace_id, macro_id=macro_id)
     await session.commit()
     return Response(status_code=204)
@@ -128,15 +129,15 @@ async def delete_macro(macro_id: PathId, session: DbSession, principal: Editor) 
     description='All its actions or none. "assign me" needs an agent: with an API key it is a 422.',
 )
 async def apply_macro(
-    conversation_id: PathId, macro_id: PathId, request: Request, session: DbSession, principal: Editor
+    conversation_id: PathId, macro_id: PathId, request: Request, session: DbSession, principal: Agent
 ) -> ConversationRead:
     workspace_id = principal.workspace_id
-    conversation = await service.get_conversation(
+    conversation = await queries.get_conversation(
         session=session, workspace_id=workspace_id, conversation_id=conversation_id
     )
     macro = await macros.get_macro(session=session, workspace_id=workspace_id, macro_id=macro_id)
-    agent = await session.get(Agent, principal.agent_id) if principal.agent_id else None
-    outbox = service.Outbox()
+    agent = await session.get(AgentAccount, principal.agent_id) if principal.agent_id else None
+    outbox = Outbox()
     try:
         await macros.apply_macro(
             session=session,
@@ -151,7 +152,7 @@ async def apply_macro(
         raise
     await session.commit()
     await outbox.publish(request.app.state.broker)
-    return await service.to_read(session=session, conversation=conversation)
+    return await queries.to_read(session=session, conversation=conversation)
 
 
 # Invitation rules -----------------------------------------------------------------------------------------

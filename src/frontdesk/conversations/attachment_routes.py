@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from frontdesk import security
 from frontdesk.conversations import attachments as service
 from frontdesk.conversations.models import Attachment, Visitor
+from frontdesk.conversations.queries import get_conversation
 from frontdesk.conversations.schemas import (
     MAX_BODY,
     AgentMessageCreate,
@@ -24,12 +25,11 @@ from frontdesk.conversations.schemas import (
     MessageRead,
     VisitorMessage,
 )
-from frontdesk.conversations.service import get_conversation
 from frontdesk.conversations.visitors import origin_allowed, settings_for_widget_token
-from frontdesk.deps import DbSession, Editor, PathId, Viewer
+from frontdesk.deps import Agent, DbSession, PathId, Viewer
 from frontdesk.errors import DomainError, InvalidInput, NotFound, errors_from_pydantic
 from frontdesk.guard import allow_uploads
-from frontdesk.inputs import text_problem
+from frontdesk.inputs import text_problem, whole_number
 from frontdesk.settings import Settings
 from frontdesk.storage import Storage
 from frontdesk.storage.checks import INLINE_IMAGES, CheckedFile, check_file
@@ -65,8 +65,8 @@ def _storage(request: Request) -> Storage:
 
 def _refuse_oversized_body(request: Request, settings: Settings) -> None:
     """A body announced as much larger than any allowed file is refused before it is read."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > settings.max_attachment_bytes + FORM_OVERHEAD_BYTES:
+    declared = whole_number(request.headers.get("content-length", ""))
+    if declared is not None and declared > settings.max_attachment_bytes + FORM_OVERHEAD_BYTES:
         raise InvalidInput(f"the file is larger than {settings.max_attachment_bytes} bytes", field="file")
 
 
@@ -138,7 +138,7 @@ async def api_upload(
     conversation_id: PathId,
     request: Request,
     session: DbSession,
-    principal: Editor,
+    principal: Agent,
     file: Annotated[UploadFile, File(description="The file")],
     body: CaptionForm = None,
     client_id: ClientIdForm = None,

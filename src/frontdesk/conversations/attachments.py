@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.contacts.service import decode_cursor, encode_cursor
 from frontdesk.conversations.actions import write_agent_line
 from frontdesk.conversations.models import Attachment, Conversation, Message, Visitor
+from frontdesk.conversations.outbox import Outbox, conversation_channel
 from frontdesk.conversations.schemas import AgentMessageCreate, AgentMessageRead, AttachmentRead, VisitorMessage
-from frontdesk.conversations.service import Outbox, conversation_channel
 from frontdesk.conversations.visitors import do_visitor_message
 from frontdesk.errors import Forbidden, InvalidInput, NotFound
 from frontdesk.settings import get_settings

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.conversations.models import Conversation, ConversationStatus
+from frontdesk.conversations.outbox import Outbox, inbox_channel
+from frontdesk.conversations.queries import conversation_event
 from frontdesk.conversations.schemas import RatingCreate
-from frontdesk.conversations.service import Outbox, conversation_event, inbox_channel
 from frontdesk.errors import InvalidInput
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.conversations.models import ChatSettings, Conversation, ConversationStatus
-from frontdesk.conversations.service import Outbox, do_change_conversation
+from frontdesk.conversations.outbox import Outbox
+from frontdesk.conversations.service import do_change_conversation
 from frontdesk.db import utcnow
 from frontdesk.realtime.broker import Broker
 from frontdesk.scheduling.service import run_every

@@ -9,8 +9,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.conversations import identity, service
+from frontdesk.conversations import identity, queries
 from frontdesk.conversations.models import Conversation, Visitor
+from frontdesk.conversations.outbox import Outbox, inbox_channel
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError
 from frontdesk.feedback.links import InvalidLink
@@ -21,14 +22,14 @@ from frontdesk.workspaces.models import Role
 router = APIRouter(include_in_schema=False)
 
 
-async def _changed_conversations(session: AsyncSession, visitor: Visitor) -> service.Outbox:
+async def _changed_conversations(session: AsyncSession, visitor: Visitor) -> Outbox:
     """The visitor's conversations, for the inboxes: their contact may have changed."""
-    outbox = service.Outbox()
+    outbox = Outbox()
     rows = await session.scalars(select(Conversation).where(Conversation.visitor_id == visitor.id))
     for conversation in rows.all():
         outbox.add(
-            service.inbox_channel(conversation.workspace_id),
-            await service.conversation_event(session=session, conversation=conversation),
+            inbox_channel(conversation.workspace_id),
+            await queries.conversation_event(session=session, conversation=conversation),
         )
     return outbox
 
@@ -63,7 +64,7 @@ async def confirm_address(request: Request, token: str, session: DbSession) -> A
     confirmation = await identity.do_confirm_claim(
         session=session, visitor=visitor, how="link", actor="visitor (e-mailed link)"
     )
-    outbox = service.Outbox() if confirmation.already_verified else await _changed_conversations(session, visitor)
+    outbox = Outbox() if confirmation.already_verified else await _changed_conversations(session, visitor)
     response = await _verify_page(request, session, visitor, just_confirmed=not confirmation.already_verified)
     await session.commit()
     await outbox.publish(request.app.state.broker)
@@ -80,7 +81,7 @@ async def merge_claimed_identity(
 ) -> Response:
     """An agent vouches for the address the visitor gave: merge into its contact, or add it to theirs."""
     user.principal.require(Role.agent)
-    conversation = await service.get_conversation(
+    conversation = await queries.get_conversation(
         session=session, workspace_id=user.principal.workspace_id, conversation_id=conversation_id
     )
     try:

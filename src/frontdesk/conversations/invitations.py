@@ -28,7 +28,8 @@ from frontdesk.db import utcnow
 from frontdesk.errors import InvalidInput, NotFound
 from frontdesk.inputs import RequestModel
 from frontdesk.segments import service as segments
-from frontdesk.segments.rules import Rule, RuleError, parse
+from frontdesk.segments.rule_text import parse
+from frontdesk.segments.rules import Rule, RuleError
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from frontdesk.contacts.service import decode_cursor, encode_cursor
 from frontdesk.conversations import routing
 from frontdesk.conversations.canned import check_body, fill_placeholders, placeholder_values
 from frontdesk.conversations.models import AuthorType, Conversation, ConversationStatus, Macro, MessageKind
-from frontdesk.conversations.service import Outbox, do_change_conversation, do_post_message
+from frontdesk.conversations.outbox import Outbox
+from frontdesk.conversations.service import do_change_conversation, do_post_message
 from frontdesk.db import insert_missing
 from frontdesk.errors import Conflict, InvalidInput, NotFound
 from frontdesk.inputs import MAX_TEXT, RequestModel, parse_id

@@ -288,7 +288,7 @@ class InvitationRule(Base):
     url_pattern: Mapped[str | None] = mapped_column(String(500), default=None)
     min_seconds_on_page: Mapped[int | None] = mapped_column(Integer, default=None)
     returning_only: Mapped[bool] = mapped_column(Boolean, default=False)
-    # A segment rule (segments.rules syntax), matched against the contact of an identified visitor only.
+    # A segment rule (segments.rule_text syntax), matched against the contact of an identified visitor only.
     segment_rule: Mapped[str | None] = mapped_column(Text, default=None)
     team_id: Mapped[int | None] = mapped_column(BigIntId, ForeignKey("teams.id", ondelete="SET NULL"), default=None)
     message: Mapped[str] = mapped_column(Text)

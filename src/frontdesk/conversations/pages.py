@@ -12,12 +12,13 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from frontdesk.contacts.service import get_contact
-from frontdesk.conversations import inbox_reads, routing, service
+from frontdesk.conversations import inbox_reads, queries, routing, service
 from frontdesk.conversations.actions import post_agent_message
 from frontdesk.conversations.attachments import agent_message_views
 from frontdesk.conversations.inbox_context import customer_view, visit_view
 from frontdesk.conversations.inbox_time import agent_time_zone, localtime, waited
 from frontdesk.conversations.models import CannedReply, Message, MessageKind
+from frontdesk.conversations.outbox import Outbox
 from frontdesk.conversations.schemas import AgentMessageCreate, AgentMessageRead
 from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, errors_from_pydantic
@@ -34,8 +35,8 @@ templates.env.filters["localtime"] = localtime
 templates.env.filters["waited"] = waited
 
 
-def _filters(user: ConsoleUser, view: str, status: str, team: str, q: str) -> service.InboxFilters:
-    return service.InboxFilters(
+def _filters(user: ConsoleUser, view: str, status: str, team: str, q: str) -> queries.InboxFilters:
+    return queries.InboxFilters(
         status=status if status in STATUSES else "open",
         assignee_id=user.agent_id if view == "mine" else None,
         unassigned=view == "unassigned",
@@ -49,13 +50,13 @@ async def _inbox_context(
     session: DbSession, user: ConsoleUser, view: str, status: str, team: str, q: str = ""
 ) -> dict[str, Any]:
     workspace_id = user.principal.workspace_id
-    rows, _ = await service.list_conversations(
+    rows, _ = await queries.list_conversations(
         session=session, workspace_id=workspace_id, filters=_filters(user, view, status, team, q), limit=100
     )
     teams = await routing.ensure_default_teams(session=session, workspace_id=workspace_id)
     agent = await session.get(Agent, user.agent_id)
     return {
-        "conversations": [await service.to_read(session=session, conversation=row) for row in rows],
+        "conversations": [await queries.to_read(session=session, conversation=row) for row in rows],
         "query": {
             "view": view if view in VIEWS else "all",
             "status": status if status in STATUSES else "open",
@@ -79,7 +80,7 @@ async def _conversation_context(
     request: Request, session: DbSession, user: ConsoleUser, conversation_id: int
 ) -> dict[str, Any]:
     workspace_id = user.principal.workspace_id
-    conversation = await service.get_conversation(
+    conversation = await queries.get_conversation(
         session=session, workspace_id=workspace_id, conversation_id=conversation_id
     )
     # Opening a conversation reads it: its visitor lines stop counting as unread for this agent.
@@ -100,9 +101,9 @@ async def _conversation_context(
         else None
     )
     canned = (await session.scalars(select(CannedReply).where(CannedReply.workspace_id == workspace_id))).all()
-    messages = await service.list_messages(session=session, conversation=conversation, include_notes=True)
+    messages = await queries.list_messages(session=session, conversation=conversation, include_notes=True)
     return {
-        "conversation": await service.to_read(session=session, conversation=conversation),
+        "conversation": await queries.to_read(session=session, conversation=conversation),
         "messages": await message_views(session, messages),
         "contact": contact,
         "customer": customer,
@@ -172,9 +173,9 @@ async def mark_read(request: Request, conversation_id: PathId, session: DbSessio
     """The agent has seen the conversation up to ``seq`` (the console sends it while the conversation is open)."""
     form = await request.form()
     raw = str(form.get("seq", "")).strip()
-    if not raw.isdigit() or len(raw) > 10:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
         return JSONResponse({"field": "seq", "message": "seq must be a whole number"}, status_code=422)
-    conversation = await service.get_conversation(
+    conversation = await queries.get_conversation(
         session=session, workspace_id=user.principal.workspace_id, conversation_id=conversation_id
     )
     await inbox_reads.mark_read(session=session, conversation=conversation, agent_id=user.agent_id, seq=int(raw))
@@ -186,10 +187,10 @@ async def mark_read(request: Request, conversation_id: PathId, session: DbSessio
 async def message_rows(
     request: Request, conversation_id: PathId, session: DbSession, user: ConsoleAgent, after_seq: AfterSeq = 0
 ) -> Any:
-    conversation = await service.get_conversation(
+    conversation = await queries.get_conversation(
         session=session, workspace_id=user.principal.workspace_id, conversation_id=conversation_id
     )
-    messages = await service.list_messages(
+    messages = await queries.list_messages(
         session=session, conversation=conversation, after_seq=max(after_seq, 0), include_notes=True
     )
     zone = await agent_time_zone(session=session, agent_id=user.agent_id)
@@ -240,10 +241,10 @@ async def update_conversation(
         changes["assignee_id"] = parse_id(raw)
     if form.get("team"):
         changes["team"] = str(form["team"])
-    conversation = await service.get_conversation(
+    conversation = await queries.get_conversation(
         session=session, workspace_id=user.principal.workspace_id, conversation_id=conversation_id
     )
-    outbox = service.Outbox()
+    outbox = Outbox()
     try:
         await service.do_change_conversation(
             session=session, conversation=conversation, outbox=outbox, changes=changes, actor_name=user.display_name
@@ -254,6 +255,6 @@ async def update_conversation(
     await session.commit()
     await outbox.publish(request.app.state.broker)
     if request.headers.get("HX-Request"):
-        read = await service.to_read(session=session, conversation=conversation)
+        read = await queries.to_read(session=session, conversation=conversation)
         return JSONResponse({"type": "conversation", "conversation": read.model_dump(mode="json")})
     return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
-from frontdesk.conversations import canned, macros, service
+from frontdesk.conversations import canned, macros, queries
+from frontdesk.conversations.outbox import Outbox
 from frontdesk.conversations.setup_context import back_to_chat_settings, chat_page, saved_or_refused
 from frontdesk.conversations.setup_rules_pages import router as rules_router
 from frontdesk.conversations.visitors import get_chat_settings, normalize_origin
@@ -210,7 +211,7 @@ async def canned_replies_for_conversation(
 ) -> Response:
     """``[{"id", "shortcut", "title", "body"}]``: best match for ``q`` first, placeholders filled for this chat."""
     workspace_id = user.principal.workspace_id
-    conversation = await service.get_conversation(
+    conversation = await queries.get_conversation(
         session=session, workspace_id=workspace_id, conversation_id=conversation_id
     )
     replies = await canned.search_canned_replies(session=session, workspace_id=workspace_id, query=q[:200])
@@ -231,7 +232,7 @@ async def canned_replies_for_conversation(
 @router.get("/inbox/{conversation_id}/macros.json")
 async def macros_for_conversation(conversation_id: PathId, session: DbSession, user: ConsoleAgent) -> Response:
     workspace_id = user.principal.workspace_id
-    await service.get_conversation(session=session, workspace_id=workspace_id, conversation_id=conversation_id)
+    await queries.get_conversation(session=session, workspace_id=workspace_id, conversation_id=conversation_id)
     rows, _ = await macros.list_macros(session=session, workspace_id=workspace_id, limit=200)
     names = await macros.agent_names(session=session, workspace_id=workspace_id)
     ordered = sorted(rows, key=lambda macro: macro.name.lower())
@@ -244,11 +245,11 @@ async def apply_macro(
 ) -> Response:
     user.principal.require(Role.agent)
     workspace_id = user.principal.workspace_id
-    conversation = await service.get_conversation(
+    conversation = await queries.get_conversation(
         session=session, workspace_id=workspace_id, conversation_id=conversation_id
     )
     macro = await macros.get_macro(session=session, workspace_id=workspace_id, macro_id=macro_id)
-    outbox = service.Outbox()
+    outbox = Outbox()
     try:
         await macros.apply_macro(
             session=session,

@@ -19,8 +19,9 @@ from pydantic import ValidationError
 from frontdesk.conversations import routing
 from frontdesk.conversations.actions import post_agent_message
 from frontdesk.conversations.models import Presence
+from frontdesk.conversations.outbox import conversation_channel, inbox_channel
+from frontdesk.conversations.queries import get_conversation
 from frontdesk.conversations.schemas import AgentMessageCreate, MessageRead
-from frontdesk.conversations.service import conversation_channel, get_conversation, inbox_channel
 from frontdesk.errors import DomainError, errors_from_pydantic
 from frontdesk.realtime.broker import OVERFLOW, Broker
 from frontdesk.realtime.sockets import BadFrame, receive_frame, serve_socket, until_subscribed

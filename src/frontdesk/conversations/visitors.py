@@ -29,8 +29,10 @@ from frontdesk.conversations.models import (
     Team,
     Visitor,
 )
+from frontdesk.conversations.outbox import Outbox, inbox_channel
+from frontdesk.conversations.queries import conversation_event
 from frontdesk.conversations.schemas import VisitorMessage
-from frontdesk.conversations.service import Outbox, conversation_event, do_post_message, inbox_channel
+from frontdesk.conversations.service import do_post_message
 from frontdesk.conversations.visits import attribute_referral, current_conversation, owned_conversation, owner_ids
 from frontdesk.db import utcnow
 from frontdesk.errors import InvalidInput, NotFound

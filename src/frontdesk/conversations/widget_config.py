@@ -20,6 +20,7 @@ from frontdesk.conversations.models import AgentPresence, ChatSettings, Conversa
 from frontdesk.conversations.office_hours import is_open, team_zone, workspace_zone_name
 from frontdesk.conversations.routing import PRESENCE_TTL
 from frontdesk.db import utcnow
+from frontdesk.helpcenter.widget_help import widget_help
 from frontdesk.inputs import RequestModel
 from frontdesk.workspaces.models import Agent
 
@@ -184,6 +185,8 @@ async def widget_config(*, session: AsyncSession, settings: ChatSettings) -> dic
     online = await _online_by_team(session, workspace_id)
     now = utcnow()
     everyone_online = set().union(*online.values()) if online else set()
+    # Article suggestions before a chat (helpcenter.widget_help): on when there is something to suggest.
+    help_setup = await widget_help(session=session, workspace_id=workspace_id, widget_language=settings.language)
     return {
         "color": settings.color,
         "position": settings.position,
@@ -202,4 +205,5 @@ async def widget_config(*, session: AsyncSession, settings: ChatSettings) -> dic
             }
             for team in teams
         },
+        "help": {"enabled": help_setup.enabled, "locale": help_setup.locale},
     }

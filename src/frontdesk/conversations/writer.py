@@ -21,17 +21,17 @@ from sqlalchemy import Table, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.conversations.models import AuthorType, Conversation, ConversationStatus, Message, MessageKind
-from frontdesk.conversations.schemas import MessageRead
-from frontdesk.conversations.service import (
+from frontdesk.conversations.outbox import (
     Outbox,
     add_message_events,
     conversation_channel,
-    conversation_event,
     conversation_summary,
-    do_post_message,
     inbox_channel,
     summary_of,
 )
+from frontdesk.conversations.queries import conversation_event
+from frontdesk.conversations.schemas import MessageRead
+from frontdesk.conversations.service import do_post_message
 from frontdesk.db import Base, utcnow
 from frontdesk.feedback.sentiment import sentiment
 from frontdesk.realtime.broker import Broker

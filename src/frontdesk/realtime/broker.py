@@ -326,5 +326,5 @@ async def _stop(task: asyncio.Task[None]) -> None:
         log.warning("redis broker task ended with an error", exc_info=task.exception())
 
 
-def create_broker(redis_url: str | None) -> Broker:
-    return RedisBroker(redis_url) if redis_url else InProcessBroker()
+def create_broker(redis_url: str | None, channel_prefix: str = "frontdesk:") -> Broker:
+    return RedisBroker(redis_url, prefix=channel_prefix) if redis_url else InProcessBroker()

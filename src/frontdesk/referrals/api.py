@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from frontdesk.contacts.service import get_referenced_contact
-from frontdesk.deps import AppSettings, DbSession, Editor, PathId, Viewer, require_time_zones
+from frontdesk.deps import Agent, AppSettings, DbSession, PathId, Viewer, require_time_zones
 from frontdesk.errors import Conflict
 from frontdesk.inputs import BoundedDateTime, IdRef
 from frontdesk.referrals import service
@@ -22,7 +22,7 @@ Cursor = Annotated[str | None, Query(description="next_cursor of the previous pa
     "/contacts/{contact_id}/referral-code", response_model=ReferralCodeRead, summary="A contact's code and link"
 )
 async def referral_code(
-    contact_id: PathId, session: DbSession, principal: Editor, settings: AppSettings
+    contact_id: PathId, session: DbSession, principal: Agent, settings: AppSettings
 ) -> ReferralCodeRead:
     code = await service.get_or_create_code(session=session, workspace_id=principal.workspace_id, contact_id=contact_id)
     link = await service.referral_link(
@@ -42,7 +42,7 @@ async def referral_code(
     },
 )
 async def attribute(
-    data: ReferralCreate, session: DbSession, principal: Editor, response: Response
+    data: ReferralCreate, session: DbSession, principal: Agent, response: Response
 ) -> dict[str, object]:
     workspace_id = principal.workspace_id
     await get_referenced_contact(

@@ -24,7 +24,8 @@ from sqlalchemy.sql import Select
 from frontdesk.db import UTCDateTime
 from frontdesk.errors import InvalidInput, NotFound
 from frontdesk.segments import service as segments
-from frontdesk.segments.rules import RuleError, parse
+from frontdesk.segments.rule_text import parse
+from frontdesk.segments.rules import RuleError
 
 MAX_DAYS = 3_700  # ten years: longer periods are refused, so one request cannot ask for a century of buckets
 MAX_BUCKETS = 1_100  # three years of days

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from frontdesk.conversations.visitors import settings_for_widget_token
-from frontdesk.deps import AppSettings, DbSession, Editor, PathId, Viewer
+from frontdesk.deps import Agent, AppSettings, DbSession, PathId, Viewer
 from frontdesk.inputs import IdRef
 from frontdesk.reviews import service
 from frontdesk.reviews.models import Review, ReviewStatus
@@ -36,7 +36,7 @@ async def _read(session: DbSession, review: Review) -> ReviewRead:
     summary="Write a buyer's review of a product they bought (edits theirs if it exists)",
     responses={200: {"description": "The buyer's existing review was edited; it waits for moderation again"}},
 )
-async def create_review(data: ReviewCreate, session: DbSession, principal: Editor, response: Response) -> ReviewRead:
+async def create_review(data: ReviewCreate, session: DbSession, principal: Agent, response: Response) -> ReviewRead:
     review, created = await service.do_create_review(session=session, workspace_id=principal.workspace_id, data=data)
     await session.commit()
     if not created:
@@ -75,7 +75,7 @@ async def read_review(review_id: PathId, session: DbSession, principal: Viewer) 
 
 @router.patch("/reviews/{review_id}", response_model=ReviewRead, summary="Approve, reject (with a reason) or reply")
 async def moderate_review(
-    review_id: PathId, data: ReviewModeration, session: DbSession, principal: Editor
+    review_id: PathId, data: ReviewModeration, session: DbSession, principal: Agent
 ) -> ReviewRead:
     review = await service.do_moderate(
         session=session, workspace_id=principal.workspace_id, review_id=review_id, data=data, actor=principal.label
@@ -87,7 +87,7 @@ async def moderate_review(
 @router.post(
     "/orders/{order_id}/review-link", response_model=ReviewLink, summary="A personal link to review an order's products"
 )
-async def review_link(order_id: PathId, session: DbSession, principal: Editor, settings: AppSettings) -> ReviewLink:
+async def review_link(order_id: PathId, session: DbSession, principal: Agent, settings: AppSettings) -> ReviewLink:
     token, expires_at = await service.do_review_link(
         session=session, workspace_id=principal.workspace_id, order_id=order_id
     )

@@ -9,9 +9,10 @@ from fastapi.responses import StreamingResponse
 
 from frontdesk.contacts import service as contacts_service
 from frontdesk.contacts.schemas import ContactPage
-from frontdesk.deps import Admin, DbSession, Editor, PathId, Viewer
+from frontdesk.deps import Admin, Agent, DbSession, PathId, Viewer
 from frontdesk.segments import service
-from frontdesk.segments.rules import parse, to_json, to_text
+from frontdesk.segments.rule_json import to_json
+from frontdesk.segments.rule_text import parse, to_text
 from frontdesk.segments.schemas import (
     RuleInput,
     RulePreview,
@@ -50,7 +51,7 @@ async def list_segments(
 
 
 @router.post("/segments", response_model=SegmentRead, status_code=201, summary="Save a segment")
-async def create_segment(data: SegmentCreate, session: DbSession, principal: Editor) -> SegmentRead:
+async def create_segment(data: SegmentCreate, session: DbSession, principal: Agent) -> SegmentRead:
     segment = await service.do_create_segment(
         session=session, workspace_id=principal.workspace_id, data=data, actor=principal.label
     )
@@ -77,7 +78,7 @@ async def read_segment(segment: SegmentRef, session: DbSession, principal: Viewe
 
 
 @router.patch("/segments/{segment_id}", response_model=SegmentRead, summary="Rename a segment or change its rule")
-async def update_segment(segment_id: PathId, data: SegmentUpdate, session: DbSession, principal: Editor) -> Any:
+async def update_segment(segment_id: PathId, data: SegmentUpdate, session: DbSession, principal: Agent) -> Any:
     segment = await service.do_update_segment(
         session=session, workspace_id=principal.workspace_id, segment_id=segment_id, data=data
     )
@@ -86,7 +87,7 @@ async def update_segment(segment_id: PathId, data: SegmentUpdate, session: DbSes
 
 
 @router.delete("/segments/{segment_id}", status_code=204, summary="Delete a saved segment")
-async def delete_segment(segment_id: PathId, session: DbSession, principal: Editor) -> Response:
+async def delete_segment(segment_id: PathId, session: DbSession, principal: Agent) -> Response:
     await service.do_delete_segment(session=session, workspace_id=principal.workspace_id, segment_id=segment_id)
     await session.commit()
     return Response(status_code=204)

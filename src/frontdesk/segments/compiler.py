@@ -40,7 +40,8 @@ from frontdesk.contacts.models import Contact, ContactTag
 from frontdesk.conversations.models import Conversation, Message
 from frontdesk.db import UTCDateTime
 from frontdesk.reviews.models import Review
-from frontdesk.segments.rules import ALL, FIELDS, AllOf, AnyOf, Comparison, Kind, Not, Rule, fields_used
+from frontdesk.segments.fields import FIELDS, Kind
+from frontdesk.segments.rules import ALL, AllOf, AnyOf, Comparison, Not, Rule, fields_used
 from frontdesk.success.models import CustomerHealth, CustomerPrediction
 from frontdesk.surveys.models import SurveyRecipient
 from frontdesk.workspaces.models import Agent

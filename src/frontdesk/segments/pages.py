@@ -13,7 +13,9 @@ from frontdesk.deps import DbSession, PathId
 from frontdesk.errors import DomainError, FieldError, InvalidInput, errors_from_pydantic
 from frontdesk.inputs import parse_id
 from frontdesk.segments import service
-from frontdesk.segments.rules import FIELDS, RuleError, parse, to_text
+from frontdesk.segments.fields import FIELDS
+from frontdesk.segments.rule_text import parse, to_text
+from frontdesk.segments.rules import RuleError
 from frontdesk.segments.schemas import SegmentCreate
 from frontdesk.web.console import ConsoleAgent, FormAgent, redirect_with_notice, render
 from frontdesk.web.wording import plural

@@ -23,7 +23,9 @@ from frontdesk.errors import Conflict, InvalidInput, NotFound
 from frontdesk.inputs import parse_id
 from frontdesk.segments.compiler import Context, contacts_matching
 from frontdesk.segments.models import Segment
-from frontdesk.segments.rules import Rule, RuleError, from_json, parse, to_json, to_text
+from frontdesk.segments.rule_json import from_json, to_json
+from frontdesk.segments.rule_text import parse, to_text
+from frontdesk.segments.rules import Rule, RuleError
 from frontdesk.segments.schemas import RuleInput, SegmentCreate, SegmentRead, SegmentUpdate
 from frontdesk.webhooks import events, payloads
 from frontdesk.webhooks.models import SegmentMemberNotice

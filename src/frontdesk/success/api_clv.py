@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from frontdesk.commerce.figures import get_commerce_settings
 from frontdesk.commerce.schemas import from_minor
 from frontdesk.contacts.service import get_contact
-from frontdesk.deps import Admin, DbSession, Editor, PathId, Viewer
+from frontdesk.deps import Admin, Agent, DbSession, PathId, Viewer
 from frontdesk.errors import NotFound
 from frontdesk.inputs import BoundedDateTime, RequestModel
 from frontdesk.success import clv
@@ -111,7 +111,7 @@ async def fit_model(
     summary="The stored purchase model",
     responses={404: {"description": "No purchase model has been fitted yet"}},
 )
-async def read_model(session: DbSession, principal: Editor) -> ClvModelRead:
+async def read_model(session: DbSession, principal: Agent) -> ClvModelRead:
     model = await clv.get_model(session=session, workspace_id=principal.workspace_id)
     if model is None:
         raise NotFound("no purchase model has been fitted yet: POST /api/v1/analytics/clv/fit or wait for the refresh")

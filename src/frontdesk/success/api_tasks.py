@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from frontdesk.deps import Admin, DbSession, Editor, PathId
+from frontdesk.deps import Admin, Agent, DbSession, PathId
 from frontdesk.errors import InvalidInput
 from frontdesk.inputs import IdRef
 from frontdesk.success import at_risk, playbooks, tasks
@@ -37,7 +37,7 @@ router = APIRouter(prefix="/api/v1/success", tags=["success"])
 )
 async def list_at_risk(
     session: DbSession,
-    principal: Editor,
+    principal: Agent,
     limit: Annotated[int, Query(ge=1, le=tasks.MAX_PAGE_SIZE)] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> AtRiskPage:
@@ -59,7 +59,7 @@ async def _playbook(session: DbSession, playbook_id: int, workspace_id: int) -> 
 
 
 @router.get("/playbooks", response_model=PlaybookList, summary="The workspace's playbooks")
-async def list_playbooks(session: DbSession, principal: Editor) -> PlaybookList:
+async def list_playbooks(session: DbSession, principal: Agent) -> PlaybookList:
     rows = await playbooks.list_playbooks(session=session, workspace_id=principal.workspace_id)
     return PlaybookList(items=await playbooks.to_reads(session=session, playbooks=rows))
 
@@ -77,7 +77,7 @@ async def create_playbook(data: PlaybookCreate, session: DbSession, principal: A
 
 
 @router.get("/playbooks/{playbook_id}", response_model=PlaybookRead, summary="A playbook")
-async def read_playbook(playbook_id: PathId, session: DbSession, principal: Editor) -> PlaybookRead:
+async def read_playbook(playbook_id: PathId, session: DbSession, principal: Agent) -> PlaybookRead:
     return await _playbook(session, playbook_id, principal.workspace_id)
 
 
@@ -126,7 +126,7 @@ async def _task(session: DbSession, task: SuccessTask) -> TaskRead:
 @router.get("/tasks", response_model=TaskPage, summary="List success tasks, newest first")
 async def list_tasks(
     session: DbSession,
-    principal: Editor,
+    principal: Agent,
     limit: Annotated[int, Query(ge=1, le=tasks.MAX_PAGE_SIZE)] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     owner_id: Annotated[IdRef | None, Query(description="Only this agent's tasks")] = None,
@@ -154,7 +154,7 @@ async def list_tasks(
 
 
 @router.post("/tasks", response_model=TaskRead, status_code=201, summary="Create a task about a customer")
-async def create_task(data: TaskCreate, session: DbSession, principal: Editor) -> TaskRead:
+async def create_task(data: TaskCreate, session: DbSession, principal: Agent) -> TaskRead:
     task = await tasks.do_create_task(
         session=session, workspace_id=principal.workspace_id, data=data, actor=principal.label
     )
@@ -163,7 +163,7 @@ async def create_task(data: TaskCreate, session: DbSession, principal: Editor) -
 
 
 @router.get("/tasks/{task_id}", response_model=TaskRead, summary="A task")
-async def read_task(task_id: PathId, session: DbSession, principal: Editor) -> TaskRead:
+async def read_task(task_id: PathId, session: DbSession, principal: Agent) -> TaskRead:
     return await _task(
         session, await tasks.get_task(session=session, workspace_id=principal.workspace_id, task_id=task_id)
     )
@@ -175,7 +175,7 @@ async def read_task(task_id: PathId, session: DbSession, principal: Editor) -> T
     summary="Change, reassign, complete or reopen a task",
     description="`status: done` needs an `outcome` (what came of it); `status: open` reopens a done task.",
 )
-async def update_task(task_id: PathId, data: TaskUpdate, session: DbSession, principal: Editor) -> TaskRead:
+async def update_task(task_id: PathId, data: TaskUpdate, session: DbSession, principal: Agent) -> TaskRead:
     task = await tasks.do_update_task(
         session=session, workspace_id=principal.workspace_id, task_id=task_id, data=data, actor=principal.label
     )

@@ -26,7 +26,8 @@ from frontdesk.db import utcnow
 from frontdesk.errors import Conflict, InvalidInput, NotFound
 from frontdesk.segments import service as segments
 from frontdesk.segments.compiler import Context
-from frontdesk.segments.rules import Rule, RuleError, parse, to_text
+from frontdesk.segments.rule_text import parse, to_text
+from frontdesk.segments.rules import Rule, RuleError
 from frontdesk.success.models import (
     SUCCESS_TEAM,
     Playbook,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from frontdesk.deps import AppSettings, DbSession, Editor, PathId, Viewer, require_time_zones
+from frontdesk.deps import Agent, AppSettings, DbSession, PathId, Viewer, require_time_zones
 from frontdesk.feedback.periods import Period
 from frontdesk.inputs import BoundedDateTime
 from frontdesk.surveys import service
@@ -21,7 +21,7 @@ SegmentFilter = Annotated[str | None, Query(description="Only answers of this se
 
 
 @router.post("/surveys", response_model=SurveyRead, status_code=201, summary="Create an NPS survey for a segment")
-async def create_survey(data: SurveyCreate, session: DbSession, principal: Editor) -> SurveyRead:
+async def create_survey(data: SurveyCreate, session: DbSession, principal: Agent) -> SurveyRead:
     survey = await service.do_create_survey(
         session=session, workspace_id=principal.workspace_id, data=data, actor=principal.label
     )
@@ -48,7 +48,7 @@ async def read_survey(survey_id: PathId, session: DbSession, principal: Viewer) 
     response_model=SendReport,
     summary="Send to every member of the segment who has not had it (safe to repeat)",
 )
-async def send_survey(survey_id: PathId, session: DbSession, principal: Editor, settings: AppSettings) -> SendReport:
+async def send_survey(survey_id: PathId, session: DbSession, principal: Agent, settings: AppSettings) -> SendReport:
     report = await service.do_send_survey(
         session=session,
         workspace_id=principal.workspace_id,
@@ -66,7 +66,7 @@ async def send_survey(survey_id: PathId, session: DbSession, principal: Editor, 
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}},
 )
-async def export_links(survey_id: PathId, session: DbSession, principal: Editor, settings: AppSettings) -> Response:
+async def export_links(survey_id: PathId, session: DbSession, principal: Agent, settings: AppSettings) -> Response:
     text = await service.links_csv(
         session=session, workspace_id=principal.workspace_id, survey_id=survey_id, public_url=settings.public_url
     )

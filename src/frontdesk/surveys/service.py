@@ -27,7 +27,8 @@ from frontdesk.inputs import parse_id
 from frontdesk.reports.feedback_counts import NpsCounts, nps_class, nps_counts
 from frontdesk.segments import service as segments
 from frontdesk.segments.models import Segment
-from frontdesk.segments.rules import Rule, parse
+from frontdesk.segments.rule_text import parse
+from frontdesk.segments.rules import Rule
 from frontdesk.segments.schemas import SegmentRead
 from frontdesk.surveys.models import Survey, SurveyRecipient, SurveyStatus
 from frontdesk.surveys.schemas import (

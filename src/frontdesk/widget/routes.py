@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.conversations import invitations, routing
 from frontdesk.conversations.models import ChatSettings, Conversation, Visitor
+from frontdesk.conversations.queries import list_messages
 from frontdesk.conversations.schemas import WidgetSessionStart
-from frontdesk.conversations.service import list_messages
 from frontdesk.conversations.visit_context import visit_context
 from frontdesk.conversations.visitors import VisitorSession, do_start_visitor, origin_allowed, settings_for_widget_token
 from frontdesk.conversations.visits import current_conversation, do_note_page, do_note_referral, visitor_conversations

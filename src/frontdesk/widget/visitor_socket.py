@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from frontdesk.conversations.csat import do_rate
 from frontdesk.conversations.models import Conversation, Visitor
+from frontdesk.conversations.outbox import Outbox, conversation_channel, inbox_channel
+from frontdesk.conversations.queries import list_messages
 from frontdesk.conversations.schemas import MessageRead, RatingCreate, VisitorMessage, WidgetHello
-from frontdesk.conversations.service import Outbox, conversation_channel, inbox_channel, list_messages
 from frontdesk.conversations.visit_context import visit_context
 from frontdesk.conversations.visitors import (
     do_start_visitor,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 from typing import Any
 
+from slugify import slugify
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -16,15 +18,23 @@ class Role(enum.StrEnum):
     """What an agent or API key may do. Ordered: each role can do everything the next one can."""
 
     admin = "admin"
+    # An agent who also writes the help center (articles, collections, publishing).
+    editor = "editor"
     agent = "agent"
     viewer = "viewer"
 
     @property
     def rank(self) -> int:
-        return {"viewer": 0, "agent": 1, "admin": 2}[self.value]
+        return {"viewer": 0, "agent": 1, "editor": 2, "admin": 3}[self.value]
 
     def allows(self, required: Role) -> bool:
         return self.rank >= required.rank
+
+
+def _new_slug(context: Any) -> str:
+    """A readable, unique default: the name as a slug plus a random suffix (``demo-shop-3fa9c1``)."""
+    name = str(context.get_current_parameters().get("name") or "workspace")
+    return f"{slugify(name, max_length=40, word_boundary=True) or 'workspace'}-{secrets.token_hex(3)}"
 
 
 class Workspace(Base):
@@ -32,6 +42,8 @@ class Workspace(Base):
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The workspace in public addresses (the help center at /help/SLUG); the admin can change it in Settings.
+    slug: Mapped[str] = mapped_column(String(60), unique=True, default=_new_slug)
     # An IANA zone ("Europe/Berlin"): where the business's days, weeks and months begin, for every report.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     # Outbound webhooks may target loopback, link-local and private addresses only when an admin allows it:

@@ -29,6 +29,7 @@ ORDERS = Family("orders", read="orders:read", write="orders:write")
 CHAT = Family("chat", read="chat", write="chat")
 FEEDBACK = Family("feedback", read="feedback:read", write="feedback:write")
 REPORTS = Family("reports", read="reports:read", write="reports:write")
+HELP = Family("help", read="help:read", write="help:write")
 ADMIN = Family("admin", read="admin", write="admin")
 
 # Every scope a key can be given, in the order the console lists them, each with what it opens.
@@ -43,6 +44,8 @@ SCOPES: dict[str, str] = {
     "feedback:write": "Send surveys; record reviews, complaints and referrals (includes feedback:read)",
     "reports:read": "Read reports, analytics, predictions and customer-success figures",
     "reports:write": "Refit analytics; manage customer-success playbooks, tasks and settings (includes reports:read)",
+    "help:read": "Read help center articles (drafts too), collections and revisions; search articles",
+    "help:write": "Write, publish and withdraw help center articles and collections (includes help:read)",
     "admin": "The workspace, its agents, API keys, webhooks and connections; includes every other scope",
 }
 
@@ -68,6 +71,7 @@ FAMILY_OF_TAG: dict[str, Family] = {
     "workspace": ADMIN,
     "webhooks": ADMIN,
     "connections": ADMIN,
+    "help center": HELP,
 }
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

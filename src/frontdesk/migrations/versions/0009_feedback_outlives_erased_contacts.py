@@ -43,7 +43,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Anonymised rows have no contact to return to: they go, as erasure did before this revision.
-    for table, columns in REFERENCES.items():
-        op.execute(sa.text(f"DELETE FROM {table} WHERE " + " OR ".join(f"{c} IS NULL" for c in columns)))
+    # Anonymised rows have no contact to return to: they go, as erasure did before this revision. Migrations run
+    # with SQLite's foreign-key actions off (frontdesk.db), so what points at them is cleared here, as the
+    # actions would: a complaint's events go with it, a complaint forgets the review or answer it came from.
+    anonymised = {table: " OR ".join(f"{c} IS NULL" for c in columns) for table, columns in REFERENCES.items()}
+    for statement in (
+        "DELETE FROM complaint_events WHERE complaint_id IN (SELECT id FROM complaints WHERE {complaints})",
+        "UPDATE complaints SET review_id = NULL WHERE review_id IN (SELECT id FROM reviews WHERE {reviews})",
+        "UPDATE complaints SET survey_recipient_id = NULL"
+        " WHERE survey_recipient_id IN (SELECT id FROM survey_recipients WHERE {survey_recipients})",
+    ):
+        op.execute(sa.text(statement.format(**anonymised)))
+    for table, condition in anonymised.items():
+        op.execute(sa.text(f"DELETE FROM {table} WHERE {condition}"))
     _reference(nullable=False, on_delete="CASCADE")

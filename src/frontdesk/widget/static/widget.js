@@ -43,7 +43,10 @@
       "reply_days": "Usually replies in a few days",
       "offline": "We're away right now. Leave a message and your e-mail and we'll get back to you.",
       "invitation_from": "Message from {name}", "invitation_reply": "Reply", "dismiss": "Dismiss",
-      "team": "Our team", "today": "Today"
+      "team": "Our team", "today": "Today",
+      "suggested": "Suggested articles", "back": "Back", "helpful_question": "Did this answer your question?",
+      "yes": "Yes", "no": "No", "vote_thanks": "Thanks!", "still_need_help": "Still need help?",
+      "chat_with_us": "Chat with us", "read_online": "Open in a new tab"
     },
     "de": {
       "open_chat": "Chat öffnen", "close_chat": "Chat schließen", "close": "Schließen", "chat": "Chat",
@@ -70,7 +73,10 @@
       "reply_days": "Antwortet meist in wenigen Tagen",
       "offline": "Wir sind gerade nicht da. Hinterlassen Sie eine Nachricht und Ihre E-Mail, wir melden uns.",
       "invitation_from": "Nachricht von {name}", "invitation_reply": "Antworten", "dismiss": "Ausblenden",
-      "team": "Unser Team", "today": "Heute"
+      "team": "Unser Team", "today": "Heute",
+      "suggested": "Passende Artikel", "back": "Zurück", "helpful_question": "Hat das Ihre Frage beantwortet?",
+      "yes": "Ja", "no": "Nein", "vote_thanks": "Danke!", "still_need_help": "Brauchen Sie weitere Hilfe?",
+      "chat_with_us": "Mit uns chatten", "read_online": "In neuem Tab öffnen"
     }
   };
   // TEXTS-END
@@ -197,6 +203,10 @@
     ".fdw-drop{outline:3px dashed var(--fdw-color);outline-offset:-6px}" +
     ".fdw-root :focus-visible{outline:3px solid #1d4fbf;outline-offset:2px}.fdw-head :focus-visible,.fdw-bubble:focus-visible{outline-color:#fff;box-shadow:0 0 0 5px #1d2330}" +
     ".fdw-root [hidden]{display:none!important}" +
+    ".fdw-help{padding:0 8px}.fdw-help h3{font-size:12px;margin:0;padding:4px 2px;color:#4f5b6a}.fdw-help .fdw-list{padding:0}" +
+    ".fdw-article{padding:10px;overflow-wrap:anywhere}.fdw-article h3{font-size:16px;margin:8px 0}.fdw-article img{max-width:100%;height:auto}" +
+    ".fdw-article pre{overflow:auto}.fdw-article a{color:#1d4fbf}.fdw-article>.fdw-plain{align-self:flex-start}.fdw-article .fdw-row{justify-content:flex-start;flex-wrap:wrap}" +
+    ".fdw-ask{margin-top:12px;padding-top:10px;border-top:1px solid #e3e7ee}.fdw-ask p{margin:0 0 6px}" +
     ".fdw-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
     "@media (max-width:480px){.fdw-panel,.fdw-left .fdw-panel{left:8px;right:8px;width:auto;max-width:none;bottom:84px;height:calc(100vh - 100px)}}";
 
@@ -265,7 +275,29 @@
   [commentLabel, comment, commentRow].forEach(function (n) { commentBox.appendChild(n); });
   [ratingQuestion, stars, commentBox].forEach(function (n) { rating.appendChild(n); });
   var thanks = el("p", { "class": "fdw-note", "role": "status" });
-  [log, typing, ended, rating, thanks].forEach(function (n) { chatView.appendChild(n); });
+  // Suggested articles while a visitor writes their first message (help center, before a chat).
+  var helpBox = el("div", { "class": "fdw-help", "hidden": "" });
+  var helpHeading = el("h3", { "id": "fdw-help-title" });
+  var helpList = el("ul", { "class": "fdw-list", "aria-labelledby": "fdw-help-title" });
+  helpBox.appendChild(helpHeading); helpBox.appendChild(helpList);
+  [log, typing, ended, rating, thanks, helpBox].forEach(function (n) { chatView.appendChild(n); });
+  var articleView = el("div", { "class": "fdw-view fdw-article", "hidden": "" });
+  var articleBack = el("button", { "class": "fdw-plain", "type": "button" });
+  var articleTitle = el("h3", { "id": "fdw-article-title", "tabindex": "-1" });
+  var articleBody = el("div", {});
+  var articleLink = el("a", { "target": "_blank", "rel": "noopener noreferrer" });
+  var vote = el("div", { "class": "fdw-ask", "role": "group", "aria-labelledby": "fdw-vote-q" });
+  var voteQuestion = el("p", { "id": "fdw-vote-q" });
+  var voteRow = el("div", { "class": "fdw-row" });
+  var voteYes = el("button", { "class": "fdw-plain", "type": "button" }), voteNo = el("button", { "class": "fdw-plain", "type": "button" });
+  var voteThanks = el("p", { "role": "status" });
+  voteRow.appendChild(voteYes); voteRow.appendChild(voteNo);
+  [voteQuestion, voteRow, voteThanks].forEach(function (n) { vote.appendChild(n); });
+  var ask = el("div", { "class": "fdw-ask" });
+  var askText = el("p", {});
+  var askButton = el("button", { "class": "fdw-btn", "type": "button" });
+  ask.appendChild(askText); ask.appendChild(askButton);
+  [articleBack, articleTitle, articleBody, articleLink, vote, ask].forEach(function (n) { articleView.appendChild(n); });
 
   var errorLine = el("div", { "class": "fdw-error", "role": "alert" });
   var form = el("form", { "class": "fdw-form", "novalidate": "" });
@@ -282,7 +314,7 @@
   var sendButton = el("button", { "class": "fdw-btn", "type": "submit" });
   [attachButton, fileInput, sendButton].forEach(function (n) { row.appendChild(n); });
   [prechat, text, row].forEach(function (n) { form.appendChild(n); });
-  [head, listView, newRow, chatView, errorLine, form].forEach(function (n) { panel.appendChild(n); });
+  [head, listView, newRow, chatView, articleView, errorLine, form].forEach(function (n) { panel.appendChild(n); });
 
   var invite = el("div", { "class": "fdw-invite", "role": "dialog", "aria-labelledby": "fdw-invite-title", "hidden": "" });
   var inviteTitle = el("h2", { "id": "fdw-invite-title" });
@@ -315,6 +347,9 @@
     ratingQuestion.textContent = t("rate_question");
     commentLabel.textContent = t("comment_label"); commentSend.textContent = t("comment_send");
     inviteReply.textContent = t("invitation_reply"); inviteClose.setAttribute("aria-label", t("dismiss"));
+    helpHeading.textContent = t("suggested"); articleBack.textContent = "‹ " + t("back");
+    voteQuestion.textContent = t("helpful_question"); voteYes.textContent = t("yes"); voteNo.textContent = t("no");
+    askText.textContent = t("still_need_help"); askButton.textContent = t("chat_with_us"); articleLink.textContent = t("read_online");
     clear(stars);
     [1, 2, 3, 4, 5].forEach(function (n) {
       var b = el("button", { "type": "button", "aria-label": t("rate_star", { n: n }), "aria-pressed": "false", "data-stars": String(n) }, "★");
@@ -420,7 +455,9 @@
     var reply = available ? replyTimeText(state.config.reply_time_seconds) : "";
     replyTime.textContent = reply; replyTime.hidden = !reply;
     listButton.hidden = !(inChat && (state.conversations.length || state.conversation));
-    listView.hidden = inChat; newRow.hidden = inChat; chatView.hidden = !inChat; form.hidden = !inChat;
+    listView.hidden = state.view !== "list"; newRow.hidden = listView.hidden; chatView.hidden = !inChat; form.hidden = !inChat;
+    articleView.hidden = state.view !== "article";
+    helpBox.hidden = !(helpOn() && helpList.children.length);
     var needsPrechat = !state.conversation && inChat;
     prechat.hidden = !needsPrechat;
     emailInput.required = needsPrechat && !state.emailKnown && !teamAvailable(teamSelect.value || "support");
@@ -497,7 +534,7 @@
     if (state.open) {
       invite.hidden = true;
       log.scrollTop = log.scrollHeight;
-      (state.view === "list" ? newButton : (prechat.hidden ? text : nameInput)).focus();
+      (state.view === "list" ? newButton : state.view === "article" ? articleTitle : (prechat.hidden ? text : nameInput)).focus();
     }
   }
   bubble.addEventListener("click", function () { toggle(); });
@@ -625,13 +662,95 @@
     // Kept until the server acknowledges it: a reload or a dropped connection sends it again, same client id.
     state.pending.push(frame); savePending();
     showMessage({ client_id: frame.client_id, body: body, author_type: "visitor" }, true);
-    text.value = "";
+    text.value = ""; suggestions([]);
     send(frame);
   });
   text.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); return; }
     var now = Date.now();
     if (state.conversation && now - state.typingAt > 2000) { state.typingAt = now; send({ type: "typing" }); }
+  });
+
+  // ---- help center: articles suggested while the first message is written, read here, voted on ------------------
+  // Asked after a 300 ms pause and from 3 characters on; the server logs one search per question, not per key.
+  var helpAsked = "", helpTimer = null;
+  function helpOn() {
+    var help = state.config.help;
+    return !!(help && help.enabled && !preview && !state.conversation && state.visitorToken);
+  }
+  function helpFetch(path, body) {
+    var init = body ? { method: "POST", headers: { "Content-Type": "text/plain" },
+      body: JSON.stringify(Object.assign({ widget_token: token, visitor_token: state.visitorToken }, body)) } :
+      { headers: { "X-Frontdesk-Widget": token, "X-Frontdesk-Visitor": state.visitorToken } };
+    return fetch(base + "/widget/api/help/" + path, init)
+      .then(function (r) { return r.ok ? r.json() : null; }).catch(function () { return null; });
+  }
+  function suggestions(results) {
+    clear(helpList);
+    results.slice(0, 5).forEach(function (found) {
+      var item = el("button", { "class": "fdw-item", "type": "button", "data-article-id": String(found.id) });
+      item.appendChild(el("span", {}, found.title));
+      if (found.description) item.appendChild(el("span", { "class": "fdw-note" }, found.description));
+      item.addEventListener("click", function () { openArticle(found.id); });
+      var li = el("li", {}); li.appendChild(item); helpList.appendChild(li);
+    });
+    if (!results.length) helpAsked = "";
+    renderHeader();
+  }
+  function suggest() {
+    var question = text.value.trim();
+    if (!helpOn() || question.length < 3) { if (helpList.children.length) suggestions([]); return; }
+    if (question === helpAsked) return;
+    helpAsked = question;
+    helpFetch("search", { q: question, locale: state.config.help.locale || null }) // in a body: URLs are logged
+      .then(function (data) { if (question === helpAsked && helpOn()) suggestions((data && data.results) || []); });
+  }
+  text.addEventListener("input", function () { clearTimeout(helpTimer); helpTimer = setTimeout(suggest, 300); });
+  // A #section link scrolls within the article, not the page around the widget.
+  articleBody.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("a[href^='#']");
+    if (!link) return;
+    e.preventDefault();
+    var target = articleBody.querySelector("[id='" + CSS.escape(link.getAttribute("href").slice(1)) + "']");
+    if (target) target.scrollIntoView();
+  });
+  function openArticle(id) {
+    errorLine.textContent = "";
+    helpFetch("articles/" + id).then(function (article) {
+      if (!article) { errorLine.textContent = t("error"); return; }
+      state.article = article; state.view = "article";
+      articleTitle.textContent = article.title;
+      // Sanitised by nh3 when published. Parsed in an inert <template>: images load nothing until their src is
+      // the Frontdesk server's (relative ones would first be asked of this page's site). Links open a new tab,
+      // but a #section of the article (its ids start "h-") and a mailto: address stay as they are.
+      var parsed = document.createElement("template");
+      parsed.innerHTML = article.html;
+      Array.prototype.forEach.call(parsed.content.querySelectorAll("a[href], img[src]"), function (node) {
+        var attr = node.tagName === "A" ? "href" : "src", value = node.getAttribute(attr), url = serverUrl(value);
+        if (attr === "href" && /^(#|mailto:)/i.test(value)) return;
+        if (url) node.setAttribute(attr, url); else node.removeAttribute(attr);
+        if (attr === "href") { node.target = "_blank"; node.rel = "noopener noreferrer"; }
+      });
+      clear(articleBody); articleBody.appendChild(parsed.content);
+      articleLink.href = serverUrl(article.url) || "#";
+      voteRow.hidden = false; voteThanks.textContent = "";
+      renderHeader(); articleView.scrollTop = 0; articleTitle.focus();
+    });
+  }
+  function castVote(helpful) {
+    var article = state.article;
+    helpFetch("votes", { article_id: article.id, helpful: helpful }).then(function (answer) {
+      if (!answer) { errorLine.textContent = t("error"); return; }
+      voteRow.hidden = true; voteThanks.textContent = t("vote_thanks"); askButton.focus();
+    });
+  }
+  voteYes.addEventListener("click", function () { castVote(true); });
+  voteNo.addEventListener("click", function () { castVote(false); });
+  function backToComposer() { state.view = "chat"; renderHeader(); text.focus(); }
+  articleBack.addEventListener("click", backToComposer);
+  // Still wants a person: back to the composer with the question as typed; the visitor sends it themselves.
+  askButton.addEventListener("click", function () {
+    helpFetch("continue", { question: text.value.slice(0, 5000) }).then(backToComposer);
   });
 
   // ---- files: the paper clip, drag and drop, paste ---------------------------------------------------------
