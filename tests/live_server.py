@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +28,17 @@ def _worker_number() -> int:
         return int(name.removeprefix("gw")) + 1
     except ValueError:
         return 0
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def end_with_the_test_process() -> None:
+    """Run in the child before exec: the kernel sends it SIGTERM when the test process that started it dies, so a
+    killed or crashed test run leaves no server behind holding ports and database connections (CI runs later on
+    the same machine)."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port() -> int:
@@ -82,7 +95,9 @@ class LiveServer:
             env.pop("FRONTDESK_REDIS_URL", None)
         command = [str(Path(sys.executable).parent / "frontdesk"), "serve", "--port", str(self.port)]
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=end_with_the_test_process
+            )
         deadline = time.monotonic() + 30
         while True:
             try:

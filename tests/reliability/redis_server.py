@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.live_server import free_port
+from tests.live_server import end_with_the_test_process, free_port
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -28,7 +28,9 @@ class OwnRedis:
             raise RuntimeError("redis-server is missing: install Debian's redis-server package")
         command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=end_with_the_test_process
+            )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
