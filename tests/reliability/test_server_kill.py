@@ -23,6 +23,8 @@ from tests.reliability.figures import Figures, agent_figures, stored_messages, v
 VISITORS = 3
 LINES = 12
 SETTLE_SECONDS = 15.0
+# The kill comes once this many lines after the greetings are acknowledged, with most of the 72 still to come.
+ACKNOWLEDGED_BEFORE_THE_KILL = 6
 
 
 async def _reconnect(client: Visitor | Agent, deadline: float) -> None:
@@ -64,7 +66,12 @@ async def test_a_server_killed_mid_conversation_loses_nothing_and_doubles_nothin
         figures.sent = figures.acknowledged = VISITORS
         # Per conversation and sender: the order lines were sent (visitor and agent write concurrently).
         sent_order: dict[tuple[int, str], list[str]] = {}
-        restarted = asyncio.Event()
+        restarted, under_way = asyncio.Event(), asyncio.Event()
+
+        def acknowledge() -> None:
+            figures.acknowledged += 1
+            if figures.acknowledged >= VISITORS + ACKNOWLEDGED_BEFORE_THE_KILL:
+                under_way.set()
 
         async def visitor_lines(n: int, visitor: Visitor) -> None:
             """Send each line until acknowledged; after a drop, reconnect and send it again, same client id."""
@@ -82,7 +89,7 @@ async def test_a_server_killed_mid_conversation_loses_nothing_and_doubles_nothin
                     except Exception:
                         await restarted.wait()
                         await _reconnect(visitor, time.monotonic() + 20)
-                figures.acknowledged += 1
+                acknowledge()
                 await asyncio.sleep(0.05)
 
         async def agent_replies(visitor: Visitor) -> None:
@@ -96,13 +103,16 @@ async def test_a_server_killed_mid_conversation_loses_nothing_and_doubles_nothin
                         if (await agent.reply(conversation_id, body, client_id=client_id)).status_code == 200:
                             break
                     await asyncio.sleep(0.2)
-                figures.acknowledged += 1
+                acknowledge()
                 await asyncio.sleep(0.05)
 
         traffic = [asyncio.create_task(visitor_lines(n, v)) for n, v in enumerate(visitors)]
         traffic += [asyncio.create_task(agent_replies(v)) for v in visitors]
-        await asyncio.sleep(0.4)
-        server.kill()  # mid-conversation: lines in flight, some stored and not yet acknowledged
+        # Mid-conversation however busy the machine is (a fixed delay once killed it before any line was
+        # acknowledged): lines in flight, some stored and not yet acknowledged.
+        async with asyncio.timeout(30):
+            await under_way.wait()
+        server.kill()
         acknowledged_before = figures.acknowledged
         killed_at = time.monotonic()
         await asyncio.sleep(0.5)
