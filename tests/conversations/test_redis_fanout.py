@@ -18,6 +18,7 @@ from tests.conversations.chat_clients import Agent, Visitor, allow_site
 from tests.conversations.test_presence_and_typing import online, wait_until_online
 from tests.factories import WorkspaceHandle
 from tests.live_server import LiveServer
+from tests.redis_subscriptions import until_subscribed
 
 
 async def test_visitor_on_one_process_and_agent_on_another_chat_both_ways(
@@ -57,7 +58,7 @@ async def test_redis_broker_delivers_across_brokers_and_stops_after_unsubscribe(
     await two.start()
     try:
         async with two.subscribe("inbox:1") as queue:
-            await asyncio.sleep(0.1)  # let the SUBSCRIBE reach Redis
+            await until_subscribed(redis_url, prefix + "inbox:1")
             await one.publish("inbox:1", {"type": "message", "n": 1})
             assert json.loads(await asyncio.wait_for(queue.get(), timeout=3)) == {"type": "message", "n": 1}
         client = redis.from_url(redis_url)
@@ -83,7 +84,7 @@ async def test_installs_sharing_one_redis_hear_only_their_own_channels(redis_url
         await broker.start()
     try:
         async with here.subscribe("inbox:1") as queue:
-            await asyncio.sleep(0.1)  # let the SUBSCRIBE reach Redis
+            await until_subscribed(redis_url, ours + "inbox:1")
             await other.publish("inbox:1", {"from": "another install"})
             await same.publish("inbox:1", {"from": "this install"})
             assert json.loads(await asyncio.wait_for(queue.get(), timeout=3)) == {"from": "this install"}

@@ -8,6 +8,7 @@ import secrets
 import time
 
 from frontdesk.realtime.broker import OVERFLOW, RedisBroker
+from tests.redis_subscriptions import until_subscribed
 from tests.reliability.redis_server import OwnRedis
 
 
@@ -108,7 +109,7 @@ async def test_a_frame_replayed_after_its_listener_left_does_not_swallow_the_nex
         own_redis.start()
         await asyncio.sleep(1.5)  # reconnected, the backlog replayed to nobody here
         async with here.subscribe("conversation:7") as queue:
-            await asyncio.sleep(0.3)
+            await until_subscribed(own_redis.url, prefix + "conversation:7")
             await there.publish("conversation:7", typing)
             frames = await _until(queue, json.dumps(typing))
             assert frames[-1] == json.dumps(typing)
